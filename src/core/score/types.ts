@@ -1,0 +1,70 @@
+// What a scan produces: per example and per dataset. Shared by the CLI, the
+// worker protocol and the cache, so it holds plain JSON-able data only.
+
+import type { Diagnostic, FormatId, Role, Span } from '../dataset/types';
+
+export type RiskLevel = 'low' | 'elevated' | 'high';
+
+export interface TokenScore {
+  /** The token's text as it appears in the model text. */
+  text: string;
+  role: Role;
+  /** Read-out value at this token (sum of weight * latent activation). */
+  score: number;
+  /** Where the token's characters sit in the source line; null for template text. */
+  span: Span | null;
+}
+
+export interface LatentHit {
+  index: number;
+  /** Label from latents.json, when the pack names this latent. */
+  label?: string;
+  /** Largest activation over the scored tokens. */
+  max: number;
+}
+
+/** The part of a result that depends only on (pack, example): what the cache stores. */
+export interface ExampleScore {
+  /** Raw aggregated read-out over the scored tokens. */
+  score: number;
+  risk: number;
+  level: RiskLevel;
+  /** Tokens the model saw (after truncation) and tokens that were scored. */
+  tokens: number;
+  scoredTokens: number;
+  truncated: boolean;
+  /** The scored tokens with the highest read-out, highest first. */
+  topTokens: TokenScore[];
+  /** Per-latent maxima over scored tokens, when the caller asked for all latents. */
+  latents?: LatentHit[];
+}
+
+export interface LineResult {
+  line: number;
+  format: FormatId | null;
+  /** Null when the line is blank or not a valid example. */
+  result: ExampleScore | null;
+  diagnostics: Diagnostic[];
+  /** True when `result` came from the cache. */
+  cached: boolean;
+}
+
+export interface DatasetSummary {
+  lines: number;
+  examples: number;
+  /** Lines that are not blank but could not be scored. */
+  invalid: number;
+  blank: number;
+  counts: Record<RiskLevel, number>;
+  /** Examples per risk decile: histogram[i] counts risk in [i/10, (i+1)/10). */
+  histogram: number[];
+  meanRisk: number | null;
+  p95Risk: number | null;
+  maxRisk: number | null;
+  /** Expected share of risky examples (mean risk); null when nothing was scored. */
+  datasetRisk: number | null;
+  errors: number;
+  warnings: number;
+  formats: Partial<Record<FormatId, number>>;
+  tokens: number;
+}
