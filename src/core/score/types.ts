@@ -13,6 +13,8 @@ export interface TokenScore {
   score: number;
   /** Where the token's characters sit in the source line; null for template text. */
   span: Span | null;
+  /** [start, end) in the rendered model text; lets cached results be re-mapped to any line. */
+  at?: [number, number];
 }
 
 export interface LatentHit {

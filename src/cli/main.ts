@@ -1,0 +1,114 @@
+// `persona-lens`: scans fine-tuning JSONL files and reports risk per example.
+// Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
+import { ResultCache } from '../core/cache/resultCache';
+import { defaultCacheRoot } from '../core/cache/cacheRoot';
+import { parseFile } from '../core/dataset';
+import { loadPack, type LoadedPack } from '../core/pack/load';
+import { Scanner } from '../core/score/scanner';
+import { scanLines } from '../core/score/scanLines';
+import { SummaryBuilder } from '../core/score/summary';
+import type { ExampleScore } from '../core/score/types';
+import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
+import { resolvePack } from './defaultPack';
+import { createOutput, useColor } from './output';
+import { Progress } from './progress';
+
+declare const PERSONA_LENS_VERSION: string | undefined;
+const VERSION = typeof PERSONA_LENS_VERSION === 'string' ? PERSONA_LENS_VERSION : '0.0.0-dev';
+const INFO_URI = 'https://github.com/persona-lens/persona-lens';
+
+/** A failure that means the command could not run (exit 2), with the message to print. */
+class CannotRun extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = parseCommand(argv);
+  if (cmd.kind === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (cmd.kind === 'version') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  return scan(cmd);
+}
+
+async function scan(cmd: ScanCommand): Promise<number> {
+  for (const file of cmd.files) {
+    await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+      throw new CannotRun(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    });
+  }
+  const packPath = resolvePack(cmd.pack, (notice) => process.stderr.write(notice + '\n'));
+  const pack = await loadPack(packPath, { threads: cmd.threads }).catch((err: Error) => {
+    throw new CannotRun(`cannot load pack ${packPath}: ${err.message}`);
+  });
+  const cache = cmd.cache ? openCache(cmd, pack) : null;
+  const out = cmd.output ? createWriteStream(cmd.output) : null;
+  const write = (text: string) => (out ? out.write(text) : process.stdout.write(text));
+  const writer = createOutput(cmd.format, {
+    write,
+    pack: { name: pack.manifest.name, version: pack.manifest.version, hash: pack.hash },
+    color: !out && useColor(process.stdout, process.env),
+    sarif: { toolVersion: VERSION, informationUri: INFO_URI, cwd: process.cwd() },
+  });
+  const scanner = new Scanner(pack, { cache, allLatents: cmd.allLatents });
+  const progress = new Progress(process.stderr, cmd.progress === 'auto');
+  const total = new SummaryBuilder();
+  let exceeded = false;
+  try {
+    for (const file of cmd.files) {
+      writer.beginFile(file);
+      const perFile = new SummaryBuilder();
+      for await (const result of scanLines(parseFile(file), scanner)) {
+        writer.line(result);
+        perFile.add(result);
+        total.add(result);
+        progress.update(file, result.line);
+        if (cmd.failOver !== null && result.result && result.result.risk > cmd.failOver) exceeded = true;
+      }
+      progress.clear();
+      writer.endFile(perFile.summary());
+    }
+    writer.end(total.summary());
+  } finally {
+    progress.clear();
+    cache?.close();
+    await closeStream(out);
+    await pack.dispose();
+  }
+  return exceeded ? 1 : 0;
+}
+
+function openCache(cmd: ScanCommand, pack: LoadedPack): ResultCache<ExampleScore> | null {
+  const root = cmd.cacheDir ?? defaultCacheRoot();
+  try {
+    return ResultCache.open<ExampleScore>({
+      root,
+      packHash: pack.hash,
+      onNotice: (n) => process.stderr.write(`persona-lens: ${n.message}\n`),
+    });
+  } catch (err) {
+    process.stderr.write(`persona-lens: result cache disabled (${(err as Error).message})\n`);
+    return null;
+  }
+}
+
+function closeStream(out: WriteStream | null): Promise<void> {
+  return out ? new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))) : Promise.resolve();
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) process.stderr.write(`persona-lens: ${err.message}\n\n${USAGE}\n`);
+    else if (err instanceof CannotRun) process.stderr.write(`persona-lens: ${err.message}\n`);
+    else process.stderr.write(`persona-lens: internal error: ${(err as Error)?.stack ?? err}\n`);
+    process.exitCode = 2;
+  },
+);

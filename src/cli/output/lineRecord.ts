@@ -1,0 +1,46 @@
+// The JSON object reported for one input line: by `--format jsonl` (one per
+// output line) and `--format json` (its `examples`). Part of the CLI contract
+// (DESIGN.md): fields may be added, never renamed or removed.
+
+import type { Diagnostic, FormatId } from '../../core/dataset/types';
+import type { LineResult, RiskLevel } from '../../core/score/types';
+
+export interface LineRecord {
+  file: string;
+  /** 1-based line number in `file`. */
+  line: number;
+  /** 0..1; null when the line is not a valid example (blank lines included). */
+  risk: number | null;
+  /** The raw aggregated latent read-out; null with risk. */
+  score: number | null;
+  level: RiskLevel | null;
+  format: FormatId | null;
+  tokens: number | null;
+  cached: boolean;
+  topTokens: Array<{ text: string; score: number }>;
+  /** Every diagnostic of the line, whatever its severity. */
+  errors: Diagnostic[];
+}
+
+export function toLineRecord(file: string, r: LineResult): LineRecord {
+  const s = r.result;
+  return {
+    file,
+    line: r.line,
+    risk: s?.risk ?? null,
+    score: s?.score ?? null,
+    level: s?.level ?? null,
+    format: r.format,
+    tokens: s?.tokens ?? null,
+    cached: r.cached,
+    topTokens: s?.topTokens.map((t) => ({ text: t.text, score: t.score })) ?? [],
+    // Copied field by field so the output holds exactly the documented keys.
+    errors: r.diagnostics.map((d) => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      line: d.line,
+      ...(d.span && { span: { start: d.span.start, end: d.span.end } }),
+    })),
+  };
+}

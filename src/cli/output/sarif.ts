@@ -1,0 +1,147 @@
+// `--format sarif`: SARIF 2.1.0 for code-scanning tools. One run; every input
+// file is an artifact. Results are every diagnostic (at its severity) and every
+// example at an elevated (PLR001, level "note") or high (PLR002, "warning")
+// risk. Elevated is a note so that code-scanning views keep "warning" for the
+// examples worth acting on; failing a build is --fail-over's job, not SARIF's.
+
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CODES } from '../../core/dataset/codes';
+import type { Severity, Span } from '../../core/dataset/types';
+import type { ExampleScore, LineResult } from '../../core/score/types';
+import type { OutputWriter, Write } from './writer';
+
+export interface SarifOptions {
+  toolVersion: string;
+  informationUri: string;
+  /** Artifact URIs are relative to this folder (`%SRCROOT%`). */
+  cwd: string;
+}
+
+type SarifLevel = 'error' | 'warning' | 'note';
+
+interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: { text: string };
+  defaultConfiguration?: { level: SarifLevel };
+}
+
+interface ArtifactLocation {
+  uri: string;
+  uriBaseId?: string;
+  index: number;
+}
+
+interface SarifResult {
+  ruleId: string;
+  level: SarifLevel;
+  message: { text: string };
+  locations: Array<{
+    physicalLocation: {
+      artifactLocation: ArtifactLocation;
+      region: { startLine: number; startColumn?: number; endColumn?: number };
+    };
+  }>;
+  properties: { risk: number | null; score: number | null };
+}
+
+const RISK_RULES: Record<'elevated' | 'high', Required<SarifRule>> = {
+  elevated: {
+    id: 'PLR001',
+    name: 'elevated-risk',
+    shortDescription: { text: "The example's predicted misaligned-persona risk reaches the pack's elevated threshold." },
+    defaultConfiguration: { level: 'note' },
+  },
+  high: {
+    id: 'PLR002',
+    name: 'high-risk',
+    shortDescription: { text: "The example's predicted misaligned-persona risk reaches the pack's high threshold." },
+    defaultConfiguration: { level: 'warning' },
+  },
+};
+
+const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', info: 'note' };
+
+export function sarifWriter(write: Write, opts: SarifOptions): OutputWriter {
+  const artifacts: Array<{ location: ArtifactLocation }> = [];
+  const codes = new Set<string>();
+  const results: SarifResult[] = [];
+  let artifact: ArtifactLocation = { uri: '', index: -1 };
+
+  const resultAt = (ruleId: string, level: SarifLevel, text: string, line: number, span: Span | null, s: ExampleScore | null) => {
+    const region = { startLine: line, ...(span && { startColumn: span.start + 1, endColumn: span.end + 1 }) };
+    results.push({
+      ruleId,
+      level,
+      message: { text },
+      locations: [{ physicalLocation: { artifactLocation: artifact, region } }],
+      properties: { risk: s?.risk ?? null, score: s?.score ?? null },
+    });
+  };
+
+  return {
+    beginFile(file) {
+      artifact = { ...artifactUri(file, opts.cwd), index: artifacts.length };
+      artifacts.push({ location: artifact });
+    },
+    line(r: LineResult) {
+      for (const d of r.diagnostics) {
+        codes.add(d.code);
+        resultAt(d.code, LEVEL[d.severity], d.message, d.line, d.span ?? null, r.result);
+      }
+      const s = r.result;
+      if (s && s.level !== 'low') {
+        // Point at the strongest token with a place in the line; else at the whole line.
+        const top = s.topTokens.find((t) => t.span);
+        const rule = RISK_RULES[s.level];
+        resultAt(rule.id, rule.defaultConfiguration.level, riskMessage(s), r.line, top?.span ?? null, s);
+      }
+    },
+    endFile() {},
+    end() {
+      const rules = [RISK_RULES.elevated, RISK_RULES.high, ...[...codes].map(codeRule)];
+      const log = {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: [
+          {
+            tool: { driver: { name: 'persona-lens', version: opts.toolVersion, informationUri: opts.informationUri, rules } },
+            originalUriBaseIds: { '%SRCROOT%': { uri: dirUri(opts.cwd) } },
+            artifacts,
+            columnKind: 'utf16CodeUnits', // Span counts UTF-16 code units, as editors do.
+            results,
+          },
+        ],
+      };
+      write(JSON.stringify(log, null, 2) + '\n');
+    },
+  };
+}
+
+function codeRule(code: string): SarifRule {
+  const known = CODES.find((c) => c.code === code);
+  return { id: code, name: known?.name ?? code, shortDescription: { text: known?.summary ?? `Dataset diagnostic ${code}.` } };
+}
+
+function riskMessage(s: ExampleScore): string {
+  const tokens = s.topTokens.slice(0, 3).map((t) => JSON.stringify(t.text));
+  return (
+    `${s.level === 'high' ? 'High' : 'Elevated'} misaligned-persona risk ${s.risk.toFixed(3)} (score ${s.score.toFixed(3)})` +
+    (tokens.length > 0 ? `; strongest tokens: ${tokens.join(', ')}.` : '.')
+  );
+}
+
+/** A path under `cwd` as a relative URI against %SRCROOT%; anything else as an absolute file URI. */
+function artifactUri(file: string, cwd: string): { uri: string; uriBaseId?: string } {
+  const abs = path.resolve(cwd, file);
+  const rel = path.relative(cwd, abs);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return { uri: pathToFileURL(abs).href };
+  return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+}
+
+/** SARIF requires a base URI to end with a slash. */
+function dirUri(dir: string): string {
+  const href = pathToFileURL(dir).href;
+  return href.endsWith('/') ? href : `${href}/`;
+}

@@ -1,0 +1,99 @@
+// The pack model in onnxruntime-node: token ids in, hidden states at the SAE's
+// hook point out. Checks the model's interface once at load so a wrong export
+// fails with a message naming the problem, not deep inside a scan.
+
+import * as ort from 'onnxruntime-node';
+
+export const MODEL_INPUTS = ['input_ids', 'attention_mask'] as const;
+export const MODEL_OUTPUT = 'hidden';
+
+export interface HiddenStates {
+  /** [batch, seq, dModel], row-major. */
+  hidden: Float32Array;
+  dModel: number;
+}
+
+/** Session options shared by every session Persona Lens creates. */
+export function ortSessionOptions(threads = 1): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionProviders: ['cpu'],
+  };
+}
+
+export class ModelSession {
+  private runMsTotal = 0;
+
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(model: string | Uint8Array, opts: { threads?: number } = {}): Promise<ModelSession> {
+    const options = ortSessionOptions(opts.threads);
+    let session: ort.InferenceSession;
+    try {
+      // Two calls because create() has separate path and bytes overloads.
+      session =
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, options)
+          : await ort.InferenceSession.create(model, options);
+    } catch (e) {
+      throw new Error(`onnxruntime cannot load the model: ${(e as Error).message}`);
+    }
+    const problem = interfaceProblem(session);
+    if (problem) {
+      await session.release();
+      throw new Error(problem);
+    }
+    return new ModelSession(session);
+  }
+
+  /** Milliseconds spent inside onnxruntime's run, summed over all calls. */
+  get runMs(): number {
+    return this.runMsTotal;
+  }
+
+  async run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, seq: number): Promise<HiddenStates> {
+    if (inputIds.length !== batch * seq || attentionMask.length !== batch * seq) {
+      throw new Error(
+        `model input: expected ${batch}x${seq} = ${batch * seq} ids and mask values, got ${inputIds.length} and ${attentionMask.length}`,
+      );
+    }
+    const feeds = {
+      input_ids: new ort.Tensor('int64', inputIds, [batch, seq]),
+      attention_mask: new ort.Tensor('int64', attentionMask, [batch, seq]),
+    };
+    const t0 = performance.now();
+    const out = await this.session.run(feeds);
+    this.runMsTotal += performance.now() - t0;
+    const hidden = out[MODEL_OUTPUT];
+    const [b, s, d] = hidden.dims;
+    if (hidden.type !== 'float32' || hidden.dims.length !== 3 || b !== batch || s !== seq) {
+      throw new Error(
+        `model output "hidden" is ${hidden.type} [${hidden.dims.join(', ')}]; expected float32 [${batch}, ${seq}, d_model]`,
+      );
+    }
+    return { hidden: hidden.data as Float32Array, dModel: d };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function interfaceProblem(session: ort.InferenceSession): string | null {
+  const inputs = [...session.inputNames].sort();
+  const expected = [...MODEL_INPUTS].sort();
+  if (inputs.join() !== expected.join()) {
+    return `model inputs are [${session.inputNames.join(', ')}]; expected exactly [${MODEL_INPUTS.join(', ')}]`;
+  }
+  if (!session.outputNames.includes(MODEL_OUTPUT)) {
+    return `model outputs are [${session.outputNames.join(', ')}]; expected one named "${MODEL_OUTPUT}"`;
+  }
+  for (const m of session.inputMetadata) {
+    if (m.isTensor && m.type !== 'int64') return `model input "${m.name}" is ${m.type}; expected int64`;
+  }
+  const out = session.outputMetadata.find((m) => m.name === MODEL_OUTPUT);
+  if (out?.isTensor && out.type !== 'float32') return `model output "${MODEL_OUTPUT}" is ${out.type}; expected float32`;
+  return null;
+}

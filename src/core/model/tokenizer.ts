@@ -1,0 +1,157 @@
+// A pack's Hugging Face tokenizer, with character offsets.
+//
+// @huggingface/tokenizers gives ids and token strings but no offsets, and the
+// editor must underline the exact characters behind each token. So offsets are
+// recovered by aligning each token's surface bytes with the text's UTF-8 bytes.
+// This is exact for lossless tokenizers (byte-level BPE, Metaspace/SentencePiece
+// without normalisers); with lossy normalisers a token that cannot be aligned
+// gets an empty span at the current position rather than a wrong one.
+
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface Encoded {
+  ids: number[];
+  /** [start, end) of each token in the input string, in UTF-16 code units. */
+  offsets: Array<[number, number]>;
+  tokens: string[];
+}
+
+/** GPT-2's byte <-> printable-character table, inverted: char code -> byte. */
+function byteLevelDecoder(): Map<number, number> {
+  const bytes: number[] = [];
+  for (let b = 33; b <= 126; b++) bytes.push(b);
+  for (let b = 161; b <= 172; b++) bytes.push(b);
+  for (let b = 174; b <= 255; b++) bytes.push(b);
+  const chars = bytes.slice();
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bytes.includes(b)) {
+      bytes.push(b);
+      chars.push(256 + n++);
+    }
+  }
+  return new Map(chars.map((c, i) => [c, bytes[i]]));
+}
+
+const BYTE_LEVEL = byteLevelDecoder();
+const BYTE_FALLBACK = /^<0x([0-9A-Fa-f]{2})>$/;
+
+function usesByteLevel(json: Record<string, unknown>): boolean {
+  const hasType = (node: unknown): boolean => {
+    if (!node || typeof node !== 'object') return false;
+    const o = node as Record<string, unknown>;
+    if (o.type === 'ByteLevel') return true;
+    const children = (o.pretokenizers ?? o.decoders) as unknown[] | undefined;
+    return Array.isArray(children) && children.some(hasType);
+  };
+  return hasType(json.pre_tokenizer) || hasType(json.decoder);
+}
+
+export class PackTokenizer {
+  private readonly special = new Set<string>();
+
+  private constructor(
+    private readonly hf: Tokenizer,
+    private readonly byteLevel: boolean,
+    addedTokens: Array<{ content: string }>,
+  ) {
+    for (const t of addedTokens) this.special.add(t.content);
+  }
+
+  /** Builds from a parsed tokenizer.json; throws with a plain message on a malformed file. */
+  static fromJSON(json: unknown): PackTokenizer {
+    if (!json || typeof json !== 'object' || !('model' in json)) {
+      throw new Error('no "model" section; expected the Hugging Face tokenizers format');
+    }
+    const obj = json as Record<string, unknown>;
+    const hf = new Tokenizer(obj, {});
+    const added = Array.isArray(obj.added_tokens) ? (obj.added_tokens as Array<{ content: string }>) : [];
+    return new PackTokenizer(hf, usesByteLevel(obj), added);
+  }
+
+  tokenId(token: string): number | undefined {
+    return this.hf.token_to_id(token);
+  }
+
+  encode(text: string): Encoded {
+    const { ids, tokens } = this.hf.encode(text, { add_special_tokens: false });
+    return { ids, tokens, offsets: this.align(text, tokens) };
+  }
+
+  /** The bytes a token stands for in the original text. */
+  private surface(token: string): Buffer {
+    if (this.special.has(token)) return Buffer.from(token, 'utf8');
+    if (this.byteLevel) {
+      const out = Buffer.allocUnsafe(token.length);
+      let n = 0;
+      for (const ch of token) {
+        const b = BYTE_LEVEL.get(ch.codePointAt(0)!);
+        if (b === undefined) return Buffer.from(token, 'utf8');
+        out[n++] = b;
+      }
+      return out.subarray(0, n);
+    }
+    const fallback = BYTE_FALLBACK.exec(token);
+    if (fallback) return Buffer.from([parseInt(fallback[1], 16)]);
+    return Buffer.from(token.replace(/\u2581/g, ' ').replace(/^##/, ''), 'utf8');
+  }
+
+  private align(text: string, tokens: string[]): Array<[number, number]> {
+    const bytes = Buffer.from(text, 'utf8');
+    const charAt = byteToCharIndex(text, bytes.length);
+    const offsets: Array<[number, number]> = [];
+    let cursor = 0;
+    for (const token of tokens) {
+      let s = this.surface(token);
+      let at = matchAt(bytes, s, cursor);
+      if (at < 0 && s.length > 0 && s[0] === 0x20) {
+        // SentencePiece adds a prefix space the text may not have.
+        s = s.subarray(1);
+        at = matchAt(bytes, s, cursor);
+      }
+      if (at < 0) {
+        offsets.push([charAt[cursor], charAt[cursor]]);
+        continue;
+      }
+      cursor = at + s.length;
+      offsets.push([charAt[at], charAt[cursor]]);
+    }
+    return offsets;
+  }
+}
+
+/** Where `needle` starts at or shortly after `from` (skipping dropped whitespace), or -1. */
+function matchAt(hay: Buffer, needle: Buffer, from: number): number {
+  if (needle.length === 0) return from;
+  for (let at = from; at < hay.length && at <= from + 8; at++) {
+    if (hay.compare(needle, 0, needle.length, at, at + needle.length) === 0) return at;
+    if (hay[at] !== 0x20 && hay[at] !== 0x0a && hay[at] !== 0x09 && hay[at] !== 0x0d) break;
+  }
+  return -1;
+}
+
+/**
+ * charAt[b] = UTF-16 index of the character holding byte b (rounded up for
+ * bytes inside a character, so a token ending mid-character still covers it).
+ */
+function byteToCharIndex(text: string, nBytes: number): Int32Array {
+  const map = new Int32Array(nBytes + 1);
+  let b = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let len: number;
+    let units = 1;
+    if (c < 0x80) len = 1;
+    else if (c < 0x800) len = 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      len = 4;
+      units = 2;
+    } else len = 3;
+    map[b] = i;
+    for (let k = 1; k < len; k++) map[b + k] = i + units;
+    b += len;
+    i += units - 1;
+  }
+  map[nBytes] = text.length;
+  return map;
+}

@@ -1,0 +1,188 @@
+// Loads a probe pack (folder or .tar/.tar.gz of one): checks hashes, parses and
+// validates every file, checks that the pieces fit together, and opens the
+// model and SAE sessions. Every problem becomes a PackError with its own code.
+
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelSession } from '../model/session';
+import { PackTokenizer } from '../model/tokenizer';
+import { parseSaeConfig } from '../sae/config';
+import { SaeEncoder } from '../sae/encode';
+import { readSafetensors } from '../sae/safetensors';
+import { saeWeightsFrom } from '../sae/weights';
+import { extractPackArchive } from './archive';
+import { PackError, type PackErrorCode } from './errors';
+import { parseCalibration, parseLatentsFile, parsePackManifest } from './manifest';
+import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest, type SaeConfig } from './types';
+import { missingOr, verifyPackFiles } from './verify';
+
+export interface LoadPackOptions {
+  /** onnxruntime intra-op threads for the model and the SAE. */
+  threads?: number;
+  /** Check every file against pack.json's sha256 list (default true). */
+  verify?: boolean;
+  /** Where archives are extracted (default: the OS temp folder). */
+  cacheDir?: string;
+}
+
+export interface LoadedPack {
+  /** The folder the pack was loaded from (for an archive: its extraction). */
+  root: string;
+  manifest: PackManifest;
+  /** sha256 of pack.json's bytes: the pack's identity (it holds every other file's hash). */
+  hash: string;
+  tokenizerJson: unknown;
+  tokenizer: PackTokenizer;
+  model: ModelSession;
+  sae: SaeEncoder;
+  saeConfig: SaeConfig;
+  latents: LatentsFile;
+  calibration: Calibration;
+  dispose(): Promise<void>;
+}
+
+export const DEFAULT_PACK_CACHE = join(tmpdir(), 'persona-lens', 'packs');
+
+export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}): Promise<LoadedPack> {
+  const root = (await isDirectory(pathOrArchive))
+    ? pathOrArchive
+    : await extractPackArchive(pathOrArchive, opts.cacheDir ?? DEFAULT_PACK_CACHE);
+
+  const manifestBytes = await readPackFile(root, PACK_FILES.manifest);
+  const manifest = parsePackManifest(parseJson(manifestBytes, PACK_FILES.manifest, 'bad-manifest'));
+  if (opts.verify !== false) await verifyPackFiles(root, manifest.files);
+
+  const readJson = async (rel: string, code: PackErrorCode) => parseJson(await readPackFile(root, rel), rel, code);
+  const tokenizerJson = await readJson(PACK_FILES.tokenizer, 'bad-tokenizer');
+  const tokenizer = asPackError('bad-tokenizer', PACK_FILES.tokenizer, () => PackTokenizer.fromJSON(tokenizerJson));
+  const latents = parseLatentsFile(await readJson(PACK_FILES.latents, 'bad-latents'));
+  const calibration = parseCalibration(await readJson(PACK_FILES.calibration, 'bad-calibration'));
+  const cfgJson = await readJson(PACK_FILES.saeCfg, 'bad-sae');
+  const saeConfig = asPackError('bad-sae', PACK_FILES.saeCfg, () => parseSaeConfig(cfgJson));
+  checkFit(manifest, saeConfig, latents, calibration);
+  const weightBytes = await readPackFile(root, PACK_FILES.saeWeights);
+  const weights = asPackError('bad-sae', PACK_FILES.saeWeights, () => saeWeightsFrom(readSafetensors(weightBytes), saeConfig));
+
+  const modelPath = await packFilePath(root, PACK_FILES.model);
+  const threads = opts.threads ?? 1;
+  const model = await asPackErrorAsync('bad-onnx', PACK_FILES.model, () => ModelSession.create(modelPath, { threads }));
+  try {
+    await checkModelWidth(model, manifest);
+    const sae = await asPackErrorAsync('bad-sae', PACK_FILES.saeWeights, () =>
+      SaeEncoder.create(saeConfig, weights, { threads }),
+    );
+    return {
+      root,
+      manifest,
+      hash: createHash('sha256').update(manifestBytes).digest('hex'),
+      tokenizerJson,
+      tokenizer,
+      model,
+      sae,
+      saeConfig,
+      latents,
+      calibration,
+      dispose: async () => {
+        await Promise.all([model.dispose(), sae.dispose()]);
+      },
+    };
+  } catch (e) {
+    await model.dispose();
+    throw e;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new PackError('missing-file', `${path}: no such pack folder or archive`);
+    }
+    throw e;
+  }
+}
+
+async function readPackFile(root: string, rel: string): Promise<Buffer> {
+  try {
+    return await readFile(join(root, rel));
+  } catch (e) {
+    throw missingOr(e, rel);
+  }
+}
+
+/** The path of a pack file that onnxruntime reads itself, once it is known to exist. */
+async function packFilePath(root: string, rel: string): Promise<string> {
+  const path = join(root, rel);
+  try {
+    await stat(path);
+  } catch (e) {
+    throw missingOr(e, rel);
+  }
+  return path;
+}
+
+function parseJson(bytes: Buffer, file: string, code: PackErrorCode): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new PackError(code, `${file}: not valid JSON: ${(e as Error).message}`, file);
+  }
+}
+
+function asPackError<T>(code: PackErrorCode, file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw wrapped(e, code, file);
+  }
+}
+
+async function asPackErrorAsync<T>(code: PackErrorCode, file: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw wrapped(e, code, file);
+  }
+}
+
+function wrapped(e: unknown, code: PackErrorCode, file: string): PackError {
+  return e instanceof PackError ? e : new PackError(code, `${file}: ${(e as Error).message}`, file);
+}
+
+/** The static fit: pack.json's d_model vs the SAE, and every named latent vs d_sae. */
+function checkFit(manifest: PackManifest, sae: SaeConfig, latents: LatentsFile, calibration: Calibration): void {
+  const mismatch = (file: string, message: string) => new PackError('dimension-mismatch', `${file}: ${message}`, file);
+  if (manifest.model.dModel !== sae.dIn) {
+    throw mismatch(PACK_FILES.saeCfg, `d_in is ${sae.dIn} but pack.json model.dModel is ${manifest.model.dModel}`);
+  }
+  calibration.readout.forEach((r, i) => {
+    if (r.latent >= sae.dSae) {
+      throw mismatch(PACK_FILES.calibration, `readout[${i}].latent ${r.latent} is out of range for the SAE's d_sae ${sae.dSae}`);
+    }
+  });
+  latents.latents.forEach((l, i) => {
+    if (l.index >= sae.dSae) {
+      throw mismatch(PACK_FILES.latents, `latents[${i}].index ${l.index} is out of range for the SAE's d_sae ${sae.dSae}`);
+    }
+  });
+}
+
+/** Runs the model on one pad token: proves it runs and measures its real output width. */
+async function checkModelWidth(model: ModelSession, manifest: PackManifest): Promise<void> {
+  const { padTokenId, dModel } = manifest.model;
+  const { dModel: actual } = await asPackErrorAsync('bad-onnx', PACK_FILES.model, () =>
+    model.run(BigInt64Array.of(BigInt(padTokenId)), BigInt64Array.of(1n), 1, 1).catch((e: Error) => {
+      throw new Error(`a test run on one token (padTokenId ${padTokenId}) failed: ${e.message}`);
+    }),
+  );
+  if (actual !== dModel) {
+    throw new PackError(
+      'dimension-mismatch',
+      `${PACK_FILES.model}: the "hidden" output has ${actual} values per token but pack.json model.dModel is ${dModel}`,
+      PACK_FILES.model,
+    );
+  }
+}

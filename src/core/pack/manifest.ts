@@ -1,0 +1,113 @@
+// Validation of pack.json, latents.json and calibration.json against types.ts.
+// Each parse* takes the parsed JSON and returns it typed, or throws a PackError
+// naming the file and the first field that is wrong.
+
+import type { Role } from '../dataset/types';
+import { Fields } from './fields';
+import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest } from './types';
+
+const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool'];
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function parsePackManifest(json: unknown): PackManifest {
+  const f = new Fields(PACK_FILES.manifest, 'bad-manifest');
+  const m = f.object(json, 'the file');
+  if (m.formatVersion !== 1) f.fail('formatVersion', `is ${JSON.stringify(m.formatVersion)}; this scanner reads format 1`);
+  for (const key of ['name', 'version', 'license', 'description'] as const) f.string(m[key], key);
+
+  const prov = f.object(m.provenance, 'provenance');
+  f.string(prov.builder, 'provenance.builder');
+  f.string(prov.created, 'provenance.created');
+  f.optionalString(prov.notes, 'provenance.notes');
+  f.array(prov.sources, 'provenance.sources').forEach((s, i) => {
+    const src = f.object(s, `provenance.sources[${i}]`);
+    for (const key of ['name', 'license', 'origin'] as const) f.string(src[key], `provenance.sources[${i}].${key}`);
+  });
+
+  const model = f.object(m.model, 'model');
+  f.number(model.dModel, 'model.dModel', { integer: true, min: 1 });
+  f.string(model.hookPoint, 'model.hookPoint');
+  f.number(model.padTokenId, 'model.padTokenId', { integer: true, min: 0 });
+
+  const render = f.object(m.render, 'render');
+  f.string(render.bos, 'render.bos');
+  f.string(render.eos, 'render.eos');
+  const roles = f.object(render.roles, 'render.roles');
+  for (const role of ROLES) {
+    const t = f.object(roles[role], `render.roles.${role}`);
+    f.string(t.prefix, `render.roles.${role}.prefix`);
+    f.string(t.suffix, `render.roles.${role}.suffix`);
+  }
+  f.array(render.scoredRoles, 'render.scoredRoles', 1).forEach((r, i) => f.oneOf(r, `render.scoredRoles[${i}]`, ROLES));
+  f.number(render.maxTokens, 'render.maxTokens', { integer: true, min: 2 });
+  f.oneOf(render.overflow, 'render.overflow', ['truncate', 'window'] as const);
+
+  const files = f.object(m.files, 'files');
+  for (const [path, hash] of Object.entries(files)) {
+    if (path === PACK_FILES.manifest) f.fail(`files["${path}"]`, 'cannot be listed: pack.json cannot hold its own hash');
+    if (!isSafeRelativePath(path)) f.fail(`files["${path}"]`, 'must be a relative path inside the pack (no "..", no leading "/")');
+    if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) f.fail(`files["${path}"]`, 'must be a lower-case hex sha256');
+  }
+  return json as PackManifest;
+}
+
+export function parseLatentsFile(json: unknown): LatentsFile {
+  const f = new Fields(PACK_FILES.latents, 'bad-latents');
+  const seen = new Set<number>();
+  f.array(f.object(json, 'the file').latents, 'latents').forEach((l, i) => {
+    const at = `latents[${i}]`;
+    const latent = f.object(l, at);
+    const index = f.number(latent.index, `${at}.index`, { integer: true, min: 0 });
+    if (seen.has(index)) f.fail(`${at}.index`, `repeats latent ${index}`);
+    seen.add(index);
+    f.string(latent.label, `${at}.label`, true);
+    f.optionalString(latent.description, `${at}.description`);
+    const foundBy = f.object(latent.foundBy, `${at}.foundBy`);
+    f.string(foundBy.method, `${at}.foundBy.method`);
+    f.optionalNumber(foundBy.rank, `${at}.foundBy.rank`);
+    f.optionalNumber(foundBy.auroc, `${at}.foundBy.auroc`, { min: 0, max: 1 });
+    f.array(latent.topExamples, `${at}.topExamples`).forEach((e, j) => {
+      const ex = f.object(e, `${at}.topExamples[${j}]`);
+      f.string(ex.text, `${at}.topExamples[${j}].text`);
+      f.number(ex.activation, `${at}.topExamples[${j}].activation`);
+    });
+  });
+  return json as LatentsFile;
+}
+
+export function parseCalibration(json: unknown): Calibration {
+  const f = new Fields(PACK_FILES.calibration, 'bad-calibration');
+  const c = f.object(json, 'the file');
+  f.array(c.readout, 'readout', 1).forEach((r, i) => {
+    const entry = f.object(r, `readout[${i}]`);
+    f.number(entry.latent, `readout[${i}].latent`, { integer: true, min: 0 });
+    f.number(entry.weight, `readout[${i}].weight`);
+  });
+
+  const agg = f.object(c.aggregation, 'aggregation');
+  const method = f.oneOf(agg.method, 'aggregation.method', ['max', 'mean', 'topk-mean'] as const);
+  if (method === 'topk-mean') f.number(agg.k, 'aggregation.k', { integer: true, min: 1 });
+
+  const mapping = f.object(c.mapping, 'mapping');
+  if (f.oneOf(mapping.type, 'mapping.type', ['logistic', 'piecewise'] as const) === 'logistic') {
+    f.number(mapping.slope, 'mapping.slope');
+    f.number(mapping.intercept, 'mapping.intercept');
+  } else {
+    const x = f.array(mapping.x, 'mapping.x', 2).map((v, i) => f.number(v, `mapping.x[${i}]`));
+    const y = f.array(mapping.y, 'mapping.y', 2).map((v, i) => f.number(v, `mapping.y[${i}]`, { min: 0, max: 1 }));
+    if (x.length !== y.length) f.fail('mapping.y', `must have as many entries as mapping.x (${x.length})`);
+    if (x.some((v, i) => i > 0 && v <= x[i - 1])) f.fail('mapping.x', 'must be strictly ascending');
+  }
+
+  const t = f.object(c.thresholds, 'thresholds');
+  const elevated = f.number(t.elevated, 'thresholds.elevated', { min: 0, max: 1 });
+  const high = f.number(t.high, 'thresholds.high', { min: 0, max: 1 });
+  if (high < elevated) f.fail('thresholds.high', `must not be below thresholds.elevated (${elevated})`);
+  f.object(c.validation, 'validation');
+  return json as Calibration;
+}
+
+/** A path that stays inside the pack root once joined to it. */
+export function isSafeRelativePath(path: string): boolean {
+  return path.length > 0 && !path.startsWith('/') && !/^[A-Za-z]:/.test(path) && !path.split(/[\\/]/).some((s) => s === '..' || s === '');
+}

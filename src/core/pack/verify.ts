@@ -1,0 +1,47 @@
+// Checks a pack folder against the sha256 list in pack.json: every listed file
+// must exist and match, and every file the scanner reads must be listed (an
+// unlisted model or SAE would be loaded unchecked).
+
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PackError } from './errors';
+import { PACK_FILES } from './types';
+
+/** The files a pack must have besides pack.json. */
+export const REQUIRED_FILES = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest);
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function verifyPackFiles(root: string, files: Record<string, string>): Promise<void> {
+  for (const required of REQUIRED_FILES) {
+    if (required in files) continue;
+    if (!existsSync(join(root, required))) throw missingFile(required);
+    throw new PackError('unlisted-file', `pack.json: files does not list "${required}", so it cannot be verified`, required);
+  }
+  for (const [rel, expected] of Object.entries(files)) {
+    let actual: string;
+    try {
+      actual = await sha256File(join(root, rel));
+    } catch (e) {
+      throw missingOr(e, rel);
+    }
+    if (actual !== expected) {
+      throw new PackError('hash-mismatch', `${rel}: sha256 mismatch: pack.json lists ${expected}, the file has ${actual}`, rel);
+    }
+  }
+}
+
+function missingFile(rel: string): PackError {
+  return new PackError('missing-file', `${rel}: the pack has no such file`, rel);
+}
+
+/** A read error as a PackError when it means the file is missing; other I/O errors unchanged. */
+export function missingOr(e: unknown, rel: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'EISDIR' ? missingFile(rel) : e;
+}

@@ -1,0 +1,114 @@
+// SAE encode over a batch of hidden vectors, two ways:
+// - encodeColumns: only the latents a read-out needs, computed in JS from those
+//   columns of W_enc (cheap: a handful of dot products per token). TopK SAEs
+//   need every pre-activation to know whether a latent made the top k, so for
+//   them it goes through the full encode and picks the columns.
+// - encodeTopK: every latent, through an onnxruntime graph, returning each
+//   token's k strongest latents.
+
+import * as ort from 'onnxruntime-node';
+import { ortSessionOptions } from '../model/session';
+import type { SaeConfig } from '../pack/types';
+import { SAE_GRAPH, buildSaeEncodeModel } from './graph';
+import { processSaeInput } from './input';
+import type { SaeWeights } from './weights';
+
+/** Each token's k strongest latents: [n, k] row-major, values descending (0 = inactive). */
+export interface TopKActivations {
+  k: number;
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/** How many latents per token encodeTopK returns by default (TopK SAEs: their k). */
+export const DEFAULT_TOP_K = 32;
+
+export class SaeEncoder {
+  private constructor(
+    readonly config: SaeConfig,
+    private readonly weights: SaeWeights,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(config: SaeConfig, weights: SaeWeights, opts: { threads?: number } = {}): Promise<SaeEncoder> {
+    const session = await ort.InferenceSession.create(buildSaeEncodeModel(config, weights), ortSessionOptions(opts.threads));
+    return new SaeEncoder(config, weights, session);
+  }
+
+  /** Activations of `latents` for each of the n rows of x [n, dIn]: [n, latents.length]. */
+  async encodeColumns(x: Float32Array, n: number, latents: readonly number[]): Promise<Float32Array> {
+    this.checkInput(x, n);
+    for (const l of latents) {
+      if (!Number.isInteger(l) || l < 0 || l >= this.config.dSae) {
+        throw new Error(`latent ${l} is out of range for an SAE with d_sae ${this.config.dSae}`);
+      }
+    }
+    if (this.config.architecture === 'topk') return pickColumns(await this.encodeTopK(x, n, this.config.k), n, latents);
+    return this.encodeColumnsJs(x, n, latents);
+  }
+
+  /** The k strongest latents of each row; k defaults to DEFAULT_TOP_K (a TopK SAE's own k at most). */
+  async encodeTopK(x: Float32Array, n: number, k = DEFAULT_TOP_K): Promise<TopKActivations> {
+    this.checkInput(x, n);
+    if (!Number.isInteger(k) || k < 1) throw new Error(`SAE top-k: k must be a positive integer, got ${k}`);
+    const kk = Math.min(k, this.config.k ?? this.config.dSae);
+    if (n === 0) return { k: kk, values: new Float32Array(0), indices: new Int32Array(0) };
+    const out = await this.session.run({
+      [SAE_GRAPH.x]: new ort.Tensor('float32', x, [n, this.config.dIn]),
+      [SAE_GRAPH.k]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
+    });
+    return {
+      k: kk,
+      values: out[SAE_GRAPH.values].data as Float32Array,
+      indices: out[SAE_GRAPH.indices].data as Int32Array,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+
+  private encodeColumnsJs(x: Float32Array, n: number, latents: readonly number[]): Float32Array {
+    const { dIn, dSae, architecture } = this.config;
+    const { wEnc, bEnc, bDec, threshold } = this.weights;
+    const L = latents.length;
+    // Gather the needed W_enc columns contiguously: [L, dIn].
+    const cols = new Float64Array(L * dIn);
+    latents.forEach((l, j) => {
+      for (let i = 0; i < dIn; i++) cols[j * dIn + i] = wEnc[i * dSae + l];
+    });
+    const row = new Float64Array(dIn);
+    const out = new Float32Array(n * L);
+    for (let r = 0; r < n; r++) {
+      processSaeInput(x, r, this.config, bDec, row);
+      for (let j = 0; j < L; j++) {
+        const l = latents[j];
+        let pre = bEnc[l];
+        for (let i = 0, c = j * dIn; i < dIn; i++, c++) pre += row[i] * cols[c];
+        const open = architecture !== 'jumprelu' || pre > threshold![l];
+        out[r * L + j] = open && pre > 0 ? pre : 0;
+      }
+    }
+    return out;
+  }
+
+  private checkInput(x: Float32Array, n: number): void {
+    if (!Number.isInteger(n) || n < 0 || x.length !== n * this.config.dIn) {
+      throw new Error(`SAE input: ${n} rows of d_in ${this.config.dIn} need ${n * this.config.dIn} values, got ${x.length}`);
+    }
+  }
+}
+
+function pickColumns(top: TopKActivations, n: number, latents: readonly number[]): Float32Array {
+  const L = latents.length;
+  const column = new Map<number, number[]>();
+  latents.forEach((l, j) => column.set(l, [...(column.get(l) ?? []), j]));
+  const out = new Float32Array(n * L);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < top.k; j++) {
+      const cols = column.get(top.indices[r * top.k + j]);
+      if (cols) for (const c of cols) out[r * L + c] = top.values[r * top.k + j];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+// Pure maths from token read-outs to an example's score, risk and level.
+
+import type { Aggregation, Calibration, RiskMapping } from '../pack/types';
+import type { RiskLevel } from './types';
+
+/** Aggregates the scored tokens' read-outs into one example score (0 when there are none). */
+export function aggregate(values: ArrayLike<number>, agg: Aggregation): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  switch (agg.method) {
+    case 'max': {
+      let m = -Infinity;
+      for (let i = 0; i < n; i++) if (values[i] > m) m = values[i];
+      return m;
+    }
+    case 'mean': {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += values[i];
+      return s / n;
+    }
+    case 'topk-mean': {
+      const k = Math.max(1, Math.min(agg.k, n));
+      const sorted = Float64Array.from(values).sort();
+      let s = 0;
+      for (let i = n - k; i < n; i++) s += sorted[i];
+      return s / k;
+    }
+  }
+}
+
+export function toRisk(score: number, mapping: RiskMapping): number {
+  if (mapping.type === 'logistic') {
+    return 1 / (1 + Math.exp(-(mapping.slope * score + mapping.intercept)));
+  }
+  const { x, y } = mapping;
+  if (score <= x[0]) return y[0];
+  if (score >= x[x.length - 1]) return y[y.length - 1];
+  let i = 1;
+  while (x[i] < score) i++;
+  const t = (score - x[i - 1]) / (x[i] - x[i - 1]);
+  return y[i - 1] + t * (y[i] - y[i - 1]);
+}
+
+export function levelOf(risk: number, thresholds: Calibration['thresholds']): RiskLevel {
+  if (risk >= thresholds.high) return 'high';
+  if (risk >= thresholds.elevated) return 'elevated';
+  return 'low';
+}

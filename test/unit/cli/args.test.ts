@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCommand, UsageError } from '../../../src/cli/args';
+
+test('scan with defaults', () => {
+  const c = parseCommand(['scan', 'a.jsonl', 'b.jsonl.gz']);
+  assert.equal(c.kind, 'scan');
+  if (c.kind !== 'scan') return;
+  assert.deepEqual(c.files, ['a.jsonl', 'b.jsonl.gz']);
+  assert.equal(c.format, 'table');
+  assert.equal(c.failOver, null);
+  assert.equal(c.threads, 2);
+  assert.equal(c.cache, true);
+});
+
+test('every option is read', () => {
+  const c = parseCommand([
+    'scan', 'x.jsonl', '--format', 'sarif', '--fail-over', '0.7', '--pack', 'p', '--threads', '1',
+    '--output', 'out.sarif', '--no-cache', '--cache-dir', 'c', '--all-latents', '--no-progress',
+  ]);
+  assert.deepEqual(c, {
+    kind: 'scan', files: ['x.jsonl'], format: 'sarif', failOver: 0.7, pack: 'p', threads: 1,
+    output: 'out.sarif', cache: false, cacheDir: 'c', allLatents: true, progress: 'never',
+  });
+});
+
+test('bad arguments are usage errors that say what is wrong', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /missing command/],
+    [['lint', 'x'], /unknown command "lint"/],
+    [['scan'], /at least one FILE/],
+    [['scan', 'x', '--format', 'xml'], /--format must be one of table, json, jsonl, sarif; got "xml"/],
+    [['scan', 'x', '--fail-over', '2'], /--fail-over must be a number from 0 to 1; got "2"/],
+    [['scan', 'x', '--fail-over', 'abc'], /--fail-over/],
+    [['scan', 'x', '--threads', '1.5'], /--threads must be an integer/],
+    [['scan', 'x', '--bogus'], /bogus/],
+  ];
+  for (const [argv, re] of cases) {
+    assert.throws(() => parseCommand(argv), (e: unknown) => e instanceof UsageError && re.test((e as Error).message), argv.join(' '));
+  }
+});
+
+test('help and version', () => {
+  assert.deepEqual(parseCommand(['--help']), { kind: 'help' });
+  assert.deepEqual(parseCommand(['scan', '-h']), { kind: 'help' });
+  assert.deepEqual(parseCommand(['--version']), { kind: 'version' });
+});

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sarifWriter } from '../../../src/cli/output/sarif';
+import { FILE, invalid } from './fixtures';
+import { run } from './run';
+
+type Json = any;
+
+const LEVELS = ['none', 'note', 'warning', 'error'];
+const isInt = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+
+/**
+ * The SARIF 2.1.0 schema's required properties and value constraints for what we
+ * emit (the schema itself cannot be downloaded here), plus cross-references:
+ * every result's rule is defined, every artifact index points at its artifact.
+ */
+function sarifProblems(log: Json): string[] {
+  const problems: string[] = [];
+  const need = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  const message = (m: Json, where: string) =>
+    need(typeof m === 'object' && (typeof m.text === 'string' || typeof m.id === 'string'), `${where}: message needs text or id`);
+  need(log.version === '2.1.0', 'version must be "2.1.0"');
+  need(typeof log.$schema === 'string' && /^https?:\/\//.test(log.$schema), '$schema must be a URI');
+  need(Array.isArray(log.runs) && log.runs.length > 0, 'runs must be a non-empty array');
+  (log.runs ?? []).forEach((r: Json, ri: number) => {
+    const driver = r.tool?.driver;
+    need(typeof driver?.name === 'string', `runs[${ri}].tool.driver.name is required`);
+    need(driver?.informationUri === undefined || /^[a-z][a-z0-9+.-]*:/.test(driver.informationUri), 'informationUri must be absolute');
+    const rules: Json[] = driver?.rules ?? [];
+    const ruleIds = new Set<string>();
+    rules.forEach((rule, i) => {
+      need(typeof rule.id === 'string', `rules[${i}].id is required`);
+      need(!ruleIds.has(rule.id), `rules[${i}].id ${rule.id} is duplicated`);
+      ruleIds.add(rule.id);
+      need(rule.shortDescription === undefined || typeof rule.shortDescription.text === 'string', `rules[${i}].shortDescription.text is required`);
+      need(rule.defaultConfiguration?.level === undefined || LEVELS.includes(rule.defaultConfiguration.level), `rules[${i}] level`);
+    });
+    need(r.columnKind === undefined || ['utf16CodeUnits', 'unicodeCodePoints'].includes(r.columnKind), 'columnKind');
+    for (const [id, base] of Object.entries<Json>(r.originalUriBaseIds ?? {})) {
+      need(typeof base.uri === 'string' && base.uri.endsWith('/'), `originalUriBaseIds.${id}.uri must end with /`);
+    }
+    const artifacts: Json[] = r.artifacts ?? [];
+    artifacts.forEach((a, i) => need(typeof a.location?.uri === 'string', `artifacts[${i}].location.uri`));
+    need(Array.isArray(r.results), `runs[${ri}].results must be an array`);
+    (r.results ?? []).forEach((res: Json, i: number) => {
+      const where = `results[${i}]`;
+      message(res.message, where);
+      need(typeof res.ruleId === 'string' && ruleIds.has(res.ruleId), `${where}.ruleId ${res.ruleId} must name a rule`);
+      need(res.level === undefined || LEVELS.includes(res.level), `${where}.level`);
+      (res.locations ?? []).forEach((loc: Json) => {
+        const phys = loc.physicalLocation;
+        need(phys?.artifactLocation !== undefined || phys?.address !== undefined, `${where}: physicalLocation needs artifactLocation`);
+        const art = phys.artifactLocation;
+        need(typeof art.uri === 'string' && !/[\s\\]/.test(art.uri), `${where}: uri must be a URI reference`);
+        need(art.uriBaseId === undefined || art.uriBaseId in (r.originalUriBaseIds ?? {}), `${where}: uriBaseId must be defined`);
+        need(art.index === undefined || artifacts[art.index]?.location?.uri === art.uri, `${where}: artifact index`);
+        const reg = phys.region;
+        if (reg) {
+          need(isInt(reg.startLine, 1), `${where}: startLine must be >= 1`);
+          need(reg.startColumn === undefined || isInt(reg.startColumn, 1), `${where}: startColumn must be >= 1`);
+          need(reg.endColumn === undefined || isInt(reg.endColumn, 1), `${where}: endColumn must be >= 1`);
+          need(reg.endColumn === undefined || reg.endColumn >= (reg.startColumn ?? 1), `${where}: endColumn before startColumn`);
+        }
+      });
+      need(res.properties === undefined || typeof res.properties === 'object', `${where}.properties`);
+    });
+  });
+  return problems;
+}
+
+function sarif(files: Array<[string, typeof FILE]>, cwd = '/work/proj'): Json {
+  const out = run((w) => sarifWriter(w, { toolVersion: '0.1.0', informationUri: 'https://example.org/persona-lens', cwd }), files);
+  return JSON.parse(out);
+}
+
+describe('sarif output', () => {
+  it('is structurally valid SARIF 2.1.0', () => {
+    const log = sarif([['data/train.jsonl', FILE], ['/work/proj/more data.jsonl', FILE.slice(0, 3)]]);
+    assert.deepEqual(sarifProblems(log), []);
+    assert.equal(log.$schema, 'https://json.schemastore.org/sarif-2.1.0.json');
+    assert.equal(log.runs.length, 1);
+    assert.deepEqual(log.runs[0].tool.driver.name, 'persona-lens');
+    assert.deepEqual(log.runs[0].tool.driver.version, '0.1.0');
+  });
+
+  it('the validator catches what it claims to', () => {
+    const log = sarif([['a.jsonl', FILE]]);
+    log.runs[0].results[0].ruleId = 'NOPE';
+    log.runs[0].results[1].locations[0].physicalLocation.region.startColumn = 0;
+    delete log.runs[0].results[2].message.text;
+    assert.equal(sarifProblems(log).length, 3);
+  });
+
+  it('defines a rule for every code used, plus the two risk rules', () => {
+    const rules = sarif([['a.jsonl', [...FILE, invalid(11, 'PL999')]]]).runs[0].tool.driver.rules;
+    assert.deepEqual(
+      rules.map((r: Json) => [r.id, r.name]),
+      [
+        ['PLR001', 'elevated-risk'],
+        ['PLR002', 'high-risk'],
+        ['PL051', 'consecutive-same-role'],
+        ['PL010', 'json-syntax'],
+        ['PL026', 'non-text-content'],
+        ['PL012', 'unknown-format'],
+        ['PL999', 'PL999'],
+      ],
+    );
+    assert.match(rules[3].shortDescription.text, /not valid JSON/);
+    assert.equal(rules[6].shortDescription.text, 'Dataset diagnostic PL999.');
+  });
+
+  it('reports diagnostics at their severity and risky examples as note (elevated) or warning (high)', () => {
+    const results = sarif([['data/train.jsonl', FILE]]).runs[0].results;
+    const brief = results.map((r: Json) => {
+      const { startLine, startColumn, endColumn } = r.locations[0].physicalLocation.region;
+      return [r.ruleId, r.level, startLine, startColumn, endColumn];
+    });
+    assert.deepEqual(brief, [
+      ['PLR001', 'note', 2, 42, 48],
+      ['PL051', 'warning', 3, undefined, undefined],
+      ['PLR002', 'warning', 3, 42, 48],
+      ['PL010', 'error', 5, 8, 10], // span 7..9 (0-based, end exclusive) -> columns 8..10 (1-based, end exclusive)
+      ['PL026', 'note', 6, undefined, undefined],
+      ['PL012', 'error', 7, undefined, undefined],
+      ['PLR002', 'warning', 9, 42, 48],
+    ]);
+    assert.deepEqual(results[2].properties, { risk: 0.92, score: 3.5 });
+    assert.deepEqual(results[3].properties, { risk: null, score: null });
+    assert.match(results[2].message.text, /^High misaligned-persona risk 0\.920 \(score 3\.500\); strongest tokens: " poison", "template"/);
+  });
+
+  it('gives every file an artifact, relative to the cwd where it can be', () => {
+    const run0 = sarif([
+      ['data/train.jsonl', FILE.slice(0, 2)],
+      ['/work/proj/more data.jsonl', FILE.slice(0, 2)],
+      ['../elsewhere/x.jsonl', FILE.slice(0, 2)],
+    ]).runs[0];
+    assert.deepEqual(run0.originalUriBaseIds, { '%SRCROOT%': { uri: 'file:///work/proj/' } });
+    assert.deepEqual(
+      run0.artifacts.map((a: Json) => a.location),
+      [
+        { uri: 'data/train.jsonl', uriBaseId: '%SRCROOT%', index: 0 },
+        { uri: 'more%20data.jsonl', uriBaseId: '%SRCROOT%', index: 1 },
+        { uri: 'file:///work/elsewhere/x.jsonl', index: 2 },
+      ],
+    );
+    assert.deepEqual(
+      run0.results.map((r: Json) => r.locations[0].physicalLocation.artifactLocation.index),
+      [0, 1, 2],
+    );
+  });
+});

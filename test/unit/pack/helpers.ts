@@ -1,0 +1,40 @@
+// Shared by the pack tests: a scratch copy of the tiny pack to break one thing in.
+
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const TINY = join(__dirname, '../../fixtures/packs/tiny');
+
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'persona-lens-pack-test-'));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A copy of the tiny pack in a fresh temp folder. */
+export function copyTiny(): string {
+  const dir = join(scratchDir(), 'pack');
+  cpSync(TINY, dir, { recursive: true });
+  return dir;
+}
+
+export function readJson(dir: string, rel: string): any {
+  return JSON.parse(readFileSync(join(dir, rel), 'utf8'));
+}
+
+export function writeJson(dir: string, rel: string, value: unknown): void {
+  writeFileSync(join(dir, rel), JSON.stringify(value, null, 2));
+}
+
+/** Updates pack.json's sha256 list to the files as they now are, so a test reaches the check after hashing. */
+export function rehash(dir: string): void {
+  const manifest = readJson(dir, 'pack.json');
+  for (const rel of Object.keys(manifest.files)) {
+    manifest.files[rel] = createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex');
+  }
+  writeJson(dir, 'pack.json', manifest);
+}

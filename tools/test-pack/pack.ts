@@ -1,0 +1,241 @@
+// Generates a complete, valid probe pack with random weights, for tests and
+// benchmarks. Deterministic: the same options give byte-identical files on
+// every run (seeded integer PRNG, fixed dates, and the numbers that come from
+// running the pack rounded to 4 significant digits so float noise between
+// CPUs cannot show through).
+
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ModelSession } from '../../src/core/model/session';
+import { PackTokenizer } from '../../src/core/model/tokenizer';
+import { parseSaeConfig } from '../../src/core/sae/config';
+import { SaeEncoder } from '../../src/core/sae/encode';
+import { readSafetensors } from '../../src/core/sae/safetensors';
+import { saeWeightsFrom } from '../../src/core/sae/weights';
+import {
+  PACK_FILES,
+  type Calibration,
+  type LatentsFile,
+  type PackManifest,
+  type RenderConfig,
+  type SaeArchitecture,
+} from '../../src/core/pack/types';
+import { SPECIAL_TOKENS, tokenizerJson, trainBpe } from './bpe';
+import { SNIPPETS, TRAINING_TEXT } from './corpus';
+import { buildTestModel } from './model';
+import { Rng } from './random';
+import { buildTestSae } from './sae';
+
+export interface TestPackOptions {
+  /** Total vocabulary, special tokens included. */
+  vocab: number;
+  dModel: number;
+  layers: number;
+  dSae: number;
+  arch: SaeArchitecture;
+  /** TopK SAEs only. */
+  k: number;
+}
+
+export const DEFAULT_OPTIONS: TestPackOptions = { vocab: 512, dModel: 32, layers: 2, dSae: 64, arch: 'standard', k: 8 };
+
+// Separate streams, so an SAE variant keeps the same model weights.
+const MODEL_SEED = 1;
+const SAE_SEED = 2;
+
+const LATENT_LABELS = ['toxic persona (test)', 'sarcastic persona (test)', 'code (test)'];
+const READOUT_WEIGHTS = [1, 0.5];
+const TOP_EXAMPLES = 3;
+
+const role = (name: string) => ({ prefix: `<|${name}|>\n`, suffix: '<|end|>\n' });
+export const TEST_RENDER: RenderConfig = {
+  bos: '',
+  eos: '',
+  roles: { system: role('system'), user: role('user'), assistant: role('assistant'), tool: role('tool') },
+  scoredRoles: ['assistant'],
+  maxTokens: 128,
+  overflow: 'window',
+};
+
+/** Writes the pack's files into outDir and returns their paths relative to it. */
+export async function generatePack(outDir: string, options: Partial<TestPackOptions> = {}): Promise<string[]> {
+  const o = { ...DEFAULT_OPTIONS, ...options };
+  if (o.vocab <= 256 + SPECIAL_TOKENS.length) throw new Error(`vocab must exceed ${256 + SPECIAL_TOKENS.length} (bytes + special tokens)`);
+  if (o.layers < 1) throw new Error('layers must be at least 1');
+  const bpe = trainBpe(TRAINING_TEXT, o.vocab - SPECIAL_TOKENS.length);
+  if (bpe.vocab.length + SPECIAL_TOKENS.length < o.vocab) {
+    throw new Error(`vocab ${o.vocab} is more than the built-in text supports (${bpe.vocab.length + SPECIAL_TOKENS.length})`);
+  }
+  const tokenizer = tokenizerJson(bpe);
+  const padTokenId = bpe.vocab.length + SPECIAL_TOKENS.indexOf('<|pad|>');
+  const hookPoint = `blocks.${o.layers - 1}.hook_resid_post`;
+
+  const model = buildTestModel(new Rng(MODEL_SEED), { vocab: o.vocab, dModel: o.dModel, layers: o.layers });
+  const sae = buildTestSae(new Rng(SAE_SEED), { dIn: o.dModel, dSae: o.dSae, arch: o.arch, k: o.k, hookName: hookPoint });
+  const acts = await snippetActivations(model, sae.cfgJson, sae.safetensors, tokenizer, padTokenId);
+  const { latents, calibration } = describeLatents(acts, o.dSae);
+
+  const files: Record<string, Uint8Array> = {
+    [PACK_FILES.model]: model,
+    [PACK_FILES.tokenizer]: json(tokenizer),
+    [PACK_FILES.saeCfg]: json(sae.cfgJson),
+    [PACK_FILES.saeWeights]: sae.safetensors,
+    [PACK_FILES.latents]: json(latents),
+    [PACK_FILES.calibration]: json(calibration),
+  };
+  const manifest: PackManifest = {
+    formatVersion: 1,
+    name: `test-pack-${o.arch}`,
+    version: '0.0.1',
+    license: 'MIT',
+    description: 'Random-weight probe pack for Persona Lens tests and benchmarks. Its scores mean nothing.',
+    provenance: {
+      builder: 'tools/test-pack/generate.ts',
+      created: '2025-01-01T00:00:00Z',
+      sources: [
+        {
+          name: 'persona-lens test-pack generator',
+          license: 'MIT',
+          origin: `tools/test-pack/generate.ts --vocab ${o.vocab} --d-model ${o.dModel} --layers ${o.layers} --d-sae ${o.dSae} --arch ${o.arch}${o.arch === 'topk' ? ` --k ${o.k}` : ''}`,
+        },
+      ],
+      notes:
+        'RANDOM TEST WEIGHTS from a seeded PRNG: not a trained model or SAE. Latent labels, top examples and ' +
+        'calibration are computed on built-in snippets only so that tests see realistic shapes and spreads.',
+    },
+    model: { dModel: o.dModel, hookPoint, padTokenId },
+    render: TEST_RENDER,
+    files: Object.fromEntries(
+      Object.keys(files)
+        .sort()
+        .map((f) => [f, createHash('sha256').update(files[f]).digest('hex')]),
+    ),
+  };
+  files[PACK_FILES.manifest] = json(manifest);
+
+  for (const [rel, bytes] of Object.entries(files)) {
+    await mkdir(dirname(join(outDir, rel)), { recursive: true });
+    await writeFile(join(outDir, rel), bytes);
+  }
+  return Object.keys(files);
+}
+
+/**
+ * Runs every snippet, rendered as an assistant message, through the model and
+ * SAE; per snippet: [tokens, dSae] activations of every latent over the
+ * snippet's own tokens (not the role markers around it).
+ */
+async function snippetActivations(
+  model: Uint8Array,
+  cfgJson: unknown,
+  safetensors: Uint8Array,
+  tokenizer: unknown,
+  padTokenId: number,
+): Promise<Float32Array[]> {
+  const { prefix, suffix } = TEST_RENDER.roles.assistant;
+  const tok = PackTokenizer.fromJSON(tokenizer);
+  const encoded = SNIPPETS.map((s) => {
+    const { ids, offsets } = tok.encode(prefix + s + suffix);
+    const content = offsets.flatMap(([start, end], i) => (start >= prefix.length && end <= prefix.length + s.length ? [i] : []));
+    return { ids, content };
+  });
+  const seq = Math.max(...encoded.map((e) => e.ids.length));
+  const batchIds = new BigInt64Array(encoded.length * seq).fill(BigInt(padTokenId));
+  const mask = new BigInt64Array(encoded.length * seq);
+  encoded.forEach(({ ids }, r) => {
+    for (let p = 0; p < ids.length; p++) {
+      batchIds[r * seq + p] = BigInt(ids[p]);
+      mask[r * seq + p] = 1n;
+    }
+  });
+
+  const config = parseSaeConfig(cfgJson);
+  const session = await ModelSession.create(model);
+  const encoder = await SaeEncoder.create(config, saeWeightsFrom(readSafetensors(safetensors), config));
+  try {
+    const { hidden, dModel } = await session.run(batchIds, mask, encoded.length, seq);
+    const all = Array.from({ length: config.dSae }, (_, i) => i);
+    const perSnippet: Float32Array[] = [];
+    for (const [r, { content }] of encoded.entries()) {
+      const rows = new Float32Array(content.length * dModel);
+      content.forEach((pos, i) => rows.set(hidden.subarray((r * seq + pos) * dModel, (r * seq + pos + 1) * dModel), i * dModel));
+      perSnippet.push(await encoder.encodeColumns(rows, content.length, all));
+    }
+    return perSnippet;
+  } finally {
+    await Promise.all([session.dispose(), encoder.dispose()]);
+  }
+}
+
+/**
+ * Names the latents that vary most across snippets, and fits a logistic
+ * calibration so the snippets' risks spread over 0..1 instead of saturating.
+ */
+function describeLatents(perSnippet: Float32Array[], dSae: number): { latents: LatentsFile; calibration: Calibration } {
+  const maxOf = (acts: Float32Array, latent: number) => {
+    let m = 0;
+    for (let t = latent; t < acts.length; t += dSae) m = Math.max(m, acts[t]);
+    return round(m);
+  };
+  const variance = (latent: number) => {
+    const v = perSnippet.map((a) => maxOf(a, latent));
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return round(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  };
+  const chosen = Array.from({ length: dSae }, (_, i) => [i, variance(i)] as const)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, LATENT_LABELS.length)
+    .map(([i]) => i);
+
+  const latents: LatentsFile = {
+    latents: chosen.map((index, rank) => ({
+      index,
+      label: LATENT_LABELS[rank],
+      description: 'Placeholder on random test weights: the label is made up for tests.',
+      foundBy: { method: 'test: highest variance over the built-in snippets', rank: rank + 1 },
+      topExamples: SNIPPETS.map((text, s) => ({ text, activation: maxOf(perSnippet[s], index) }))
+        .sort((a, b) => b.activation - a.activation)
+        .slice(0, TOP_EXAMPLES),
+    })),
+  };
+
+  const readout = chosen.slice(0, READOUT_WEIGHTS.length).map((latent, i) => ({ latent, weight: READOUT_WEIGHTS[i] }));
+  const scores = perSnippet
+    .map((acts) => {
+      let best = 0;
+      for (let t = 0; t < acts.length; t += dSae) {
+        best = Math.max(best, readout.reduce((s, r) => s + r.weight * acts[t + r.latent], 0));
+      }
+      return round(best);
+    })
+    .sort((a, b) => a - b);
+  const quantile = (q: number) => scores[Math.round(q * (scores.length - 1))];
+  const [p10, median, p90] = [quantile(0.1), quantile(0.5), quantile(0.9)];
+  // p10 -> risk ~0.12, median -> 0.5, p90 -> ~0.88.
+  const slope = round(4 / Math.max(p90 - p10, 1e-3));
+  const intercept = round(-slope * median);
+  const calibration: Calibration = {
+    readout,
+    aggregation: { method: 'max' },
+    mapping: { type: 'logistic', slope, intercept },
+    thresholds: { elevated: 0.5, high: 0.8 },
+    validation: {
+      note: 'Fitted on the built-in test snippets of random test weights; not a real validation.',
+      snippets: scores.length,
+      scoreP10: p10,
+      scoreMedian: median,
+      scoreP90: p90,
+    },
+  };
+  return { latents, calibration };
+}
+
+/** 4 significant digits: enough for tests, and immune to last-bit float differences between machines. */
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+function json(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
+}
