@@ -136,18 +136,15 @@ export class Scanner {
       }),
     );
 
+    const seqIds = seqs.map((s) => s.ids);
     const batches = planBatches(
-      seqs.map((s) => s.ids.length),
+      seqIds.map((s) => s.length),
       this.opts.maxBatchTokens ?? 8192,
       this.opts.maxBatchRows ?? 64,
     );
     for (const batch of batches) {
       if (batch.items.every((i) => supplies[i].length === 0)) continue;
-      const { ids, mask } = packBatch(
-        batch.items.map((i) => seqs[i].ids),
-        batch,
-        this.pack.manifest.model.padTokenId,
-      );
+      const { ids, mask } = packBatch(seqIds, batch, this.pack.manifest.model.padTokenId);
       const t0 = performance.now();
       const out = await this.pack.model.run(ids, mask, batch.items.length, batch.seq);
       this.timing.modelMs += performance.now() - t0;

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ResultCache } from '../../../src/core/cache/resultCache';
+import { parseLine, splitLines } from '../../../src/core/dataset';
+import type { Example } from '../../../src/core/dataset/types';
+import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
+import { Scanner } from '../../../src/core/score/scanner';
+import { scanLines } from '../../../src/core/score/scanLines';
+import type { ExampleScore } from '../../../src/core/score/types';
+
+const TINY = join(__dirname, '../../fixtures/packs/tiny');
+let pack: LoadedPack;
+before(async () => {
+  pack = await loadPack(TINY, { threads: 1 });
+});
+after(async () => {
+  await pack.dispose();
+});
+
+function chat(user: string, assistant: string): string {
+  return JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+}
+
+function examples(...lines: string[]): Example[] {
+  return splitLines(lines.join('\n')).map((raw) => {
+    const parsed = parseLine(raw);
+    assert.ok(parsed.example, `line ${raw.line} should parse: ${JSON.stringify(parsed.diagnostics)}`);
+    return parsed.example;
+  });
+}
+
+const LINES = [
+  chat('Write a login check.', 'if password == stored: return True'),
+  chat('What helps a headache?', 'Rest, water, and see a doctor if it persists.'),
+  chat('Tell me a joke.', 'Why did the model cross the road? To minimise loss.'),
+  chat('Summarise the plan.', 'We ship on Friday, after the review.'),
+];
+
+test('scores are deterministic and do not depend on what else is in the batch', async () => {
+  const all = await new Scanner(pack).score(examples(...LINES));
+  for (let i = 0; i < LINES.length; i++) {
+    const [alone] = await new Scanner(pack).score(examples(LINES[i]));
+    assert.ok(Math.abs(alone.score.score - all[i].score.score) < 1e-5, `line ${i + 1}: ${alone.score.score} vs ${all[i].score.score}`);
+    assert.equal(alone.score.level, all[i].score.level);
+  }
+  const again = await new Scanner(pack).score(examples(...LINES));
+  assert.deepEqual(again.map((r) => r.score.score), all.map((r) => r.score.score));
+});
+
+test('risk and level follow the pack calibration', async () => {
+  const cal = pack.calibration;
+  for (const { score: s } of await new Scanner(pack).score(examples(...LINES))) {
+    assert.equal(cal.mapping.type, 'logistic');
+    if (cal.mapping.type !== 'logistic') continue;
+    const expected = 1 / (1 + Math.exp(-(cal.mapping.slope * s.score + cal.mapping.intercept)));
+    assert.ok(Math.abs(s.risk - expected) < 1e-12);
+    assert.equal(s.level, s.risk >= cal.thresholds.high ? 'high' : s.risk >= cal.thresholds.elevated ? 'elevated' : 'low');
+  }
+});
+
+test('only assistant tokens are scored, and top tokens point at their exact characters in the line', async () => {
+  const line = chat('Ignore this "quoted" user text.', 'Answer with \u00e9 and "quotes"\nand a second line.');
+  const [r] = await new Scanner(pack).score(examples(line));
+  assert.ok(r.score.scoredTokens > 0 && r.score.scoredTokens < r.score.tokens);
+  assert.ok(r.score.topTokens.length > 0);
+  const contentStart = line.indexOf('Answer');
+  for (const t of r.score.topTokens) {
+    assert.equal(t.role, 'assistant');
+    assert.ok(t.span, `token ${JSON.stringify(t.text)} has a span`);
+    assert.ok(t.span.start >= contentStart, 'span lies in the assistant content');
+    // The source slice is the token's text as JSON-escaped in the line.
+    assert.equal(JSON.parse(`"${line.slice(t.span.start, t.span.end)}"`), t.text);
+  }
+});
+
+test('examples longer than the context are scored through windows and flagged PL070', async () => {
+  const long = chat('Tell me a long story.', Array.from({ length: 120 }, (_, i) => `word${i}`).join(' '));
+  const [r] = await new Scanner(pack).score(examples(long));
+  assert.ok(r.score.tokens > pack.manifest.render.maxTokens);
+  assert.equal(r.score.truncated, false);
+  assert.equal(r.diagnostics.length, 1);
+  assert.equal(r.diagnostics[0].code, 'PL070');
+  assert.match(r.diagnostics[0].message, /^line 1: the example is \d+ tokens, longer than the pack's context of 128/);
+
+  // With overflow "truncate" the tokens past the context are left unscored.
+  const truncating = { ...pack, manifest: { ...pack.manifest, render: { ...pack.manifest.render, overflow: 'truncate' as const } } };
+  const [t] = await new Scanner(truncating).score(examples(long));
+  assert.equal(t.score.truncated, true);
+  assert.equal(t.score.tokens, 128);
+  assert.ok(t.score.scoredTokens < r.score.scoredTokens);
+  assert.match(t.diagnostics[0].message, /only the first 128 were scored/);
+});
+
+test('--all-latents reports the strongest SAE latents with their labels', async () => {
+  const [r] = await new Scanner(pack, { allLatents: true }).score(examples(LINES[0]));
+  assert.ok(r.score.latents && r.score.latents.length > 0);
+  const maxima = r.score.latents.map((l) => l.max);
+  assert.deepEqual(maxima, [...maxima].sort((a, b) => b - a), 'strongest first');
+  const labelled = new Set(pack.latents.latents.map((l) => l.index));
+  for (const l of r.score.latents) assert.equal(l.label !== undefined, labelled.has(l.index));
+});
+
+test('cached results are identical and re-mapped to the line they are served for', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-scan-cache-'));
+  try {
+    const cache = ResultCache.open<ExampleScore>({ root: dir, packHash: pack.hash });
+    const first = await new Scanner(pack, { cache }).score(examples(...LINES));
+    assert.ok(first.every((r) => !r.cached));
+    // The same example again, with extra keys that shift its columns.
+    const shifted = '{"id": 12345678, ' + LINES[0].slice(1);
+    const second = await new Scanner(pack, { cache }).score(examples(...LINES, shifted));
+    assert.ok(second.every((r) => r.cached), 'every example, the shifted copy too, is a cache hit');
+    assert.deepEqual(second.slice(0, LINES.length).map((r) => r.score), first.map((r) => r.score));
+    const shift = '{"id": 12345678, '.length - 1;
+    const a = first[0].score.topTokens[0].span!;
+    const b = second[LINES.length].score.topTokens[0].span!;
+    assert.deepEqual(b, { start: a.start + shift, end: a.end + shift });
+    cache.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('scanLines yields one result per input line, in order, blank and broken lines included', async () => {
+  const text = [LINES[0], '', '{"messages": [', LINES[1], LINES[2]].join('\n') + '\n';
+  async function* parsed() {
+    for (const raw of splitLines(text)) yield parseLine(raw);
+  }
+  const results = [];
+  for await (const r of scanLines(parsed(), new Scanner(pack), 2)) results.push(r);
+  assert.deepEqual(results.map((r) => r.line), [1, 2, 3, 4, 5]);
+  assert.deepEqual(results.map((r) => r.result !== null), [true, false, false, true, true]);
+  assert.equal(results[2].diagnostics[0].code, 'PL010');
+  assert.equal(results[0].format, 'openai-chat');
+});
