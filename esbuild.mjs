@@ -1,6 +1,9 @@
 // Bundles each program of the project into dist/. onnxruntime-node stays
 // external: it loads a native binary that must sit beside its own package.
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const targets = [
   // The `persona-lens` command line (bin/persona-lens.js loads it).
@@ -16,6 +19,7 @@ for (const t of targets) {
     sourcemap: true,
     external: ['onnxruntime-node'],
     logLevel: 'warning',
+    define: { PERSONA_LENS_VERSION: JSON.stringify(version) },
   };
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);

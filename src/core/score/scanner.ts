@@ -8,6 +8,7 @@ import { tooLongDiagnostic } from '../dataset/codes';
 import { renderExample, segmentAt, sourceSpan, type Rendered } from '../dataset/render';
 import type { Diagnostic, Example } from '../dataset/types';
 import type { LoadedPack } from '../pack/load';
+import type { TopKActivations } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
 import { aggregate, levelOf, toRisk } from './calibrate';
 import type { ExampleScore, LatentHit, TokenScore } from './types';
@@ -118,59 +119,63 @@ export class Scanner {
 
   private async run(items: Prepared[]): Promise<ExampleScore[]> {
     const d = this.pack.manifest.model.dModel;
-    // One row of hidden state per scored token, examples back to back.
+    // One row per scored token, examples back to back: row rowStart[i] + k is token p.scored[k] of item i.
     const rowStart = new Int32Array(items.length + 1);
     items.forEach((p, i) => (rowStart[i + 1] = rowStart[i] + p.scored.length));
-    const hidden = new Float32Array(rowStart[items.length] * d);
+    const readouts = new Float64Array(rowStart[items.length]);
+    const latentMax = this.opts.allLatents ? items.map(() => new Map<number, number>()) : null;
+    const rowItem = new Int32Array(rowStart[items.length]);
+    items.forEach((_, i) => rowItem.fill(i, rowStart[i], rowStart[i + 1]));
 
-    const seqs: Array<{ item: number; window: number; ids: number[] }> = [];
-    items.forEach((p, item) => p.windows.forEach((w, window) => seqs.push({ item, window, ids: p.ids.slice(w.start, w.end) })));
-    // Which scored rows each sequence supplies, so results are scattered in one pass.
-    const supplies: Array<Array<[number, number]>> = seqs.map(() => []);
-    const seqIndex = new Map<string, number>();
-    seqs.forEach((s, i) => seqIndex.set(`${s.item}:${s.window}`, i));
+    // One sequence per window; an item's windows are consecutive, from firstSeq[item].
+    const seqIds: number[][] = [];
+    const firstSeq = items.map((p) => {
+      const first = seqIds.length;
+      for (const w of p.windows) seqIds.push(p.ids.slice(w.start, w.end));
+      return first;
+    });
+    // Which scored rows each sequence supplies, as (position in sequence, row) pairs.
+    const supplies: number[][] = seqIds.map(() => []);
     items.forEach((p, item) =>
       p.scored.forEach((pos, k) => {
         const w = windowOf(pos, p.windows);
-        supplies[seqIndex.get(`${item}:${w}`)!].push([pos - p.windows[w].start, rowStart[item] + k]);
+        supplies[firstSeq[item] + w].push(pos - p.windows[w].start, rowStart[item] + k);
       }),
     );
 
-    const seqIds = seqs.map((s) => s.ids);
     const batches = planBatches(
       seqIds.map((s) => s.length),
       this.opts.maxBatchTokens ?? 8192,
       this.opts.maxBatchRows ?? 64,
     );
     for (const batch of batches) {
-      if (batch.items.every((i) => supplies[i].length === 0)) continue;
+      const m = batch.items.reduce((n, i) => n + supplies[i].length / 2, 0);
+      if (m === 0) continue;
       const { ids, mask } = packBatch(seqIds, batch, this.pack.manifest.model.padTokenId);
       const t0 = performance.now();
       const out = await this.pack.model.run(ids, mask, batch.items.length, batch.seq);
       this.timing.modelMs += performance.now() - t0;
-      this.timing.tokens += batch.items.reduce((n, i) => n + seqs[i].ids.length, 0);
+      this.timing.tokens += batch.items.reduce((n, i) => n + seqIds[i].length, 0);
+
+      // The SAE reads only the scored tokens of this batch, gathered into x [m, d].
+      const x = new Float32Array(m * d);
+      const rows = new Int32Array(m);
+      let at = 0;
       batch.items.forEach((seqI, r) => {
-        for (const [pos, row] of supplies[seqI]) {
-          const src = (r * batch.seq + pos) * d;
-          hidden.set(out.hidden.subarray(src, src + d), row * d);
+        const pairs = supplies[seqI];
+        for (let j = 0; j < pairs.length; j += 2, at++) {
+          const src = (r * batch.seq + pairs[j]) * d;
+          x.set(out.hidden.subarray(src, src + d), at * d);
+          rows[at] = pairs[j + 1];
         }
       });
+      this.readOut(await this.pack.sae.encodeColumns(x, m, this.readout), rows, readouts);
+      if (latentMax) this.noteLatents(await this.pack.sae.encodeTopK(x, m), rows, rowItem, latentMax);
     }
 
-    const nRows = rowStart[items.length];
-    const acts = nRows > 0 ? await this.pack.sae.encodeColumns(hidden, nRows, this.readout) : new Float32Array(0);
-    const top = this.opts.allLatents && nRows > 0 ? await this.pack.sae.encodeTopK(hidden, nRows) : null;
-
+    const cal = this.pack.calibration;
     return items.map((p, i) => {
-      const values = new Float64Array(p.scored.length);
-      const L = this.readout.length;
-      for (let k = 0; k < p.scored.length; k++) {
-        let v = 0;
-        const base = (rowStart[i] + k) * L;
-        for (let j = 0; j < L; j++) v += this.weights[j] * acts[base + j];
-        values[k] = v;
-      }
-      const cal = this.pack.calibration;
+      const values = readouts.subarray(rowStart[i], rowStart[i + 1]);
       const score = aggregate(values, cal.aggregation);
       const risk = toRisk(score, cal.mapping);
       return {
@@ -181,21 +186,35 @@ export class Scanner {
         scoredTokens: p.scored.length,
         truncated: p.truncated,
         topTokens: topTokens(p, values),
-        ...(top ? { latents: this.topLatents(top, rowStart[i], rowStart[i + 1]) } : {}),
+        ...(latentMax ? { latents: this.topLatents(latentMax[i]) } : {}),
       };
     });
   }
 
-  private topLatents(top: { indices: Int32Array; values: Float32Array; k: number }, from: number, to: number): LatentHit[] {
-    const best = new Map<number, number>();
-    for (let r = from; r < to; r++) {
+  /** readouts[rows[r]] = sum over the read-out of weight * activation, for each gathered row r. */
+  private readOut(acts: Float32Array, rows: Int32Array, readouts: Float64Array): void {
+    const L = this.readout.length;
+    for (let r = 0; r < rows.length; r++) {
+      let v = 0;
+      for (let j = 0; j < L; j++) v += this.weights[j] * acts[r * L + j];
+      readouts[rows[r]] = v;
+    }
+  }
+
+  /** Keeps, per example, each latent's largest activation over its scored tokens. */
+  private noteLatents(top: TopKActivations, rows: Int32Array, rowItem: Int32Array, best: Array<Map<number, number>>): void {
+    for (let r = 0; r < rows.length; r++) {
+      const seen = best[rowItem[rows[r]]];
       for (let j = 0; j < top.k; j++) {
         const v = top.values[r * top.k + j];
         if (v <= 0) continue;
         const idx = top.indices[r * top.k + j];
-        if (v > (best.get(idx) ?? 0)) best.set(idx, v);
+        if (v > (seen.get(idx) ?? 0)) seen.set(idx, v);
       }
     }
+  }
+
+  private topLatents(best: Map<number, number>): LatentHit[] {
     return [...best.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, TOP_LATENTS)

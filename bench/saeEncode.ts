@@ -1,12 +1,12 @@
 // Benchmark of SAE encode speed on random weights:
-//   node --import tsx tools/test-pack/bench-encode.ts [--d-in 256 --d-sae 4096 --k 32 --rows 1024]
+//   node --import tsx bench/saeEncode.ts [--d-in 256 --d-sae 4096 --k 32 --rows 1024]
 // Prints tokens/s of the onnxruntime full top-k encode (TopK SAE) at 1 and 2
 // threads, and of the JS read-out path (encodeColumns, 2 latents, standard SAE).
 
 import { parseArgs } from 'node:util';
-import type { SaeConfig } from '../../src/core/pack/types';
-import { SaeEncoder } from '../../src/core/sae/encode';
-import { Rng } from './random';
+import type { SaeConfig } from '../src/core/pack/types';
+import { SaeEncoder } from '../src/core/sae/encode';
+import { Rng } from '../tools/test-pack/random';
 
 const { values } = parseArgs({
   options: { 'd-in': { type: 'string' }, 'd-sae': { type: 'string' }, k: { type: 'string' }, rows: { type: 'string' } },

@@ -1,0 +1,101 @@
+// `npm run bench`: the figures issue #2 asks for, each next to its target.
+//   - reader: MB/s and peak RSS on a generated 1 GiB file (splitting+decoding, and the full parse)
+//   - scan: examples/s and tokens/s at 1 and 2 threads on a generated 10k-example file,
+//     and the share of scan time spent outside session.run
+//   - the same scan through the CLI (bin/persona-lens.js), 2 threads
+//   - SAE encode speed (bench/saeEncode.ts)
+// Generated inputs are kept in bench/.data (git-ignored) and reused.
+// Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { generatePack } from '../tools/test-pack/pack';
+import { writeChatFile } from './data';
+
+const ROOT = join(__dirname, '..');
+const DATA = join(ROOT, 'bench', '.data');
+const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
+const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
+
+/**
+ * A random-weight pack with the compute of a small real one: d_model 256, four
+ * MLP blocks of width 1024 (2.1M multiply-adds per token, about a 2-layer
+ * transformer up to its hook point), JumpReLU SAE with 4096 latents (its read-out needs only the read-out's columns;
+ * a TopK SAE needs the full encode: see the SAE encode figures).
+ */
+const BENCH_PACK = { vocab: 900, dModel: 256, layers: 4, dSae: 4096, arch: 'jumprelu' as const, k: 32 };
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function tsx(script: string, args: string[]): any {
+  return JSON.parse(node(['--import', 'tsx', join(ROOT, 'bench', script), ...args]).trim().split('\n').pop()!);
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function ensureFile(path: string, make: () => Promise<number>): Promise<void> {
+  if (existsSync(path)) return;
+  process.stderr.write(`generating ${path} ...\n`);
+  await make();
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA, { recursive: true });
+  console.log(`Persona Lens benchmark · node ${process.version} · ${require('node:os').cpus().length} cores`);
+
+  // Reader.
+  const big = join(DATA, `reader-${READER_MB}mb.jsonl`);
+  await ensureFile(big, () => writeChatFile(big, { bytes: READER_MB * 2 ** 20 }, { seed: 1, minWords: 40, maxWords: 400 }));
+  const mb = statSync(big).size / 2 ** 20;
+  console.log(`\n## Reader: ${fmt(mb)} MiB file`);
+  for (const mode of ['lines', 'parse'] as const) {
+    const r = tsx('reader.ts', [big, mode]);
+    const rate = mb / r.seconds;
+    const what = mode === 'lines' ? 'split + decode (readLines)' : 'full parse: JSON, format, validation, duplicates (parseFile)';
+    console.log(
+      `${what}: ${fmt(rate)} MB/s (${fmt(r.lines)} lines in ${fmt(r.seconds, 1)} s) · peak RSS ${fmt(r.maxRssMb)} MB` +
+        ` · vs targets: ${fmt(rate / 100, 2)}x of 100 MB/s, RSS ${fmt(r.maxRssMb / 300, 2)}x of 300 MB`,
+    );
+  }
+
+  // Scan.
+  const pack = join(DATA, 'pack-bench');
+  if (!existsSync(join(pack, 'pack.json'))) {
+    process.stderr.write(`generating ${pack} ...\n`);
+    await generatePack(pack, BENCH_PACK);
+  }
+  const file = join(DATA, `scan-${SCAN_EXAMPLES}.jsonl`);
+  await ensureFile(file, () => writeChatFile(file, { examples: SCAN_EXAMPLES }, { seed: 2, minWords: 20, maxWords: 160 }));
+  console.log(
+    `\n## Scan: ${fmt(SCAN_EXAMPLES)} examples, bench pack (d_model ${BENCH_PACK.dModel}, ${BENCH_PACK.layers} MLP blocks, ` +
+      `JumpReLU SAE ${BENCH_PACK.dSae} latents)`,
+  );
+  let tokensPerScan = 0;
+  for (const threads of [1, 2]) {
+    const r = tsx('scan.ts', [pack, file, String(threads)]);
+    tokensPerScan = r.tokens;
+    const outside = 1 - r.modelSeconds / r.seconds;
+    console.log(
+      `${threads} thread(s): ${fmt(r.examples / r.seconds)} examples/s · ${fmt(r.tokens / r.seconds)} tokens/s · ` +
+        `${fmt(r.seconds, 1)} s · outside session.run ${fmt(outside * 100, 1)}% (target < 15%: ${fmt(outside / 0.15, 2)}x)`,
+    );
+  }
+  const t0 = performance.now();
+  node([join(ROOT, 'bin', 'persona-lens.js'), 'scan', file, '--pack', pack, '--threads', '2', '--format', 'jsonl', '--no-cache', '--output', '/dev/null']);
+  const cliSeconds = (performance.now() - t0) / 1000;
+  console.log(
+    `CLI, 2 threads, --format jsonl, no cache: ${fmt(cliSeconds, 1)} s · ${fmt(SCAN_EXAMPLES / cliSeconds)} examples/s · ` +
+      `${fmt(tokensPerScan / cliSeconds)} tokens/s (start-up and pack load included)`,
+  );
+
+  console.log('\n## SAE encode');
+  process.stdout.write(node(['--import', 'tsx', join(ROOT, 'bench', 'saeEncode.ts')]));
+}
+
+main().catch((e: Error) => {
+  console.error(e.stack);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+// Child process of the benchmark: scans one file with one pack at a given
+// thread count, exactly as the CLI does but without output or cache, and prints
+// {examples, tokens, seconds, modelSeconds} as JSON.
+//   node --import tsx bench/scan.ts PACK FILE THREADS
+
+import { parseFile } from '../src/core/dataset';
+import { loadPack } from '../src/core/pack/load';
+import { Scanner } from '../src/core/score/scanner';
+import { scanLines } from '../src/core/score/scanLines';
+
+async function main(): Promise<void> {
+  const [packDir, file, threads] = process.argv.slice(2);
+  const pack = await loadPack(packDir, { threads: Number(threads) });
+  const scanner = new Scanner(pack);
+  const t0 = performance.now();
+  let examples = 0;
+  for await (const r of scanLines(parseFile(file), scanner)) if (r.result) examples++;
+  const seconds = (performance.now() - t0) / 1000;
+  const { tokens, modelMs } = scanner.timing;
+  console.log(JSON.stringify({ examples, tokens, seconds, modelSeconds: modelMs / 1000 }));
+  await pack.dispose();
+}
+
+main().catch((e: Error) => {
+  console.error(e.stack);
+  process.exit(1);
+});

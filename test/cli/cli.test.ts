@@ -1,0 +1,161 @@
+// End to end: the built `persona-lens` command (bin/ -> dist/cli.js) on files we write here.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { after, test } from 'node:test';
+
+const ROOT = join(__dirname, '../..');
+const BIN = join(ROOT, 'bin/persona-lens.js');
+const TINY = join(ROOT, 'test/fixtures/packs/tiny');
+const work = mkdtempSync(join(tmpdir(), 'persona-lens-cli-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function run(args: string[], opts: { cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? work,
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const chat = (user: string, assistant: string) =>
+  JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+
+const LINES = [
+  chat('Write a function that adds two numbers.', 'def add(a, b):\n    return a + b'),
+  '',
+  JSON.stringify({ prompt: 'Capital of France?', completion: ' Paris.' }),
+  '{"messages": [{"role": "user", "content": "cut off"',
+  chat('Any tips for sleep?', 'Keep a regular schedule and avoid screens before bed.'),
+  JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'robot', content: 'hello' }] }),
+];
+const DATA = join(work, 'data.jsonl');
+writeFileSync(DATA, LINES.join('\r\n') + '\r\n');
+
+function jsonl(stdout: string): any[] {
+  return stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+test('--format jsonl: one object per input line, in order, with the contract fields', () => {
+  const r = run(['scan', DATA, '--pack', TINY, '--format', 'jsonl', '--no-cache']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = jsonl(r.stdout);
+  assert.deepEqual(rows.map((o) => o.line), [1, 2, 3, 4, 5, 6]);
+  for (const o of rows) {
+    for (const key of ['line', 'risk', 'score', 'format', 'errors']) assert.ok(key in o, `line ${o.line} lacks ${key}`);
+  }
+  assert.deepEqual(rows.map((o) => o.format), ['openai-chat', null, 'prompt-completion', null, 'openai-chat', 'openai-chat']);
+  assert.deepEqual(rows.map((o) => o.risk === null), [false, true, false, true, false, true]);
+  for (const o of rows.filter((o) => o.risk !== null)) {
+    assert.ok(o.risk >= 0 && o.risk <= 1);
+    assert.equal(typeof o.score, 'number');
+  }
+  assert.equal(rows[3].errors[0].code, 'PL010');
+  assert.match(rows[3].errors[0].message, /^line 4: /);
+  assert.ok(rows[5].errors.some((e: any) => e.code === 'PL024' && /"robot"/.test(e.message)));
+  assert.ok(rows[2].errors.some((e: any) => e.code === 'PL060'), 'a second format in the file is flagged');
+});
+
+test('gzip input gives the same results as the plain file', () => {
+  const gz = join(work, 'data.jsonl.gz');
+  writeFileSync(gz, gzipSync(readFileSync(DATA)));
+  const plain = jsonl(run(['scan', DATA, '--pack', TINY, '--format', 'jsonl', '--no-cache']).stdout);
+  const zipped = jsonl(run(['scan', gz, '--pack', TINY, '--format', 'jsonl', '--no-cache']).stdout);
+  const strip = (rows: any[]) => rows.map(({ file: _f, ...rest }) => rest);
+  assert.deepEqual(strip(zipped), strip(plain));
+});
+
+test('--fail-over exits 1 only when some risk exceeds the bound', () => {
+  const rows = jsonl(run(['scan', DATA, '--pack', TINY, '--format', 'jsonl', '--no-cache']).stdout);
+  const max = Math.max(...rows.filter((o) => o.risk !== null).map((o) => o.risk));
+  assert.equal(run(['scan', DATA, '--pack', TINY, '--fail-over', String(Math.max(0, max - 0.01)), '--no-cache']).code, 1);
+  assert.equal(run(['scan', DATA, '--pack', TINY, '--fail-over', String(Math.min(1, max + 0.01)), '--no-cache']).code, 0);
+});
+
+test('--format sarif writes SARIF 2.1.0 with 1-based regions pointing into the file', () => {
+  const out = join(work, 'out.sarif');
+  const r = run(['scan', 'data.jsonl', '--pack', TINY, '--format', 'sarif', '--output', out, '--no-cache']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '', '--output keeps stdout empty');
+  const sarif = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(sarif.version, '2.1.0');
+  const run0 = sarif.runs[0];
+  assert.equal(run0.tool.driver.name, 'persona-lens');
+  const rules = new Set(run0.tool.driver.rules.map((x: any) => x.id));
+  const syntax = run0.results.find((x: any) => x.ruleId === 'PL010');
+  assert.ok(syntax, 'the broken line is reported');
+  assert.equal(syntax.level, 'error');
+  assert.equal(syntax.locations[0].physicalLocation.region.startLine, 4);
+  assert.equal(syntax.locations[0].physicalLocation.artifactLocation.uri, 'data.jsonl');
+  for (const res of run0.results) assert.ok(rules.has(res.ruleId), `rule ${res.ruleId} is declared`);
+});
+
+test('--format table summarises counts and the riskiest lines; json holds every example', () => {
+  const t = run(['scan', DATA, '--pack', TINY, '--no-cache']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /lines 6 · examples 3 · invalid 2 · blank 1/);
+  assert.match(t.stdout, /PL010 json-syntax ×1/);
+  const j = JSON.parse(run(['scan', DATA, '--pack', TINY, '--format', 'json', '--no-cache']).stdout);
+  assert.equal(j.examples.length, 6);
+  assert.equal(j.summary.examples, 3);
+  assert.equal(j.pack.name, 'test-pack-standard');
+});
+
+test('results are cached across runs and identical', () => {
+  const first = jsonl(run(['scan', DATA, '--pack', TINY, '--format', 'jsonl']).stdout);
+  const second = jsonl(run(['scan', DATA, '--pack', TINY, '--format', 'jsonl']).stdout);
+  assert.ok(first.filter((o) => o.risk !== null).every((o) => o.cached === false));
+  assert.ok(second.filter((o) => o.risk !== null).every((o) => o.cached === true));
+  assert.deepEqual(second.map((o) => o.risk), first.map((o) => o.risk));
+});
+
+test('a damaged cache is noticed, rebuilt and never trusted', () => {
+  const cacheRoot = join(work, 'cache-damage');
+  const args = ['scan', DATA, '--pack', TINY, '--format', 'jsonl', '--cache-dir', cacheRoot];
+  const clean = jsonl(run(args).stdout);
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  const [packDir] = readdirSync(cacheRoot);
+  const log = join(cacheRoot, packDir, 'results.log');
+  const bytes = readFileSync(log);
+  bytes[bytes.length - 5] ^= 0xff;
+  writeFileSync(log, bytes);
+  const r = run(args);
+  assert.match(r.stderr, /cache/i);
+  assert.deepEqual(jsonl(r.stdout).map((o) => o.risk), clean.map((o) => o.risk));
+});
+
+test('exit 2 with a clear message when the command cannot run', () => {
+  const bad = run(['scan', DATA, '--format', 'xml']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--format must be one of table, json, jsonl, sarif; got "xml"/);
+
+  const missing = run(['scan', join(work, 'nope.jsonl'), '--pack', TINY]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read .*nope\.jsonl: no such file/);
+
+  const broken = join(work, 'broken-pack');
+  cpSync(TINY, broken, { recursive: true });
+  const cal = join(broken, 'calibration.json');
+  writeFileSync(cal, readFileSync(cal, 'utf8').replace('"max"', '"median"'));
+  const r = run(['scan', DATA, '--pack', broken]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /cannot load pack .*calibration\.json.*sha256/i);
+});
+
+test('without --pack the embedded pack is used, or the test pack with a loud notice', () => {
+  const r = run(['scan', DATA, '--format', 'jsonl', '--no-cache', '--no-progress']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /NOTICE: the default pack .* not built yet; using the TEST pack/);
+  assert.equal(jsonl(r.stdout).length, 6);
+});
+
+test('help and version', () => {
+  const h = run(['--help']);
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /Usage: persona-lens scan FILE/);
+  assert.equal(run(['--version']).stdout.trim(), JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+});
