@@ -1,0 +1,21 @@
+// The dataset layer: JSONL bytes -> lines -> parsed, validated, normalised examples.
+//
+//   reader.ts / lineSplitter.ts  bytes (plain or gzip) -> RawLine, exact line numbers and offsets
+//   parseLine.ts                 RawLine -> ParsedLine (JSON, format, example, diagnostics)
+//     formats.ts, chatMessages.ts  format detection and normalisation, shape checks
+//     validate.ts                  conversation checks common to all formats
+//     jsonSpans.ts, jsonSyntax.ts  positions in the line (sources, diagnostics, syntax errors)
+//   fileChecker.ts               checks across lines (mixed formats, duplicates)
+//   parseFile.ts                 all of the above for a file
+//   codes.ts                     every diagnostic code
+//   render.ts                    example -> model text (for the scanner)
+
+export { CODES, diagnostic, tooLongDiagnostic, type CodeInfo, type CodeName } from './codes';
+export { FileChecker } from './fileChecker';
+export { detectFormat } from './formats';
+export { formatPath, locateValues, mapDecodedIndex, stringSource, type JsonPath } from './jsonSpans';
+export { MAX_LINE_BYTES, splitLines } from './lineSplitter';
+export { parseFile } from './parseFile';
+export { parseLine } from './parseLine';
+export { readLines, type ReadOptions } from './reader';
+export * from './types';

@@ -1,0 +1,153 @@
+// Turns bytes into RawLines: exact 1-based line numbers and byte offsets, UTF-8
+// decoding with diagnostics, and bounded memory however long a line is.
+// Synchronous and chunk-driven, so the streaming reader and the in-memory
+// `splitLines` share one definition of what a line is.
+//
+// A line ends at `\n`; one `\r` before it is dropped (CRLF and LF may mix). A
+// lone `\r` elsewhere stays in the text (JSON reads it as whitespace). A final
+// line without `\n` counts; the empty remainder after a final `\n` does not. A
+// UTF-8 BOM starting a line is not part of the line: byteStart points past it.
+
+import { isUtf8 } from 'node:buffer';
+import { diagnostic } from './codes';
+import type { Diagnostic, RawLine } from './types';
+
+/** Longest line kept, in bytes: longer lines are reported (PL003) and skipped, never buffered. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class LineSplitter {
+  private line = 1;
+  /** Stream offset of the next byte to be pushed. */
+  private offset = 0;
+  /** Stream offset of the current line's first byte. */
+  private lineStart = 0;
+  /** The current line's bytes so far, when it spans chunks. */
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  /** The current line outgrew the limit: its bytes are counted, not kept. */
+  private skipping = false;
+  /** The last byte pushed, to see a `\r` that ended the previous chunk. */
+  private lastByte = -1;
+
+  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
+
+  /** The number the next line will get. */
+  get nextLine(): number {
+    return this.line;
+  }
+
+  /** Bytes pushed so far. */
+  get bytesRead(): number {
+    return this.offset;
+  }
+
+  /** Splits off every line that `chunk` completes. */
+  push(chunk: Buffer): RawLine[] {
+    const out: RawLine[] = [];
+    let pos = 0;
+    for (let nl = chunk.indexOf(LF); nl !== -1; nl = chunk.indexOf(LF, pos)) {
+      out.push(this.complete(chunk, pos, nl));
+      pos = nl + 1;
+      this.lineStart = this.offset + pos;
+    }
+    this.hold(chunk, pos);
+    this.offset += chunk.length;
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1];
+    return out;
+  }
+
+  /** The last line, when the input did not end with `\n`. */
+  end(): RawLine[] {
+    if (this.lineStart === this.offset) return [];
+    const last = this.complete(Buffer.alloc(0), 0, 0);
+    this.lineStart = this.offset;
+    return [last];
+  }
+
+  /** Keeps chunk[from..] as the start of an unfinished line, or starts skipping it. */
+  private hold(chunk: Buffer, from: number): void {
+    if (from === chunk.length) return;
+    if (!this.skipping && this.partBytes + chunk.length - from > this.maxLineBytes) {
+      this.skipping = true;
+      this.parts = [];
+    }
+    if (!this.skipping) this.parts.push(chunk.subarray(from));
+    this.partBytes += chunk.length - from;
+  }
+
+  /** The line made of the held parts plus chunk[from..to), `to` being its `\n` (or the end). */
+  private complete(chunk: Buffer, from: number, to: number): RawLine {
+    const length = this.partBytes + to - from;
+    if (this.skipping || length > this.maxLineBytes) {
+      const endsWithCr = (to > from ? chunk[to - 1] : this.lastByte) === CR;
+      return this.skipped(length - (endsWithCr ? 1 : 0));
+    }
+    let bytes = chunk;
+    if (this.parts.length > 0) {
+      bytes = Buffer.concat([...this.parts, chunk.subarray(from, to)]);
+      from = 0;
+      to = bytes.length;
+      this.parts = [];
+      this.partBytes = 0;
+    }
+    return this.decode(bytes, from, to);
+  }
+
+  private decode(bytes: Buffer, from: number, to: number): RawLine {
+    const line = this.line++;
+    const issues: Diagnostic[] = [];
+    let byteStart = this.lineStart;
+    if (to > from && bytes[to - 1] === CR) to--;
+    if (to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) {
+      if (byteStart > 0) issues.push(diagnostic('bom-in-middle', line, `a UTF-8 byte-order mark starts the line (files concatenated?); it was stripped`, { start: 0, end: 0 }));
+      from += 3;
+      byteStart += 3;
+    }
+    const text = bytes.toString('utf8', from, to);
+    if (!isUtf8(bytes.subarray(from, to))) issues.push(invalidUtf8(line, byteStart, bytes.subarray(from, to), text));
+    return { line, byteStart, byteEnd: byteStart + to - from, text, issues };
+  }
+
+  private skipped(length: number): RawLine {
+    const line = this.line++;
+    this.skipping = false;
+    this.parts = [];
+    this.partBytes = 0;
+    const issue = diagnostic('line-too-large', line, `the line is ${length} bytes, over the reader's limit of ${this.maxLineBytes}; it was skipped`);
+    return { line, byteStart: this.lineStart, byteEnd: this.lineStart + length, text: '', issues: [issue] };
+  }
+}
+
+/**
+ * Names the first invalid byte. Runs only on invalid lines: every U+FFFD in the
+ * text is either a genuine EF BF BD in the source or a replacement, and all
+ * bytes before the first replacement are valid, so their length is exact.
+ */
+function invalidUtf8(line: number, byteStart: number, bytes: Buffer, text: string): Diagnostic {
+  let at = 0;
+  let decoded = 0;
+  let col = text.indexOf('\uFFFD');
+  while (col !== -1) {
+    at += Buffer.byteLength(text.slice(decoded, col));
+    decoded = col;
+    if (!(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd)) break;
+    at += 3;
+    decoded += 1;
+    col = text.indexOf('\uFFFD', decoded);
+  }
+  return diagnostic(
+    'invalid-utf8',
+    line,
+    `invalid UTF-8 at byte ${byteStart + at} of the file (byte ${at} of the line); decoded as U+FFFD`,
+    col === -1 ? undefined : { start: col, end: col + 1 },
+  );
+}
+
+/** The lines of an in-memory text, numbered and measured exactly as the reader would. */
+export function splitLines(text: string): RawLine[] {
+  const splitter = new LineSplitter(Infinity);
+  return [...splitter.push(Buffer.from(text, 'utf8')), ...splitter.end()];
+}

@@ -1,0 +1,91 @@
+// Streams the lines of a JSONL file, plain or gzipped, with flat memory.
+// Never throws for bad input: a read or gzip failure becomes a diagnostic on
+// the line it cut short, or, when it struck between lines, on an extra entry
+// (the next line number, empty text) that exists only to carry it.
+
+import { createReadStream } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { diagnostic } from './codes';
+import { LineSplitter } from './lineSplitter';
+import type { RawLine } from './types';
+
+export interface ReadOptions {
+  /** Lines longer than this many bytes are reported and skipped (default MAX_LINE_BYTES, 64 MiB). */
+  maxLineBytes?: number;
+}
+
+/** Read size: large enough that per-chunk overhead vanishes next to splitting and decoding. */
+const CHUNK_BYTES = 1 << 20;
+
+/** Yields every line of `input` (a path or a byte stream), in order, each exactly once. */
+export async function* readLines(
+  input: string | NodeJS.ReadableStream,
+  opts: ReadOptions = {},
+): AsyncGenerator<RawLine> {
+  const splitter = new LineSplitter(opts.maxLineBytes);
+  const chunks = decompressed(bytesOf(input));
+  let failure: unknown = null;
+  try {
+    for (;;) {
+      let step: IteratorResult<Buffer>;
+      try {
+        step = await chunks.next();
+      } catch (err) {
+        failure = err;
+        break;
+      }
+      if (step.done) break;
+      yield* splitter.push(step.value);
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
+  const tail = splitter.end();
+  if (failure !== null) {
+    const line = tail[0]?.line ?? splitter.nextLine;
+    const issue = failureDiagnostic(failure, line, splitter.bytesRead);
+    if (tail.length > 0) tail[0].issues.push(issue);
+    else tail.push({ line, byteStart: splitter.bytesRead, byteEnd: splitter.bytesRead, text: '', issues: [issue] });
+  }
+  yield* tail;
+}
+
+async function* bytesOf(input: string | NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: CHUNK_BYTES }) : input;
+  for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+}
+
+/** The bytes of `source`, gunzipped when they start with gzip's magic bytes (whatever the file is called). */
+async function* decompressed(source: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    while (headBytes < 2) {
+      const step = await source.next();
+      if (step.done) break;
+      head.push(step.value);
+      headBytes += step.value.length;
+    }
+    const all = (async function* () {
+      yield* head;
+      yield* source;
+    })();
+    const first = Buffer.concat(head);
+    if (first[0] !== 0x1f || first[1] !== 0x8b) yield* all;
+    // pipeline forwards a read error into the gunzip stream, so iterating it meets both kinds of failure.
+    else yield* pipeline(Readable.from(all), createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
+  } finally {
+    // Closes the input when the consumer leaves early.
+    await source.return(undefined);
+  }
+}
+
+function failureDiagnostic(err: unknown, line: number, bytesRead: number) {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e?.message ?? String(err);
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return diagnostic('gzip-corrupt', line, `the gzip stream is truncated or corrupt (${reason}) after ${bytesRead} decompressed bytes; nothing after that could be read`);
+  }
+  return diagnostic('read-error', line, `reading failed after ${bytesRead} bytes (${reason}); nothing after that could be read`);
+}
