@@ -1,6 +1,6 @@
 // Child process of the benchmark: scans one file with one pack at a given
 // thread count, exactly as the CLI does but without output or cache, and prints
-// {examples, tokens, seconds, modelSeconds} as JSON.
+// {examples, tokens, seconds, and where the seconds went} as JSON.
 //   node --import tsx bench/scan.ts PACK FILE THREADS
 
 import { parseFile } from '../src/core/dataset';
@@ -16,8 +16,19 @@ async function main(): Promise<void> {
   let examples = 0;
   for await (const r of scanLines(parseFile(file), scanner)) if (r.result) examples++;
   const seconds = (performance.now() - t0) / 1000;
-  const { tokens, modelMs } = scanner.timing;
-  console.log(JSON.stringify({ examples, tokens, seconds, modelSeconds: modelMs / 1000 }));
+  const { tokens, modelMs, prepareMs, saeMs, totalMs } = scanner.timing;
+  console.log(
+    JSON.stringify({
+      examples,
+      tokens,
+      seconds,
+      modelSeconds: modelMs / 1000,
+      prepareSeconds: prepareMs / 1000,
+      saeSeconds: saeMs / 1000,
+      // Reading and parsing the file, and handing results on, happen outside score().
+      parseSeconds: seconds - totalMs / 1000,
+    }),
+  );
   await pack.dispose();
 }
 

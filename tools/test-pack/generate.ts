@@ -1,5 +1,5 @@
 // CLI: node --import tsx tools/test-pack/generate.ts OUTDIR
-//        [--vocab N --d-model D --layers L --d-sae S --arch standard|topk|jumprelu --k K]
+//        [--vocab N --d-model D --layers L --d-sae S --arch standard|topk|jumprelu --k K --max-tokens T]
 // Writes a random-weight probe pack (see pack.ts). `npm run test-pack`
 // regenerates the committed fixture test/fixtures/packs/tiny.
 
@@ -28,9 +28,10 @@ async function main(): Promise<void> {
       'd-sae': { type: 'string' },
       arch: { type: 'string' },
       k: { type: 'string' },
+      'max-tokens': { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new Error('usage: generate.ts OUTDIR [--vocab N --d-model D --layers L --d-sae S --arch A --k K]');
+  if (positionals.length !== 1) throw new Error('usage: generate.ts OUTDIR [--vocab N --d-model D --layers L --d-sae S --arch A --k K --max-tokens T]');
   const arch = (values.arch ?? DEFAULT_OPTIONS.arch) as SaeArchitecture;
   if (!ARCHES.includes(arch)) throw new Error(`--arch must be one of ${ARCHES.join(', ')}`);
   const options: TestPackOptions = {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     dSae: positiveInt('d-sae', values['d-sae'], DEFAULT_OPTIONS.dSae),
     arch,
     k: positiveInt('k', values.k, DEFAULT_OPTIONS.k),
+    maxTokens: positiveInt('max-tokens', values['max-tokens'], DEFAULT_OPTIONS.maxTokens),
   };
   const outDir = positionals[0];
   const files = await generatePack(outDir, options);

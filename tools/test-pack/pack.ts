@@ -36,9 +36,11 @@ export interface TestPackOptions {
   arch: SaeArchitecture;
   /** TopK SAEs only. */
   k: number;
+  /** The render config's context, in tokens. */
+  maxTokens: number;
 }
 
-export const DEFAULT_OPTIONS: TestPackOptions = { vocab: 512, dModel: 32, layers: 2, dSae: 64, arch: 'standard', k: 8 };
+export const DEFAULT_OPTIONS: TestPackOptions = { vocab: 512, dModel: 32, layers: 2, dSae: 64, arch: 'standard', k: 8, maxTokens: 128 };
 
 // Separate streams, so an SAE variant keeps the same model weights.
 const MODEL_SEED = 1;
@@ -54,7 +56,7 @@ export const TEST_RENDER: RenderConfig = {
   eos: '',
   roles: { system: role('system'), user: role('user'), assistant: role('assistant'), tool: role('tool') },
   scoredRoles: ['assistant'],
-  maxTokens: 128,
+  maxTokens: DEFAULT_OPTIONS.maxTokens,
   overflow: 'window',
 };
 
@@ -105,7 +107,7 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
         'calibration are computed on built-in snippets only so that tests see realistic shapes and spreads.',
     },
     model: { dModel: o.dModel, hookPoint, padTokenId },
-    render: TEST_RENDER,
+    render: { ...TEST_RENDER, maxTokens: o.maxTokens },
     files: Object.fromEntries(
       Object.keys(files)
         .sort()

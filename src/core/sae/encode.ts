@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../model/session';
 import type { SaeConfig } from '../pack/types';
 import { SAE_GRAPH, buildSaeEncodeModel } from './graph';
-import { processSaeInput } from './input';
+import { expectedAverageScale, processSaeInput } from './input';
 import type { SaeWeights } from './weights';
 
 /** Each token's k strongest latents: [n, k] row-major, values descending (0 = inactive). */
@@ -77,17 +77,29 @@ export class SaeEncoder {
     latents.forEach((l, j) => {
       for (let i = 0; i < dIn; i++) cols[j * dIn + i] = wEnc[i * dSae + l];
     });
-    const row = new Float64Array(dIn);
+    const activate = (pre: number, l: number) => ((architecture !== 'jumprelu' || pre > threshold![l]) && pre > 0 ? pre : 0);
     const out = new Float32Array(n * L);
+
+    const linear = linearInput(this.config);
+    if (linear) {
+      // Input processing is affine here, so fold it into each column's bias:
+      // (s x - b_dec) . w + b_enc = s (x . w) + (b_enc - b_dec . w).
+      const bias = latents.map((l, j) => {
+        let b = bEnc[l];
+        if (this.config.applyBDecToInput) for (let i = 0; i < dIn; i++) b -= bDec[i] * cols[j * dIn + i];
+        return b;
+      });
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < L; j++) {
+          out[r * L + j] = activate(linear.scale * dot(x, r * dIn, cols, j * dIn, dIn) + bias[j], latents[j]);
+        }
+      }
+      return out;
+    }
+    const row = new Float64Array(dIn);
     for (let r = 0; r < n; r++) {
       processSaeInput(x, r, this.config, bDec, row);
-      for (let j = 0; j < L; j++) {
-        const l = latents[j];
-        let pre = bEnc[l];
-        for (let i = 0, c = j * dIn; i < dIn; i++, c++) pre += row[i] * cols[c];
-        const open = architecture !== 'jumprelu' || pre > threshold![l];
-        out[r * L + j] = open && pre > 0 ? pre : 0;
-      }
+      for (let j = 0; j < L; j++) out[r * L + j] = activate(dot(row, 0, cols, j * dIn, dIn) + bEnc[latents[j]], latents[j]);
     }
     return out;
   }
@@ -97,6 +109,29 @@ export class SaeEncoder {
       throw new Error(`SAE input: ${n} rows of d_in ${this.config.dIn} need ${n * this.config.dIn} values, got ${x.length}`);
     }
   }
+}
+
+/** The input scale when SAELens' input processing is affine (no per-row normalisation), else null. */
+function linearInput(cfg: SaeConfig): { scale: number } | null {
+  if (cfg.normalizeActivations === 'constant_norm_rescale' || cfg.normalizeActivations === 'layer_norm') return null;
+  return { scale: expectedAverageScale(cfg) ?? 1 };
+}
+
+/** a[ai..ai+n) . b[bi..bi+n), unrolled by four (the read-out's hot loop). */
+function dot(a: ArrayLike<number>, ai: number, b: Float64Array, bi: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[ai + i] * b[bi + i];
+    s1 += a[ai + i + 1] * b[bi + i + 1];
+    s2 += a[ai + i + 2] * b[bi + i + 2];
+    s3 += a[ai + i + 3] * b[bi + i + 3];
+  }
+  for (; i < n; i++) s0 += a[ai + i] * b[bi + i];
+  return s0 + s1 + s2 + s3;
 }
 
 function pickColumns(top: TopKActivations, n: number, latents: readonly number[]): Float32Array {
