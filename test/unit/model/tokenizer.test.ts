@@ -52,3 +52,25 @@ test('each ASCII token covers exactly its own characters, special tokens include
 test('a malformed tokenizer.json is refused with a plain message', () => {
   assert.throws(() => PackTokenizer.fromJSON({ version: '1.0' }), /no "model" section/);
 });
+
+test('the cached fast path gives exactly the library ids on random text (fuzz)', () => {
+  const hf = new Tokenizer(TOKENIZER_JSON, {});
+  const pieces = [
+    'the', ' the', 'The', "'s", "'ll", "don't", ' 123', '4567', '  ', '   ', '\n', '\n\n', '\t', ' \n ', '\r\n',
+    '!!', ' ?', '...', '()', '{"a": 1}', 'é', 'ñandú', '東京', '😀', '\u00a0', '<|user|>', '<|end|>', '<|assistant|>',
+    '<|user', '|>', 'def f(x):', '    return x', 'password', '_', '-', '—', 'x2', '2x', ' ', 'Ω',
+  ];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let c = 0; c < 1500; c++) {
+    let text = '';
+    const len = 1 + rand(25);
+    for (let i = 0; i < len; i++) text += pieces[rand(pieces.length)];
+    const ours = tok.encode(text);
+    assert.deepEqual(ours.ids, hf.encode(text, { add_special_tokens: false }).ids, JSON.stringify(text));
+    assert.equal(ours.offsets.map(([s, e]) => text.slice(s, e)).join(''), text, `offsets cover ${JSON.stringify(text)}`);
+  }
+});
