@@ -48,6 +48,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
   });
   const cache = cmd.cache ? openCache(cmd, pack) : null;
   const out = cmd.output ? createWriteStream(cmd.output) : null;
+  out?.on('error', (err) => fail(`cannot write ${cmd.output}: ${err.message}`));
   const write = (text: string) => (out ? out.write(text) : process.stdout.write(text));
   const writer = createOutput(cmd.format, {
     write,
@@ -100,6 +101,18 @@ function openCache(cmd: ScanCommand, pack: LoadedPack): ResultCache<ExampleScore
 function closeStream(out: WriteStream | null): Promise<void> {
   return out ? new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))) : Promise.resolve();
 }
+
+/** Ends the process from an asynchronous error: the command could not run. */
+function fail(message: string): never {
+  process.stderr.write(`persona-lens: ${message}\n`);
+  process.exit(2);
+}
+
+// A reader that stops early (`persona-lens scan ... | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  fail(`cannot write to stdout: ${err.message}`);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -159,3 +159,22 @@ test('help and version', () => {
   assert.match(h.stdout, /Usage: persona-lens scan FILE/);
   assert.equal(run(['--version']).stdout.trim(), JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
 });
+
+test('an unwritable --output is a clear exit 2; a reader that stops early is not an error', async () => {
+  const bad = run(['scan', DATA, '--pack', TINY, '--format', 'sarif', '--output', join(work, 'no-such-dir', 'x.sarif'), '--no-cache']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /cannot write .*no-such-dir.*x\.sarif/);
+
+  // Like `persona-lens scan big.jsonl --format jsonl | head -1`.
+  const big = join(work, 'big.jsonl');
+  writeFileSync(big, Array.from({ length: 3000 }, (_, i) => chat(`question ${i}`, `answer number ${i}`)).join('\n'));
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'scan', big, '--pack', TINY, '--format', 'jsonl', '--no-cache'], { cwd: work });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
+});
