@@ -1,8 +1,10 @@
 // `--format table` (the default): a summary a person reads in a terminal. Per
-// file: counts, dataset risk, a one-line risk histogram, the ten riskiest lines
-// and diagnostic counts by code; then totals when there were several files.
+// file: counts, formats, dataset risk, a one-line risk histogram, the ten
+// riskiest lines, diagnostic counts by code and the first problems (errors
+// before warnings); then totals when there were several files.
 
 import { CODES } from '../../core/dataset/codes';
+import type { Diagnostic } from '../../core/dataset/types';
 import type { DatasetSummary, LineResult, RiskLevel } from '../../core/score/types';
 import type { OutputWriter, Write } from './writer';
 
@@ -18,6 +20,8 @@ interface Risky {
 }
 
 const TOP_LINES = 10;
+const FIRST_PROBLEMS = 10;
+const SEVERITY_RANK: Record<Diagnostic['severity'], number> = { error: 0, warning: 1, info: 2 };
 const BLOCKS = ' ▁▂▃▄▅▆▇█';
 const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', reset: '\x1b[0m' };
 const LEVEL_COLOR: Record<RiskLevel, keyof typeof ANSI> = { low: 'green', elevated: 'yellow', high: 'red' };
@@ -34,9 +38,11 @@ export function tableWriter(write: Write, opts: TableOptions): OutputWriter {
   let files = 0;
   let riskiest: Risky[] = [];
   let codes = new Map<string, number>();
+  let problems: Diagnostic[] = [];
 
   const counts = (s: DatasetSummary) => [
     `  lines ${s.lines} · examples ${s.examples} · invalid ${s.invalid} · blank ${s.blank} · errors ${s.errors} · warnings ${s.warnings}`,
+    `  formats: ${formatList(s) || 'none recognised'}`,
     `  risk levels: ${level('low', `low ${s.counts.low}`)} · ${level('elevated', `elevated ${s.counts.elevated}`)} · ${level('high', `high ${s.counts.high}`)}`,
     s.datasetRisk === null
       ? '  dataset risk: n/a (no example scored)'
@@ -49,9 +55,13 @@ export function tableWriter(write: Write, opts: TableOptions): OutputWriter {
       files++;
       riskiest = [];
       codes = new Map();
+      problems = [];
     },
     line(r: LineResult) {
-      for (const d of r.diagnostics) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
+      for (const d of r.diagnostics) {
+        codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
+        if (d.severity !== 'info') problems = firstProblems(problems, d);
+      }
       const s = r.result;
       if (!s || (riskiest.length === TOP_LINES && s.risk <= riskiest[TOP_LINES - 1].risk)) return;
       riskiest.push({ line: r.line, risk: s.risk, level: s.level, tokens: s.topTokens.slice(0, 3).map((t) => t.text) });
@@ -72,12 +82,35 @@ export function tableWriter(write: Write, opts: TableOptions): OutputWriter {
         const named = list.map(([code, n]) => [code, CODES.find((c) => c.code === code)?.name, `×${n}`].filter(Boolean).join(' '));
         out.push(`  diagnostics: ${named.join(' · ')}`);
       }
+      if (problems.length > 0) {
+        out.push(`  first problems:`);
+        for (const d of problems) out.push(`    ${paint(d.severity === 'error' ? 'red' : 'yellow', d.code)} ${oneLine(d.message)}`);
+      }
       write(out.join('\n') + '\n\n');
     },
     end(s) {
       if (files > 1) write([paint('bold', `all ${files} files`), ...counts(s)].join('\n') + '\n');
     },
   };
+}
+
+/** Keeps the FIRST_PROBLEMS most severe diagnostics, earliest first within a severity. */
+function firstProblems(kept: Diagnostic[], d: Diagnostic): Diagnostic[] {
+  if (kept.length === FIRST_PROBLEMS && SEVERITY_RANK[d.severity] >= SEVERITY_RANK[kept[kept.length - 1].severity]) return kept;
+  return [...kept, d].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.line - b.line).slice(0, FIRST_PROBLEMS);
+}
+
+function formatList(s: DatasetSummary): string {
+  return Object.entries(s.formats)
+    .sort((a, b) => b[1]! - a[1]!)
+    .map(([format, n]) => `${format} ${n}`)
+    .join(' · ');
+}
+
+/** A message on one terminal line, control characters shown escaped, cut at 120 characters. */
+function oneLine(message: string): string {
+  const text = message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 function fixed(x: number | null): string {

@@ -12,6 +12,7 @@ describe('table output', () => {
       [
         'data/train.jsonl',
         '  lines 10 · examples 6 · invalid 2 · blank 2 · errors 2 · warnings 1',
+        '  formats: openai-chat 5 · prompt-completion 1 · unknown 1',
         '  risk levels: low 3 · elevated 1 · high 2',
         '  dataset risk 0.470 (mean) · p95 1.000 · max 1.000',
         '  histogram 0 ▕▄▄ ▄▄    █▏ 1',
@@ -24,6 +25,11 @@ describe('table output', () => {
         '        6  0.100  low       " poison", "template", "\\u001b[31m"',
         '        1  0.050  low       " poison", "template", "\\u001b[31m"',
         '  diagnostics: PL010 json-syntax ×1 · PL012 unknown-format ×1 · PL026 non-text-content ×1 · PL051 consecutive-same-role ×1',
+        '  first problems:',
+        // Errors before warnings, each in line order; the info diagnostic (PL026) is counted, not listed.
+        '    PL010 Line 5: broken (PL010).',
+        '    PL012 Line 7: broken (PL012).',
+        '    PL051 Line 3: suspicious (PL051).',
         '',
         '',
       ].join('\n'),
