@@ -20,16 +20,34 @@ export interface ScanCommand {
   progress: 'auto' | 'never';
 }
 
-export type Command = ScanCommand | { kind: 'help' } | { kind: 'version' };
+/** The public SAE layouts `convert-sae` reads. */
+export const SAE_FORMATS = ['gemma-scope', 'sparsify'] as const;
+export type SaeFormat = (typeof SAE_FORMATS)[number];
+
+export interface ConvertSaeCommand {
+  kind: 'convert-sae';
+  from: SaeFormat;
+  /** A params.npz (or its folder) for gemma-scope; an SAE folder for sparsify. */
+  input: string;
+  outDir: string;
+  hookName: string | null;
+}
+
+export type Command = ScanCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
+       persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
-Scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how strongly
-it pushes a model toward a misaligned persona.
+scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
+strongly it pushes a model toward a misaligned persona.
 
-Options:
+convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
+(SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
+folder), or a sparsify SAE folder (cfg.json + sae.safetensors).
+
+Scan options:
   --format table|json|jsonl|sarif  output format (default: table)
   --output FILE                    write the report to FILE instead of stdout
   --fail-over R                    exit 1 when any example's risk exceeds R (0..1)
@@ -39,10 +57,32 @@ Options:
   --no-cache                       do not read or write the result cache
   --cache-dir DIR                  result cache location (default: $XDG_CACHE_HOME/persona-lens)
   --no-progress                    no progress line on stderr
+
+Convert options:
+  --from gemma-scope|sparsify      the layout of INPUT (required)
+  --hook-name NAME                 record the SAE's hook point, e.g. blocks.12.hook_resid_post
+
   -h, --help                       this text
   --version                        print the version
 
 Exit codes: 0 done, 1 a risk exceeded --fail-over, 2 the command could not run.`;
+
+// Options of each command; an option given to the other command is a usage error.
+const SCAN_OPTIONS = {
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'fail-over': { type: 'string' },
+  pack: { type: 'string' },
+  threads: { type: 'string' },
+  'all-latents': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'no-progress': { type: 'boolean' },
+} as const;
+const CONVERT_OPTIONS = {
+  from: { type: 'string' },
+  'hook-name': { type: 'string' },
+} as const;
 
 export function parseCommand(argv: string[]): Command {
   let parsed;
@@ -51,16 +91,10 @@ export function parseCommand(argv: string[]): Command {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        'fail-over': { type: 'string' },
-        pack: { type: 'string' },
-        threads: { type: 'string' },
-        'all-latents': { type: 'boolean' },
-        'no-cache': { type: 'boolean' },
-        'cache-dir': { type: 'string' },
-        'no-progress': { type: 'boolean' },
+        ...SCAN_OPTIONS,
+        ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -68,12 +102,19 @@ export function parseCommand(argv: string[]): Command {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals, tokens } = parsed;
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [sub, ...files] = positionals;
-  if (sub === undefined) throw new UsageError('missing command; expected "scan"');
-  if (sub !== 'scan') throw new UsageError(`unknown command "${sub}"; expected "scan"`);
+  if (sub === undefined) throw new UsageError('missing command; expected "scan" or "convert-sae"');
+  if (sub !== 'scan' && sub !== 'convert-sae') {
+    throw new UsageError(`unknown command "${sub}"; expected "scan" or "convert-sae"`);
+  }
+  const own = sub === 'scan' ? SCAN_OPTIONS : CONVERT_OPTIONS;
+  for (const t of tokens) {
+    if (t.kind === 'option' && !(t.name in own)) throw new UsageError(`${t.rawName} does not apply to ${sub}`);
+  }
+  if (sub === 'convert-sae') return convertSaeCommand(v.from, files, v['hook-name']);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -93,6 +134,16 @@ export function parseCommand(argv: string[]): Command {
     allLatents: v['all-latents'] ?? false,
     progress: v['no-progress'] ? 'never' : 'auto',
   };
+}
+
+function convertSaeCommand(from: string | undefined, args: string[], hookName: string | undefined): ConvertSaeCommand {
+  if (from === undefined) throw new UsageError(`convert-sae needs --from ${SAE_FORMATS.join('|')}`);
+  if (!SAE_FORMATS.includes(from as SaeFormat)) {
+    throw new UsageError(`--from must be one of ${SAE_FORMATS.join(', ')}; got "${from}"`);
+  }
+  if (args.length !== 2) throw new UsageError(`convert-sae needs INPUT and OUTDIR; got ${args.length} path(s)`);
+  if (hookName !== undefined && hookName.trim() === '') throw new UsageError('--hook-name must not be empty');
+  return { kind: 'convert-sae', from: from as SaeFormat, input: args[0], outDir: args[1], hookName: hookName ?? null };
 }
 
 function numberIn(flag: string, raw: string, min: number, max: number, integer: boolean): number {

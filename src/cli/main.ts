@@ -1,4 +1,5 @@
-// `persona-lens`: scans fine-tuning JSONL files and reports risk per example.
+// `persona-lens`: scans fine-tuning JSONL files and reports risk per example;
+// `convert-sae` turns a public SAE into a pack's sae/ files.
 // Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -12,6 +13,7 @@ import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import type { ExampleScore } from '../core/score/types';
 import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
+import { convertSae } from './convertSae';
 import { resolvePack } from './defaultPack';
 import { createOutput, useColor } from './output';
 import { Progress } from './progress';
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(VERSION + '\n');
     return 0;
   }
+  if (cmd.kind === 'convert-sae') return convertSae(cmd);
   return scan(cmd);
 }
 

@@ -4,7 +4,7 @@
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+export const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 
 export interface Tensor {
   dtype: SafetensorsDtype;
@@ -94,7 +94,7 @@ function readTensor(name: string, entry: unknown, data: Uint8Array): Tensor {
 }
 
 /** Decodes little-endian values; the bytes are copied first so typed views are aligned. */
-function toFloat32(dtype: SafetensorsDtype, raw: Uint8Array, count: number): Float32Array {
+export function toFloat32(dtype: SafetensorsDtype, raw: Uint8Array, count: number): Float32Array {
   // new Uint8Array(x) copies; Buffer#slice would not.
   const buf = new Uint8Array(raw).buffer;
   switch (dtype) {

@@ -45,3 +45,23 @@ test('help and version', () => {
   assert.deepEqual(parseCommand(['scan', '-h']), { kind: 'help' });
   assert.deepEqual(parseCommand(['--version']), { kind: 'version' });
 });
+
+test('convert-sae: its own options only', () => {
+  assert.deepEqual(parseCommand(['convert-sae', '--from', 'sparsify', 'in', 'out', '--hook-name', 'blocks.6.hook_resid_post']), {
+    kind: 'convert-sae', from: 'sparsify', input: 'in', outDir: 'out', hookName: 'blocks.6.hook_resid_post',
+  });
+  assert.deepEqual(parseCommand(['convert-sae', '--from', 'gemma-scope', 'params.npz', 'out']), {
+    kind: 'convert-sae', from: 'gemma-scope', input: 'params.npz', outDir: 'out', hookName: null,
+  });
+  const cases: Array<[string[], RegExp]> = [
+    [['convert-sae', 'in', 'out'], /needs --from gemma-scope\|sparsify/],
+    [['convert-sae', '--from', 'npz', 'in', 'out'], /--from must be one of gemma-scope, sparsify; got "npz"/],
+    [['convert-sae', '--from', 'sparsify', 'in'], /needs INPUT and OUTDIR; got 1/],
+    [['convert-sae', '--from', 'sparsify', 'in', 'out', '--hook-name', ' '], /--hook-name must not be empty/],
+    [['convert-sae', '--from', 'sparsify', 'in', 'out', '--format', 'json'], /--format does not apply to convert-sae/],
+    [['scan', 'x.jsonl', '--from', 'sparsify'], /--from does not apply to scan/],
+  ];
+  for (const [argv, re] of cases) {
+    assert.throws(() => parseCommand(argv), (e: unknown) => e instanceof UsageError && re.test((e as Error).message), argv.join(' '));
+  }
+});
