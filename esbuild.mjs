@@ -1,23 +1,35 @@
 // Bundles each program of the project into dist/. onnxruntime-node stays
 // external: it loads a native binary that must sit beside its own package.
+// `vscode` is provided by the editor; mocha is loaded from node_modules by the
+// integration tests, so the suite's entry and its test files share one instance.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const integrationTests = readdirSync('test/integration')
+  .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
+  .map((f) => `test/integration/${f}`);
 
 const targets = [
   // The `persona-lens` command line (bin/persona-lens.js loads it).
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // The VS Code extension (package.json "main") and its scan host, a worker thread.
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  // The integration suite that runs inside VS Code (test/vscode/ runs it).
+  { entryPoints: integrationTests, outdir: 'dist/test/integration', external: ['vscode', 'mocha'] },
 ];
 
 const watch = process.argv.includes('--watch');
-for (const t of targets) {
+for (const { external = [], ...t } of targets) {
   const options = {
     ...t,
     bundle: true,
+    platform: 'node',
+    format: 'cjs',
     target: 'node20',
     sourcemap: true,
-    external: ['onnxruntime-node'],
+    external: ['onnxruntime-node', ...external],
     logLevel: 'warning',
     define: { PERSONA_LENS_VERSION: JSON.stringify(version) },
   };

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CODES } from '../../core/dataset/codes';
 import type { Severity, Span } from '../../core/dataset/types';
+import { RISK_CODES, riskDiagnostic } from '../../core/score/riskDiagnostic';
 import type { ExampleScore, LineResult } from '../../core/score/types';
 import type { OutputWriter, Write } from './writer';
 
@@ -46,22 +47,11 @@ interface SarifResult {
   properties: { risk: number | null; score: number | null };
 }
 
-const RISK_RULES: Record<'elevated' | 'high', Required<SarifRule>> = {
-  elevated: {
-    id: 'PLR001',
-    name: 'elevated-risk',
-    shortDescription: { text: "The example's predicted misaligned-persona risk reaches the pack's elevated threshold." },
-    defaultConfiguration: { level: 'note' },
-  },
-  high: {
-    id: 'PLR002',
-    name: 'high-risk',
-    shortDescription: { text: "The example's predicted misaligned-persona risk reaches the pack's high threshold." },
-    defaultConfiguration: { level: 'warning' },
-  },
-};
-
 const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', info: 'note' };
+
+const RISK_RULES = [RISK_CODES.elevated, RISK_CODES.high].map(
+  (c): Required<SarifRule> => ({ id: c.code, name: c.name, shortDescription: { text: c.summary }, defaultConfiguration: { level: LEVEL[c.severity] } }),
+);
 
 export function sarifWriter(write: Write, opts: SarifOptions): OutputWriter {
   const artifacts: Array<{ location: ArtifactLocation }> = [];
@@ -90,17 +80,12 @@ export function sarifWriter(write: Write, opts: SarifOptions): OutputWriter {
         codes.add(d.code);
         resultAt(d.code, LEVEL[d.severity], d.message, d.line, d.span ?? null, r.result);
       }
-      const s = r.result;
-      if (s && s.level !== 'low') {
-        // Point at the strongest token with a place in the line; else at the whole line.
-        const top = s.topTokens.find((t) => t.span);
-        const rule = RISK_RULES[s.level];
-        resultAt(rule.id, rule.defaultConfiguration.level, riskMessage(s), r.line, top?.span ?? null, s);
-      }
+      const risk = r.result && riskDiagnostic(r.line, r.result);
+      if (risk) resultAt(risk.code, LEVEL[risk.severity], risk.message, risk.line, risk.span ?? null, r.result);
     },
     endFile() {},
     end() {
-      const rules = [RISK_RULES.elevated, RISK_RULES.high, ...[...codes].map(codeRule)];
+      const rules = [...RISK_RULES, ...[...codes].map(codeRule)];
       const log = {
         $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
         version: '2.1.0',
@@ -122,14 +107,6 @@ export function sarifWriter(write: Write, opts: SarifOptions): OutputWriter {
 function codeRule(code: string): SarifRule {
   const known = CODES.find((c) => c.code === code);
   return { id: code, name: known?.name ?? code, shortDescription: { text: known?.summary ?? `Dataset diagnostic ${code}.` } };
-}
-
-function riskMessage(s: ExampleScore): string {
-  const tokens = s.topTokens.slice(0, 3).map((t) => JSON.stringify(t.text));
-  return (
-    `${s.level === 'high' ? 'High' : 'Elevated'} misaligned-persona risk ${s.risk.toFixed(3)} (score ${s.score.toFixed(3)})` +
-    (tokens.length > 0 ? `; strongest tokens: ${tokens.join(', ')}.` : '.')
-  );
 }
 
 /** A path under `cwd` as a relative URI against %SRCROOT%; anything else as an absolute file URI. */

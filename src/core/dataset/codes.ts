@@ -70,6 +70,13 @@ export function diagnostic(name: CodeName, line: number, message: string, span?:
   return d;
 }
 
+/** `d` for the same text on another line (a cached result reused after lines moved). */
+export function atLine(d: Diagnostic, line: number): Diagnostic {
+  const prefix = `line ${d.line}: `;
+  const message = d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
+  return { ...d, line, message: `line ${line}: ${message}` };
+}
+
 /**
  * PL070, emitted by the scanner: `truncated` says whether tokens past the context
  * went unscored (overflow 'truncate') or were scored through windows.

@@ -10,7 +10,7 @@
 //   codes.ts                     every diagnostic code
 //   render.ts                    example -> model text (for the scanner)
 
-export { CODES, diagnostic, tooLongDiagnostic, type CodeInfo, type CodeName } from './codes';
+export { atLine, CODES, diagnostic, tooLongDiagnostic, type CodeInfo, type CodeName } from './codes';
 export { FileChecker } from './fileChecker';
 export { detectFormat } from './formats';
 export { formatPath, locateValues, mapDecodedIndex, stringSource, type JsonPath } from './jsonSpans';

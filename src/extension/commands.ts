@@ -1,0 +1,38 @@
+// Every command, registered from one table. Ids match package.json's
+// `contributes.commands`. The test-only queries exist only when VS Code runs the
+// extension's tests: they let the integration suite see what the user sees.
+
+import * as vscode from 'vscode';
+import type { Ctx } from './context';
+
+type Command = (ctx: Ctx, ...args: any[]) => unknown;
+
+const COMMANDS: Record<string, Command> = {
+  'personaLens.scanFile': scanFile,
+};
+
+const TEST_QUERIES: Record<string, Command> = {
+  /** The scan state of a document: results summary and what the last scan re-scored. */
+  'personaLens.test.scanState': (ctx, uri: string) => {
+    const scan = ctx.scans.get(vscode.Uri.parse(uri));
+    return scan && { scanning: scan.scanning, stats: scan.stats, summary: scan.summary };
+  },
+  'personaLens.test.statusBar': (ctx) => ctx.statusBar.text,
+};
+
+export function registerCommands(ctx: Ctx): void {
+  const table = ctx.extension.extensionMode === vscode.ExtensionMode.Test ? { ...COMMANDS, ...TEST_QUERIES } : COMMANDS;
+  for (const [id, run] of Object.entries(table)) {
+    ctx.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
+  }
+}
+
+/** Scans the active editor's document, whatever its language, and keeps it scanned while open. */
+async function scanFile(ctx: Ctx): Promise<void> {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc) {
+    void vscode.window.showInformationMessage('Persona Lens: open a JSON Lines file to scan it.');
+    return;
+  }
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Persona Lens: scanning' }, () => ctx.scans.scan(doc));
+}

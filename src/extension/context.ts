@@ -1,0 +1,55 @@
+// The extension's state, owned in one place: the log, the scan host, the
+// scanned documents and what shows them. Everything here is disposed with it.
+
+import * as vscode from 'vscode';
+import type { ScanHost } from '../worker/client';
+import { Diagnostics } from './diagnostics';
+import { startScanHost } from './scanHost';
+import { Scans } from './scans';
+import { readSettings, type Settings } from './settings';
+import { StatusBar } from './statusBar';
+
+export class Ctx implements vscode.Disposable {
+  readonly log = vscode.window.createOutputChannel('Persona Lens', { log: true });
+  readonly scans: Scans;
+  readonly diagnostics: Diagnostics;
+  readonly statusBar: StatusBar;
+  private settingsNow = readSettings();
+  /** Started on first use; a failed start is kept (and not retried) until the settings change. */
+  private host: Promise<ScanHost> | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.scans = new Scans(() => this.scanHost(), this.log);
+    this.diagnostics = new Diagnostics(this.scans);
+    this.statusBar = new StatusBar(this.scans, 'personaLens.scanFile');
+    this.push(this.log, this.scans, this.diagnostics, this.statusBar);
+  }
+
+  get settings(): Settings {
+    return this.settingsNow;
+  }
+
+  push(...disposables: vscode.Disposable[]): void {
+    this.disposables.push(...disposables);
+  }
+
+  scanHost(): Promise<ScanHost> {
+    return (this.host ??= startScanHost(this.extension, this.settingsNow, this.log));
+  }
+
+  /** Re-reads the settings; when the pack or threads changed, starts a new scan host and rescans. */
+  async settingsChanged(hostAffected: boolean): Promise<void> {
+    this.settingsNow = readSettings();
+    if (!hostAffected || !this.host) return;
+    const old = this.host;
+    this.host = null;
+    await (await old.catch(() => null))?.dispose();
+    this.scans.rescanAll();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.reverse()) d.dispose();
+    void this.host?.then((h) => h.dispose(), () => undefined);
+  }
+}

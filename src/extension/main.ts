@@ -1,0 +1,34 @@
+// Entry point of the VS Code extension: builds the context and connects it to
+// the editor's events. The model never runs here: scans go to the scan host.
+
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Ctx } from './context';
+import { affectsScanHost } from './settings';
+import { Scans } from './scans';
+
+export function activate(extension: vscode.ExtensionContext): void {
+  const ctx = new Ctx(extension);
+  extension.subscriptions.push(ctx);
+  registerCommands(ctx);
+  const { scans } = ctx;
+  ctx.push(
+    vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (Scans.wants(doc)) void scans.scan(doc);
+    }),
+    vscode.workspace.onDidChangeTextDocument(({ document, contentChanges }) => {
+      if (contentChanges.length > 0 && scans.tracks(document)) scans.schedule(document, ctx.settings.scanDelayMs);
+    }),
+    vscode.workspace.onDidCloseTextDocument((doc) => scans.forget(doc.uri)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('personaLens')) void ctx.settingsChanged(affectsScanHost(e));
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => ctx.statusBar.update()),
+    scans.onDidChange((uri) => {
+      ctx.diagnostics.update(uri);
+      ctx.statusBar.update();
+    }),
+  );
+  // Documents opened before activation (the one that activated us, at least).
+  for (const doc of vscode.workspace.textDocuments) if (Scans.wants(doc)) void scans.scan(doc);
+}

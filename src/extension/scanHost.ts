@@ -1,0 +1,32 @@
+// Starts the scan host (worker thread) with the pack the settings name, or the
+// built-in one. While the built-in one is the test pack, the user is told that
+// its risks mean nothing.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { builtInPack, TEST_PACK_NOTICE } from '../core/pack/builtIn';
+import { ScanHost } from '../worker/client';
+import type { Settings } from './settings';
+
+export async function startScanHost(extension: vscode.ExtensionContext, settings: Settings, log: vscode.LogOutputChannel): Promise<ScanHost> {
+  let packPath = settings.pack;
+  if (!packPath) {
+    const builtIn = builtInPack(extension.extensionPath);
+    packPath = builtIn.path;
+    if (builtIn.isTestPack) {
+      log.warn(TEST_PACK_NOTICE);
+      void vscode.window.showWarningMessage(`Persona Lens: ${TEST_PACK_NOTICE} Set "personaLens.pack" to use a real pack.`);
+    }
+  }
+  const workerFile = path.join(extension.extensionPath, 'dist', 'worker.js');
+  try {
+    const host = await ScanHost.start(workerFile, packPath, settings.threads);
+    log.info(`pack ${host.pack.name} ${host.pack.version} loaded from ${packPath} (${settings.threads} thread(s))`);
+    return host;
+  } catch (e) {
+    const message = `cannot load pack ${packPath}: ${(e as Error).message}`;
+    log.error(message);
+    void vscode.window.showErrorMessage(`Persona Lens: ${message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,176 @@
+// Keeps documents scanned: a scan on open, a rescan a moment after each edit
+// (the running scan of that document is cancelled at once), results kept per
+// line and announced as they stream in. The scan host's line cache makes a
+// rescan cost only the lines whose text changed.
+
+import * as vscode from 'vscode';
+import type { DatasetSummary, LineResult } from '../core/score/types';
+import type { ScanHost } from '../worker/client';
+
+/** What the last scan of a document did; the status bar and the tests read it. */
+export interface ScanStats {
+  /** Scans started for the document so far. */
+  scans: number;
+  /** The document version scanned. */
+  version: number;
+  done: boolean;
+  /** Lines whose example the model scored in this scan (not from the cache). */
+  fresh: number[];
+  /** Examples taken from the cache. */
+  cached: number;
+}
+
+export interface DocumentScan {
+  readonly uri: vscode.Uri;
+  /**
+   * Results by line (index line - 1). While a rescan streams in, lines it has not
+   * reached yet keep the previous scan's results.
+   */
+  results: LineResult[];
+  /** The last finished scan's summary; null before one finished. */
+  summary: DatasetSummary | null;
+  scanning: boolean;
+  stats: ScanStats;
+}
+
+interface State extends DocumentScan {
+  timer?: NodeJS.Timeout;
+  abort?: AbortController;
+}
+
+/** How often streaming results are announced, at most (each announcement redraws diagnostics). */
+const ANNOUNCE_MS = 150;
+
+export class Scans implements vscode.Disposable {
+  private readonly docs = new Map<string, State>();
+  private readonly announced = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires with the uri of a document whose results or state changed (or that was forgotten). */
+  readonly onDidChange = this.announced.event;
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly host: () => Promise<ScanHost>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Whether a document is scanned without being asked: JSON Lines files. */
+  static wants(doc: vscode.TextDocument): boolean {
+    return doc.languageId === 'jsonl' && (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled');
+  }
+
+  get(uri: vscode.Uri): DocumentScan | undefined {
+    return this.docs.get(uri.toString());
+  }
+
+  /** Whether the document was scanned (on open or on request) and is still open. */
+  tracks(doc: vscode.TextDocument): boolean {
+    return this.docs.has(doc.uri.toString());
+  }
+
+  /** Rescans after `delayMs` of quiet; a scan of the document running now stops at once. */
+  schedule(doc: vscode.TextDocument, delayMs: number): void {
+    const state = this.stateOf(doc);
+    state.abort?.abort();
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => void this.scan(doc), delayMs);
+  }
+
+  /** Scans the document now; resolves when the scan ended (finished, superseded or failed). */
+  async scan(doc: vscode.TextDocument): Promise<void> {
+    const state = this.stateOf(doc);
+    state.abort?.abort();
+    clearTimeout(state.timer);
+    const abort = new AbortController();
+    state.abort = abort;
+    const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0 };
+    state.stats = stats;
+    state.scanning = true;
+    const text = doc.getText();
+    this.announce(state, true);
+    try {
+      const host = await this.host();
+      const summary = await host.scan(
+        text,
+        (results) => {
+          // Chunks already in flight when the scan was cancelled belong to an older version.
+          if (abort.signal.aborted) return;
+          for (const r of results) {
+            state.results[r.line - 1] = r;
+            if (r.result && r.cached) stats.cached++;
+            else if (r.result) stats.fresh.push(r.line);
+          }
+          this.announce(state, false);
+        },
+        abort.signal,
+      );
+      if (!summary) return;
+      state.results.length = summary.lines;
+      state.summary = summary;
+      stats.done = true;
+    } catch (e) {
+      // A pack that cannot load was already reported when the host failed to start.
+      this.log.error(`scan of ${doc.uri.fsPath} failed: ${(e as Error).message}`);
+    } finally {
+      if (state.abort === abort) {
+        state.abort = undefined;
+        state.scanning = false;
+        if (this.docs.get(state.uri.toString()) === state) this.announce(state, true);
+      }
+    }
+  }
+
+  /** The document closed: stop its scan and drop its results. */
+  forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const state = this.docs.get(key);
+    if (!state) return;
+    state.abort?.abort();
+    clearTimeout(state.timer);
+    this.docs.delete(key);
+    this.announced.fire(uri);
+  }
+
+  /** Rescans every tracked document (the pack changed). */
+  rescanAll(): void {
+    for (const doc of vscode.workspace.textDocuments) if (this.tracks(doc)) void this.scan(doc);
+  }
+
+  dispose(): void {
+    for (const state of this.docs.values()) {
+      state.abort?.abort();
+      clearTimeout(state.timer);
+    }
+    this.pending.forEach(clearTimeout);
+    this.docs.clear();
+    this.announced.dispose();
+  }
+
+  private stateOf(doc: vscode.TextDocument): State {
+    const key = doc.uri.toString();
+    let state = this.docs.get(key);
+    if (!state) {
+      state = { uri: doc.uri, results: [], summary: null, scanning: false, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0 } };
+      this.docs.set(key, state);
+    }
+    return state;
+  }
+
+  /** Announces a change now, or within ANNOUNCE_MS when results are streaming. */
+  private announce(state: State, now: boolean): void {
+    const key = state.uri.toString();
+    const timer = this.pending.get(key);
+    if (now) {
+      clearTimeout(timer);
+      this.pending.delete(key);
+      this.announced.fire(state.uri);
+    } else if (!timer) {
+      this.pending.set(
+        key,
+        setTimeout(() => {
+          this.pending.delete(key);
+          this.announced.fire(state.uri);
+        }, ANNOUNCE_MS),
+      );
+    }
+  }
+}

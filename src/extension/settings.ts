@@ -1,0 +1,29 @@
+// The extension's settings, typed. Everything reads settings through here, so
+// the names in package.json's `contributes.configuration` appear in one place.
+
+import * as vscode from 'vscode';
+
+const SECTION = 'personaLens';
+
+export interface Settings {
+  /** A probe pack (folder or archive); null for the built-in one. */
+  pack: string | null;
+  /** onnxruntime threads in the scan host. */
+  threads: number;
+  /** Quiet time after an edit before the document is rescanned, in ms. */
+  scanDelayMs: number;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    pack: c.get<string>('pack')?.trim() || null,
+    threads: Math.max(1, Math.floor(c.get<number>('threads') ?? 2)),
+    scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
+  };
+}
+
+/** Settings that need a new scan host (another pack, other threads). */
+export function affectsScanHost(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${SECTION}.pack`) || e.affectsConfiguration(`${SECTION}.threads`);
+}

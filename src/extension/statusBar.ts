@@ -1,0 +1,59 @@
+// The status bar item: for the active scanned document, the flagged examples
+// (elevated or high risk) out of all examples, and the dataset's risk.
+
+import * as vscode from 'vscode';
+import type { DocumentScan, Scans } from './scans';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('personaLens.status', vscode.StatusBarAlignment.Right, 100);
+  /** The item's text while shown, else null (the API cannot tell whether an item is visible). */
+  private shown: string | null = null;
+
+  constructor(
+    private readonly scans: Scans,
+    command: string,
+  ) {
+    this.item.name = 'Persona Lens';
+    this.item.command = command;
+  }
+
+  /** What the item shows now: its text, or null when hidden. For the tests. */
+  get text(): string | null {
+    return this.shown;
+  }
+
+  update(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    const scan = doc && this.scans.get(doc.uri);
+    if (!scan) {
+      this.item.hide();
+      this.shown = null;
+      return;
+    }
+    this.item.text = (scan.scanning ? '$(sync~spin) ' : '$(shield) ') + describe(scan);
+    this.item.tooltip = tooltip(scan);
+    this.item.show();
+    this.shown = this.item.text;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+function describe(scan: DocumentScan): string {
+  const s = scan.summary;
+  if (!s) return 'Persona Lens';
+  if (s.datasetRisk === null) return 'no examples';
+  return `${s.counts.elevated + s.counts.high}/${s.examples} flagged · risk ${s.datasetRisk.toFixed(2)}`;
+}
+
+function tooltip(scan: DocumentScan): string {
+  const s = scan.summary;
+  if (!s) return 'Persona Lens: scanning…';
+  return (
+    `Persona Lens: ${s.counts.high} high, ${s.counts.elevated} elevated and ${s.counts.low} low-risk examples ` +
+    `of ${s.examples}; ${s.invalid} invalid line(s).\nDataset risk (mean example risk): ${s.datasetRisk?.toFixed(3) ?? '–'}.` +
+    '\nClick to scan again.'
+  );
+}

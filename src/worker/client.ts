@@ -1,0 +1,108 @@
+// The extension host's side of the scan host: starts the worker thread, loads
+// the pack, and turns the message protocol into promises. No `vscode` here, so
+// unit tests can drive the real worker.
+
+import { Worker } from 'node:worker_threads';
+import type { DatasetSummary, LineResult } from '../core/score/types';
+import type { FromWorker, PackInfo, ToWorker } from './protocol';
+
+interface PendingScan {
+  onLines: (results: LineResult[]) => void;
+  settle: (summary: DatasetSummary | null, error?: Error) => void;
+}
+
+export class ScanHost {
+  private nextId = 1;
+  private readonly scans = new Map<number, PendingScan>();
+  /** Set once the worker has died; every later scan fails with it. */
+  private dead: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly pack: PackInfo,
+  ) {
+    worker.on('message', (m: FromWorker) => this.receive(m));
+    worker.on('error', (e) => this.die(e));
+    worker.on('exit', (code) => this.die(new Error(`the scan host exited (code ${code})`)));
+  }
+
+  /** Starts the worker (`workerFile`: the bundled src/worker/main.ts) and loads the pack in it. */
+  static start(workerFile: string, packPath: string, threads: number): Promise<ScanHost> {
+    const worker = new Worker(workerFile);
+    const send = (m: ToWorker) => worker.postMessage(m);
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => {
+        worker.off('error', fail).off('exit', exited);
+        void worker.terminate();
+        reject(e);
+      };
+      const exited = (code: number) => fail(new Error(`the scan host exited (code ${code}) before the pack loaded`));
+      worker.once('error', fail).once('exit', exited);
+      worker.once('message', (m: FromWorker) => {
+        if (m.type !== 'loaded') return fail(new Error(m.type === 'loadFailed' ? m.message : `unexpected ${m.type} before the pack loaded`));
+        worker.off('error', fail).off('exit', exited);
+        resolve(new ScanHost(worker, m.pack));
+      });
+      send({ type: 'load', packPath, threads });
+    });
+  }
+
+  /**
+   * Scans a document's text. `onLines` gets the results as they stream, in input
+   * order. Resolves with the summary, or null when `signal` aborted the scan.
+   */
+  scan(text: string, onLines: (results: LineResult[]) => void, signal?: AbortSignal): Promise<DatasetSummary | null> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (signal?.aborted) return Promise.resolve(null);
+    const id = this.nextId++;
+    const cancel = () => this.post({ type: 'cancel', id });
+    signal?.addEventListener('abort', cancel, { once: true });
+    return new Promise((resolve, reject) => {
+      this.scans.set(id, {
+        onLines,
+        settle: (summary, error) => {
+          this.scans.delete(id);
+          signal?.removeEventListener('abort', cancel);
+          if (error) reject(error);
+          else resolve(summary);
+        },
+      });
+      this.post({ type: 'scan', id, text });
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.die(new Error('the scan host was stopped'));
+    await this.worker.terminate();
+  }
+
+  private post(m: ToWorker): void {
+    if (!this.dead) this.worker.postMessage(m);
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.type === 'loaded' || m.type === 'loadFailed') return;
+    const scan = this.scans.get(m.id);
+    if (!scan) return;
+    switch (m.type) {
+      case 'lines':
+        scan.onLines(m.results);
+        break;
+      case 'done':
+        scan.settle(m.summary);
+        break;
+      case 'cancelled':
+        scan.settle(null);
+        break;
+      case 'failed':
+        scan.settle(null, new Error(m.message));
+        break;
+    }
+  }
+
+  private die(error: Error): void {
+    if (this.dead) return;
+    this.dead = error;
+    for (const scan of [...this.scans.values()]) scan.settle(null, error);
+  }
+}

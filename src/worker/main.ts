@@ -1,0 +1,63 @@
+// The scan host: a worker thread that owns the pack and runs every scan, so
+// the model never runs on the extension host's thread. Speaks protocol.ts.
+
+import { parentPort } from 'node:worker_threads';
+import { loadPack } from '../core/pack/load';
+import { Scanner } from '../core/score/scanner';
+import { SummaryBuilder } from '../core/score/summary';
+import { LineCache } from './lineCache';
+import type { FromWorker, ToWorker } from './protocol';
+import { scanText } from './scanText';
+
+const port = parentPort!;
+const send = (m: FromWorker) => port.postMessage(m);
+
+let scanner: Scanner | null = null;
+const cache = new LineCache();
+/** Scans run one after another: the model session is not shared between them. */
+let queue = Promise.resolve();
+/** Ids of scans cancelled before they finished; checked between chunks. */
+const cancelled = new Set<number>();
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'load':
+      queue = queue.then(() => load(m.packPath, m.threads));
+      break;
+    case 'scan':
+      queue = queue.then(() => scan(m.id, m.text));
+      break;
+    case 'cancel':
+      cancelled.add(m.id);
+      break;
+  }
+});
+
+async function load(packPath: string, threads: number): Promise<void> {
+  try {
+    const pack = await loadPack(packPath, { threads });
+    scanner = new Scanner(pack);
+    const { name, version } = pack.manifest;
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: pack.calibration.thresholds } });
+  } catch (e) {
+    send({ type: 'loadFailed', message: (e as Error).message });
+  }
+}
+
+async function scan(id: number, text: string): Promise<void> {
+  try {
+    if (!scanner) throw new Error('no pack is loaded');
+    if (cancelled.has(id)) return send({ type: 'cancelled', id });
+    const summary = new SummaryBuilder();
+    for await (const results of scanText(text, scanner, cache)) {
+      if (cancelled.has(id)) return send({ type: 'cancelled', id });
+      results.forEach((r) => summary.add(r));
+      send({ type: 'lines', id, results });
+    }
+    send({ type: 'done', id, summary: summary.summary() });
+  } catch (e) {
+    send({ type: 'failed', id, message: (e as Error).message });
+  } finally {
+    cancelled.delete(id);
+  }
+}

@@ -1,0 +1,104 @@
+// What the integration tests share: fixtures written to a temporary folder,
+// opening them, and waiting for the extension to finish a scan.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseFile } from '../../src/core/dataset';
+import { loadPack } from '../../src/core/pack/load';
+import { builtInPack } from '../../src/core/pack/builtIn';
+import { Scanner } from '../../src/core/score/scanner';
+import { scanLines } from '../../src/core/score/scanLines';
+import { SummaryBuilder } from '../../src/core/score/summary';
+import type { DatasetSummary, LineResult } from '../../src/core/score/types';
+import type { ScanStats } from '../../src/extension/scans';
+
+export const EXTENSION_ID = 'persona-lens.persona-lens';
+
+export function extensionPath(): string {
+  return vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+}
+
+/** The lines of examples/sample.jsonl: valid examples of several formats, some of high risk under the test pack. */
+export function sampleLines(): string[] {
+  return readFileSync(path.join(extensionPath(), 'examples', 'sample.jsonl'), 'utf8').trimEnd().split('\n');
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'persona-lens-it-'));
+let written = 0;
+
+/** Writes `lines` as a new .jsonl file and opens it in an editor. */
+export async function openFixture(lines: string[]): Promise<vscode.TextEditor> {
+  const file = path.join(dir, `fixture-${++written}.jsonl`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  return vscode.window.showTextDocument(doc);
+}
+
+export interface ScanState {
+  scanning: boolean;
+  stats: ScanStats;
+  summary: DatasetSummary | null;
+}
+
+/** Waits until the extension finished scanning the document's current version. */
+export async function scanned(doc: vscode.TextDocument, timeoutMs = 60_000): Promise<ScanState> {
+  return waitFor(`a finished scan of ${path.basename(doc.uri.fsPath)} v${doc.version}`, timeoutMs, async () => {
+    const state = await vscode.commands.executeCommand<ScanState | undefined>('personaLens.test.scanState', doc.uri.toString());
+    return state && !state.scanning && state.stats.done && state.stats.version === doc.version ? state : undefined;
+  });
+}
+
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** What the core computes for the file, as the CLI would: the reference the editor must agree with. */
+export async function reference(file: string): Promise<{ lines: LineResult[]; summary: DatasetSummary }> {
+  const pack = await loadPack(builtInPack(extensionPath()).path, { threads: 1 });
+  try {
+    const lines: LineResult[] = [];
+    const summary = new SummaryBuilder();
+    for await (const r of scanLines(parseFile(file), new Scanner(pack))) {
+      lines.push(r);
+      summary.add(r);
+    }
+    return { lines, summary: summary.summary() };
+  } finally {
+    await pack.dispose();
+  }
+}
+
+/** The reference for a document's current text (which may be unsaved). */
+export async function referenceOf(doc: vscode.TextDocument): Promise<{ lines: LineResult[]; summary: DatasetSummary }> {
+  const file = path.join(dir, `reference-${++written}.jsonl`);
+  writeFileSync(file, doc.getText());
+  return reference(file);
+}
+
+/**
+ * `lines` made distinct from every other fixture's by trailing blanks (JSON
+ * ignores them): the scan host caches by line text across documents, and a
+ * test that counts re-scored lines must start from a cold cache. The blanks
+ * spell a random 32-bit number in spaces and tabs (each test file is its own
+ * bundle, so there is no shared counter to use).
+ */
+export function distinct(lines: string[]): string[] {
+  const salt = (Math.random() * 2 ** 32).toString(2).split('.')[0].replace(/0/g, ' ').replace(/1/g, '\t');
+  return lines.map((l) => l + salt);
+}
+
+/** The extension's diagnostics of a document, in line order. */
+export function diagnosticsOf(doc: vscode.TextDocument): vscode.Diagnostic[] {
+  return vscode.languages
+    .getDiagnostics(doc.uri)
+    .filter((d) => d.source === 'Persona Lens')
+    .sort((a, b) => a.range.start.line - b.range.start.line || String(a.code).localeCompare(String(b.code)));
+}

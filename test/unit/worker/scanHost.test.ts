@@ -1,0 +1,78 @@
+// The scan host in its worker thread (the bundled dist/worker.js, as the
+// extension starts it): streamed results agree with the core's, unchanged lines
+// come from the line cache, cancellation stops a scan, a bad pack is refused.
+
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseFile } from '../../../src/core/dataset';
+import { loadPack } from '../../../src/core/pack/load';
+import { Scanner } from '../../../src/core/score/scanner';
+import { scanLines } from '../../../src/core/score/scanLines';
+import type { LineResult } from '../../../src/core/score/types';
+import { ScanHost } from '../../../src/worker/client';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const WORKER = join(ROOT, 'dist', 'worker.js');
+const PACK = join(ROOT, 'test', 'fixtures', 'packs', 'tiny');
+const SAMPLE = join(ROOT, 'examples', 'sample.jsonl');
+
+async function scanAll(host: ScanHost, text: string): Promise<LineResult[]> {
+  const lines: LineResult[] = [];
+  const summary = await host.scan(text, (r) => lines.push(...r));
+  assert.ok(summary);
+  assert.equal(summary.lines, lines.length);
+  return lines;
+}
+
+test('scan host: results match the core, and a rescan re-scores only changed lines', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const pack = await loadPack(PACK);
+    const expected: LineResult[] = [];
+    for await (const r of scanLines(parseFile(SAMPLE), new Scanner(pack))) expected.push(r);
+    await pack.dispose();
+
+    const text = readFileSync(SAMPLE, 'utf8');
+    const first = await scanAll(host, text);
+    assert.deepEqual(first, expected);
+
+    // Line 3 edited and a line added on top: only those two reach the model;
+    // the others keep their results (and diagnostics) at their new line numbers.
+    const lines = text.trimEnd().split('\n');
+    lines[2] = lines[2].replace('rest your eyes', 'rest your eyes often');
+    const second = await scanAll(host, [lines[5].replace('Bonjour', 'Salut'), ...lines].join('\n'));
+    const fresh = second.filter((r) => r.result && !r.cached).map((r) => r.line);
+    assert.deepEqual(fresh, [1, 4]);
+    for (const r of second.slice(1)) {
+      if (r.line === 4) continue;
+      const before = first[r.line - 2];
+      assert.deepEqual(r.result, before.result, `line ${r.line}`);
+      assert.ok(r.diagnostics.every((d) => d.line === r.line && d.message.startsWith(`line ${r.line}: `)), `line ${r.line} diagnostics`);
+    }
+  } finally {
+    await host.dispose();
+  }
+});
+
+test('scan host: an aborted scan resolves null and sends no more lines', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const text = Array.from({ length: 600 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` })).join('\n');
+    const abort = new AbortController();
+    let chunks = 0;
+    const result = await host.scan(text, () => {
+      if (++chunks === 1) abort.abort();
+    }, abort.signal);
+    assert.equal(result, null);
+    assert.ok(chunks < 5, `stopped early (${chunks} chunks of 5)`);
+    assert.ok(await host.scan('{"text": "still works"}', () => {}), 'the host scans again after a cancel');
+  } finally {
+    await host.dispose();
+  }
+});
+
+test('scan host: a pack that cannot load is refused with its reason', async () => {
+  await assert.rejects(ScanHost.start(WORKER, join(ROOT, 'no-such-pack'), 1), /no such pack folder/);
+});
