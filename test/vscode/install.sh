@@ -42,8 +42,9 @@ if [[ $installed != "$CODE_SERVER_VERSION" ]]; then
   mkdir -p "$CODE_SERVER_DIR"
   # Node 24 first on PATH runs code-server's install scripts; nodedir makes its
   # native modules build against Node 24's headers (the machine's npm config may
-  # point elsewhere).
-  PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" \
+  # point elsewhere). Its postinstall reads the Node version from npm's user
+  # agent, which an outer `npm run` (Node 20) would pass down: drop it.
+  env -u npm_config_user_agent PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" \
     npm install --prefix "$CODE_SERVER_DIR" --no-save --no-audit --no-fund --no-package-lock \
     "code-server@$CODE_SERVER_VERSION"
 fi
