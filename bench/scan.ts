@@ -3,7 +3,7 @@
 // {examples, tokens, seconds, and where the seconds went} as JSON.
 //   node --import tsx bench/scan.ts PACK FILE THREADS
 
-import { parseFile } from '../src/core/dataset';
+import { parseFileBatches } from '../src/core/dataset';
 import { loadPack } from '../src/core/pack/load';
 import { Scanner } from '../src/core/score/scanner';
 import { scanLines } from '../src/core/score/scanLines';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const scanner = new Scanner(pack);
   const t0 = performance.now();
   let examples = 0;
-  for await (const r of scanLines(parseFile(file), scanner)) if (r.result) examples++;
+  for await (const r of scanLines(parseFileBatches(file), scanner)) if (r.result) examples++;
   const seconds = (performance.now() - t0) / 1000;
   const { tokens, modelMs, prepareMs, saeMs, totalMs } = scanner.timing;
   console.log(

@@ -6,7 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { ResultCache } from '../core/cache/resultCache';
 import { defaultCacheRoot } from '../core/cache/cacheRoot';
-import { parseFile } from '../core/dataset';
+import { parseFileBatches } from '../core/dataset';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
@@ -67,7 +67,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
     for (const file of cmd.files) {
       writer.beginFile(file);
       const perFile = new SummaryBuilder();
-      for await (const result of scanLines(parseFile(file), scanner)) {
+      for await (const result of scanLines(parseFileBatches(file), scanner)) {
         writer.line(result);
         perFile.add(result);
         total.add(result);

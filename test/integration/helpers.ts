@@ -5,13 +5,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseFile } from '../../src/core/dataset';
+import { parseFileBatches } from '../../src/core/dataset';
 import { loadPack } from '../../src/core/pack/load';
 import { builtInPack } from '../../src/core/pack/builtIn';
 import { Scanner } from '../../src/core/score/scanner';
 import { scanLines } from '../../src/core/score/scanLines';
 import { SummaryBuilder } from '../../src/core/score/summary';
 import type { DatasetSummary, LineResult } from '../../src/core/score/types';
+import type { AppliedDecorations } from '../../src/extension/decorations';
 import type { ScanStats } from '../../src/extension/scans';
 
 export const EXTENSION_ID = 'persona-lens.persona-lens';
@@ -66,7 +67,7 @@ export async function reference(file: string): Promise<{ lines: LineResult[]; su
   try {
     const lines: LineResult[] = [];
     const summary = new SummaryBuilder();
-    for await (const r of scanLines(parseFile(file), new Scanner(pack))) {
+    for await (const r of scanLines(parseFileBatches(file), new Scanner(pack))) {
       lines.push(r);
       summary.add(r);
     }
@@ -101,4 +102,13 @@ export function diagnosticsOf(doc: vscode.TextDocument): vscode.Diagnostic[] {
     .getDiagnostics(doc.uri)
     .filter((d) => d.source === 'Persona Lens')
     .sort((a, b) => a.range.start.line - b.range.start.line || String(a.code).localeCompare(String(b.code)));
+}
+
+/** What the document's visible editor shows now, per decoration type, once `ready` holds (if given). */
+export async function decorationsOf(doc: vscode.TextDocument, ready: (d: AppliedDecorations['types']) => boolean = () => true): Promise<AppliedDecorations['types']> {
+  return waitFor(`decorations of ${path.basename(doc.uri.fsPath)}`, 10_000, async () => {
+    const all = await vscode.commands.executeCommand<AppliedDecorations[]>('personaLens.test.decorations');
+    const types = all.find((e) => e.uri === doc.uri.toString())?.types;
+    return types && ready(types) ? types : undefined;
+  });
 }

@@ -1,5 +1,6 @@
-// Streams parsed lines through a scanner, in chunks, yielding one result per
-// input line in input order (so memory stays flat however long the file is).
+// Streams parsed lines (in the reader's batches) through a scanner, in chunks,
+// yielding one result per input line in input order (so memory stays flat
+// however long the file is).
 
 import type { ParsedLine } from '../dataset/types';
 import type { Scanner } from './scanner';
@@ -9,16 +10,18 @@ import type { LineResult } from './types';
 const CHUNK = 256;
 
 export async function* scanLines(
-  lines: AsyncIterable<ParsedLine>,
+  batches: AsyncIterable<ParsedLine[]>,
   scanner: Scanner,
   chunk = CHUNK,
 ): AsyncGenerator<LineResult> {
   let pending: ParsedLine[] = [];
-  for await (const parsed of lines) {
-    pending.push(parsed);
-    if (pending.length >= chunk) {
-      yield* scoreChunk(pending, scanner);
-      pending = [];
+  for await (const batch of batches) {
+    for (const parsed of batch) {
+      pending.push(parsed);
+      if (pending.length >= chunk) {
+        yield* scoreChunk(pending, scanner);
+        pending = [];
+      }
     }
   }
   yield* scoreChunk(pending, scanner);

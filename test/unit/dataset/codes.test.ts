@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CODES, tooLongDiagnostic, type CodeName } from '../../../src/core/dataset/codes';
-import { parseFile } from '../../../src/core/dataset/parseFile';
 import type { ParsedLine } from '../../../src/core/dataset/types';
-import { GOOD_CHAT, assistant, chat, collect, parseText, system, tempDir, user } from './helpers';
+import { GOOD_CHAT, assistant, chat, parseAll, parseText, system, tempDir, user } from './helpers';
 
 type Input = string | Buffer | (() => Promise<ParsedLine[]>);
 
@@ -57,13 +56,13 @@ const CASES: Record<CodeName, Case> = {
     good: () => parseText(gzipSync(`${GOOD_CHAT}\n${OTHER_CHAT}\n`)),
   },
   'read-error': {
-    bad: () => collect(parseFile('/nonexistent/dir/data.jsonl')),
+    bad: () => parseAll('/nonexistent/dir/data.jsonl'),
     line: 1,
     says: /reading failed .*ENOENT/,
     good: () => {
       const path = join(tempDir(), 'data.jsonl');
       writeFileSync(path, `${GOOD_CHAT}\n`);
-      return collect(parseFile(path));
+      return parseAll(path);
     },
   },
   'json-syntax': {

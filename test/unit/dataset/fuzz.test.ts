@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CODES } from '../../../src/core/dataset/codes';
-import { parseFile } from '../../../src/core/dataset/parseFile';
 import { readLines } from '../../../src/core/dataset/reader';
 import type { ParsedLine } from '../../../src/core/dataset/types';
-import { assertSourcesExact, assistant, chat, collect, prng, randomJson, streamOf, system, user } from './helpers';
+import { assertSourcesExact, assistant, chat, collect, parseAll, prng, randomJson, streamOf, system, user } from './helpers';
 
 const SEEDS = [
   chat(system('Be terse.'), user('Fix: `print("hi")\n`'), assistant('print(\'hi\') — café 😀')),
@@ -115,10 +114,10 @@ test('fuzz: mutated files never throw, and every line comes out once with promis
     const file = mutatedFile(rand, 700);
     const sizes = [1 + Math.floor(rand() * 5000), 1 + Math.floor(rand() * 64)];
     const raws = await collect(readLines(streamOf(file, sizes)));
-    const parsed = await collect(parseFile(streamOf(file, sizes)));
+    const parsed = await parseAll(streamOf(file, sizes));
     assertPromisesKept(file, raws, parsed);
     // The same bytes gzipped, in other chunks, give the same lines.
-    assert.deepEqual(await collect(parseFile(streamOf(gzipSync(file), [4096]))), parsed);
+    assert.deepEqual(await parseAll(streamOf(gzipSync(file), [4096])), parsed);
     lines += parsed.length;
   }
   assert.ok(lines >= 4000);
@@ -129,7 +128,7 @@ test('fuzz: with a small line limit, long lines are skipped and numbering holds'
   const file = mutatedFile(rand, 500);
   const opts = { maxLineBytes: 120 };
   const raws = await collect(readLines(streamOf(file, [333]), opts));
-  const parsed = await collect(parseFile(streamOf(file, [333]), opts));
+  const parsed = await parseAll(streamOf(file, [333]), opts);
   assertPromisesKept(file, raws, parsed);
   assert.ok(parsed.some((p) => p.diagnostics.some((d) => d.code === 'PL003')));
 });

@@ -7,9 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { mapDecodedIndex } from '../../../src/core/dataset/jsonSpans';
-import { parseFile } from '../../../src/core/dataset/parseFile';
+import { parseFileBatches } from '../../../src/core/dataset/parseFile';
 import { readLines, type ReadOptions } from '../../../src/core/dataset/reader';
 import type { Example, ParsedLine, RawLine } from '../../../src/core/dataset/types';
+
+/** Every ParsedLine of the input, through the batched pipeline the CLI uses. */
+export async function parseAll(input: string | NodeJS.ReadableStream, opts?: ReadOptions): Promise<ParsedLine[]> {
+  return (await collect(parseFileBatches(input, opts))).flat();
+}
 
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -34,7 +39,7 @@ export function readText(bytes: Buffer | string, opts?: ReadOptions): Promise<Ra
 }
 
 export function parseText(bytes: Buffer | string, opts?: ReadOptions): Promise<ParsedLine[]> {
-  return collect(parseFile(streamOf(bytes), opts));
+  return parseAll(streamOf(bytes), opts);
 }
 
 export function tempDir(): string {

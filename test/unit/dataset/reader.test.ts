@@ -5,10 +5,9 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { splitLines } from '../../../src/core/dataset/lineSplitter';
-import { parseFile } from '../../../src/core/dataset/parseFile';
 import { readLines } from '../../../src/core/dataset/reader';
 import type { RawLine } from '../../../src/core/dataset/types';
-import { GOOD_CHAT, assertSourcesExact, assistant, chat, collect, readText, streamOf, tempDir, user } from './helpers';
+import { GOOD_CHAT, assertSourcesExact, assistant, chat, collect, parseAll, readText, streamOf, tempDir, user } from './helpers';
 
 /** Every line's byteStart..byteEnd slice of the file decodes to its text. */
 function assertOffsetsExact(file: Buffer, lines: RawLine[]): void {
@@ -96,7 +95,7 @@ test('a single 10 MB line is read, parsed, and its content located', async () =>
   const dir = tempDir();
   const path = join(dir, 'big.jsonl');
   writeFileSync(path, `${GOOD_CHAT}\n${line}\n${GOOD_CHAT}`);
-  const parsed = await collect(parseFile(path));
+  const parsed = await parseAll(path);
   assert.deepEqual(parsed.map((p) => p.line), [1, 2, 3]);
   const big = parsed[1].example!;
   assert.equal(big.messages[1].content, content);
@@ -202,6 +201,6 @@ test('splitLines numbers and measures an in-memory document like the reader', as
 
 test('a code-carrying line (tabs, newlines, quotes, escapes) keeps exact sources', async () => {
   const line = chat(user('fix\tthis:\n```py\nprint("hi")\n```'), assistant('```py\nprint(\'\\u00e9\')\n```'));
-  const [parsed] = await collect(parseFile(streamOf(line)));
+  const [parsed] = await parseAll(streamOf(line));
   assertSourcesExact(line, parsed.example!);
 });

@@ -127,7 +127,7 @@ test('cached results are identical and re-mapped to the line they are served for
 test('scanLines yields one result per input line, in order, blank and broken lines included', async () => {
   const text = [LINES[0], '', '{"messages": [', LINES[1], LINES[2]].join('\n') + '\n';
   async function* parsed() {
-    for (const raw of splitLines(text)) yield parseLine(raw);
+    yield splitLines(text).map((raw) => parseLine(raw));
   }
   const results = [];
   for await (const r of scanLines(parsed(), new Scanner(pack), 2)) results.push(r);

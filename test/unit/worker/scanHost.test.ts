@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseFile } from '../../../src/core/dataset';
+import { parseFileBatches } from '../../../src/core/dataset';
 import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
@@ -31,7 +31,7 @@ test('scan host: results match the core, and a rescan re-scores only changed lin
   try {
     const pack = await loadPack(PACK);
     const expected: LineResult[] = [];
-    for await (const r of scanLines(parseFile(SAMPLE), new Scanner(pack))) expected.push(r);
+    for await (const r of scanLines(parseFileBatches(SAMPLE), new Scanner(pack))) expected.push(r);
     await pack.dispose();
 
     const text = readFileSync(SAMPLE, 'utf8');

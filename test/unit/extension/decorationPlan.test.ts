@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LineResult, RiskLevel } from '../../../src/core/score/types';
+import { flaggedLines, windowMarks } from '../../../src/extension/decorationPlan';
+
+function line(n: number, level: RiskLevel | null, risk = 0.5): LineResult {
+  return {
+    line: n,
+    format: level ? 'openai-chat' : null,
+    diagnostics: [],
+    cached: false,
+    result: level && {
+      score: 1,
+      risk,
+      level,
+      tokens: 4,
+      scoredTokens: 2,
+      truncated: false,
+      topTokens: [
+        { text: 'a', role: 'assistant', score: 2, span: { start: 10, end: 11 } },
+        { text: '<|assistant|>', role: 'assistant', score: 1, span: null },
+      ],
+    },
+  };
+}
+
+// Line 3 is not scanned yet (a hole), line 4 is invalid.
+const results: Array<LineResult | undefined> = [line(1, 'low'), line(2, 'high', 0.91), undefined, line(4, null), line(5, 'elevated', 0.6), line(6, 'high', 0.85)];
+
+test('flagged lines over the whole document, by level', () => {
+  assert.deepEqual(flaggedLines(results), { elevated: [4], high: [1, 5] });
+  assert.deepEqual(flaggedLines([]), { elevated: [], high: [] });
+});
+
+test('badges for flagged lines in the window; token spans on high-risk lines only', () => {
+  const { badges, tokens } = windowMarks(results, -100, 5, 'toxic persona');
+  assert.deepEqual(badges, [
+    { line: 1, level: 'high', text: 'risk 0.91 · toxic persona' },
+    { line: 4, level: 'elevated', text: 'risk 0.60 · toxic persona' },
+  ]);
+  assert.deepEqual(tokens, [{ line: 1, start: 10, end: 11 }], 'template tokens (no span) and elevated lines get no highlight');
+  assert.deepEqual(windowMarks(results, 5, 1000, null).badges, [{ line: 5, level: 'high', text: 'risk 0.85' }]);
+  assert.deepEqual(windowMarks(results, 2, 4, null), { badges: [], tokens: [] });
+});

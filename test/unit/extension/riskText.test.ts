@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ExampleScore } from '../../../src/core/score/types';
+import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel } from '../../../src/extension/riskText';
+import { outsideCode } from '../../fixtures/markdown';
+
+test('the persona label is the heaviest labelled read-out latent', () => {
+  assert.equal(personaLabel([{ latent: 1, weight: 0.5, label: 'sarcastic' }, { latent: 2, weight: -2 }, { latent: 3, weight: 1, label: 'toxic persona' }]), 'toxic persona');
+  assert.equal(personaLabel([{ latent: 3, weight: -1.5, label: 'anti' }, { latent: 4, weight: 1, label: 'toxic' }]), 'anti', 'the weight counts, not its sign');
+  assert.equal(personaLabel([{ latent: 1, weight: 1 }]), null);
+});
+
+test('badge text', () => {
+  assert.equal(badgeText(0.8725, 'toxic persona'), 'risk 0.87 · toxic persona');
+  assert.equal(badgeText(0.5, null), 'risk 0.50');
+});
+
+test('percentile: the share of the file at or below a risk', () => {
+  const risks = [0.1, 0.2, 0.2, 0.9];
+  assert.equal(percentile(0.9, risks), 100);
+  assert.equal(percentile(0.2, risks), 75);
+  assert.equal(percentile(0.1, risks), 25);
+  assert.equal(percentile(0.5, []), 0);
+});
+
+test('code spans show any text verbatim, backticks included', () => {
+  assert.equal(codeSpan('"a"'), '`"a"`');
+  assert.equal(codeSpan('a`b``c'), '```a`b``c```');
+  assert.equal(codeSpan('`x'), '`` `x ``');
+  for (const text of ['"<img src=x onerror=alert(1)>"', '"[link](command:evil)"', '"``` `` `"', '"`"']) {
+    assert.equal(outsideCode(codeSpan(text)), '', text);
+  }
+});
+
+test('escaped text has no Markdown or HTML left', () => {
+  const out = escapeMarkdown('**bold** <b>x</b> [l](command:evil)\n# h');
+  assert.equal(out, '\\*\\*bold\\*\\* \\<b\\>x\\<\\/b\\> \\[l\\]\\(command\\:evil\\) \\# h');
+});
+
+test('command links carry their arguments percent-encoded, parentheses too', () => {
+  const uri = commandUri('personaLens.scanFile', ['file:///tmp/a).jsonl']);
+  assert.equal(uri, 'command:personaLens.scanFile?%5B%22file%3A%2F%2F%2Ftmp%2Fa%29.jsonl%22%5D');
+  assert.deepEqual(JSON.parse(decodeURIComponent(uri.split('?')[1])), ['file:///tmp/a).jsonl']);
+});
+
+test('the hover: risk, raw score, percentile, format, label, tokens as code, rescan link', () => {
+  const result: ExampleScore = {
+    score: 3.21449,
+    risk: 0.8731,
+    level: 'high',
+    tokens: 20,
+    scoredTokens: 10,
+    truncated: false,
+    topTokens: [
+      { text: '<img src=x onerror=alert(1)>', role: 'assistant', score: 2.5, span: { start: 3, end: 9 } },
+      { text: '[link](command:evil)', role: 'assistant', score: 1.25, span: null },
+      { text: '`\n', role: 'assistant', score: 0.5, span: null },
+    ],
+  };
+  const md = hoverMarkdown({ result, format: 'openai-chat', fileRisks: [0.1, 0.5, 0.8731, 0.9], label: 'toxic <persona>', rescan: 'command:personaLens.scanFile?%5B%5D' });
+  assert.equal(
+    md,
+    [
+      '**Persona Lens: High risk 0.873**',
+      '- raw score 3.214\n- percentile in this file: 75 (of 4 examples)\n- format: `openai-chat`\n- latent: toxic \\<persona\\>',
+      'Top tokens: `"<img src=x onerror=alert(1)>"` 2.500 · `"[link](command:evil)"` 1.250 · ``"`\\n"`` 0.500',
+      '[Rescan file](command:personaLens.scanFile?%5B%5D)',
+    ].join('\n\n'),
+  );
+  const outside = outsideCode(md);
+  assert.doesNotMatch(outside, /<img|command:evil|onerror/, 'dataset text appears only inside code spans');
+  assert.equal(outside.match(/\]\(/g)?.length, 1, 'the only link is the rescan link');
+});
+
+test('the hover of an example with no token above zero has no token line', () => {
+  const result: ExampleScore = { score: -1, risk: 0.01, level: 'low', tokens: 3, scoredTokens: 1, truncated: false, topTokens: [] };
+  const md = hoverMarkdown({ result, format: null, fileRisks: [0.01], label: null, rescan: 'command:x' });
+  assert.doesNotMatch(md, /Top tokens|latent:/);
+  assert.match(md, /Low risk 0\.010/);
+  assert.match(md, /format: unknown/);
+});
