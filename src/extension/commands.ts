@@ -9,6 +9,7 @@ type Command = (ctx: Ctx, ...args: any[]) => unknown;
 
 const COMMANDS: Record<string, Command> = {
   'personaLens.scanFile': scanFile,
+  'personaLens.toggleDecorations': toggleDecorations,
 };
 
 const TEST_QUERIES: Record<string, Command> = {
@@ -18,6 +19,8 @@ const TEST_QUERIES: Record<string, Command> = {
     return scan && { scanning: scan.scanning, stats: scan.stats, summary: scan.summary };
   },
   'personaLens.test.statusBar': (ctx) => ctx.statusBar.text,
+  /** Per visible editor, the ranges (and badge texts) applied now per decoration type. */
+  'personaLens.test.decorations': (ctx) => ctx.decorations.snapshot(),
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -27,12 +30,23 @@ export function registerCommands(ctx: Ctx): void {
   }
 }
 
-/** Scans the active editor's document, whatever its language, and keeps it scanned while open. */
-async function scanFile(ctx: Ctx): Promise<void> {
-  const doc = vscode.window.activeTextEditor?.document;
+/**
+ * Scans a document, whatever its language, and keeps it scanned while open:
+ * the one named (a uri, or its string from the hover's link), else the active editor's.
+ */
+async function scanFile(ctx: Ctx, target?: vscode.Uri | string): Promise<void> {
+  const doc = target
+    ? await vscode.workspace.openTextDocument(typeof target === 'string' ? vscode.Uri.parse(target) : target)
+    : vscode.window.activeTextEditor?.document;
   if (!doc) {
     void vscode.window.showInformationMessage('Persona Lens: open a JSON Lines file to scan it.');
     return;
   }
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Persona Lens: scanning' }, () => ctx.scans.scan(doc));
+}
+
+function toggleDecorations(ctx: Ctx): void {
+  if (ctx.decorations.toggle() && ctx.settings.decorationStyle === 'off') {
+    void vscode.window.showInformationMessage('Persona Lens: decorations are off in the settings ("personaLens.decorations.style").');
+  }
 }

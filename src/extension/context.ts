@@ -3,7 +3,9 @@
 
 import * as vscode from 'vscode';
 import type { ScanHost } from '../worker/client';
+import { Decorations } from './decorations';
 import { Diagnostics } from './diagnostics';
+import { RiskHover } from './hover';
 import { startScanHost } from './scanHost';
 import { Scans } from './scans';
 import { readSettings, type Settings } from './settings';
@@ -14,6 +16,7 @@ export class Ctx implements vscode.Disposable {
   readonly scans: Scans;
   readonly diagnostics: Diagnostics;
   readonly statusBar: StatusBar;
+  readonly decorations: Decorations;
   private settingsNow = readSettings();
   /** Started on first use; a failed start is kept (and not retried) until the settings change. */
   private host: Promise<ScanHost> | null = null;
@@ -23,7 +26,16 @@ export class Ctx implements vscode.Disposable {
     this.scans = new Scans(() => this.scanHost(), this.log);
     this.diagnostics = new Diagnostics(this.scans);
     this.statusBar = new StatusBar(this.scans, 'personaLens.scanFile');
-    this.push(this.log, this.scans, this.diagnostics, this.statusBar);
+    this.decorations = new Decorations(this.scans, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
+    this.push(
+      this.log,
+      this.scans,
+      this.diagnostics,
+      this.statusBar,
+      this.decorations,
+      // Any scheme Scans.wants; the provider answers only for scanned documents.
+      vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new RiskHover(this.scans, 'personaLens.scanFile')),
+    );
   }
 
   get settings(): Settings {
@@ -38,9 +50,10 @@ export class Ctx implements vscode.Disposable {
     return (this.host ??= startScanHost(this.extension, this.settingsNow, this.log));
   }
 
-  /** Re-reads the settings; when the pack or threads changed, starts a new scan host and rescans. */
+  /** Re-reads the settings and redraws; when the pack or threads changed, starts a new scan host and rescans. */
   async settingsChanged(hostAffected: boolean): Promise<void> {
     this.settingsNow = readSettings();
+    this.decorations.refresh();
     if (!hostAffected || !this.host) return;
     const old = this.host;
     this.host = null;

@@ -24,9 +24,12 @@ export function activate(extension: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('personaLens')) void ctx.settingsChanged(affectsScanHost(e));
     }),
     vscode.window.onDidChangeActiveTextEditor(() => ctx.statusBar.update()),
+    vscode.window.onDidChangeVisibleTextEditors(() => ctx.decorations.refresh()),
+    vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => ctx.decorations.scrolled(textEditor)),
     scans.onDidChange((uri) => {
       ctx.diagnostics.update(uri);
       ctx.statusBar.update();
+      ctx.decorations.update(uri);
     }),
   );
   // Documents opened before activation (the one that activated us, at least).

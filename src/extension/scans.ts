@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { ScanHost } from '../worker/client';
+import type { PackInfo } from '../worker/protocol';
 
 /** What the last scan of a document did; the status bar and the tests read it. */
 export interface ScanStats {
@@ -27,6 +28,8 @@ export interface DocumentScan {
    * reached yet keep the previous scan's results.
    */
   results: LineResult[];
+  /** The pack the results come from; null before a scan host answered. */
+  pack: PackInfo | null;
   /** The last finished scan's summary; null before one finished. */
   summary: DatasetSummary | null;
   scanning: boolean;
@@ -89,6 +92,7 @@ export class Scans implements vscode.Disposable {
     this.announce(state, true);
     try {
       const host = await this.host();
+      state.pack = host.pack;
       const summary = await host.scan(
         text,
         (results) => {
@@ -149,7 +153,7 @@ export class Scans implements vscode.Disposable {
     const key = doc.uri.toString();
     let state = this.docs.get(key);
     if (!state) {
-      state = { uri: doc.uri, results: [], summary: null, scanning: false, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0 } };
+      state = { uri: doc.uri, results: [], pack: null, summary: null, scanning: false, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0 } };
       this.docs.set(key, state);
     }
     return state;

@@ -5,6 +5,10 @@ import * as vscode from 'vscode';
 
 const SECTION = 'personaLens';
 
+/** What the inline decorations show: everything, gutter icons only, or nothing. */
+export type DecorationStyle = 'full' | 'gutter' | 'off';
+const DECORATION_STYLES: readonly string[] = ['full', 'gutter', 'off'] satisfies DecorationStyle[];
+
 export interface Settings {
   /** A probe pack (folder or archive); null for the built-in one. */
   pack: string | null;
@@ -12,6 +16,7 @@ export interface Settings {
   threads: number;
   /** Quiet time after an edit before the document is rescanned, in ms. */
   scanDelayMs: number;
+  decorationStyle: DecorationStyle;
 }
 
 export function readSettings(): Settings {
@@ -20,10 +25,15 @@ export function readSettings(): Settings {
     pack: c.get<string>('pack')?.trim() || null,
     threads: Math.max(1, Math.floor(c.get<number>('threads') ?? 2)),
     scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
+    decorationStyle: decorationStyle(c.get<string>('decorations.style')),
   };
 }
 
 /** Settings that need a new scan host (another pack, other threads). */
 export function affectsScanHost(e: vscode.ConfigurationChangeEvent): boolean {
   return e.affectsConfiguration(`${SECTION}.pack`) || e.affectsConfiguration(`${SECTION}.threads`);
+}
+
+function decorationStyle(value: string | undefined): DecorationStyle {
+  return value && DECORATION_STYLES.includes(value) ? (value as DecorationStyle) : 'full';
 }

@@ -38,7 +38,9 @@ async function load(packPath: string, threads: number): Promise<void> {
     const pack = await loadPack(packPath, { threads });
     scanner = new Scanner(pack);
     const { name, version } = pack.manifest;
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: pack.calibration.thresholds } });
+    const labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
+    const readout = pack.calibration.readout.map(({ latent, weight }) => ({ latent, weight, ...(labels.has(latent) && { label: labels.get(latent) }) }));
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: pack.calibration.thresholds, readout } });
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
   }

@@ -26,4 +26,6 @@ export interface PackInfo {
   version: string;
   hash: string;
   thresholds: { elevated: number; high: number };
+  /** The read-out's latents with their weights and, where latents.json names them, labels. */
+  readout: Array<{ latent: number; weight: number; label?: string }>;
 }

@@ -29,6 +29,10 @@ async function scanAll(host: ScanHost, text: string): Promise<LineResult[]> {
 test('scan host: results match the core, and a rescan re-scores only changed lines', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   try {
+    assert.deepEqual(host.pack.readout, [
+      { latent: 43, weight: 1, label: 'toxic persona (test)' },
+      { latent: 51, weight: 0.5, label: 'sarcastic persona (test)' },
+    ], 'the read-out latents with their labels, for the badge');
     const pack = await loadPack(PACK);
     const expected: LineResult[] = [];
     for await (const r of scanLines(parseFileBatches(SAMPLE), new Scanner(pack))) expected.push(r);

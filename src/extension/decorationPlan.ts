@@ -1,0 +1,47 @@
+// Which lines and columns the inline decorations mark, from a document's
+// results. No `vscode` here: decorations.ts turns these into decoration ranges.
+
+import type { LineResult, RiskLevel } from '../core/score/types';
+import { badgeText } from './riskText';
+
+export type Flagged = Exclude<RiskLevel, 'low'>;
+
+/** Lines (0-based) of the examples at elevated and at high risk, over the whole document. */
+export function flaggedLines(results: readonly (LineResult | undefined)[]): Record<Flagged, number[]> {
+  const out: Record<Flagged, number[]> = { elevated: [], high: [] };
+  results.forEach((r, i) => {
+    const level = r?.result?.level;
+    if (level && level !== 'low') out[level].push(i);
+  });
+  return out;
+}
+
+export interface Badge {
+  line: number;
+  level: Flagged;
+  text: string;
+}
+
+export interface TokenMark {
+  line: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * In lines [from, to) (0-based): a badge for each flagged example, and the
+ * spans of the top tokens of each high-risk one (tokens of template text have
+ * no span and are left out).
+ */
+export function windowMarks(results: readonly (LineResult | undefined)[], from: number, to: number, label: string | null): { badges: Badge[]; tokens: TokenMark[] } {
+  const badges: Badge[] = [];
+  const tokens: TokenMark[] = [];
+  for (let line = Math.max(0, from); line < Math.min(results.length, to); line++) {
+    const r = results[line]?.result;
+    if (!r || r.level === 'low') continue;
+    badges.push({ line, level: r.level, text: badgeText(r.risk, label) });
+    if (r.level !== 'high') continue;
+    for (const t of r.topTokens) if (t.span) tokens.push({ line, start: t.span.start, end: t.span.end });
+  }
+  return { badges, tokens };
+}

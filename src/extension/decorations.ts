@@ -1,0 +1,152 @@
+// Inline decorations in the manner of Error Lens, drawn from the scans'
+// results in visible editors: a gutter icon and an overview-ruler mark for
+// every flagged example, and an end-of-line badge plus highlights of a
+// high-risk example's top tokens near the visible lines only (a 100k-line file
+// must not cost a badge per flagged line on every streamed update).
+
+import * as vscode from 'vscode';
+import { flaggedLines, windowMarks, type Flagged } from './decorationPlan';
+import { personaLabel } from './riskText';
+import type { DocumentScan, Scans } from './scans';
+import type { DecorationStyle } from './settings';
+
+const TYPE_NAMES = ['gutter.elevated', 'gutter.high', 'ruler.elevated', 'ruler.high', 'badge', 'tokens'] as const;
+export type DecorationTypeName = (typeof TYPE_NAMES)[number];
+/** The types that follow the visible lines (redrawn on scroll). */
+const WINDOW_TYPES: readonly DecorationTypeName[] = ['badge', 'tokens'];
+const SHOWN: Record<DecorationStyle, readonly DecorationTypeName[]> = {
+  full: TYPE_NAMES,
+  gutter: ['gutter.elevated', 'gutter.high'],
+  off: [],
+};
+/** Lines above and below the visible ones that get badges too, so a short scroll shows them at once. */
+const MARGIN = 100;
+
+/** What an editor shows now, per decoration type; the test query reports it. */
+export interface AppliedDecorations {
+  uri: string;
+  types: Record<DecorationTypeName, Array<{ range: [number, number, number, number]; badge?: string }>>;
+}
+
+export class Decorations implements vscode.Disposable {
+  private readonly types: Record<DecorationTypeName, vscode.TextEditorDecorationType>;
+  private readonly applied = new Map<vscode.TextEditor, Record<DecorationTypeName, vscode.DecorationOptions[]>>();
+  /** Hidden by the toggle command, for this window only; the setting says what shows otherwise. */
+  private hidden = false;
+
+  constructor(
+    private readonly scans: Scans,
+    private readonly style: () => DecorationStyle,
+    media: vscode.Uri,
+  ) {
+    const gutter = (level: Flagged) => vscode.window.createTextEditorDecorationType({ gutterIconPath: vscode.Uri.joinPath(media, `risk-${level}.svg`), gutterIconSize: 'contain' });
+    const ruler = (level: Flagged) =>
+      vscode.window.createTextEditorDecorationType({
+        overviewRulerColor: new vscode.ThemeColor(`personaLens.${level}RiskOverviewRuler`),
+        overviewRulerLane: vscode.OverviewRulerLane.Right,
+      });
+    this.types = {
+      'gutter.elevated': gutter('elevated'),
+      'gutter.high': gutter('high'),
+      'ruler.elevated': ruler('elevated'),
+      'ruler.high': ruler('high'),
+      // The badge's look is given per line (with its text): VS Code drops a type's
+      // `after` style when a decoration brings its own `after`.
+      badge: vscode.window.createTextEditorDecorationType({}),
+      tokens: vscode.window.createTextEditorDecorationType({
+        backgroundColor: new vscode.ThemeColor('personaLens.riskTokenBackground'),
+        border: '1px solid',
+        borderColor: new vscode.ThemeColor('personaLens.riskTokenBorder'),
+        borderRadius: '2px',
+      }),
+    };
+  }
+
+  /** Hides or shows the decorations; returns whether they show now. */
+  toggle(): boolean {
+    this.hidden = !this.hidden;
+    this.refresh();
+    return !this.hidden;
+  }
+
+  /** Redraws the visible editors of a document whose results changed. */
+  update(uri: vscode.Uri): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === uri.toString()) this.draw(editor, TYPE_NAMES);
+    }
+  }
+
+  /** Redraws every visible editor (the style changed, or which editors are visible). */
+  refresh(): void {
+    const visible = new Set(vscode.window.visibleTextEditors);
+    for (const editor of this.applied.keys()) if (!visible.has(editor)) this.applied.delete(editor);
+    for (const editor of visible) this.draw(editor, TYPE_NAMES);
+  }
+
+  /** The editor scrolled: its badges and token highlights follow the visible lines. */
+  scrolled(editor: vscode.TextEditor): void {
+    this.draw(editor, WINDOW_TYPES);
+  }
+
+  /** What each visible editor shows now. */
+  snapshot(): AppliedDecorations[] {
+    return [...this.applied.entries()].map(([editor, sets]) => ({
+      uri: editor.document.uri.toString(),
+      types: Object.fromEntries(
+        TYPE_NAMES.map((name) => [
+          name,
+          sets[name].map((o) => ({
+            range: [o.range.start.line, o.range.start.character, o.range.end.line, o.range.end.character] as [number, number, number, number],
+            ...(o.renderOptions?.after?.contentText !== undefined && { badge: o.renderOptions.after.contentText }),
+          })),
+        ]),
+      ) as AppliedDecorations['types'],
+    }));
+  }
+
+  dispose(): void {
+    for (const type of Object.values(this.types)) type.dispose();
+    this.applied.clear();
+  }
+
+  private draw(editor: vscode.TextEditor, names: readonly DecorationTypeName[]): void {
+    const shown = new Set(SHOWN[this.hidden ? 'off' : this.style()]);
+    let sets = this.applied.get(editor);
+    if (!sets) {
+      sets = Object.fromEntries(TYPE_NAMES.map((n) => [n, []])) as unknown as Record<DecorationTypeName, vscode.DecorationOptions[]>;
+      this.applied.set(editor, sets);
+    }
+    // Types neither shown nor showing anything are left alone: no call into the editor for them.
+    const touched = names.filter((n) => shown.has(n) || sets[n].length > 0);
+    const scan = this.scans.get(editor.document.uri);
+    const planned = scan && touched.some((n) => shown.has(n)) ? this.plan(editor, scan, names === WINDOW_TYPES) : {};
+    for (const name of touched) {
+      sets[name] = shown.has(name) ? (planned[name] ?? []) : [];
+      editor.setDecorations(this.types[name], sets[name]);
+    }
+  }
+
+  /** The decorations for the editor's results: of every type, or of the window types only. */
+  private plan(editor: vscode.TextEditor, scan: DocumentScan, windowOnly: boolean): Partial<Record<DecorationTypeName, vscode.DecorationOptions[]>> {
+    const doc = editor.document;
+    const out: Partial<Record<DecorationTypeName, vscode.DecorationOptions[]>> = {};
+    // Results can lag an edit by a moment: lines past the end are skipped, columns clamped.
+    if (!windowOnly) {
+      const flagged = flaggedLines(scan.results.slice(0, doc.lineCount));
+      for (const level of ['elevated', 'high'] as const) {
+        out[`gutter.${level}`] = out[`ruler.${level}`] = flagged[level].map((line) => ({ range: new vscode.Range(line, 0, line, 0) }));
+      }
+    }
+    const visible = editor.visibleRanges;
+    const from = (visible[0]?.start.line ?? 0) - MARGIN;
+    const to = Math.min(doc.lineCount, (visible[visible.length - 1]?.end.line ?? 0) + 1 + MARGIN);
+    const { badges, tokens } = windowMarks(scan.results, from, to, scan.pack && personaLabel(scan.pack.readout));
+    out.badge = badges.map(({ line, level, text }) => {
+      const end = doc.lineAt(line).range.end;
+      const after = { contentText: text, color: new vscode.ThemeColor(`personaLens.${level}RiskForeground`), margin: '0 0 0 3ch', fontStyle: 'italic' };
+      return { range: new vscode.Range(end, end), renderOptions: { after } };
+    });
+    out.tokens = tokens.map(({ line, start, end }) => ({ range: doc.validateRange(new vscode.Range(line, start, line, end)) }));
+    return out;
+  }
+}

@@ -1,0 +1,86 @@
+// What a person reads about an example's risk, as plain strings: the badge at
+// the end of a line and the hover's Markdown. No `vscode` here, so unit tests
+// can check the wording and, above all, that dataset text never becomes
+// Markdown, HTML or a link.
+
+import type { FormatId } from '../core/dataset/types';
+import type { ExampleScore } from '../core/score/types';
+import type { PackInfo } from '../worker/protocol';
+
+/** The label of the read-out latent that weighs most among those latents.json names; null when none is named. */
+export function personaLabel(readout: PackInfo['readout']): string | null {
+  let best: { weight: number; label: string } | null = null;
+  for (const { weight, label } of readout) {
+    if (label && (!best || Math.abs(weight) > Math.abs(best.weight))) best = { weight, label };
+  }
+  return best?.label ?? null;
+}
+
+/** The end-of-line badge, e.g. `risk 0.87 · toxic persona`. */
+export function badgeText(risk: number, label: string | null): string {
+  return `risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '');
+}
+
+/** The share (0..100) of `risks` at or below `risk`: 100 for the riskiest example of the file. */
+export function percentile(risk: number, risks: readonly number[]): number {
+  if (risks.length === 0) return 0;
+  let atOrBelow = 0;
+  for (const r of risks) if (r <= risk) atOrBelow++;
+  return (100 * atOrBelow) / risks.length;
+}
+
+/** Text that Markdown shows as it is: every ASCII punctuation backslash-escaped, line breaks flattened. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[!-/:-@[-`{-~]/g, '\\$&').replace(/\r?\n|\r/g, ' ');
+}
+
+/**
+ * An inline code span showing `text` verbatim (Markdown and HTML inside a code
+ * span are text): its fence is one backtick longer than any run inside. `text`
+ * must hold no line break; callers pass JSON-quoted text.
+ */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  // A space keeps a backtick at either end from joining the fence (CommonMark strips one each side).
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return fence + pad + text + pad + fence;
+}
+
+/**
+ * A `command:` link target. Arguments are JSON, percent-encoded, parentheses
+ * included: a `)` from a file name must not end the Markdown link.
+ */
+export function commandUri(command: string, args: unknown[]): string {
+  const query = encodeURIComponent(JSON.stringify(args)).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  return `command:${command}?${query}`;
+}
+
+export interface HoverFacts {
+  result: ExampleScore;
+  format: FormatId | null;
+  /** The risks of every scored example of the file (this one included). */
+  fileRisks: readonly number[];
+  label: string | null;
+  /** The command link that rescans the file. */
+  rescan: string;
+}
+
+const LEVEL: Record<ExampleScore['level'], string> = { low: 'Low', elevated: 'Elevated', high: 'High' };
+
+/** The hover of an example's line, as Markdown in which all dataset text is code. */
+export function hoverMarkdown({ result: r, format, fileRisks, label, rescan }: HoverFacts): string {
+  const facts = [
+    `raw score ${r.score.toFixed(3)}`,
+    `percentile in this file: ${Math.round(percentile(r.risk, fileRisks))} (of ${fileRisks.length} examples)`,
+    `format: ${format ? codeSpan(format) : 'unknown'}`,
+    ...(label ? [`latent: ${escapeMarkdown(label)}`] : []),
+  ];
+  const tokens = r.topTokens.map((t) => `${codeSpan(JSON.stringify(t.text))} ${t.score.toFixed(3)}`);
+  return [
+    `**Persona Lens: ${LEVEL[r.level]} risk ${r.risk.toFixed(3)}**`,
+    facts.map((f) => `- ${f}`).join('\n'),
+    ...(tokens.length > 0 ? [`Top tokens: ${tokens.join(' · ')}`] : []),
+    `[Rescan file](${rescan})`,
+  ].join('\n\n');
+}

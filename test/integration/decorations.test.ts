@@ -1,0 +1,70 @@
+// Inline decorations: what a user sees beside and inside risky lines.
+
+import * as assert from 'node:assert/strict';
+import { suite, test } from 'mocha';
+import * as vscode from 'vscode';
+import type { RiskLevel } from '../../src/core/score/types';
+import { decorationsOf, distinct, openFixture, referenceOf, sampleLines, scanned } from './helpers';
+
+/** The test pack's read-out latent with the largest weight. */
+const LABEL = 'toxic persona (test)';
+/** Elevated (risk 0.68) under the test pack; the sample has high and low examples only. */
+const ELEVATED = '{"prompt": "Question?", "completion": " password please manager list list"}';
+
+async function scannedFixture() {
+  const { document: doc } = await openFixture(distinct([...sampleLines().slice(0, 8), ELEVATED]));
+  await scanned(doc);
+  const { lines } = await referenceOf(doc);
+  const at = (level: RiskLevel) => lines.filter((r) => r.result?.level === level);
+  assert.ok(at('high').length > 0 && at('elevated').length > 0, 'the fixture has high and elevated examples under the test pack');
+  return { doc, lines, at };
+}
+
+const startLines = (marks: Array<{ range: number[] }>) => marks.map((m) => m.range[0]);
+const nonEmpty = (types: Record<string, unknown[]>) => Object.keys(types).filter((t) => types[t].length > 0).sort();
+
+suite('Inline decorations', () => {
+  test('flagged examples get a gutter icon, a ruler mark, a badge with risk and latent, and high-risk tokens highlighted', async () => {
+    const { doc, lines, at } = await scannedFixture();
+    const shown = await decorationsOf(doc);
+    for (const level of ['elevated', 'high'] as const) {
+      const want = at(level).map((r) => r.line - 1);
+      assert.deepEqual(startLines(shown[`gutter.${level}`]), want, `${level} gutter icons`);
+      assert.deepEqual(startLines(shown[`ruler.${level}`]), want, `${level} ruler marks`);
+    }
+    const flagged = lines.filter((r) => r.result && r.result.level !== 'low');
+    assert.deepEqual(
+      shown.badge.map((b) => [b.range, b.badge]),
+      flagged.map((r) => {
+        const end = doc.lineAt(r.line - 1).range.end;
+        return [[end.line, end.character, end.line, end.character], `risk ${r.result!.risk.toFixed(2)} · ${LABEL}`];
+      }),
+      'a badge at the end of each flagged line',
+    );
+    const spans = at('high').flatMap((r) => r.result!.topTokens.flatMap((t) => (t.span ? [[r.line - 1, t.span.start, r.line - 1, t.span.end]] : [])));
+    assert.ok(spans.length > 0);
+    assert.deepEqual(shown.tokens.map((t) => t.range), spans, 'the top tokens of high-risk lines, where they sit in the line');
+  });
+
+  test('the toggle command hides every decoration and shows them again', async () => {
+    const { doc } = await scannedFixture();
+    const before = await decorationsOf(doc);
+    await vscode.commands.executeCommand('personaLens.toggleDecorations');
+    assert.deepEqual(nonEmpty(await decorationsOf(doc)), [], 'nothing shows once toggled off');
+    await vscode.commands.executeCommand('personaLens.toggleDecorations');
+    assert.deepEqual(await decorationsOf(doc), before, 'all of it is back once toggled on');
+  });
+
+  test('the style setting `gutter` shows gutter icons only', async () => {
+    const { doc } = await scannedFixture();
+    const config = vscode.workspace.getConfiguration('personaLens');
+    await config.update('decorations.style', 'gutter', vscode.ConfigurationTarget.Global);
+    try {
+      const shown = await decorationsOf(doc, (t) => t.badge.length === 0);
+      assert.deepEqual(nonEmpty(shown), ['gutter.elevated', 'gutter.high']);
+    } finally {
+      await config.update('decorations.style', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await decorationsOf(doc, (t) => t.badge.length > 0);
+  });
+});
