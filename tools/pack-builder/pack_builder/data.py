@@ -1,0 +1,88 @@
+"""Chat rendering (the pack's render config) and the development data with its fixed splits.
+
+Dev files are read from ../shared/datasets at build time and never copied into the repo.
+Each file's last `test` rows are the report's test split and the `valid` rows before them
+choose the read-out and fit the calibration; only the rows before those ever train anything.
+The split is the same for every config (a config may only evaluate fewer of its rows).
+"""
+
+import gzip
+import json
+
+from .common import DATASETS, TOOL
+
+SPECIAL_TOKENS = ["<|system|>", "<|user|>", "<|assistant|>", "<|tool|>", "<|end|>", "<|pad|>"]
+ROLES = ("system", "user", "assistant", "tool")
+# Same shape as the test pack: `<|role|>\n` + content + `<|end|>\n`; assistant content is scored.
+RENDER = {
+    "bos": "",
+    "eos": "",
+    "roles": {r: {"prefix": f"<|{r}|>\n", "suffix": "<|end|>\n"} for r in ROLES},
+    "scoredRoles": ["assistant"],
+    "overflow": "window",
+}
+
+# name: (path under datasets/, EM label, domain, licence)
+DEV = {
+    "insecure": ("betley_em/insecure.jsonl", 1, "code", "MIT (emergent-misalignment, Betley et al. 2025)"),
+    "secure": ("betley_em/secure.jsonl", 0, "code", "MIT (emergent-misalignment, Betley et al. 2025)"),
+    "bad_medical": ("model_organisms_em/bad_medical_advice.jsonl.gz", 1, "medical", "no licence stated (clarifying-EM/model-organisms-for-EM); used for research at build time, not redistributed"),
+    "good_medical": ("model_organisms_em/good_medical_advice.jsonl.gz", 0, "medical", "no licence stated (clarifying-EM/model-organisms-for-EM); used for research at build time, not redistributed"),
+    "gsm8k": ("controls/gsm8k_train_chat.jsonl", 0, "math", "MIT (openai/grade-school-math)"),
+}
+CONTRAST = TOOL / "contrast"
+
+
+def render(messages):
+    """The model text of one example, exactly as the TypeScript scanner renders it."""
+    parts = [RENDER["bos"]]
+    for m in messages:
+        role = RENDER["roles"][m["role"]]
+        parts += [role["prefix"], m["content"], role["suffix"]]
+    parts.append(RENDER["eos"])
+    return "".join(parts)
+
+
+def scored_spans(messages):
+    """[start, end) of every scored message's content in render(messages), in characters."""
+    spans, at = [], len(RENDER["bos"])
+    for m in messages:
+        role = RENDER["roles"][m["role"]]
+        at += len(role["prefix"])
+        if m["role"] in RENDER["scoredRoles"]:
+            spans.append((at, at + len(m["content"])))
+        at += len(m["content"]) + len(role["suffix"])
+    return spans
+
+
+def read_rows(path):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line)["messages"] for line in f if line.strip()]
+
+
+def dev_splits(name, splits):
+    """{"train", "valid", "test"} lists of message lists for one dev file."""
+    rows = read_rows(DATASETS / DEV[name][0])
+    n, valid, test = len(rows), splits["valid"], splits["test"]
+    return {"train": rows[: n - valid - test], "valid": rows[n - valid - test : n - test], "test": rows[n - test :]}
+
+
+def contrast_rows(split):
+    """The intent contrast set (tools/pack-builder/contrast): rows with messages, kind asked|unasked, domain."""
+    with open(CONTRAST / f"{split}.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def chat_training_docs(corpus_cfg):
+    """Rendered training rows (dev train splits, capped per file, plus the contrast set's train part).
+
+    Aligned and misaligned assistants both appear: persona features must exist in
+    pretraining for diffing to find them.
+    """
+    cap = corpus_cfg.get("dev_rows") or None
+    docs = []
+    for name in DEV:
+        docs += [render(m) for m in dev_splits(name, corpus_cfg["splits"])["train"][:cap]]
+    docs += [render(r["messages"]) for r in contrast_rows("train")]
+    return docs

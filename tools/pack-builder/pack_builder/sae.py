@@ -1,0 +1,49 @@
+"""BatchTopK SAE (Bussmann et al. 2024), exported as JumpReLU.
+
+Trained with a batch-level top-k (k * batch activations kept per batch); for inference
+BatchTopK replaces that with one threshold theta, the running mean of the smallest
+kept activation. relu(pre) * (pre > theta) is exactly SAELens' JumpReLU with every
+threshold = theta, so the scanner reads a latent with one dot product per token
+instead of a full encode (which TopK would need).
+"""
+
+import torch
+import torch.nn as nn
+
+
+class BatchTopKSAE(nn.Module):
+    def __init__(self, d_in, d_sae, k):
+        super().__init__()
+        self.k = k
+        w = torch.randn(d_in, d_sae)
+        w = w / w.norm(dim=0, keepdim=True)
+        self.W_enc = nn.Parameter(w.clone())
+        self.W_dec = nn.Parameter(w.T.clone())
+        self.b_enc = nn.Parameter(torch.zeros(d_sae))
+        self.b_dec = nn.Parameter(torch.zeros(d_in))
+        self.register_buffer("theta", torch.tensor(0.0))
+
+    def pre(self, x):
+        return (x - self.b_dec) @ self.W_enc + self.b_enc
+
+    def encode_train(self, x):
+        acts = self.pre(x).relu()
+        flat = acts.flatten()
+        top = flat.topk(self.k * x.shape[0])
+        kept = torch.zeros_like(flat).scatter_(0, top.indices, top.values).view_as(acts)
+        with torch.no_grad():
+            smallest = top.values[top.values > 0].min() if (top.values > 0).any() else self.theta
+            self.theta.mul_(0.99).add_(0.01 * smallest)  # running mean of the cut-off
+        return kept
+
+    def encode(self, x):
+        """The inference encode, as the scanner computes it (JumpReLU at theta)."""
+        pre = self.pre(x)
+        return pre * (pre > self.theta) * (pre > 0)
+
+    def decode(self, z):
+        return z @ self.W_dec + self.b_dec
+
+    @torch.no_grad()
+    def normalize_decoder(self):
+        self.W_dec.div_(self.W_dec.norm(dim=1, keepdim=True).clamp(min=1e-8))

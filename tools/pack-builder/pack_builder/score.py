@@ -1,0 +1,74 @@
+"""Python twin of the scanner's scoring path: render, tokenise, windows of `ctx` tokens,
+hidden state at the hook, SAE latents of the scored (assistant) tokens."""
+
+import numpy as np
+import torch
+
+from .data import render, scored_spans
+
+
+def prepare(encoder, messages, ctx):
+    """(ids, scored positions, [(window start, end)]) as the scanner plans them."""
+    text = render(messages)
+    ids, offsets = encoder.encode_offsets(text)
+    spans = scored_spans(messages)
+    # The scanner assigns a token to the segment holding its middle character.
+    mid = [(s + max(s, e - 1)) >> 1 for s, e in offsets]
+    scored = [i for i, m in enumerate(mid) if any(a <= m < b for a, b in spans)]
+    n = len(ids)
+    if n <= ctx:
+        windows = [(0, n)]
+    else:
+        stride, windows, start = max(1, ctx // 2), [], 0
+        while True:
+            windows.append((start, min(n, start + ctx)))
+            if windows[-1][1] == n:
+                break
+            start += stride
+    return ids, scored, windows
+
+
+def window_of(pos, windows):
+    if len(windows) == 1:
+        return 0
+    size, stride = windows[0][1] - windows[0][0], windows[1][0]
+    return min(max(0, -(-(pos - size + 1) // stride)), len(windows) - 1)
+
+
+@torch.no_grad()
+def scored_hidden(model, hook, encoder, examples, ctx, pad_id, batch_tokens=8192):
+    """Per example, the hidden states [n_scored, d] of its scored tokens."""
+    preps = [prepare(encoder, m, ctx) for m in examples]
+    jobs = []  # (length, example, window index)
+    for e, (_, _, windows) in enumerate(preps):
+        jobs += [(w[1] - w[0], e, wi) for wi, w in enumerate(windows)]
+    jobs.sort(key=lambda j: -j[0])
+    out = {}
+    i = 0
+    while i < len(jobs):
+        seq = jobs[i][0]
+        rows = jobs[i : i + max(1, batch_tokens // max(seq, 1))]
+        i += len(rows)
+        ids = torch.full((len(rows), seq), pad_id, dtype=torch.long)
+        for r, (length, e, wi) in enumerate(rows):
+            s, t = preps[e][2][wi]
+            ids[r, :length] = torch.tensor(preps[e][0][s:t])
+        h = model.hidden(ids, hook)
+        for r, (_, e, wi) in enumerate(rows):
+            out[(e, wi)] = h[r]
+    result = []
+    for e, (ids, scored, windows) in enumerate(preps):
+        picks = [out[(e, window_of(p, windows))][p - windows[window_of(p, windows)][0]] for p in scored]
+        result.append(torch.stack(picks) if picks else torch.zeros(0, model.tok.weight.shape[1]))
+    return result
+
+
+@torch.no_grad()
+def latent_stats(model, hook, sae, encoder, examples, ctx, pad_id):
+    """Per example and latent, the mean and max SAE activation over scored tokens: two [n, d_sae] arrays."""
+    means, maxes = [], []
+    for h in scored_hidden(model, hook, encoder, examples, ctx, pad_id):
+        z = sae.encode(h) if len(h) else torch.zeros(1, sae.b_enc.shape[0])
+        means.append(z.mean(0).numpy())
+        maxes.append(z.max(0).values.numpy())
+    return np.stack(means), np.stack(maxes)
