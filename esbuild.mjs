@@ -16,6 +16,8 @@ const targets = [
   // The VS Code extension (package.json "main") and its scan host, a worker thread.
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  // The side panel's page script, run by the webview (a browser).
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120', minify: true },
   // The integration suite that runs inside VS Code (test/vscode/ runs it).
   { entryPoints: integrationTests, outdir: 'dist/test/integration', external: ['vscode', 'mocha'] },
 ];
@@ -23,11 +25,11 @@ const targets = [
 const watch = process.argv.includes('--watch');
 for (const { external = [], ...t } of targets) {
   const options = {
-    ...t,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    ...t,
     sourcemap: true,
     external: ['onnxruntime-node', ...external],
     logLevel: 'warning',

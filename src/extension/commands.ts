@@ -4,12 +4,15 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
+import { PANEL_VIEW } from './panel';
+import type { FromWebview, TestAction } from './panelProtocol';
 
 type Command = (ctx: Ctx, ...args: any[]) => unknown;
 
 const COMMANDS: Record<string, Command> = {
   'personaLens.scanFile': scanFile,
   'personaLens.toggleDecorations': toggleDecorations,
+  'personaLens.showPanel': () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`),
 };
 
 const TEST_QUERIES: Record<string, Command> = {
@@ -21,10 +24,17 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.statusBar': (ctx) => ctx.statusBar.text,
   /** Per visible editor, the ranges (and badge texts) applied now per decoration type. */
   'personaLens.test.decorations': (ctx) => ctx.decorations.snapshot(),
+  /** What the panel's page shows, after it did `action` (sort, filter, click, press a button) as the user would. */
+  'personaLens.test.panel': (ctx, action?: TestAction) => ctx.panel.testState(action),
+  /** Hands the panel a message as if its page had sent it; answers what handling it produced. */
+  'personaLens.test.panelMessage': (ctx, message: FromWebview) => ctx.panel.receive(message),
 };
 
 export function registerCommands(ctx: Ctx): void {
-  const table = ctx.extension.extensionMode === vscode.ExtensionMode.Test ? { ...COMMANDS, ...TEST_QUERIES } : COMMANDS;
+  // VS Code runs a development copy's tests in test mode; an installed copy runs
+  // in production mode, so the runner that tests it says so in the environment.
+  const testing = ctx.extension.extensionMode === vscode.ExtensionMode.Test || process.env.PERSONA_LENS_TEST_QUERIES === '1';
+  const table = testing ? { ...COMMANDS, ...TEST_QUERIES } : COMMANDS;
   for (const [id, run] of Object.entries(table)) {
     ctx.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
   }

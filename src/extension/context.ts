@@ -6,6 +6,7 @@ import type { ScanHost } from '../worker/client';
 import { Decorations } from './decorations';
 import { Diagnostics } from './diagnostics';
 import { RiskHover } from './hover';
+import { DatasetPanel, PANEL_VIEW } from './panel';
 import { startScanHost } from './scanHost';
 import { Scans } from './scans';
 import { readSettings, type Settings } from './settings';
@@ -17,6 +18,7 @@ export class Ctx implements vscode.Disposable {
   readonly diagnostics: Diagnostics;
   readonly statusBar: StatusBar;
   readonly decorations: Decorations;
+  readonly panel: DatasetPanel;
   private settingsNow = readSettings();
   /** Started on first use; a failed start is kept (and not retried) until the settings change. */
   private host: Promise<ScanHost> | null = null;
@@ -25,14 +27,17 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.scans = new Scans(() => this.scanHost(), this.log);
     this.diagnostics = new Diagnostics(this.scans);
-    this.statusBar = new StatusBar(this.scans, 'personaLens.scanFile');
+    this.statusBar = new StatusBar(this.scans, 'personaLens.showPanel');
     this.decorations = new Decorations(this.scans, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
+    this.panel = new DatasetPanel(this.scans, extension.extensionUri, this.log);
     this.push(
       this.log,
       this.scans,
       this.diagnostics,
       this.statusBar,
       this.decorations,
+      this.panel,
+      vscode.window.registerWebviewViewProvider(PANEL_VIEW, this.panel),
       // Any scheme Scans.wants; the provider answers only for scanned documents.
       vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new RiskHover(this.scans, 'personaLens.scanFile')),
     );

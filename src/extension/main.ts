@@ -23,13 +23,17 @@ export function activate(extension: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('personaLens')) void ctx.settingsChanged(affectsScanHost(e));
     }),
-    vscode.window.onDidChangeActiveTextEditor(() => ctx.statusBar.update()),
+    vscode.window.onDidChangeActiveTextEditor(() => {
+      ctx.statusBar.update();
+      ctx.panel.update();
+    }),
     vscode.window.onDidChangeVisibleTextEditors(() => ctx.decorations.refresh()),
     vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => ctx.decorations.scrolled(textEditor)),
     scans.onDidChange((uri) => {
       ctx.diagnostics.update(uri);
       ctx.statusBar.update();
       ctx.decorations.update(uri);
+      ctx.panel.update(uri);
     }),
   );
   // Documents opened before activation (the one that activated us, at least).

@@ -54,6 +54,6 @@ function tooltip(scan: DocumentScan): string {
   return (
     `Persona Lens: ${s.counts.high} high, ${s.counts.elevated} elevated and ${s.counts.low} low-risk examples ` +
     `of ${s.examples}; ${s.invalid} invalid line(s).\nDataset risk (mean example risk): ${s.datasetRisk?.toFixed(3) ?? '–'}.` +
-    '\nClick to scan again.'
+    '\nClick to open the Persona Lens panel.'
   );
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseFileBatches } from '../../src/core/dataset';
 import { loadPack } from '../../src/core/pack/load';
-import { builtInPack } from '../../src/core/pack/builtIn';
+import { builtInPack, projectRoot } from '../../src/core/pack/builtIn';
 import { Scanner } from '../../src/core/score/scanner';
 import { scanLines } from '../../src/core/score/scanLines';
 import { SummaryBuilder } from '../../src/core/score/summary';
@@ -21,9 +21,13 @@ export function extensionPath(): string {
   return vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 }
 
-/** The lines of examples/sample.jsonl: valid examples of several formats, some of high risk under the test pack. */
+/**
+ * The lines of examples/sample.jsonl: valid examples of several formats, some of
+ * high risk under the test pack. Read from the project the suite was built in:
+ * an installed extension does not carry it.
+ */
 export function sampleLines(): string[] {
-  return readFileSync(path.join(extensionPath(), 'examples', 'sample.jsonl'), 'utf8').trimEnd().split('\n');
+  return readFileSync(path.join(projectRoot(__dirname), 'examples', 'sample.jsonl'), 'utf8').trimEnd().split('\n');
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'persona-lens-it-'));

@@ -1,0 +1,165 @@
+// The side panel: a webview view showing the active scanned document's risk,
+// histogram and examples table (the page is webview/, the messages
+// panelProtocol.ts). It follows the active editor, reveals lines the user
+// clicks, and copies or exports the lines they select.
+
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { panelHtml } from './panelHtml';
+import type { FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
+import { panelDataset } from './panelRows';
+import type { Scans } from './scans';
+import { writeSubset } from './subsetFile';
+
+export const PANEL_VIEW = 'personaLens.panel';
+
+/** While a scan streams in, the panel is sent the rows at most this often (each send carries every row). */
+const STREAMING_POST_MS = 1000;
+const TEST_REPLY_MS = 10_000;
+
+export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | null = null;
+  private ready = false;
+  /** The document shown: the active editor's while it is scanned, else the last one that was. */
+  private shown: vscode.Uri | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly replies = new Map<number, (state: RenderedState) => void>();
+  private nextId = 1;
+
+  constructor(
+    private readonly scans: Scans,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const { webview } = view;
+    webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      script: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      style: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+    });
+    const subscriptions = [
+      webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m).catch((e: Error) => this.fail(e))),
+      view.onDidChangeVisibility(() => this.post()),
+    ];
+    view.onDidDispose(() => {
+      subscriptions.forEach((d) => d.dispose());
+      if (this.view === view) this.view = null;
+    });
+    this.follow();
+  }
+
+  /** The active editor or a document's scan changed (`changed`, when a scan did). */
+  update(changed?: vscode.Uri): void {
+    const before = this.shown?.toString();
+    this.follow();
+    const now = this.shown?.toString();
+    if (now !== before) this.post();
+    else if (changed && changed.toString() === now) this.schedule();
+  }
+
+  /** Handles a message from the page (or, in tests, one made up by the test); returns what it produced. */
+  async receive(m: FromWebview): Promise<unknown> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.post();
+        return undefined;
+      case 'reveal':
+        return this.reveal(m.line);
+      case 'copyLines':
+        await vscode.env.clipboard.writeText(m.lines.join(', '));
+        vscode.window.setStatusBarMessage(`Persona Lens: copied ${m.lines.length} line number(s)`, 3000);
+        return m.lines;
+      case 'exportLines':
+        return this.export(m.lines);
+      case 'state':
+        this.replies.get(m.id)?.(m.state);
+        this.replies.delete(m.id);
+        return undefined;
+    }
+  }
+
+  /** Test mode: has the page do `action` (if any) and report what it shows then. */
+  testState(action?: TestAction): Promise<RenderedState> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (!this.view || !this.ready) return reject(new Error('the panel is not showing'));
+      const timer = setTimeout(() => {
+        this.replies.delete(id);
+        reject(new Error('the panel did not answer'));
+      }, TEST_REPLY_MS);
+      this.replies.set(id, (state) => {
+        clearTimeout(timer);
+        resolve(state);
+      });
+      this.send({ type: 'test', id, action });
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+
+  private follow(): void {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (active && this.scans.get(active)) this.shown = active;
+    else if (this.shown && !this.scans.get(this.shown)) this.shown = null;
+  }
+
+  /** Sends the rows now, or (while the scan streams in) within STREAMING_POST_MS. */
+  private schedule(): void {
+    const scanning = this.shown && this.scans.get(this.shown)?.scanning;
+    if (!scanning) this.post();
+    else this.timer ??= setTimeout(() => this.post(), STREAMING_POST_MS);
+  }
+
+  private post(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.view?.visible || !this.ready) return;
+    const scan = this.shown && this.scans.get(this.shown);
+    const doc = scan && vscode.workspace.textDocuments.find((d) => d.uri.toString() === scan.uri.toString());
+    // Results may trail an edit by a moment: a line past the end has no text yet.
+    const lineText = (line: number) => (doc && line <= doc.lineCount ? doc.lineAt(line - 1).text : '');
+    this.send({ type: 'dataset', dataset: scan ? panelDataset(path.basename(scan.uri.path), scan, lineText) : null });
+  }
+
+  private send(m: ToWebview): void {
+    void this.view?.webview.postMessage(m);
+  }
+
+  /** Moves the cursor to the line, in the editor that shows the document if one does. */
+  private async reveal(line: number): Promise<void> {
+    if (!this.shown) return;
+    const doc = await vscode.workspace.openTextDocument(this.shown);
+    if (!Number.isInteger(line) || line < 1 || line > doc.lineCount) return;
+    const at = new vscode.Range(line - 1, 0, line - 1, 0);
+    const column = vscode.window.visibleTextEditors.find((e) => e.document === doc)?.viewColumn;
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: at });
+    editor.revealRange(at, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async export(lines: number[]): Promise<string | undefined> {
+    if (!this.shown || lines.length === 0) return undefined;
+    const doc = await vscode.workspace.openTextDocument(this.shown);
+    const file = await writeSubset(doc, lines, 'selected');
+    void vscode.window.showInformationMessage(`Persona Lens: wrote ${lines.length} line(s) to ${path.basename(file)}.`, 'Open').then((open) => {
+      if (open) void vscode.window.showTextDocument(vscode.Uri.file(file));
+    });
+    return file;
+  }
+
+  private fail(e: Error): void {
+    this.log.error(`panel: ${e.message}`);
+    void vscode.window.showErrorMessage(`Persona Lens: ${e.message}`);
+  }
+}

@@ -1,0 +1,90 @@
+// The messages between the extension and the panel's webview. The webview
+// knows only this module: plain data, no `vscode`, nothing it could run.
+
+import type { RiskLevel } from '../core/score/types';
+
+export const LEVELS = ['low', 'elevated', 'high'] as const satisfies readonly RiskLevel[];
+
+/**
+ * A file's examples as columns (row i is the i-th entry of each array): one
+ * message carries 100k rows as a handful of arrays instead of 100k objects.
+ */
+export interface Rows {
+  line: number[];
+  risk: number[];
+  /** Index into LEVELS. */
+  level: number[];
+  /** The line's text around its top token. */
+  snippet: string[];
+  /** The example's top tokens, as text. */
+  tokens: string[];
+  /** The detected format's id; '' when unknown. */
+  format: string[];
+}
+
+export interface PanelDataset {
+  /** The file's name (no folders), for the heading. */
+  file: string;
+  scanning: boolean;
+  /** Counts and risk of the last finished scan; null before one finished. */
+  summary: {
+    examples: number;
+    invalid: number;
+    counts: Record<RiskLevel, number>;
+    /** Examples per risk decile. */
+    histogram: number[];
+    datasetRisk: number | null;
+  } | null;
+  rows: Rows;
+}
+
+export type SortKey = 'line' | 'risk' | 'level' | 'snippet' | 'format';
+
+/** What the table shows: its order and filter. The webview keeps it across reloads. */
+export interface TableView {
+  sort: SortKey;
+  descending: boolean;
+  /** Shown levels, by index into LEVELS. */
+  levels: [boolean, boolean, boolean];
+  /** Rows whose snippet, format or line number contains this (case-insensitive). */
+  text: string;
+}
+
+/** What the webview shows now; reported to the integration tests. */
+export interface RenderedState {
+  heading: string;
+  summary: string;
+  /** Bars drawn in the histogram. */
+  bars: number;
+  /** Rows after filtering, and rows in the dataset. */
+  rowCount: number;
+  total: number;
+  /** Rows in the DOM now (the virtualised window), at most a screenful and some. */
+  rendered: number;
+  /** The first rendered rows: line number and each cell's textContent. */
+  firstRows: { line: number; cells: string[] }[];
+  selected: number[];
+  view: TableView;
+  /** Elements of these kinds anywhere in the table (dataset text must never create one). */
+  injected: { img: number; script: number };
+}
+
+/** What a test asks the webview to do before it reports its state. */
+export type TestAction =
+  | { view: Partial<TableView> }
+  /** Click the row at this position of the filtered, sorted order. */
+  | { click: number; shift?: boolean; ctrl?: boolean }
+  | { button: 'copy' | 'export' };
+
+export type ToWebview =
+  | { type: 'dataset'; dataset: PanelDataset | null }
+  /** Test mode only: do `action` (if any), then answer with a 'state' message of the same id. */
+  | { type: 'test'; id: number; action?: TestAction };
+
+export type FromWebview =
+  /** The script runs and listens: send it the dataset. */
+  | { type: 'ready' }
+  | { type: 'reveal'; line: number }
+  | { type: 'copyLines'; lines: number[] }
+  | { type: 'exportLines'; lines: number[] }
+  | { type: 'state'; id: number; state: RenderedState };

@@ -1,0 +1,54 @@
+// A scan's per-line results as the panel's rows: scored examples only, in
+// columns (see panelProtocol.ts).
+
+import type { LineResult, TokenScore } from '../core/score/types';
+import { LEVELS, type PanelDataset, type Rows } from './panelProtocol';
+import type { DocumentScan } from './scans';
+
+/** How many top tokens a row names. */
+const TOP_TOKENS = 3;
+/** A snippet's length, and how much of it comes before the top token. */
+const SNIPPET_CHARS = 96;
+const SNIPPET_LEAD = 24;
+
+/** The rows of the scored examples; `lineText` gives a line's source text (1-based). */
+export function toRows(results: readonly (LineResult | undefined)[], lineText: (line: number) => string): Rows {
+  const rows: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [] };
+  for (const r of results) {
+    if (!r?.result) continue;
+    rows.line.push(r.line);
+    rows.risk.push(r.result.risk);
+    rows.level.push(LEVELS.indexOf(r.result.level));
+    rows.snippet.push(snippet(lineText(r.line), r.result.topTokens));
+    rows.tokens.push(topTokens(r.result.topTokens));
+    rows.format.push(r.format ?? '');
+  }
+  return rows;
+}
+
+/** The top tokens, trimmed (a token of only spaces is shown quoted) and joined. */
+export function topTokens(tokens: readonly TokenScore[]): string {
+  return tokens
+    .slice(0, TOP_TOKENS)
+    .map((t) => t.text.trim() || JSON.stringify(t.text))
+    .join(' · ');
+}
+
+/** The source text around the highest-scoring token that sits in the line (its start, without one). */
+export function snippet(text: string, tokens: readonly TokenScore[]): string {
+  const at = tokens.find((t) => t.span)?.span?.start ?? 0;
+  const start = Math.max(0, Math.min(at - SNIPPET_LEAD, text.length - SNIPPET_CHARS));
+  const end = Math.min(text.length, start + SNIPPET_CHARS);
+  return (start > 0 ? '…' : '') + text.slice(start, end) + (end < text.length ? '…' : '');
+}
+
+/** What the panel shows of a scanned document. */
+export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results'>, lineText: (line: number) => string): PanelDataset {
+  const s = scan.summary;
+  return {
+    file,
+    scanning: scan.scanning,
+    summary: s && { examples: s.examples, invalid: s.invalid, counts: s.counts, histogram: s.histogram, datasetRisk: s.datasetRisk },
+    rows: toRows(scan.results, lineText),
+  };
+}

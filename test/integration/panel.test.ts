@@ -1,0 +1,143 @@
+// The side panel: what its webview renders for the active scanned file
+// (reported by the page itself through a test-only query), sorting and
+// filtering, revealing a clicked line, exporting selected lines to a new file,
+// and dataset text shown as text.
+
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { suite, suiteSetup, test } from 'mocha';
+import * as vscode from 'vscode';
+import type { LineResult } from '../../src/core/score/types';
+import type { RenderedState, TestAction } from '../../src/extension/panelProtocol';
+import { snippet } from '../../src/extension/panelRows';
+
+const snippetOf = (doc: vscode.TextDocument, l: LineResult) => snippet(doc.lineAt(l.line - 1).text, l.result!.topTokens);
+import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
+
+async function panel(action?: TestAction): Promise<RenderedState> {
+  return vscode.commands.executeCommand<RenderedState>('personaLens.test.panel', action);
+}
+
+/** Shows the panel and waits until it renders the finished scan of `doc`. */
+async function panelOf(doc: vscode.TextDocument): Promise<RenderedState> {
+  const { summary } = await scanned(doc);
+  await vscode.commands.executeCommand('personaLens.showPanel');
+  const file = path.basename(doc.uri.fsPath);
+  return waitFor(`the panel showing ${file}`, 20_000, async () => {
+    const state = await panel().catch(() => undefined);
+    return state?.heading === file && state.total === summary!.examples ? state : undefined;
+  });
+}
+
+const ALL: TestAction = { view: { sort: 'risk', descending: true, levels: [true, true, true], text: '' } };
+
+suite('Panel', () => {
+  let doc: vscode.TextDocument;
+  let ref: Awaited<ReturnType<typeof referenceOf>>;
+
+  suiteSetup(async () => {
+    ({ document: doc } = await openFixture(distinct(sampleLines())));
+    ref = await referenceOf(doc);
+  });
+
+  test('shows the dataset risk, counts per level, a histogram and every example, riskiest first', async () => {
+    await panelOf(doc);
+    const state = await panel(ALL);
+    const { summary, lines } = ref;
+    assert.equal(state.total, summary.examples);
+    assert.equal(state.rowCount, summary.examples);
+    assert.ok(state.summary.includes(`Dataset risk ${summary.datasetRisk!.toFixed(2)}`), state.summary);
+    for (const level of ['high', 'elevated', 'low'] as const) assert.ok(state.summary.includes(`${summary.counts[level]} ${level}`), state.summary);
+    assert.equal(state.bars, 10);
+    const expected = lines
+      .filter((l) => l.result)
+      .sort((a, b) => b.result!.risk - a.result!.risk || a.line - b.line)
+      .map((l) => [String(l.line), l.result!.risk.toFixed(3), l.result!.level, snippetOf(doc, l), l.format ?? '–']);
+    assert.deepEqual(
+      state.firstRows.map((r) => r.cells),
+      expected.slice(0, state.firstRows.length),
+    );
+  });
+
+  test('sorts by a column and filters by level', async () => {
+    await panelOf(doc);
+    let state = await panel({ view: { sort: 'line', descending: false, levels: [true, true, true], text: '' } });
+    const lines = state.firstRows.map((r) => r.line);
+    assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+    state = await panel({ view: { sort: 'risk', descending: false, levels: [false, false, true] } });
+    assert.equal(state.rowCount, ref.summary.counts.high);
+    assert.ok(state.firstRows.every((r) => r.cells[2] === 'high'));
+    const risks = state.firstRows.map((r) => Number(r.cells[1]));
+    assert.deepEqual(risks, [...risks].sort((a, b) => a - b));
+    state = await panel({ view: { levels: [true, false, false] } });
+    assert.equal(state.rowCount, ref.summary.counts.low);
+    await panel(ALL);
+  });
+
+  test('a click on a row moves the editor to its line', async () => {
+    await panelOf(doc);
+    const state = await panel({ ...ALL });
+    const target = state.firstRows[2].line;
+    const after = await panel({ click: 2 });
+    assert.deepEqual(after.selected, [target]);
+    await waitFor(`the cursor on line ${target}`, 10_000, async () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document === doc && e.selection.active.line === target - 1 ? true : undefined;
+    });
+    // The same through the message the page sends.
+    await vscode.commands.executeCommand('personaLens.test.panelMessage', { type: 'reveal', line: 1 });
+    assert.equal(vscode.window.activeTextEditor?.document, doc);
+    assert.equal(vscode.window.activeTextEditor?.selection.active.line, 0);
+  });
+
+  test('exports the selected lines verbatim to a new file, never over an existing one', async () => {
+    await panelOf(doc);
+    await panel({ view: { sort: 'line', descending: false, levels: [true, true, true], text: '' } });
+    await panel({ click: 0 });
+    const state = await panel({ click: 2, ctrl: true });
+    const picked = state.selected;
+    assert.equal(picked.length, 2);
+    const text = (lines: number[]) => lines.map((l) => doc.lineAt(l - 1).text + '\n').join('');
+    const first = await vscode.commands.executeCommand<string>('personaLens.test.panelMessage', { type: 'exportLines', lines: picked });
+    assert.equal(first, doc.uri.fsPath.replace(/\.jsonl$/, '.selected.jsonl'));
+    assert.equal(readFileSync(first, 'utf8'), text(picked));
+    // The next free name is taken by someone else's file: it is skipped, not overwritten.
+    const squatter = doc.uri.fsPath.replace(/\.jsonl$/, '.selected-2.jsonl');
+    writeFileSync(squatter, 'keep me\n');
+    // Pressing the page's Export button.
+    await panel({ button: 'export' });
+    const third = doc.uri.fsPath.replace(/\.jsonl$/, '.selected-3.jsonl');
+    await waitFor('the exported file', 10_000, async () => {
+      try {
+        return readFileSync(third, 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(readFileSync(third, 'utf8'), text(picked));
+    assert.equal(readFileSync(squatter, 'utf8'), 'keep me\n');
+    assert.equal(readFileSync(first, 'utf8'), text(picked));
+    await panel(ALL);
+  });
+
+  test('shows markup in the dataset as text', async () => {
+    // Short lines (with distinct()'s up to 32 blanks, under a snippet's 96 characters): each snippet is the whole line.
+    const xss = [
+      JSON.stringify({ text: '<img src=x onerror=alert(1)><script>' }),
+      JSON.stringify({ prompt: '<script>alert(3)', completion: '<img src=x>' }),
+      JSON.stringify({ text: '<b onmouseover=alert(5)>b</b> &amp; <img src=x>' }),
+    ];
+    const { document: xssDoc } = await openFixture(distinct(xss));
+    const { lines } = await referenceOf(xssDoc);
+    const state = await panelOf(xssDoc);
+    const shown = await panel({ view: { sort: 'line', descending: false, levels: [true, true, true], text: '' } });
+    assert.equal(state.total, 3);
+    for (const [i, l] of lines.entries()) {
+      assert.equal(shown.firstRows[i].cells[3], snippetOf(xssDoc, l));
+      assert.equal(shown.firstRows[i].cells[3], xssDoc.lineAt(i).text);
+    }
+    assert.deepEqual(shown.injected, { img: 0, script: 0 });
+    await panel(ALL);
+  });
+});

@@ -1,0 +1,55 @@
+// The panel's top: the file, its dataset risk and counts per level, and a
+// histogram of example risk by decile.
+
+import { LEVELS, type PanelDataset } from '../src/extension/panelProtocol';
+import { el } from './dom';
+
+export class SummaryView {
+  readonly element = el('section', 'summary');
+  private readonly heading = el('h2', 'heading');
+  private readonly facts = el('div', 'facts');
+  private readonly histogram = el('div', 'histogram');
+
+  constructor() {
+    this.histogram.setAttribute('role', 'img');
+    this.element.append(this.heading, this.facts, this.histogram);
+  }
+
+  get headingText(): string {
+    return this.heading.textContent ?? '';
+  }
+
+  get factsText(): string {
+    return this.facts.textContent ?? '';
+  }
+
+  get bars(): number {
+    return this.histogram.querySelectorAll('.bar').length;
+  }
+
+  show(dataset: PanelDataset | null): void {
+    this.heading.textContent = dataset ? dataset.file + (dataset.scanning ? ' (scanning…)' : '') : 'Open a JSON Lines file to see its examples.';
+    this.facts.replaceChildren();
+    this.histogram.replaceChildren();
+    const s = dataset?.summary;
+    if (!s) return;
+    this.facts.append(el('span', 'risk', s.datasetRisk === null ? 'No examples' : `Dataset risk ${s.datasetRisk.toFixed(2)}`));
+    for (const level of [...LEVELS].reverse()) this.facts.append(el('span', `count level-${level}`, `${s.counts[level]} ${level}`));
+    if (s.invalid > 0) this.facts.append(el('span', 'count', `${s.invalid} invalid`));
+    this.drawHistogram(s.histogram);
+  }
+
+  private drawHistogram(histogram: number[]): void {
+    const most = Math.max(1, ...histogram);
+    this.histogram.setAttribute('aria-label', 'Examples per risk decile: ' + histogram.join(', '));
+    histogram.forEach((count, i) => {
+      const column = el('div', 'column');
+      column.title = `risk ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${count} example(s)`;
+      const bar = el('div', `bar decile-${i}`);
+      // CSSOM, not a style attribute: allowed under the page's CSP.
+      bar.style.height = `${(100 * count) / most}%`;
+      column.append(bar);
+      this.histogram.append(column);
+    });
+  }
+}
