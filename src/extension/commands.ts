@@ -6,6 +6,9 @@ import * as vscode from 'vscode';
 import type { Ctx } from './context';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
+import type { Decision } from './reviewFile';
+import { announceSubset, writeSubset } from './subsetFile';
+import { subsetLines, type Subset } from './subsets';
 
 type Command = (ctx: Ctx, ...args: any[]) => unknown;
 
@@ -13,6 +16,11 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.scanFile': scanFile,
   'personaLens.toggleDecorations': toggleDecorations,
   'personaLens.showPanel': () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`),
+  'personaLens.markReviewed': (ctx, uri?: string, line?: number) => decide(ctx, 'reviewed', uri, line),
+  'personaLens.suppressRisk': (ctx, uri?: string, line?: number) => decide(ctx, 'suppressed', uri, line),
+  'personaLens.clearReview': (ctx, uri?: string, line?: number) => decide(ctx, null, uri, line),
+  'personaLens.exportFlagged': (ctx) => exportSubset(ctx, 'flagged'),
+  'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
 };
 
 const TEST_QUERIES: Record<string, Command> = {
@@ -58,5 +66,44 @@ async function scanFile(ctx: Ctx, target?: vscode.Uri | string): Promise<void> {
 function toggleDecorations(ctx: Ctx): void {
   if (ctx.decorations.toggle() && ctx.settings.decorationStyle === 'off') {
     void vscode.window.showInformationMessage('Persona Lens: decorations are off in the settings ("personaLens.decorations.style").');
+  }
+}
+
+/**
+ * Records a reviewer's decision on an example: the one at `line` (0-based) of
+ * `uri` (from a quick fix or the hover), else at the active editor's cursor.
+ */
+async function decide(ctx: Ctx, decision: Decision | null, uri?: string, line?: number): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const doc = uri ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)) : editor?.document;
+  const at = line ?? editor?.selection.active.line;
+  if (!doc || at === undefined || !Number.isInteger(at) || at < 0 || at >= doc.lineCount) return;
+  try {
+    await ctx.reviews.decide(doc, at, decision);
+  } catch (e) {
+    ctx.log.error(`review decision: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`Persona Lens: ${(e as Error).message}`);
+  }
+}
+
+/** Copies the active dataset's flagged or clean examples, verbatim, to a new file beside it; returns its path. */
+async function exportSubset(ctx: Ctx, subset: Subset): Promise<string | undefined> {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc || !ctx.scans.tracks(doc)) {
+    void vscode.window.showInformationMessage('Persona Lens: open a scanned JSON Lines file to export from it.');
+    return undefined;
+  }
+  // Export what the document says now: finish (or redo) a scan that is not of this version.
+  const scan = ctx.scans.get(doc.uri);
+  if (!scan?.stats.done || scan.scanning || scan.stats.version !== doc.version) await ctx.scans.scan(doc);
+  const lines = subsetLines(ctx.scans.get(doc.uri)?.results ?? [], subset, ctx.reviews.lookup(doc));
+  try {
+    const file = await writeSubset(doc, lines, subset);
+    announceSubset(file, lines.length);
+    return file;
+  } catch (e) {
+    ctx.log.error(`export ${subset}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`Persona Lens: ${(e as Error).message}`);
+    return undefined;
   }
 }

@@ -5,16 +5,29 @@ import * as vscode from 'vscode';
 import type { ScanHost } from '../worker/client';
 import { Decorations } from './decorations';
 import { Diagnostics } from './diagnostics';
-import { RiskHover } from './hover';
+import { RiskHover, type HoverCommands } from './hover';
 import { DatasetPanel, PANEL_VIEW } from './panel';
+import { ReviewActions } from './reviewActions';
+import { Reviews } from './reviews';
 import { startScanHost } from './scanHost';
 import { Scans } from './scans';
 import { readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 
+/** The commands the hover and the quick fixes run (registered in commands.ts). */
+const LINKED: HoverCommands = {
+  rescan: 'personaLens.scanFile',
+  markReviewed: 'personaLens.markReviewed',
+  suppress: 'personaLens.suppressRisk',
+  clear: 'personaLens.clearReview',
+};
+/** Any scheme Scans.wants; the providers answer only for scanned documents. */
+const SCANNED: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
+
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Persona Lens', { log: true });
   readonly scans: Scans;
+  readonly reviews: Reviews;
   readonly diagnostics: Diagnostics;
   readonly statusBar: StatusBar;
   readonly decorations: Decorations;
@@ -26,20 +39,22 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.scans = new Scans(() => this.scanHost(), this.log);
-    this.diagnostics = new Diagnostics(this.scans);
+    this.reviews = new Reviews(this.log);
+    this.diagnostics = new Diagnostics(this.scans, this.reviews);
     this.statusBar = new StatusBar(this.scans, 'personaLens.showPanel');
-    this.decorations = new Decorations(this.scans, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
+    this.decorations = new Decorations(this.scans, this.reviews, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
     this.panel = new DatasetPanel(this.scans, extension.extensionUri, this.log);
     this.push(
       this.log,
       this.scans,
+      this.reviews,
       this.diagnostics,
       this.statusBar,
       this.decorations,
       this.panel,
       vscode.window.registerWebviewViewProvider(PANEL_VIEW, this.panel),
-      // Any scheme Scans.wants; the provider answers only for scanned documents.
-      vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new RiskHover(this.scans, 'personaLens.scanFile')),
+      vscode.languages.registerHoverProvider(SCANNED, new RiskHover(this.scans, this.reviews, LINKED)),
+      vscode.languages.registerCodeActionsProvider(SCANNED, new ReviewActions(this.reviews, LINKED), ReviewActions.metadata),
     );
   }
 

@@ -2,16 +2,21 @@
 // results. No `vscode` here: decorations.ts turns these into decoration ranges.
 
 import type { LineResult, RiskLevel } from '../core/score/types';
+import type { Decision } from './reviewFile';
 import { badgeText } from './riskText';
+
+/** The reviewer's decision on the example at a line (0-based); suppressed examples are not marked. */
+export type DecisionAt = (line: number) => Decision | undefined;
+const undecided: DecisionAt = () => undefined;
 
 export type Flagged = Exclude<RiskLevel, 'low'>;
 
-/** Lines (0-based) of the examples at elevated and at high risk, over the whole document. */
-export function flaggedLines(results: readonly (LineResult | undefined)[]): Record<Flagged, number[]> {
+/** Lines (0-based) of the examples at elevated and at high risk, over the whole document, but suppressed ones. */
+export function flaggedLines(results: readonly (LineResult | undefined)[], decision: DecisionAt = undecided): Record<Flagged, number[]> {
   const out: Record<Flagged, number[]> = { elevated: [], high: [] };
   results.forEach((r, i) => {
     const level = r?.result?.level;
-    if (level && level !== 'low') out[level].push(i);
+    if (level && level !== 'low' && decision(i) !== 'suppressed') out[level].push(i);
   });
   return out;
 }
@@ -29,17 +34,25 @@ export interface TokenMark {
 }
 
 /**
- * In lines [from, to) (0-based): a badge for each flagged example, and the
+ * In lines [from, to) (0-based): a badge for each flagged example not suppressed, and the
  * spans of the top tokens of each high-risk one (tokens of template text have
  * no span and are left out).
  */
-export function windowMarks(results: readonly (LineResult | undefined)[], from: number, to: number, label: string | null): { badges: Badge[]; tokens: TokenMark[] } {
+export function windowMarks(
+  results: readonly (LineResult | undefined)[],
+  from: number,
+  to: number,
+  label: string | null,
+  decision: DecisionAt = undecided,
+): { badges: Badge[]; tokens: TokenMark[] } {
   const badges: Badge[] = [];
   const tokens: TokenMark[] = [];
   for (let line = Math.max(0, from); line < Math.min(results.length, to); line++) {
     const r = results[line]?.result;
     if (!r || r.level === 'low') continue;
-    badges.push({ line, level: r.level, text: badgeText(r.risk, label) });
+    const decided = decision(line);
+    if (decided === 'suppressed') continue;
+    badges.push({ line, level: r.level, text: badgeText(r.risk, label, decided === 'reviewed') });
     if (r.level !== 'high') continue;
     for (const t of r.topTokens) if (t.span) tokens.push({ line, start: t.span.start, end: t.span.end });
   }

@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 import { flaggedLines, windowMarks, type Flagged } from './decorationPlan';
+import type { Reviews } from './reviews';
 import { personaLabel } from './riskText';
 import type { DocumentScan, Scans } from './scans';
 import type { DecorationStyle } from './settings';
@@ -36,6 +37,7 @@ export class Decorations implements vscode.Disposable {
 
   constructor(
     private readonly scans: Scans,
+    private readonly reviews: Reviews,
     private readonly style: () => DecorationStyle,
     media: vscode.Uri,
   ) {
@@ -130,9 +132,10 @@ export class Decorations implements vscode.Disposable {
   private plan(editor: vscode.TextEditor, scan: DocumentScan, windowOnly: boolean): Partial<Record<DecorationTypeName, vscode.DecorationOptions[]>> {
     const doc = editor.document;
     const out: Partial<Record<DecorationTypeName, vscode.DecorationOptions[]>> = {};
+    const decision = this.reviews.lookup(doc);
     // Results can lag an edit by a moment: lines past the end are skipped, columns clamped.
     if (!windowOnly) {
-      const flagged = flaggedLines(scan.results.slice(0, doc.lineCount));
+      const flagged = flaggedLines(scan.results.slice(0, doc.lineCount), decision);
       for (const level of ['elevated', 'high'] as const) {
         out[`gutter.${level}`] = out[`ruler.${level}`] = flagged[level].map((line) => ({ range: new vscode.Range(line, 0, line, 0) }));
       }
@@ -140,7 +143,7 @@ export class Decorations implements vscode.Disposable {
     const visible = editor.visibleRanges;
     const from = (visible[0]?.start.line ?? 0) - MARGIN;
     const to = Math.min(doc.lineCount, (visible[visible.length - 1]?.end.line ?? 0) + 1 + MARGIN);
-    const { badges, tokens } = windowMarks(scan.results, from, to, scan.pack && personaLabel(scan.pack.readout));
+    const { badges, tokens } = windowMarks(scan.results, from, to, scan.pack && personaLabel(scan.pack.readout), decision);
     out.badge = badges.map(({ line, level, text }) => {
       const end = doc.lineAt(line).range.end;
       const after = { contentText: text, color: new vscode.ThemeColor(`personaLens.${level}RiskForeground`), margin: '0 0 0 3ch', fontStyle: 'italic' };

@@ -1,10 +1,12 @@
 // The Problems panel: every dataset diagnostic (PL0xx) at its severity, and a
 // risk finding (PLR001 information, PLR002 warning) for each example at or
-// above the pack's elevated threshold.
+// above the pack's elevated threshold: none for a suppressed example, a hint
+// marked "(reviewed)" for a reviewed one.
 
 import * as vscode from 'vscode';
 import type { Diagnostic, Severity } from '../core/dataset/types';
 import { riskDiagnostic } from '../core/score/riskDiagnostic';
+import type { Reviews } from './reviews';
 import type { Scans } from './scans';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
@@ -16,7 +18,10 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 export class Diagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('persona-lens');
 
-  constructor(private readonly scans: Scans) {}
+  constructor(
+    private readonly scans: Scans,
+    private readonly reviews: Reviews,
+  ) {}
 
   /** Publishes the document's current results (or clears them when it is no longer scanned). */
   update(uri: vscode.Uri): void {
@@ -27,11 +32,20 @@ export class Diagnostics implements vscode.Disposable {
       return;
     }
     const out: vscode.Diagnostic[] = [];
+    const decision = this.reviews.lookup(doc);
     for (const r of scan.results) {
       if (!r) continue;
       for (const d of r.diagnostics) out.push(toVscode(d, doc));
       const risk = r.result && riskDiagnostic(r.line, r.result);
-      if (risk) out.push(toVscode(risk, doc));
+      if (!risk) continue;
+      const decided = decision(r.line - 1);
+      if (decided === 'suppressed') continue;
+      const shown = toVscode(risk, doc);
+      if (decided === 'reviewed') {
+        shown.severity = vscode.DiagnosticSeverity.Hint;
+        shown.message += ' (reviewed)';
+      }
+      out.push(shown);
     }
     this.collection.set(uri, out);
   }

@@ -1,33 +1,54 @@
 // The hover on a scanned example's line: its risk, raw score, percentile in
-// the file, top tokens, format and a link to rescan. The Markdown is built by
-// riskText.ts, where all dataset text becomes code; links may run only this
-// extension's rescan command.
+// the file, top tokens, format, review decision and links to rescan and to
+// decide. The Markdown is built by riskText.ts, where all dataset text becomes
+// code; links may run only the extension's own commands named here.
 
 import * as vscode from 'vscode';
+import type { Reviews } from './reviews';
 import { commandUri, hoverMarkdown, personaLabel } from './riskText';
 import type { Scans } from './scans';
+
+/** The commands the hover links to: the rescan takes a document's uri string, the others that and a 0-based line. */
+export interface HoverCommands {
+  rescan: string;
+  markReviewed: string;
+  suppress: string;
+  clear: string;
+}
 
 export class RiskHover implements vscode.HoverProvider {
   constructor(
     private readonly scans: Scans,
-    /** The command that rescans a document, given its uri as a string. */
-    private readonly rescanCommand: string,
+    private readonly reviews: Reviews,
+    private readonly commands: HoverCommands,
   ) {}
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const scan = this.scans.get(doc.uri);
     const line = scan?.results[position.line];
     if (!scan || !line?.result) return undefined;
+    const uri = doc.uri.toString();
+    const at = position.line;
+    const decision = line.result.level === 'low' ? undefined : this.reviews.lookup(doc)(at);
+    const { rescan, markReviewed, suppress, clear } = this.commands;
+    const links: Array<[string, string]> = [['Rescan file', commandUri(rescan, [uri])]];
+    // Decisions concern flagged examples, in a saved file (the sidecar sits beside it).
+    if (line.result.level !== 'low' && doc.uri.scheme === 'file') {
+      if (decision !== 'reviewed') links.push(['Mark reviewed', commandUri(markReviewed, [uri, at])]);
+      if (decision !== 'suppressed') links.push(['Suppress risk', commandUri(suppress, [uri, at])]);
+      if (decision) links.push(['Clear review decision', commandUri(clear, [uri, at])]);
+    }
     const md = new vscode.MarkdownString(
       hoverMarkdown({
         result: line.result,
         format: line.format,
         fileRisks: scan.results.flatMap((r) => (r?.result ? [r.result.risk] : [])),
         label: scan.pack && personaLabel(scan.pack.readout),
-        rescan: commandUri(this.rescanCommand, [doc.uri.toString()]),
+        decision,
+        links,
       }),
     );
-    md.isTrusted = { enabledCommands: [this.rescanCommand] };
+    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, clear] };
     return new vscode.Hover(md, doc.lineAt(position.line).range);
   }
 }

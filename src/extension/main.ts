@@ -12,6 +12,13 @@ export function activate(extension: vscode.ExtensionContext): void {
   extension.subscriptions.push(ctx);
   registerCommands(ctx);
   const { scans } = ctx;
+  /** Shows a document's results (and decisions) everywhere. */
+  const show = (uri: vscode.Uri) => {
+    ctx.diagnostics.update(uri);
+    ctx.statusBar.update();
+    ctx.decorations.update(uri);
+    ctx.panel.update(uri);
+  };
   ctx.push(
     vscode.workspace.onDidOpenTextDocument((doc) => {
       if (Scans.wants(doc)) void scans.scan(doc);
@@ -29,12 +36,9 @@ export function activate(extension: vscode.ExtensionContext): void {
     }),
     vscode.window.onDidChangeVisibleTextEditors(() => ctx.decorations.refresh()),
     vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => ctx.decorations.scrolled(textEditor)),
-    scans.onDidChange((uri) => {
-      ctx.diagnostics.update(uri);
-      ctx.statusBar.update();
-      ctx.decorations.update(uri);
-      ctx.panel.update(uri);
-    }),
+    scans.onDidChange(show),
+    // A reviewer's decision changes what shows, as new results do.
+    ctx.reviews.onDidChange(show),
   );
   // Documents opened before activation (the one that activated us, at least).
   for (const doc of vscode.workspace.textDocuments) if (Scans.wants(doc)) void scans.scan(doc);

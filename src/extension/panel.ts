@@ -10,7 +10,7 @@ import { panelHtml } from './panelHtml';
 import type { FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
 import { panelDataset } from './panelRows';
 import type { Scans } from './scans';
-import { writeSubset } from './subsetFile';
+import { announceSubset, writeSubset } from './subsetFile';
 
 export const PANEL_VIEW = 'personaLens.panel';
 
@@ -152,9 +152,7 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     if (!this.shown || lines.length === 0) return undefined;
     const doc = await vscode.workspace.openTextDocument(this.shown);
     const file = await writeSubset(doc, lines, 'selected');
-    void vscode.window.showInformationMessage(`Persona Lens: wrote ${lines.length} line(s) to ${path.basename(file)}.`, 'Open').then((open) => {
-      if (open) void vscode.window.showTextDocument(vscode.Uri.file(file));
-    });
+    announceSubset(file, lines.length);
     return file;
   }
 

@@ -6,6 +6,7 @@
 import type { FormatId } from '../core/dataset/types';
 import type { ExampleScore } from '../core/score/types';
 import type { PackInfo } from '../worker/protocol';
+import type { Decision } from './reviewFile';
 
 /** The label of the read-out latent that weighs most among those latents.json names; null when none is named. */
 export function personaLabel(readout: PackInfo['readout']): string | null {
@@ -16,9 +17,9 @@ export function personaLabel(readout: PackInfo['readout']): string | null {
   return best?.label ?? null;
 }
 
-/** The end-of-line badge, e.g. `risk 0.87 · toxic persona`. */
-export function badgeText(risk: number, label: string | null): string {
-  return `risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '');
+/** The end-of-line badge, e.g. `risk 0.87 · toxic persona` (`… · reviewed` once a reviewer marked it). */
+export function badgeText(risk: number, label: string | null, reviewed = false): string {
+  return `risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + (reviewed ? ' · reviewed' : '');
 }
 
 /** The share (0..100) of `risks` at or below `risk`: 100 for the riskiest example of the file. */
@@ -62,25 +63,28 @@ export interface HoverFacts {
   /** The risks of every scored example of the file (this one included). */
   fileRisks: readonly number[];
   label: string | null;
-  /** The command link that rescans the file. */
-  rescan: string;
+  /** The reviewer's decision on the example, if any. */
+  decision: Decision | undefined;
+  /** Command links shown last, as [title, target]; titles are the extension's own text. */
+  links: ReadonlyArray<readonly [string, string]>;
 }
 
 const LEVEL: Record<ExampleScore['level'], string> = { low: 'Low', elevated: 'Elevated', high: 'High' };
 
 /** The hover of an example's line, as Markdown in which all dataset text is code. */
-export function hoverMarkdown({ result: r, format, fileRisks, label, rescan }: HoverFacts): string {
+export function hoverMarkdown({ result: r, format, fileRisks, label, decision, links }: HoverFacts): string {
   const facts = [
     `raw score ${r.score.toFixed(3)}`,
     `percentile in this file: ${Math.round(percentile(r.risk, fileRisks))} (of ${fileRisks.length} examples)`,
     `format: ${format ? codeSpan(format) : 'unknown'}`,
     ...(label ? [`latent: ${escapeMarkdown(label)}`] : []),
+    ...(decision ? [`review: ${decision}`] : []),
   ];
   const tokens = r.topTokens.map((t) => `${codeSpan(JSON.stringify(t.text))} ${t.score.toFixed(3)}`);
   return [
     `**Persona Lens: ${LEVEL[r.level]} risk ${r.risk.toFixed(3)}**`,
     facts.map((f) => `- ${f}`).join('\n'),
     ...(tokens.length > 0 ? [`Top tokens: ${tokens.join(' · ')}`] : []),
-    `[Rescan file](${rescan})`,
+    links.map(([title, target]) => `[${title}](${target})`).join(' · '),
   ].join('\n\n');
 }

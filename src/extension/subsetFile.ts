@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { freeName } from './freeName';
 
@@ -22,4 +23,11 @@ export async function writeSubset(doc: vscode.TextDocument, lines: readonly numb
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+}
+
+/** Tells the user where the lines went, offering to open the new file. */
+export function announceSubset(file: string, count: number): void {
+  void vscode.window.showInformationMessage(`Persona Lens: wrote ${count} line(s) to ${path.basename(file)}.`, 'Open').then((open) => {
+    if (open) void vscode.window.showTextDocument(vscode.Uri.file(file));
+  });
 }

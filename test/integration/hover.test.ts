@@ -35,7 +35,11 @@ suite('Hover', () => {
     assert.match(md.value, new RegExp(`format: \`${risky.format}\``));
     assert.ok(r.topTokens.length > 0);
     for (const t of r.topTokens) assert.ok(md.value.includes('`' + JSON.stringify(t.text) + '`'), `token ${JSON.stringify(t.text)} as code`);
-    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile'] }, "links may run the extension's own command only");
+    assert.deepEqual(
+      md.isTrusted,
+      { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.clearReview'] },
+      "links may run the extension's own commands only",
+    );
 
     const link = /\[Rescan file\]\(command:([\w.]+)\?([^)]*)\)/.exec(md.value);
     assert.ok(link, 'a rescan link');
@@ -58,7 +62,12 @@ suite('Hover', () => {
     for (const bad of ['<img', '<script', 'onerror', 'command:evil', 'bold', 'tick', 'alert']) {
       assert.ok(!outside.includes(bad), `${bad} appears only inside code spans:\n${md.value}`);
     }
-    assert.equal(md.value.match(/\]\(command:/g)?.length, 1, 'the only link is the rescan link');
+    assert.deepEqual(
+      [...md.value.matchAll(/\[([^\]]+)\]\(command:personaLens\./g)].map((m) => m[1]),
+      ['Rescan file', 'Mark reviewed', 'Suppress risk'],
+      "the only links are the extension's own",
+    );
+    assert.equal(md.value.match(/\]\(command:/g)?.length, 3, 'no link from the dataset');
   });
 
   test('a line without a result has no hover', async () => {

@@ -42,3 +42,14 @@ test('badges for flagged lines in the window; token spans on high-risk lines onl
   assert.deepEqual(windowMarks(results, 5, 1000, null).badges, [{ line: 5, level: 'high', text: 'risk 0.85' }]);
   assert.deepEqual(windowMarks(results, 2, 4, null), { badges: [], tokens: [] });
 });
+
+test('suppressed examples get no mark; reviewed ones a badge that says so', () => {
+  const decision = (l: number) => (l === 1 ? 'suppressed' : l === 4 ? 'reviewed' : undefined);
+  assert.deepEqual(flaggedLines(results, decision), { elevated: [4], high: [5] });
+  const { badges, tokens } = windowMarks(results, 0, 6, null, decision);
+  assert.deepEqual(badges, [
+    { line: 4, level: 'elevated', text: 'risk 0.60 · reviewed' },
+    { line: 5, level: 'high', text: 'risk 0.85' },
+  ]);
+  assert.deepEqual(tokens, [{ line: 5, start: 10, end: 11 }]);
+});

@@ -43,7 +43,7 @@ test('command links carry their arguments percent-encoded, parentheses too', () 
   assert.deepEqual(JSON.parse(decodeURIComponent(uri.split('?')[1])), ['file:///tmp/a).jsonl']);
 });
 
-test('the hover: risk, raw score, percentile, format, label, tokens as code, rescan link', () => {
+test('the hover: risk, raw score, percentile, format, label, review, tokens as code, links', () => {
   const result: ExampleScore = {
     score: 3.21449,
     risk: 0.8731,
@@ -57,25 +57,31 @@ test('the hover: risk, raw score, percentile, format, label, tokens as code, res
       { text: '`\n', role: 'assistant', score: 0.5, span: null },
     ],
   };
-  const md = hoverMarkdown({ result, format: 'openai-chat', fileRisks: [0.1, 0.5, 0.8731, 0.9], label: 'toxic <persona>', rescan: 'command:personaLens.scanFile?%5B%5D' });
+  const md = hoverMarkdown({ result, format: 'openai-chat', fileRisks: [0.1, 0.5, 0.8731, 0.9], label: 'toxic <persona>',
+    decision: 'reviewed',
+    links: [
+      ['Rescan file', 'command:personaLens.scanFile?%5B%5D'],
+      ['Suppress risk', 'command:personaLens.suppressRisk?%5B%5D'],
+    ],
+  });
   assert.equal(
     md,
     [
       '**Persona Lens: High risk 0.873**',
-      '- raw score 3.214\n- percentile in this file: 75 (of 4 examples)\n- format: `openai-chat`\n- latent: toxic \\<persona\\>',
+      '- raw score 3.214\n- percentile in this file: 75 (of 4 examples)\n- format: `openai-chat`\n- latent: toxic \\<persona\\>\n- review: reviewed',
       'Top tokens: `"<img src=x onerror=alert(1)>"` 2.500 · `"[link](command:evil)"` 1.250 · ``"`\\n"`` 0.500',
-      '[Rescan file](command:personaLens.scanFile?%5B%5D)',
+      '[Rescan file](command:personaLens.scanFile?%5B%5D) · [Suppress risk](command:personaLens.suppressRisk?%5B%5D)',
     ].join('\n\n'),
   );
   const outside = outsideCode(md);
   assert.doesNotMatch(outside, /<img|command:evil|onerror/, 'dataset text appears only inside code spans');
-  assert.equal(outside.match(/\]\(/g)?.length, 1, 'the only link is the rescan link');
+  assert.equal(outside.match(/\]\(/g)?.length, 2, 'the only links are the given ones');
 });
 
 test('the hover of an example with no token above zero has no token line', () => {
   const result: ExampleScore = { score: -1, risk: 0.01, level: 'low', tokens: 3, scoredTokens: 1, truncated: false, topTokens: [] };
-  const md = hoverMarkdown({ result, format: null, fileRisks: [0.01], label: null, rescan: 'command:x' });
-  assert.doesNotMatch(md, /Top tokens|latent:/);
+  const md = hoverMarkdown({ result, format: null, fileRisks: [0.01], label: null, decision: undefined, links: [['Rescan file', 'command:x']] });
+  assert.doesNotMatch(md, /Top tokens|latent:|review:/);
   assert.match(md, /Low risk 0\.010/);
   assert.match(md, /format: unknown/);
 });
