@@ -50,7 +50,9 @@ async function hoverLine(page: Page, line: number): Promise<string> {
   const lineBox = (await number.boundingBox())!;
   const textBox = (await page.locator('.monaco-editor .view-lines').boundingBox())!;
   await page.mouse.move(textBox.x + 40, lineBox.y + lineBox.height / 2);
-  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Persona Lens' });
+  // Our part of the hover, not the diagnostic part (whose source is also "Persona Lens"),
+  // which can render first.
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: /Persona Lens: \w+ risk/ });
   await hover.waitFor({ state: 'visible', timeout: 15_000 });
   return hover.innerText();
 }
