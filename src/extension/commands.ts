@@ -4,16 +4,20 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
+import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
 import type { Decision } from './reviewFile';
 import { announceSubset, writeSubset } from './subsetFile';
 import { subsetLines, type Subset } from './subsets';
+import { scanWorkspace } from './workspaceScan';
 
 type Command = (ctx: Ctx, ...args: any[]) => unknown;
 
 const COMMANDS: Record<string, Command> = {
   'personaLens.scanFile': scanFile,
+  'personaLens.scanWorkspace': scanWorkspace,
+  'personaLens.selectPack': selectPack,
   'personaLens.toggleDecorations': toggleDecorations,
   'personaLens.showPanel': () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`),
   'personaLens.markReviewed': (ctx, uri?: string, line?: number) => decide(ctx, 'reviewed', uri, line),

@@ -11,7 +11,7 @@ import { ReviewActions } from './reviewActions';
 import { Reviews } from './reviews';
 import { startScanHost } from './scanHost';
 import { Scans } from './scans';
-import { readSettings, type Settings } from './settings';
+import { readSettings, scanHostKey, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 
 /** The commands the hover and the quick fixes run (registered in commands.ts). */
@@ -35,6 +35,8 @@ export class Ctx implements vscode.Disposable {
   private settingsNow = readSettings();
   /** Started on first use; a failed start is kept (and not retried) until the settings change. */
   private host: Promise<ScanHost> | null = null;
+  /** The settings the host was started with (scanHostKey). */
+  private hostKey = '';
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -67,14 +69,21 @@ export class Ctx implements vscode.Disposable {
   }
 
   scanHost(): Promise<ScanHost> {
-    return (this.host ??= startScanHost(this.extension, this.settingsNow, this.log));
+    if (!this.host) {
+      this.hostKey = scanHostKey(this.settingsNow);
+      this.host = startScanHost(this.extension, this.settingsNow, this.log);
+    }
+    return this.host;
   }
 
-  /** Re-reads the settings and redraws; when the pack or threads changed, starts a new scan host and rescans. */
+  /**
+   * Re-reads the settings and redraws; when the pack or threads changed from
+   * those the scan host runs with, starts a new scan host and rescans.
+   */
   async settingsChanged(hostAffected: boolean): Promise<void> {
     this.settingsNow = readSettings();
     this.decorations.refresh();
-    if (!hostAffected || !this.host) return;
+    if (!hostAffected || !this.host || scanHostKey(this.settingsNow) === this.hostKey) return;
     const old = this.host;
     this.host = null;
     await (await old.catch(() => null))?.dispose();

@@ -4,6 +4,8 @@
 import * as vscode from 'vscode';
 
 const SECTION = 'personaLens';
+/** The setting naming the pack (restricted in untrusted workspaces). */
+export const PACK_SETTING = `${SECTION}.pack`;
 
 /** What the inline decorations show: everything, gutter icons only, or nothing. */
 export type DecorationStyle = 'full' | 'gutter' | 'off';
@@ -31,7 +33,12 @@ export function readSettings(): Settings {
 
 /** Settings that need a new scan host (another pack, other threads). */
 export function affectsScanHost(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(`${SECTION}.pack`) || e.affectsConfiguration(`${SECTION}.threads`);
+  return e.affectsConfiguration(PACK_SETTING) || e.affectsConfiguration(`${SECTION}.threads`);
+}
+
+/** What the scan host is started with: two settings that give the same key need no restart. */
+export function scanHostKey(s: Settings): string {
+  return JSON.stringify([s.pack, s.threads]);
 }
 
 function decorationStyle(value: string | undefined): DecorationStyle {

@@ -1,0 +1,46 @@
+// "Select Pack…": the built-in pack or a pack the user browses to (a folder, or
+// a .tar/.tar.gz of one), written to the user's `personaLens.pack` setting. The
+// user (Global) target is the one an untrusted workspace still honours; the
+// settings change restarts the scan host (Ctx.settingsChanged).
+
+import * as vscode from 'vscode';
+import type { Ctx } from './context';
+import { PACK_SETTING } from './settings';
+
+/**
+ * Sets the pack: `target` a path ('' for the built-in pack), else asked for.
+ * Resolves once the scan host follows the new setting; answers the path written
+ * (null for the built-in pack), or undefined when the user cancelled.
+ */
+export async function selectPack(ctx: Ctx, target?: string | vscode.Uri): Promise<string | null | undefined> {
+  const chosen = target === undefined ? await askForPack() : typeof target === 'string' ? target.trim() : target.fsPath;
+  if (chosen === undefined) return undefined;
+  const value = chosen || null;
+  const config = vscode.workspace.getConfiguration();
+  await config.update(PACK_SETTING, value ?? undefined, vscode.ConfigurationTarget.Global);
+  // The change event restarts the scan host too; this makes the restart done by
+  // the time the command resolves (a second call finds nothing to do).
+  await ctx.settingsChanged(true);
+  const inspected = vscode.workspace.getConfiguration().inspect<string>(PACK_SETTING);
+  if (vscode.workspace.isTrusted && (inspected?.workspaceValue || inspected?.workspaceFolderValue)) {
+    void vscode.window.showWarningMessage(`Persona Lens: the workspace settings name a pack ("${PACK_SETTING}"), which takes precedence over the user setting just written.`);
+  }
+  return value;
+}
+
+async function askForPack(): Promise<string | undefined> {
+  const builtIn = { label: 'Built-in pack', description: 'the pack that ships with the extension', pack: '' };
+  const browse = { label: 'Browse…', description: 'a pack folder, or a .tar / .tar.gz of one', pack: undefined };
+  const picked = await vscode.window.showQuickPick([builtIn, browse], { title: 'Persona Lens: Select Pack', placeHolder: 'Probe pack to scan with' });
+  if (!picked) return undefined;
+  if (picked.pack !== undefined) return picked.pack;
+  const uris = await vscode.window.showOpenDialog({
+    title: 'Persona Lens: select a probe pack (folder or .tar / .tar.gz)',
+    openLabel: 'Use Pack',
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    filters: { 'Pack archives': ['tar', 'gz', 'tgz'] },
+  });
+  return uris?.[0]?.fsPath;
+}

@@ -1,0 +1,107 @@
+// "Scan Workspace": every *.jsonl and *.jsonl.gz under the workspace folders (or
+// one folder the caller names), scanned one file at a time through the scan
+// host, with a cancellable progress notification and a summary at the end.
+//
+// A file open in the editor is scanned as its document (so its results show
+// everywhere, the Problems panel included). Any other file is read from disk
+// (gunzipped when its bytes are gzip's, as the core's reader does) and only
+// counted in the summary: its results are not kept, nor put in the Problems panel.
+
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import * as vscode from 'vscode';
+import type { DatasetSummary } from '../core/score/types';
+import type { Ctx } from './context';
+
+const INCLUDE = '**/*.{jsonl,jsonl.gz}';
+const EXCLUDE = '**/node_modules/**';
+
+export interface WorkspaceScanSummary {
+  /** Files found. */
+  found: number;
+  /** Files scanned to the end. */
+  files: number;
+  /** Files that could not be read or scanned (see the log). */
+  failed: number;
+  examples: number;
+  /** Examples at elevated or high risk. */
+  flagged: number;
+  /** The file holding the riskiest example, and that risk; null when nothing was scored. */
+  highest: { file: string; maxRisk: number } | null;
+  /** Whether the user stopped the scan before the last file. */
+  cancelled: boolean;
+}
+
+/** Scans the workspace's datasets (or those under `folder`); answers the summary, undefined when there is no folder. */
+export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Promise<WorkspaceScanSummary | undefined> {
+  const roots = folder ? [typeof folder === 'string' ? vscode.Uri.file(folder) : folder] : (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+  if (roots.length === 0) {
+    void vscode.window.showInformationMessage('Persona Lens: open a folder to scan its JSON Lines files.');
+    return undefined;
+  }
+  const found = new Map<string, vscode.Uri>();
+  for (const root of roots) {
+    for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(root, INCLUDE), EXCLUDE)) found.set(uri.toString(), uri);
+  }
+  const files = [...found.values()].sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  const out: WorkspaceScanSummary = { found: files.length, files: 0, failed: 0, examples: 0, flagged: 0, highest: null, cancelled: false };
+  if (files.length === 0) {
+    void vscode.window.showInformationMessage('Persona Lens: no .jsonl or .jsonl.gz files found.');
+    return out;
+  }
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Persona Lens: scanning the workspace', cancellable: true },
+    async (progress, token) => {
+      for (const [i, uri] of files.entries()) {
+        // Cancelling lets the file being scanned finish.
+        if (token.isCancellationRequested) {
+          out.cancelled = true;
+          break;
+        }
+        progress.report({ message: `${i + 1}/${files.length}: ${vscode.workspace.asRelativePath(uri)}`, increment: 100 / files.length });
+        let summary: DatasetSummary | null;
+        try {
+          summary = await scanOne(ctx, uri);
+        } catch (e) {
+          ctx.log.error(`workspace scan of ${uri.fsPath}: ${(e as Error).message}`);
+          summary = null;
+        }
+        if (!summary) {
+          out.failed++;
+          continue;
+        }
+        out.files++;
+        out.examples += summary.examples;
+        out.flagged += summary.counts.elevated + summary.counts.high;
+        if (summary.maxRisk !== null && (!out.highest || summary.maxRisk > out.highest.maxRisk)) out.highest = { file: uri.fsPath, maxRisk: summary.maxRisk };
+      }
+    },
+  );
+  void vscode.window.showInformationMessage(message(out));
+  return out;
+}
+
+async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) {
+    await ctx.scans.scan(open);
+    const scan = ctx.scans.get(uri);
+    return scan?.stats.done && scan.stats.version === open.version ? scan.summary : null;
+  }
+  let bytes: Uint8Array = await vscode.workspace.fs.readFile(uri);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await promisify(gunzip)(bytes);
+  const host = await ctx.scanHost();
+  return host.scan(new TextDecoder().decode(bytes), () => undefined);
+}
+
+function message(s: WorkspaceScanSummary): string {
+  const parts = [
+    `${s.files} file(s)`,
+    `${s.examples} example(s)`,
+    `${s.flagged} flagged`,
+  ];
+  if (s.highest) parts.push(`highest risk ${s.highest.maxRisk.toFixed(2)} in ${vscode.workspace.asRelativePath(s.highest.file)}`);
+  if (s.failed) parts.push(`${s.failed} file(s) failed (see the log)`);
+  const head = s.cancelled ? `Persona Lens: workspace scan cancelled after ${s.files + s.failed} of ${s.found} file(s)` : 'Persona Lens: workspace scanned';
+  return `${head}: ${parts.join(', ')}.`;
+}

@@ -1,0 +1,71 @@
+// The commands "Select Pack…" and "Scan Workspace", run with arguments (no UI).
+
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { suite, suiteTeardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import { projectRoot, TEST_PACK } from '../../src/core/pack/builtIn';
+import type { WorkspaceScanSummary } from '../../src/extension/workspaceScan';
+import { distinct, openFixture, reference, sampleLines, scanned } from './helpers';
+
+suite('Commands', () => {
+  suiteTeardown(async () => {
+    // Back to the built-in pack, and the scan host with it, for the other suites.
+    await vscode.commands.executeCommand('personaLens.selectPack', '');
+  });
+
+  test('Select Pack writes the user setting, and scans go on with the pack', async () => {
+    const pack = path.join(projectRoot(__dirname), TEST_PACK);
+    const written = await vscode.commands.executeCommand<string | null>('personaLens.selectPack', pack);
+    assert.equal(written, pack);
+    const inspected = vscode.workspace.getConfiguration().inspect<string>('personaLens.pack');
+    assert.equal(inspected?.globalValue, pack);
+    assert.equal(inspected?.workspaceValue, undefined);
+
+    const editor = await openFixture(distinct(sampleLines().slice(0, 5)));
+    const first = await scanned(editor.document);
+    assert.equal(first.summary?.examples, 5);
+    await vscode.commands.executeCommand('personaLens.scanFile', editor.document.uri);
+    const again = await scanned(editor.document);
+    assert.equal(again.stats.scans, first.stats.scans + 1);
+    assert.equal(again.summary?.examples, 5);
+
+    assert.equal(await vscode.commands.executeCommand('personaLens.selectPack', ''), null);
+    assert.equal(vscode.workspace.getConfiguration().inspect<string>('personaLens.pack')?.globalValue, undefined);
+  });
+
+  test('Scan Workspace scans .jsonl and .jsonl.gz files (not node_modules) and sums them up', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'persona-lens-ws-'));
+    const lines = sampleLines();
+    const plain = path.join(folder, 'a.jsonl');
+    writeFileSync(plain, distinct(lines.slice(0, 6)).join('\n') + '\n');
+    mkdirSync(path.join(folder, 'sub'));
+    const gzText = distinct(lines.slice(3)).join('\n') + '\n';
+    const gz = path.join(folder, 'sub', 'b.jsonl.gz');
+    writeFileSync(gz, gzipSync(gzText));
+    mkdirSync(path.join(folder, 'node_modules'));
+    writeFileSync(path.join(folder, 'node_modules', 'ignored.jsonl'), lines.join('\n') + '\n');
+
+    const gzPlain = path.join(folder, 'b-reference.txt');
+    writeFileSync(gzPlain, gzText);
+    const expected = [await reference(plain), await reference(gzPlain)];
+    const flagged = (s: (typeof expected)[number]['summary']) => s.counts.elevated + s.counts.high;
+    const risks = expected.map((e) => e.summary.maxRisk ?? -1);
+
+    const summary = await vscode.commands.executeCommand<WorkspaceScanSummary>('personaLens.scanWorkspace', folder);
+    assert.ok(summary);
+    assert.equal(summary.found, 2);
+    assert.equal(summary.files, 2);
+    assert.equal(summary.failed, 0);
+    assert.equal(summary.cancelled, false);
+    assert.equal(summary.examples, expected[0].summary.examples + expected[1].summary.examples);
+    assert.equal(summary.flagged, flagged(expected[0].summary) + flagged(expected[1].summary));
+    assert.ok(summary.examples > 0);
+    const top = risks[0] >= risks[1] ? 0 : 1;
+    assert.equal(summary.highest?.file, [plain, gz][top]);
+    assert.ok(Math.abs(summary.highest!.maxRisk - risks[top]) < 1e-6);
+  });
+});
