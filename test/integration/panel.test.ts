@@ -108,9 +108,11 @@ suite('Panel', () => {
     // Pressing the page's Export button.
     await panel({ button: 'export' });
     const third = doc.uri.fsPath.replace(/\.jsonl$/, '.selected-3.jsonl');
+    // The file appears (created exclusively, so nothing is overwritten) before its text is written.
     await waitFor('the exported file', 10_000, async () => {
       try {
-        return readFileSync(third, 'utf8');
+        const written = readFileSync(third, 'utf8');
+        return written.length >= text(picked).length ? written : undefined;
       } catch {
         return undefined;
       }
