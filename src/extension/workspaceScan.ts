@@ -10,6 +10,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import * as vscode from 'vscode';
+import { isGzip } from '../core/dataset';
 import type { DatasetSummary } from '../core/score/types';
 import type { Ctx } from './context';
 
@@ -89,7 +90,7 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
     return scan?.stats.done && scan.stats.version === open.version ? scan.summary : null;
   }
   let bytes: Uint8Array = await vscode.workspace.fs.readFile(uri);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await promisify(gunzip)(bytes);
+  if (isGzip(bytes)) bytes = await promisify(gunzip)(bytes);
   const host = await ctx.scanHost();
   return host.scan(new TextDecoder().decode(bytes), () => undefined);
 }

@@ -4,7 +4,7 @@
 // a chunk at a time, in input order, so the caller can stream them and stop
 // between chunks.
 
-import { atLine, FileChecker, parseLine, splitLines, type ParsedLine } from '../core/dataset';
+import { atLine, FileChecker, parseLines, splitLines, type ParsedLine } from '../core/dataset';
 import type { Scanner } from '../core/score/scanner';
 import type { LineResult } from '../core/score/types';
 import { LineCache } from './lineCache';
@@ -16,11 +16,8 @@ export async function* scanText(text: string, scanner: Scanner, cache: LineCache
   const checker = new FileChecker();
   const raws = splitLines(text);
   for (let i = 0; i < raws.length; i += chunk) {
-    const lines = raws.slice(i, i + chunk).map((raw) => {
-      const parsed = parseLine(raw);
-      parsed.diagnostics.push(...checker.check(parsed));
-      return { parsed, key: parsed.example ? LineCache.key(raw.text) : '' };
-    });
+    const slice = raws.slice(i, i + chunk);
+    const lines = parseLines(slice, checker).map((parsed, j) => ({ parsed, key: parsed.example ? LineCache.key(slice[j].text) : '' }));
     yield await scoreChunk(lines, scanner, cache);
   }
 }

@@ -60,6 +60,11 @@ export async function* readLineBatches(
   if (tail.length > 0) yield tail;
 }
 
+/** Whether bytes are gzip's, by its magic number (whatever the file is called). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
 async function* bytesOf(input: string | NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: CHUNK_BYTES }) : input;
   for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -81,7 +86,7 @@ async function* decompressed(source: AsyncGenerator<Buffer>): AsyncGenerator<Buf
       yield* source;
     })();
     const first = Buffer.concat(head);
-    if (first[0] !== 0x1f || first[1] !== 0x8b) yield* all;
+    if (!isGzip(first)) yield* all;
     // pipeline forwards a read error into the gunzip stream, so iterating it meets both kinds of failure.
     else yield* pipeline(Readable.from(all), createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
   } finally {
