@@ -34,8 +34,15 @@ export function activate(extension: vscode.ExtensionContext): void {
       ctx.statusBar.update();
       ctx.panel.update();
     }),
-    vscode.window.onDidChangeVisibleTextEditors(() => ctx.decorations.refresh()),
-    vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => ctx.decorations.scrolled(textEditor)),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => {
+      ctx.decorations.refresh();
+      // A document's scan starts as it opens, before its editor shows: focus on what shows.
+      editors.forEach((e) => scans.scrolled(e));
+    }),
+    vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => {
+      ctx.decorations.scrolled(textEditor);
+      scans.scrolled(textEditor);
+    }),
     scans.onDidChange(show),
     // A reviewer's decision changes what shows, as new results do.
     ctx.reviews.onDidChange(show),

@@ -1,12 +1,13 @@
 // Keeps documents scanned: a scan on open, a rescan a moment after each edit
 // (the running scan of that document is cancelled at once), results kept per
-// line and announced as they stream in. The scan host's line cache makes a
-// rescan cost only the lines whose text changed.
+// line and announced as they stream in, the lines on screen first (following
+// the editor as it scrolls). The scan host's line cache makes a rescan cost only
+// the lines whose text changed.
 
 import * as vscode from 'vscode';
 import type { DatasetSummary, LineResult } from '../core/score/types';
-import type { ScanHost } from '../worker/client';
-import type { PackInfo } from '../worker/protocol';
+import { ScanFocus, type ScanHost } from '../worker/client';
+import type { LineRange, PackInfo } from '../worker/protocol';
 
 /** What the last scan of a document did; the status bar and the tests read it. */
 export interface ScanStats {
@@ -39,6 +40,8 @@ export interface DocumentScan {
 interface State extends DocumentScan {
   timer?: NodeJS.Timeout;
   abort?: AbortController;
+  /** The running scan's focus: the lines on screen. */
+  focus?: ScanFocus;
 }
 
 /** How often streaming results are announced, at most (each announcement redraws diagnostics). */
@@ -89,7 +92,11 @@ export class Scans implements vscode.Disposable {
     state.stats = stats;
     state.scanning = true;
     const text = doc.getText();
+    const focus = new ScanFocus(visibleLines(doc));
+    state.focus = focus;
     this.announce(state, true);
+    // Lines on screen come twice (ahead, then in order): the first time counts.
+    const counted = new Set<number>();
     try {
       const host = await this.host();
       state.pack = host.pack;
@@ -100,12 +107,15 @@ export class Scans implements vscode.Disposable {
           if (abort.signal.aborted) return;
           for (const r of results) {
             state.results[r.line - 1] = r;
-            if (r.result && r.cached) stats.cached++;
-            else if (r.result) stats.fresh.push(r.line);
+            if (!r.result || counted.has(r.line)) continue;
+            counted.add(r.line);
+            if (r.cached) stats.cached++;
+            else stats.fresh.push(r.line);
           }
           this.announce(state, false);
         },
         abort.signal,
+        focus,
       );
       if (!summary) return;
       state.results.length = summary.lines;
@@ -117,10 +127,17 @@ export class Scans implements vscode.Disposable {
     } finally {
       if (state.abort === abort) {
         state.abort = undefined;
+        state.focus = undefined;
         state.scanning = false;
         if (this.docs.get(state.uri.toString()) === state) this.announce(state, true);
       }
     }
+  }
+
+  /** An editor scrolled: a scan of its document running now does the lines on screen next. */
+  scrolled(editor: vscode.TextEditor): void {
+    const lines = visibleLines(editor.document, editor);
+    if (lines) this.docs.get(editor.document.uri.toString())?.focus?.move(lines);
   }
 
   /** The document closed: stop its scan and drop its results. */
@@ -177,4 +194,13 @@ export class Scans implements vscode.Disposable {
       );
     }
   }
+}
+
+/** The lines of `doc` on screen (1-based) in `editor`, else in the active or first visible editor showing it. */
+function visibleLines(doc: vscode.TextDocument, editor?: vscode.TextEditor): LineRange | undefined {
+  const active = vscode.window.activeTextEditor;
+  const shown = editor ?? (active?.document === doc ? active : vscode.window.visibleTextEditors.find((e) => e.document === doc));
+  const ranges = shown?.visibleRanges;
+  if (!ranges?.length) return undefined;
+  return { first: ranges[0].start.line + 1, last: ranges[ranges.length - 1].end.line + 1 };
 }

@@ -4,7 +4,28 @@
 
 import { Worker } from 'node:worker_threads';
 import type { DatasetSummary, LineResult } from '../core/score/types';
-import type { FromWorker, PackInfo, ToWorker } from './protocol';
+import type { FromWorker, LineRange, PackInfo, ToWorker } from './protocol';
+
+/** The lines a scan should score first (those on screen); moving it redirects a running scan. */
+export class ScanFocus {
+  private listener?: (range: LineRange) => void;
+
+  constructor(private current?: LineRange) {}
+
+  get range(): LineRange | undefined {
+    return this.current;
+  }
+
+  move(range: LineRange): void {
+    this.current = range;
+    this.listener?.(range);
+  }
+
+  /** The scan host follows moves while a scan runs; `undefined` stops it. */
+  follow(listener: ((range: LineRange) => void) | undefined): void {
+    this.listener = listener;
+  }
+}
 
 interface PendingScan {
   onLines: (results: LineResult[]) => void;
@@ -48,10 +69,11 @@ export class ScanHost {
   }
 
   /**
-   * Scans a document's text. `onLines` gets the results as they stream, in input
-   * order. Resolves with the summary, or null when `signal` aborted the scan.
+   * Scans a document's text. `onLines` gets the results as they stream: in input
+   * order, but the lines in `focus` first (see protocol.ts). Resolves with the
+   * summary, or null when `signal` aborted the scan.
    */
-  scan(text: string, onLines: (results: LineResult[]) => void, signal?: AbortSignal): Promise<DatasetSummary | null> {
+  scan(text: string, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.resolve(null);
     const id = this.nextId++;
@@ -63,11 +85,13 @@ export class ScanHost {
         settle: (summary, error) => {
           this.scans.delete(id);
           signal?.removeEventListener('abort', cancel);
+          focus?.follow(undefined);
           if (error) reject(error);
           else resolve(summary);
         },
       });
-      this.post({ type: 'scan', id, text });
+      this.post({ type: 'scan', id, text, focus: focus?.range });
+      focus?.follow((range) => this.post({ type: 'focus', id, focus: range }));
     });
   }
 

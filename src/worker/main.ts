@@ -6,7 +6,7 @@ import { loadPack } from '../core/pack/load';
 import { Scanner } from '../core/score/scanner';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, LineRange, ToWorker } from './protocol';
 import { scanText } from './scanText';
 
 const port = parentPort!;
@@ -18,6 +18,8 @@ const cache = new LineCache();
 let queue = Promise.resolve();
 /** Ids of scans cancelled before they finished; checked between chunks. */
 const cancelled = new Set<number>();
+/** Lines to score next (null: none now), by the id of a scan queued or running; taken between chunks. */
+const focus = new Map<number, LineRange | null>();
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
@@ -25,10 +27,15 @@ port.on('message', (m: ToWorker) => {
       queue = queue.then(() => load(m.packPath, m.threads));
       break;
     case 'scan':
+      focus.set(m.id, m.focus ?? null);
       queue = queue.then(() => scan(m.id, m.text));
       break;
+    case 'focus':
+      // A scan that ended already has no use for it.
+      if (focus.has(m.id)) focus.set(m.id, m.focus);
+      break;
     case 'cancel':
-      cancelled.add(m.id);
+      if (focus.has(m.id)) cancelled.add(m.id);
       break;
   }
 });
@@ -51,9 +58,14 @@ async function scan(id: number, text: string): Promise<void> {
     if (!scanner) throw new Error('no pack is loaded');
     if (cancelled.has(id)) return send({ type: 'cancelled', id });
     const summary = new SummaryBuilder();
-    for await (const results of scanText(text, scanner, cache)) {
+    const takeFocus = () => {
+      const range = focus.get(id) ?? undefined;
+      focus.set(id, null);
+      return range;
+    };
+    for await (const { results, inOrder } of scanText(text, scanner, cache, takeFocus)) {
       if (cancelled.has(id)) return send({ type: 'cancelled', id });
-      results.forEach((r) => summary.add(r));
+      if (inOrder) results.forEach((r) => summary.add(r));
       send({ type: 'lines', id, results });
     }
     send({ type: 'done', id, summary: summary.summary() });
@@ -61,5 +73,6 @@ async function scan(id: number, text: string): Promise<void> {
     send({ type: 'failed', id, message: (e as Error).message });
   } finally {
     cancelled.delete(id);
+    focus.delete(id);
   }
 }

@@ -2,14 +2,19 @@
 // Plain JSON-able data only: it crosses threads by structured clone.
 //
 // The extension sends `load` once, then any number of `scan`s; each scan streams
-// `lines` (results in input order, in chunks) and ends with exactly one of
-// `done`, `cancelled` or `failed`. Scans run one at a time, in the order sent.
+// `lines` in chunks and ends with exactly one of `done`, `cancelled` or `failed`.
+// Scans run one at a time, in the order sent. A scan goes through the file in
+// order, except that the lines in focus (the ones on screen: given with the scan,
+// or moved by `focus` while it runs) are scored first; those come in a chunk of
+// their own, without the checks across lines, and again, complete, when the pass
+// in order reaches them.
 
 import type { DatasetSummary, LineResult } from '../core/score/types';
 
 export type ToWorker =
   | { type: 'load'; packPath: string; threads: number }
-  | { type: 'scan'; id: number; text: string }
+  | { type: 'scan'; id: number; text: string; focus?: LineRange }
+  | { type: 'focus'; id: number; focus: LineRange }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
@@ -19,6 +24,12 @@ export type FromWorker =
   | { type: 'done'; id: number; summary: DatasetSummary }
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string };
+
+/** Lines `first` to `last`, 1-based, inclusive. */
+export interface LineRange {
+  first: number;
+  last: number;
+}
 
 /** What the extension shows about the loaded pack. */
 export interface PackInfo {

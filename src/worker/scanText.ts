@@ -2,27 +2,56 @@
 // does (same numbering, same diagnostics, the same checks across lines), and
 // examples are scored, unchanged lines coming from the line cache. Results come
 // a chunk at a time, in input order, so the caller can stream them and stop
-// between chunks.
+// between chunks; lines in focus (on screen) are scored ahead of that order.
 
-import { atLine, FileChecker, parseLines, splitLines, type ParsedLine } from '../core/dataset';
+import { atLine, FileChecker, parseLine, parseLines, splitLines, type ParsedLine, type RawLine } from '../core/dataset';
 import type { Scanner } from '../core/score/scanner';
 import type { LineResult } from '../core/score/types';
 import { LineCache } from './lineCache';
+import type { LineRange } from './protocol';
 
 /** Lines per chunk: enough to fill model batches, few enough to stream and cancel promptly. */
 const CHUNK = 128;
+/** The most lines scored ahead for one focus: a tall editor shows fewer. */
+const MAX_AHEAD = 256;
 
-export async function* scanText(text: string, scanner: Scanner, cache: LineCache, chunk = CHUNK): AsyncGenerator<LineResult[]> {
+export interface ScanChunk {
+  results: LineResult[];
+  /**
+   * False for lines scored ahead of the order (in focus): they lack the checks
+   * across lines (duplicates, mixed formats) and come again, complete, in order.
+   */
+  inOrder: boolean;
+}
+
+/** `takeFocus` is asked between chunks for lines to score next; it answers each range once. */
+export async function* scanText(
+  text: string,
+  scanner: Scanner,
+  cache: LineCache,
+  takeFocus: () => LineRange | undefined = () => undefined,
+  chunk = CHUNK,
+): AsyncGenerator<ScanChunk> {
   const checker = new FileChecker();
   const raws = splitLines(text);
-  for (let i = 0; i < raws.length; i += chunk) {
-    const slice = raws.slice(i, i + chunk);
-    const lines = parseLines(slice, checker).map((parsed, j) => ({ parsed, key: parsed.example ? LineCache.key(slice[j].text) : '' }));
-    yield await scoreChunk(lines, scanner, cache);
+  let next = 0;
+  while (next < raws.length) {
+    const focus = takeFocus();
+    // Lines the order has passed already have their results.
+    const from = Math.max(next, (focus?.first ?? 1) - 1);
+    const to = Math.min(raws.length, focus?.last ?? 0, from + MAX_AHEAD);
+    if (focus && from < to) {
+      const ahead = raws.slice(from, to);
+      yield { results: await scoreChunk(ahead.map(parseLine), ahead, scanner, cache), inOrder: false };
+    }
+    const slice = raws.slice(next, next + chunk);
+    next += slice.length;
+    yield { results: await scoreChunk(parseLines(slice, checker), slice, scanner, cache), inOrder: true };
   }
 }
 
-async function scoreChunk(lines: Array<{ parsed: ParsedLine; key: string }>, scanner: Scanner, cache: LineCache): Promise<LineResult[]> {
+async function scoreChunk(parsedLines: ParsedLine[], raws: RawLine[], scanner: Scanner, cache: LineCache): Promise<LineResult[]> {
+  const lines = parsedLines.map((parsed, j) => ({ parsed, key: parsed.example ? LineCache.key(raws[j].text) : '' }));
   // Misses are scored once per distinct text; the model sees only those.
   const misses = new Map<string, ParsedLine>();
   for (const { parsed, key } of lines) {

@@ -1,4 +1,5 @@
-// Rescanning after edits: only the lines whose text changed go through the model.
+// Scan order and rescans: the lines on screen go first; after an edit only the
+// lines whose text changed go through the model.
 
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
@@ -27,5 +28,17 @@ suite('Rescanning', () => {
     const riskyLines = expected.lines.filter((r) => r.result && r.result.level !== 'low').map((r) => r.line);
     const shown = diagnosticsOf(doc).filter((d) => String(d.code).startsWith('PLR')).map((d) => d.range.start.line + 1);
     assert.deepEqual(shown, riskyLines);
+  });
+
+  test('the lines on screen are scored first, wherever the file is opened', async () => {
+    const rows = distinct(Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` })));
+    const editor = await openFixture(rows, 15_000);
+    const state = await scanned(editor.document);
+    const onScreen = editor.visibleRanges[0].start.line + 1;
+    assert.ok(onScreen > 14_000, `the editor shows line 15001 (first line shown: ${onScreen})`);
+    const order = state.stats.fresh;
+    assert.equal(order.length, 20_000, 'every line scored once');
+    assert.ok(order.indexOf(onScreen) < order.indexOf(1_000), `line ${onScreen} (on screen) was scored at position ${order.indexOf(onScreen)}, before line 1000 (${order.indexOf(1_000)})`);
+    assert.equal(state.summary?.examples, 20_000);
   });
 });

@@ -11,7 +11,7 @@ import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
 import type { LineResult } from '../../../src/core/score/types';
-import { ScanHost } from '../../../src/worker/client';
+import { ScanFocus, ScanHost } from '../../../src/worker/client';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const WORKER = join(ROOT, 'dist', 'worker.js');
@@ -76,6 +76,49 @@ test('scan host: an aborted scan resolves null and sends no more lines', async (
     await host.dispose();
   }
 });
+
+test('scan host: lines in focus come first, and again in order with the checks across lines; a moved focus is followed', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    // Line 1001 repeats line 1: only the pass in order can see that.
+    const rows = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ prompt: `question ${i % 1000}`, completion: ` answer ${i % 1000}` }));
+    const chunks: LineResult[][] = [];
+    const focus = new ScanFocus({ first: 990, last: 1010 });
+    const summary = await host.scan(
+      rows.join('\n'),
+      (r) => {
+        chunks.push(r);
+        // Scrolled while the scan runs: lines far from where the scan is come next.
+        if (chunks.length === 3) focus.move({ first: 1801, last: 1840 });
+      },
+      undefined,
+      focus,
+    );
+    // Chunks that continue the file's order are the pass in order; the others came ahead of it.
+    const inOrder: LineResult[] = [];
+    const ahead: LineResult[][] = [];
+    for (const c of chunks) {
+      if (c[0].line === inOrder.length + 1) inOrder.push(...c);
+      else ahead.push(c);
+    }
+    const lines = (c: LineResult[]) => c.map((r) => r.line);
+    assert.deepEqual(lines(chunks[0]), range(990, 1010), 'the lines on screen first');
+    assert.deepEqual(ahead.map(lines), [range(990, 1010), range(1801, 1840)], 'then the lines scrolled to, ahead of the order');
+    assert.ok(chunks.indexOf(ahead[1]) < chunks.findIndex((c) => c !== ahead[1] && c.some((r) => r.line === 1801)), 'before the order reached them');
+    assert.ok(ahead.flat().every((r) => r.result && !r.cached), 'scored ahead');
+    assert.ok(!ahead[0].find((r) => r.line === 1001)!.diagnostics.some((d) => d.code === 'PL061'), 'ahead: no checks across lines');
+
+    assert.deepEqual(lines(inOrder), range(1, 2000), 'every line, in order');
+    const later = inOrder[1000];
+    assert.ok(later.cached && later.diagnostics.some((d) => d.code === 'PL061'), `in order: from the cache, with the duplicate warning (${JSON.stringify(later.diagnostics)})`);
+    assert.equal(summary?.lines, 2000);
+    assert.equal(summary?.examples, 2000, 'the summary counts each line once');
+  } finally {
+    await host.dispose();
+  }
+});
+
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 test('scan host: a pack that cannot load is refused with its reason', async () => {
   await assert.rejects(ScanHost.start(WORKER, join(ROOT, 'no-such-pack'), 1), /no such pack folder/);
