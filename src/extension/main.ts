@@ -30,6 +30,8 @@ export function activate(extension: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('personaLens')) void ctx.settingsChanged(affectsScanHost(e));
     }),
+    // Trusted now: the workspace's own pack setting counts from here on.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void ctx.settingsChanged(true)),
     vscode.window.onDidChangeActiveTextEditor(() => {
       ctx.statusBar.update();
       ctx.panel.update();

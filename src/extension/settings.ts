@@ -24,7 +24,7 @@ export interface Settings {
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
-    pack: c.get<string>('pack')?.trim() || null,
+    pack: packSetting(c),
     threads: Math.max(1, Math.floor(c.get<number>('threads') ?? 2)),
     scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
     decorationStyle: decorationStyle(c.get<string>('decorations.style')),
@@ -39,6 +39,17 @@ export function affectsScanHost(e: vscode.ConfigurationChangeEvent): boolean {
 /** What the scan host is started with: two settings that give the same key need no restart. */
 export function scanHostKey(s: Settings): string {
   return JSON.stringify([s.pack, s.threads]);
+}
+
+/**
+ * A workspace's settings must not load a pack (code, in effect) until the user
+ * trusts the workspace: there only the user's own setting counts. VS Code hides
+ * restricted settings' workspace values too (package.json `capabilities`); this
+ * does not rely on it.
+ */
+function packSetting(c: vscode.WorkspaceConfiguration): string | null {
+  const value = vscode.workspace.isTrusted ? c.get<string>('pack') : c.inspect<string>('pack')?.globalValue;
+  return value?.trim() || null;
 }
 
 function decorationStyle(value: string | undefined): DecorationStyle {

@@ -17,7 +17,11 @@ export function run(): Promise<void> {
   if (mark) Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(mark + format(...args));
   const grep = process.env.PERSONA_LENS_TEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+  // untrusted.test.js needs a workspace of its own (an untrusted folder): the runner
+  // says when it opened one, and then runs that file alone.
+  const untrusted = process.env.PERSONA_LENS_TEST_WORKSPACE === 'untrusted';
+  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && (f === 'untrusted.test.js') === untrusted);
+  for (const file of files.sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
   return new Promise((resolve, reject) => {

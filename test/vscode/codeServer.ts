@@ -2,12 +2,14 @@
 // test/vscode/workbench.ts), prints the suite's output and exits with its status.
 //   node --import tsx test/vscode/codeServer.ts              the extension in this folder (npm run test:vscode)
 //   node --import tsx test/vscode/codeServer.ts --installed  the .vsix that `npm run package` built, installed (npm run test:vsix)
+// Each runs the suite twice: in an empty window, then in an untrusted folder
+// (test/integration/untrusted.test.ts alone).
 //
 // The workbench reports the suite's end through window.codeAutomationExit (the
 // smoke-test driver's hook); mocha's output reaches only the browser console,
 // so it is forwarded here.
 
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { vsixPath } from '../../tools/vsix/package';
@@ -23,12 +25,32 @@ async function main(): Promise<number> {
   const { installed } = parseArgs({ options: { installed: { type: 'boolean', default: false } } }).values;
   const vsix = installed ? vsixPath() : undefined;
   requireTools([['the bundled suite', SUITE], ...(vsix ? [['the .vsix (npm run package)', vsix] as [string, string]] : [])]);
+  const code = await runSuite(vsix);
+  return code || (await runSuite(vsix, untrustedWorkspace()));
+}
+
+/**
+ * A folder the workbench has never trusted, whose settings name a pack that does
+ * not exist (test/integration/untrusted.test.ts), with a dataset to open.
+ */
+function untrustedWorkspace(): string {
+  const folder = path.join(TOOLS, 'untrusted-workspace');
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+  writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'personaLens.pack': path.join(folder, 'no-such-pack') }, null, 2));
+  copyFileSync(path.join(ROOT, 'examples', 'sample.jsonl'), path.join(folder, 'dataset.jsonl'));
+  return folder;
+}
+
+/** Runs the suite (with `folder` open: the untrusted workspace's part of it) and answers its exit code. */
+async function runSuite(vsix: string | undefined, folder?: string): Promise<number> {
+  const run = folder ? `${RUN}-untrusted` : RUN;
   const workbench = await startWorkbench({
-    run: RUN,
+    run,
     vsix,
     // An installed extension runs in production mode: PERSONA_LENS_TEST_QUERIES
     // makes it register the test-only queries the suite reads (src/extension/commands.ts).
-    env: { PERSONA_LENS_TEST_MARK: MARK, PERSONA_LENS_TEST_QUERIES: '1' },
+    env: { PERSONA_LENS_TEST_MARK: MARK, PERSONA_LENS_TEST_QUERIES: '1', ...(folder && { PERSONA_LENS_TEST_WORKSPACE: 'untrusted' }) },
   });
   try {
     const page = await workbench.newPage();
@@ -40,15 +62,15 @@ async function main(): Promise<number> {
     const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
     // The workbench reports a suite's end only in an extension development session:
     // to test the installed extension, the development path is an empty folder.
-    const development = installed ? path.join(RUN, 'no-extension') : ROOT;
+    const development = vsix ? path.join(run, 'no-extension') : ROOT;
     mkdirSync(development, { recursive: true });
     const payload: Array<[string, string]> = [
       ['extensionDevelopmentPath', workbench.remote(development)],
       ['extensionTestsPath', workbench.remote(SUITE)],
     ];
-    await page.goto(workbench.url(payload));
+    await page.goto(workbench.url(payload, folder && workbench.remote(folder)));
     const code = await Promise.race([exit, timeout(TIMEOUT_MS)]);
-    console.log(`test:vscode: the suite exited with ${code} (browser console: ${path.relative(ROOT, RUN)}/browser.log)`);
+    console.log(`test:vscode: the suite exited with ${code} (browser console: ${path.relative(ROOT, run)}/browser.log)`);
     if (code === 'timeout') {
       await page.screenshot({ path: path.join(OUTPUT, 'timeout.png') });
       console.error(`test:vscode: the suite did not finish within ${TIMEOUT_MS} ms (screenshot: ${path.relative(ROOT, OUTPUT)}/timeout.png)`);
