@@ -2,7 +2,7 @@
 // holds a spacer as tall as all rows; only the rows in view (and a few either
 // side) exist in the DOM, reused as it scrolls, so 100k rows cost a screenful.
 
-import { LEVELS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
+import { LEVELS, NO_ROWS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
 import { el } from './dom';
 import { rowWindow, scrollToRow } from './virtualWindow';
 
@@ -14,12 +14,15 @@ const COLUMNS: { key: SortKey; title: string }[] = [
   { key: 'level', title: 'Level' },
   { key: 'snippet', title: 'Snippet' },
   { key: 'format', title: 'Format' },
+  { key: 'review', title: 'Review' },
 ];
 
 export interface TableEvents {
   sort(key: SortKey): void;
   /** A click on the row at this position of the order. */
   click(position: number, mods: { shift: boolean; ctrl: boolean }): void;
+  /** A key pressed while the table has the focus. */
+  key(e: KeyboardEvent): void;
 }
 
 export class ExamplesTable {
@@ -28,7 +31,7 @@ export class ExamplesTable {
   private readonly scroller = el('div', 'scroller');
   private readonly spacer = el('div', 'spacer');
   readonly body = el('div', 'body');
-  private rows: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [] };
+  private rows: Rows = NO_ROWS;
   private order: number[] = [];
   private selected: ReadonlySet<number> = new Set();
   private start = 0;
@@ -44,6 +47,7 @@ export class ExamplesTable {
       this.header.append(cell);
     }
     this.scroller.tabIndex = 0;
+    this.scroller.addEventListener('keydown', (e) => events.key(e));
     this.spacer.append(this.body);
     this.scroller.append(this.spacer);
     this.element.append(this.header, this.scroller);
@@ -66,6 +70,15 @@ export class ExamplesTable {
     }
     this.spacer.style.height = `${order.length * ROW_HEIGHT}px`;
     this.render();
+  }
+
+  /** Rows that fit in the scroller: what Page Up and Page Down move by. */
+  get pageRows(): number {
+    return Math.max(1, Math.floor(this.scroller.clientHeight / ROW_HEIGHT) - 1);
+  }
+
+  focus(): void {
+    this.scroller.focus();
   }
 
   /** Scrolls the row at this position of the order into view and renders at once. */
@@ -105,6 +118,7 @@ export class ExamplesTable {
     cells[2].textContent = level;
     cells[3].textContent = rows.snippet[i];
     cells[4].textContent = rows.format[i] || '–';
+    cells[5].textContent = REVIEWS[rows.review[i]];
     (cells[3] as HTMLElement).title = `Top tokens: ${rows.tokens[i]}`;
   }
 }

@@ -1,7 +1,7 @@
 // The panel's script: shows the dataset the extension sends, keeps the
 // table's order, filter and selection, and posts back what the user asks for
-// (reveal a line, copy or export the selected lines). It knows the extension
-// only through panelProtocol.ts.
+// (reveal a line; copy, export or decide on the selected lines). It knows the
+// extension only through panelProtocol.ts.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -9,9 +9,10 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import { LEVELS, type FromWebview, type PanelDataset, type RenderedState, type Rows, type TableView, type TestAction, type ToWebview } from '../src/extension/panelProtocol';
+import { LEVELS, NO_ROWS, type Decision, type FromWebview, type PanelDataset, type RenderedState, type Rows, type TableView, type TestAction, type ToWebview } from '../src/extension/panelProtocol';
 import { el } from './dom';
 import { ExamplesTable } from './examplesTable';
+import { keyAction } from './keys';
 import { clickRow, NO_SELECTION, selectedLines, type Selection } from './selection';
 import { SummaryView } from './summaryView';
 import { DEFAULT_VIEW, tableOrder } from './table';
@@ -27,20 +28,42 @@ const vscode = acquireVsCodeApi();
 const post = (m: FromWebview) => vscode.postMessage(m);
 
 let dataset: PanelDataset | null = null;
-let rows: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [] };
+let rows: Rows = NO_ROWS;
 let view: TableView = { ...DEFAULT_VIEW, ...vscode.getState()?.view };
 let order: number[] = [];
 let selection: Selection = NO_SELECTION;
+/** The line of the row the keyboard is on (the last clicked or moved to). */
+let cursor: number | null = null;
 
 const summary = new SummaryView();
 const table = new ExamplesTable({
-  sort: (key) => setView({ sort: key, descending: key === view.sort ? !view.descending : key === 'risk' || key === 'level' }),
+  sort: (key) => setView({ sort: key, descending: key === view.sort ? !view.descending : key === 'risk' || key === 'level' || key === 'review' }),
   click: (position, mods) => {
-    selection = clickRow(selection, order.map((i) => rows.line[i]), position, mods);
+    select(position, mods);
     if (!mods.shift && !mods.ctrl) post({ type: 'reveal', line: rows.line[order[position]] });
-    render();
+  },
+  key: (e) => {
+    const shownLines = order.map((i) => rows.line[i]);
+    const action = keyAction(e.key, { shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey }, cursor === null ? -1 : shownLines.indexOf(cursor), order.length, table.pageRows);
+    if (!action) return;
+    e.preventDefault();
+    if ('move' in action) select(action.move, { shift: action.shift });
+    else if ('toggle' in action) select(action.toggle, { ctrl: true });
+    else if ('open' in action) post({ type: 'reveal', line: shownLines[action.open] });
+    else {
+      selection = { lines: new Set(shownLines), anchor: selection.anchor };
+      render();
+    }
   },
 });
+
+/** Selects as a click on the row at `position` would, moves the cursor there and keeps it in view. */
+function select(position: number, mods: { shift?: boolean; ctrl?: boolean }): void {
+  selection = clickRow(selection, order.map((i) => rows.line[i]), position, mods);
+  cursor = rows.line[order[position]];
+  render();
+  table.reveal(position);
+}
 
 const filter = el('vscode-textfield', 'filter') as VscodeTextfield;
 filter.placeholder = 'Filter: text, tokens, format, line';
@@ -56,12 +79,14 @@ const levelBoxes = LEVELS.map((level, i) => {
 const count = el('span', 'count');
 const copy = button('Copy line numbers', () => post({ type: 'copyLines', lines: selectedLines(selection) }));
 const exportButton = button('Export selected…', () => post({ type: 'exportLines', lines: selectedLines(selection) }));
-exportButton.secondary = true;
+const decide = (decision: Decision | null) => () => post({ type: 'decideLines', lines: selectedLines(selection), decision });
+const decisionButtons = { reviewed: button('Mark reviewed', decide('reviewed')), suppressed: button('Suppress', decide('suppressed')), clear: button('Clear review', decide(null)) };
+for (const b of [exportButton, ...Object.values(decisionButtons)]) b.secondary = true;
 
 const toolbar = el('div', 'toolbar');
 toolbar.append(filter, ...[...levelBoxes].reverse());
 const actions = el('div', 'actions');
-actions.append(count, copy, exportButton);
+actions.append(count, copy, exportButton, ...Object.values(decisionButtons));
 document.body.append(summary.element, toolbar, actions, table.element);
 
 function button(label: string, run: () => void): VscodeButton {
@@ -88,12 +113,12 @@ function render(): void {
   table.show(rows, order, view, selection.lines);
   const n = selection.lines.size;
   count.textContent = `${order.length} of ${rows.line.length} examples` + (n > 0 ? ` · ${n} selected` : '');
-  copy.disabled = exportButton.disabled = n === 0;
+  for (const b of [copy, exportButton, ...Object.values(decisionButtons)]) b.disabled = n === 0;
 }
 
 function showDataset(next: PanelDataset | null): void {
   dataset = next;
-  rows = next?.rows ?? { line: [], risk: [], level: [], snippet: [], tokens: [], format: [] };
+  rows = next?.rows ?? NO_ROWS;
   // Keep the selected lines that still are examples.
   const present = new Set(rows.line);
   selection = { lines: new Set([...selection.lines].filter((l) => present.has(l))), anchor: selection.anchor !== null && present.has(selection.anchor) ? selection.anchor : null };
@@ -106,7 +131,10 @@ function act(action: TestAction): void {
   if ('view' in action) setView(action.view);
   else if ('click' in action) {
     table.reveal(action.click)?.dispatchEvent(new MouseEvent('click', { bubbles: true, shiftKey: action.shift, ctrlKey: action.ctrl }));
-  } else (action.button === 'copy' ? copy : exportButton).click();
+  } else if ('key' in action) {
+    table.focus();
+    document.activeElement?.dispatchEvent(new KeyboardEvent('keydown', { key: action.key, shiftKey: action.shift, ctrlKey: action.ctrl, bubbles: true, cancelable: true }));
+  } else ({ copy, export: exportButton, ...decisionButtons })[action.button].click();
 }
 
 function state(): RenderedState {

@@ -1,6 +1,6 @@
 // The table's pure logic: which rows a view shows, and in what order.
 
-import { LEVELS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
+import { LEVELS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
 
 export const DEFAULT_VIEW: TableView = { sort: 'risk', descending: true, levels: [true, true, true], text: '' };
 
@@ -19,7 +19,7 @@ export function tableOrder(rows: Rows, view: TableView): number[] {
 }
 
 function matches(rows: Rows, i: number, needle: string): boolean {
-  return rows.tokens[i].toLowerCase().includes(needle) || rows.snippet[i].toLowerCase().includes(needle) || rows.format[i].includes(needle) || String(rows.line[i]) === needle || LEVELS[rows.level[i]] === needle;
+  return rows.tokens[i].toLowerCase().includes(needle) || rows.snippet[i].toLowerCase().includes(needle) || rows.format[i].includes(needle) || String(rows.line[i]) === needle || LEVELS[rows.level[i]] === needle || REVIEWS[rows.review[i]] === needle;
 }
 
 type Compare = (rows: Rows, a: number, b: number) => number;
@@ -30,6 +30,7 @@ const COMPARE: Record<SortKey, Compare> = {
   level: (r, a, b) => r.level[a] - r.level[b] || r.risk[a] - r.risk[b],
   snippet: (r, a, b) => compareText(r.snippet[a], r.snippet[b]),
   format: (r, a, b) => compareText(r.format[a], r.format[b]),
+  review: (r, a, b) => r.review[a] - r.review[b],
 };
 
 function compareText(a: string, b: string): number {

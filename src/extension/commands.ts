@@ -83,7 +83,7 @@ async function decide(ctx: Ctx, decision: Decision | null, uri?: string, line?: 
   const at = line ?? editor?.selection.active.line;
   if (!doc || at === undefined || !Number.isInteger(at) || at < 0 || at >= doc.lineCount) return;
   try {
-    await ctx.reviews.decide(doc, at, decision);
+    await ctx.reviews.decide(doc, [at], decision);
   } catch (e) {
     ctx.log.error(`review decision: ${(e as Error).message}`);
     void vscode.window.showErrorMessage(`Persona Lens: ${(e as Error).message}`);

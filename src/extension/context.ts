@@ -45,7 +45,7 @@ export class Ctx implements vscode.Disposable {
     this.diagnostics = new Diagnostics(this.scans, this.reviews);
     this.statusBar = new StatusBar(this.scans, 'personaLens.showPanel');
     this.decorations = new Decorations(this.scans, this.reviews, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
-    this.panel = new DatasetPanel(this.scans, extension.extensionUri, this.log);
+    this.panel = new DatasetPanel(this.scans, this.reviews, extension.extensionUri, this.log);
     this.push(
       this.log,
       this.scans,

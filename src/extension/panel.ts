@@ -1,14 +1,15 @@
 // The side panel: a webview view showing the active scanned document's risk,
 // histogram and examples table (the page is webview/, the messages
 // panelProtocol.ts). It follows the active editor, reveals lines the user
-// clicks, and copies or exports the lines they select.
+// clicks, and copies, exports or records a decision on the lines they select.
 
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { panelHtml } from './panelHtml';
-import type { FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
+import type { Decision, FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
 import { panelDataset } from './panelRows';
+import type { Reviews } from './reviews';
 import type { Scans } from './scans';
 import { announceSubset, writeSubset } from './subsetFile';
 
@@ -29,6 +30,7 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
 
   constructor(
     private readonly scans: Scans,
+    private readonly reviews: Reviews,
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {}
@@ -81,6 +83,8 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
         return m.lines;
       case 'exportLines':
         return this.export(m.lines);
+      case 'decideLines':
+        return this.decide(m.lines, m.decision);
       case 'state':
         this.replies.get(m.id)?.(m.state);
         this.replies.delete(m.id);
@@ -128,9 +132,14 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     if (!this.view?.visible || !this.ready) return;
     const scan = this.shown && this.scans.get(this.shown);
     const doc = scan && vscode.workspace.textDocuments.find((d) => d.uri.toString() === scan.uri.toString());
-    // Results may trail an edit by a moment: a line past the end has no text yet.
-    const lineText = (line: number) => (doc && line <= doc.lineCount ? doc.lineAt(line - 1).text : '');
-    this.send({ type: 'dataset', dataset: scan ? panelDataset(path.basename(scan.uri.path), scan, lineText) : null });
+    if (!scan || !doc) return this.send({ type: 'dataset', dataset: null });
+    const decision = this.reviews.lookup(doc);
+    const lines = {
+      // Results may trail an edit by a moment: a line past the end has no text yet.
+      text: (line: number) => (line <= doc.lineCount ? doc.lineAt(line - 1).text : ''),
+      decision: (line: number) => decision(line - 1),
+    };
+    this.send({ type: 'dataset', dataset: panelDataset(path.basename(scan.uri.path), scan, lines) });
   }
 
   private send(m: ToWebview): void {
@@ -146,6 +155,15 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     const column = vscode.window.visibleTextEditors.find((e) => e.document === doc)?.viewColumn;
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: at });
     editor.revealRange(at, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Records the decision on the lines (1-based); the reviews' change event redraws everything, the panel too. */
+  private async decide(lines: number[], decision: Decision | null): Promise<number[]> {
+    if (!this.shown || lines.length === 0) return [];
+    const doc = await vscode.workspace.openTextDocument(this.shown);
+    const valid = lines.filter((l) => Number.isInteger(l) && l >= 1 && l <= doc.lineCount);
+    await this.reviews.decide(doc, valid.map((l) => l - 1), decision);
+    return valid;
   }
 
   private async export(lines: number[]): Promise<string | undefined> {

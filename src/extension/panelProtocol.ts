@@ -4,6 +4,10 @@
 import type { RiskLevel } from '../core/score/types';
 
 export const LEVELS = ['low', 'elevated', 'high'] as const satisfies readonly RiskLevel[];
+/** A reviewer's decision on an example (kept in the sidecar, reviewFile.ts). */
+export type Decision = 'reviewed' | 'suppressed';
+/** The decision on a row, as shown; index 0: none yet. */
+export const REVIEWS = ['', 'reviewed', 'suppressed'] as const satisfies readonly ('' | Decision)[];
 
 /**
  * A file's examples as columns (row i is the i-th entry of each array): one
@@ -20,7 +24,11 @@ export interface Rows {
   tokens: string[];
   /** The detected format's id; '' when unknown. */
   format: string[];
+  /** Index into REVIEWS. */
+  review: number[];
 }
+
+export const NO_ROWS: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [], review: [] };
 
 export interface PanelDataset {
   /** The file's name (no folders), for the heading. */
@@ -38,7 +46,7 @@ export interface PanelDataset {
   rows: Rows;
 }
 
-export type SortKey = 'line' | 'risk' | 'level' | 'snippet' | 'format';
+export type SortKey = 'line' | 'risk' | 'level' | 'snippet' | 'format' | 'review';
 
 /** What the table shows: its order and filter. The webview keeps it across reloads. */
 export interface TableView {
@@ -46,7 +54,7 @@ export interface TableView {
   descending: boolean;
   /** Shown levels, by index into LEVELS. */
   levels: [boolean, boolean, boolean];
-  /** Rows whose snippet, format or line number contains this (case-insensitive). */
+  /** Rows whose snippet, tokens or format contains this (case-insensitive), or whose line, level or review state it is. */
   text: string;
 }
 
@@ -74,7 +82,9 @@ export type TestAction =
   | { view: Partial<TableView> }
   /** Click the row at this position of the filtered, sorted order. */
   | { click: number; shift?: boolean; ctrl?: boolean }
-  | { button: 'copy' | 'export' };
+  /** Press a key in the table, as `KeyboardEvent.key`. */
+  | { key: string; shift?: boolean; ctrl?: boolean }
+  | { button: 'copy' | 'export' | Decision | 'clear' };
 
 export type ToWebview =
   | { type: 'dataset'; dataset: PanelDataset | null }
@@ -87,4 +97,6 @@ export type FromWebview =
   | { type: 'reveal'; line: number }
   | { type: 'copyLines'; lines: number[] }
   | { type: 'exportLines'; lines: number[] }
+  /** Record (null: clear) a reviewer's decision on these lines. */
+  | { type: 'decideLines'; lines: number[]; decision: Decision | null }
   | { type: 'state'; id: number; state: RenderedState };

@@ -2,7 +2,7 @@
 // columns (see panelProtocol.ts).
 
 import type { LineResult, TokenScore } from '../core/score/types';
-import { LEVELS, type PanelDataset, type Rows } from './panelProtocol';
+import { LEVELS, NO_ROWS, REVIEWS, type Decision, type PanelDataset, type Rows } from './panelProtocol';
 import type { DocumentScan } from './scans';
 
 /** How many top tokens a row names. */
@@ -11,17 +11,24 @@ const TOP_TOKENS = 3;
 const SNIPPET_CHARS = 96;
 const SNIPPET_LEAD = 24;
 
-/** The rows of the scored examples; `lineText` gives a line's source text (1-based). */
-export function toRows(results: readonly (LineResult | undefined)[], lineText: (line: number) => string): Rows {
-  const rows: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [] };
+/** A dataset's lines as the panel needs them (1-based): their text, and the reviewer's decision. */
+export interface LineInfo {
+  text(line: number): string;
+  decision(line: number): Decision | undefined;
+}
+
+/** The rows of the scored examples. */
+export function toRows(results: readonly (LineResult | undefined)[], lines: LineInfo): Rows {
+  const rows: Rows = structuredClone(NO_ROWS);
   for (const r of results) {
     if (!r?.result) continue;
     rows.line.push(r.line);
     rows.risk.push(r.result.risk);
     rows.level.push(LEVELS.indexOf(r.result.level));
-    rows.snippet.push(snippet(lineText(r.line), r.result.topTokens));
+    rows.snippet.push(snippet(lines.text(r.line), r.result.topTokens));
     rows.tokens.push(topTokens(r.result.topTokens));
     rows.format.push(r.format ?? '');
+    rows.review.push(REVIEWS.indexOf(lines.decision(r.line) ?? ''));
   }
   return rows;
 }
@@ -43,12 +50,12 @@ export function snippet(text: string, tokens: readonly TokenScore[]): string {
 }
 
 /** What the panel shows of a scanned document. */
-export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results'>, lineText: (line: number) => string): PanelDataset {
+export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results'>, lines: LineInfo): PanelDataset {
   const s = scan.summary;
   return {
     file,
     scanning: scan.scanning,
     summary: s && { examples: s.examples, invalid: s.invalid, counts: s.counts, histogram: s.histogram, datasetRisk: s.datasetRisk },
-    rows: toRows(scan.results, lineText),
+    rows: toRows(scan.results, lines),
   };
 }

@@ -5,8 +5,10 @@
 // reading the file. No `vscode` here: unit tests cover parsing and updates.
 
 import { createHash } from 'node:crypto';
+import type { Decision } from './panelProtocol';
 
-export type Decision = 'reviewed' | 'suppressed';
+export type { Decision };
+
 const DECISIONS: readonly string[] = ['reviewed', 'suppressed'] satisfies Decision[];
 
 export interface ReviewEntry {
@@ -62,13 +64,19 @@ export function serializeReviews(file: ReviewFile): string {
   return JSON.stringify({ version: file.version, decisions }, null, 2) + '\n';
 }
 
-/** `file` with the decision on `key` set, or cleared when `entry` is null. A note already there is kept. */
-export function withDecision(file: ReviewFile, key: string, entry: ReviewEntry | null): ReviewFile {
+/**
+ * `file` with the decision on each key set, or cleared where the entry is null;
+ * a note already there is kept. One copy for all changes: a reviewer may mark
+ * thousands of rows at once.
+ */
+export function withDecisions(file: ReviewFile, changes: Iterable<[key: string, entry: ReviewEntry | null]>): ReviewFile {
   const decisions = { ...file.decisions };
-  if (entry) {
-    const note = entry.note ?? decisions[key]?.note;
-    decisions[key] = { ...entry, ...(note !== undefined && { note }) };
-  } else delete decisions[key];
+  for (const [key, entry] of changes) {
+    if (entry) {
+      const note = entry.note ?? decisions[key]?.note;
+      decisions[key] = { ...entry, ...(note !== undefined && { note }) };
+    } else delete decisions[key];
+  }
   return { version: 1, decisions };
 }
 

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import { freeName } from './freeName';
-import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecision, type Decision, type ReviewFile } from './reviewFile';
+import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions, type Decision, type ReviewFile } from './reviewFile';
 
 interface Loaded {
   /** The sidecar's mtime when read (NaN when there was none): a change on disk (a pull) is read again. */
@@ -37,8 +37,8 @@ export class Reviews implements vscode.Disposable {
     return (line) => (line < doc.lineCount ? decisions[lineKey(doc.lineAt(line).text)]?.decision : undefined);
   }
 
-  /** Records (or, with null, clears) the decision on the example at `line` (0-based) and saves the sidecar. */
-  async decide(doc: vscode.TextDocument, line: number, decision: Decision | null): Promise<void> {
+  /** Records (or, with null, clears) the decision on the examples at `lines` (0-based) and saves the sidecar once. */
+  async decide(doc: vscode.TextDocument, lines: readonly number[], decision: Decision | null): Promise<void> {
     if (doc.uri.scheme !== 'file') throw new Error('save the dataset to a file first');
     // Read again just before writing, so that decisions saved meanwhile (a teammate's, pulled) are kept.
     this.loaded.delete(doc.uri.toString());
@@ -49,8 +49,12 @@ export class Reviews implements vscode.Disposable {
       copyFileSync(sidecar, backup);
       this.log.warn(`kept the damaged ${sidecar} as ${backup} before writing a new one`);
     }
-    const entry = decision && { decision, line: line + 1, by: userInfo().username, at: new Date().toISOString() };
-    const file = withDecision(current.file, lineKey(doc.lineAt(line).text), entry);
+    const by = userInfo().username;
+    const at = new Date().toISOString();
+    const file = withDecisions(
+      current.file,
+      lines.map((line) => [lineKey(doc.lineAt(line).text), decision && { decision, line: line + 1, by, at }]),
+    );
     await writeFile(sidecar, serializeReviews(file));
     this.loaded.set(doc.uri.toString(), { mtimeMs: statSync(sidecar).mtimeMs, file, damaged: false });
     this.changed.fire(doc.uri);

@@ -1,10 +1,10 @@
 // The side panel: what its webview renders for the active scanned file
 // (reported by the page itself through a test-only query), sorting and
-// filtering, revealing a clicked line, exporting selected lines to a new file,
-// and dataset text shown as text.
+// filtering, revealing a clicked line, the keyboard, exporting selected lines
+// to a new file, reviewer decisions on selected rows, and dataset text shown as text.
 
 import * as assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
@@ -19,8 +19,9 @@ async function panel(action?: TestAction): Promise<RenderedState> {
   return vscode.commands.executeCommand<RenderedState>('personaLens.test.panel', action);
 }
 
-/** Shows the panel and waits until it renders the finished scan of `doc`. */
+/** Shows `doc` and the panel, and waits until the panel renders the finished scan of `doc`. */
 async function panelOf(doc: vscode.TextDocument): Promise<RenderedState> {
+  await vscode.window.showTextDocument(doc);
   const { summary } = await scanned(doc);
   await vscode.commands.executeCommand('personaLens.showPanel');
   const file = path.basename(doc.uri.fsPath);
@@ -53,7 +54,7 @@ suite('Panel', () => {
     const expected = lines
       .filter((l) => l.result)
       .sort((a, b) => b.result!.risk - a.result!.risk || a.line - b.line)
-      .map((l) => [String(l.line), l.result!.risk.toFixed(3), l.result!.level, snippetOf(doc, l), l.format ?? '–']);
+      .map((l) => [String(l.line), l.result!.risk.toFixed(3), l.result!.level, snippetOf(doc, l), l.format ?? '–', '']);
     assert.deepEqual(
       state.firstRows.map((r) => r.cells),
       expected.slice(0, state.firstRows.length),
@@ -89,6 +90,57 @@ suite('Panel', () => {
     await vscode.commands.executeCommand('personaLens.test.panelMessage', { type: 'reveal', line: 1 });
     assert.equal(vscode.window.activeTextEditor?.document, doc);
     assert.equal(vscode.window.activeTextEditor?.selection.active.line, 0);
+  });
+
+  test('the keyboard moves through the rows, Shift extends the selection, Enter opens the line', async () => {
+    await panelOf(doc);
+    const state = await panel({ view: { sort: 'line', descending: false, levels: [true, true, true], text: '' } });
+    const line = (i: number) => state.firstRows[i].line;
+    await panel({ click: 0 });
+    let now = await panel({ key: 'ArrowDown' });
+    assert.deepEqual(now.selected, [line(1)]);
+    now = await panel({ key: 'ArrowDown', shift: true });
+    now = await panel({ key: 'ArrowDown', shift: true });
+    assert.deepEqual(now.selected, [line(1), line(2), line(3)]);
+    now = await panel({ key: ' ' });
+    assert.deepEqual(now.selected, [line(1), line(2)], 'Space toggles the row under the cursor');
+    now = await panel({ key: 'a', ctrl: true });
+    assert.equal(now.selected.length, now.rowCount);
+    await panel({ key: 'Home' });
+    await panel({ key: 'ArrowDown' });
+    await panel({ key: 'Enter' });
+    await waitFor(`the cursor on line ${line(1)}`, 10_000, async () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document === doc && e.selection.active.line === line(1) - 1 ? true : undefined;
+    });
+    await panel(ALL);
+  });
+
+  test('marks the selected rows reviewed or suppressed in the sidecar, shows it, and clears it', async () => {
+    const { document: own } = await openFixture(distinct(sampleLines()));
+    await panelOf(own);
+    const sidecar = own.uri.fsPath + '.persona-lens.json';
+    const state = await panel({ view: { sort: 'line', descending: false, levels: [true, true, true], text: '' } });
+    const picked = [state.firstRows[0].line, state.firstRows[1].line];
+    await panel({ click: 0 });
+    await panel({ click: 1, shift: true });
+    await panel({ button: 'reviewed' });
+    const shown = await waitFor('the Review column', 10_000, async () => {
+      const s = await panel();
+      return s.firstRows[0].cells[5] === 'reviewed' ? s : undefined;
+    });
+    assert.deepEqual(shown.firstRows.slice(0, 3).map((r) => r.cells[5]), ['reviewed', 'reviewed', '']);
+    const decisions = Object.values(JSON.parse(readFileSync(sidecar, 'utf8')).decisions) as Array<{ decision: string; line: number }>;
+    assert.deepEqual(decisions.map((d) => [d.line, d.decision]).sort(), picked.map((l) => [l, 'reviewed']));
+    assert.equal(readFileSync(own.uri.fsPath, 'utf8').split('\n')[0], own.lineAt(0).text, 'the dataset is not rewritten');
+
+    await panel({ button: 'suppressed' });
+    await waitFor('suppressed rows', 10_000, async () => ((await panel()).firstRows[1].cells[5] === 'suppressed' ? true : undefined));
+    await panel({ button: 'clear' });
+    await waitFor('cleared rows', 10_000, async () => ((await panel()).firstRows[0].cells[5] === '' ? true : undefined));
+    assert.ok(existsSync(sidecar));
+    assert.deepEqual(JSON.parse(readFileSync(sidecar, 'utf8')).decisions, {});
+    await panel(ALL);
   });
 
   test('exports the selected lines verbatim to a new file, never over an existing one', async () => {

@@ -14,10 +14,13 @@ function result(line: number, risk: number, level: 'low' | 'elevated' | 'high', 
   };
 }
 
-test('rows are the scored examples, in columns', () => {
+test('rows are the scored examples, in columns, with the reviewer\'s decisions', () => {
   const invalid: LineResult = { line: 2, format: null, diagnostics: [], cached: false, result: null };
   const text = ['{"text": "a"}', '', '', '{"text": "<img src=x onerror=alert(1)>"}'];
-  const rows = toRows([result(1, 0.1, 'low', [' a']), invalid, undefined, result(4, 0.95, 'high', ['<img', ' src', '=x', ' onerror'], 10)], (l) => text[l - 1]);
+  const rows = toRows([result(1, 0.1, 'low', [' a']), invalid, undefined, result(4, 0.95, 'high', ['<img', ' src', '=x', ' onerror'], 10)], {
+    text: (l) => text[l - 1],
+    decision: (l) => (l === 4 ? 'suppressed' : undefined),
+  });
   assert.deepEqual(rows, {
     line: [1, 4],
     risk: [0.1, 0.95],
@@ -25,6 +28,7 @@ test('rows are the scored examples, in columns', () => {
     snippet: ['{"text": "a"}', '{"text": "<img src=x onerror=alert(1)>"}'],
     tokens: ['a', '<img · src · =x'],
     format: ['openai-chat', 'openai-chat'],
+    review: [0, 2],
   });
 });
 
@@ -43,8 +47,8 @@ test('a snippet is the text around the top token that sits in the line', () => {
 });
 
 test('the dataset sent to the panel has no line results, only rows and counts', () => {
-  const d = panelDataset('data.jsonl', { scanning: true, summary: null, results: [result(1, 0.5, 'elevated', ['x'])] }, () => '{"text": "x"}');
-  assert.deepEqual(d, { file: 'data.jsonl', scanning: true, summary: null, rows: { line: [1], risk: [0.5], level: [1], snippet: ['{"text": "x"}'], tokens: ['x'], format: ['openai-chat'] } });
+  const d = panelDataset('data.jsonl', { scanning: true, summary: null, results: [result(1, 0.5, 'elevated', ['x'])] }, { text: () => '{"text": "x"}', decision: () => 'reviewed' });
+  assert.deepEqual(d, { file: 'data.jsonl', scanning: true, summary: null, rows: { line: [1], risk: [0.5], level: [1], snippet: ['{"text": "x"}'], tokens: ['x'], format: ['openai-chat'], review: [1] } });
 });
 
 test('the page allows only its own nonced scripts and the extension\'s styles and fonts', () => {

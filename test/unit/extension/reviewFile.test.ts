@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecision } from '../../../src/extension/reviewFile';
+import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions } from '../../../src/extension/reviewFile';
 
 const A = lineKey('{"prompt": "a"}');
 const B = lineKey('{"prompt": "b"}');
@@ -12,17 +12,20 @@ test('keys are the sha256 of the line text; the sidecar sits beside the dataset'
 });
 
 test('set, replace and clear decisions without touching the input; a note survives a new decision', () => {
-  const one = withDecision(EMPTY_REVIEWS, A, { decision: 'reviewed', line: 3, note: 'ok by legal' });
-  const two = withDecision(one, A, { decision: 'suppressed', line: 4, by: 'ana', at: '2025-01-01T00:00:00.000Z' });
+  const one = withDecisions(EMPTY_REVIEWS, [[A, { decision: 'reviewed', line: 3, note: 'ok by legal' }]]);
+  const two = withDecisions(one, [[A, { decision: 'suppressed', line: 4, by: 'ana', at: '2025-01-01T00:00:00.000Z' }]]);
   assert.deepEqual(EMPTY_REVIEWS.decisions, {});
   assert.deepEqual(one.decisions[A], { decision: 'reviewed', line: 3, note: 'ok by legal' });
   assert.deepEqual(two.decisions[A], { decision: 'suppressed', line: 4, by: 'ana', at: '2025-01-01T00:00:00.000Z', note: 'ok by legal' });
-  assert.deepEqual(withDecision(two, A, null).decisions, {});
-  assert.deepEqual(withDecision(two, B, null), two, 'clearing an undecided example changes nothing');
+  assert.deepEqual(withDecisions(two, [[A, null]]).decisions, {});
+  assert.deepEqual(withDecisions(two, [[B, null]]), two, 'clearing an undecided example changes nothing');
 });
 
 test('saved text is versioned, sorted by key and reads back the same', () => {
-  const file = withDecision(withDecision(EMPTY_REVIEWS, B, { decision: 'suppressed', line: 9 }), A, { decision: 'reviewed', line: 2 });
+  const file = withDecisions(EMPTY_REVIEWS, [
+    [B, { decision: 'suppressed', line: 9 }],
+    [A, { decision: 'reviewed', line: 2 }],
+  ]);
   const text = serializeReviews(file);
   assert.ok(text.endsWith('}\n'));
   assert.deepEqual(Object.keys(JSON.parse(text).decisions), [A, B].sort());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Rows } from '../../../src/extension/panelProtocol';
+import { NO_ROWS, type Rows } from '../../../src/extension/panelProtocol';
 import { DEFAULT_VIEW, tableOrder } from '../../../webview/table';
 
 const rows: Rows = {
@@ -10,6 +10,7 @@ const rows: Rows = {
   snippet: ['hello', 'Kill · them', 'maybe', 'hate', '<img src=x>'],
   tokens: ['a', 'b', 'c', 'd', 'zz'],
   format: ['openai-chat', 'trl-text', 'openai-chat', 'openai-chat', ''],
+  review: [0, 1, 0, 2, 0],
 };
 const lines = (order: number[]) => order.map((i) => rows.line[i]);
 
@@ -23,6 +24,7 @@ test('sorts by any column, either way', () => {
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, sort: 'level', descending: false })), [7, 1, 4, 2, 5]);
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, sort: 'format', descending: false })), [7, 1, 4, 5, 2]);
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, sort: 'snippet', descending: false })), [7, 2, 5, 1, 4]);
+  assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, sort: 'review', descending: true })), [5, 2, 1, 4, 7], 'suppressed, reviewed, then undecided');
 });
 
 test('filters by level and by text (tokens, format, line number, level name)', () => {
@@ -32,12 +34,13 @@ test('filters by level and by text (tokens, format, line number, level name)', (
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, text: 'ZZ' })), [7], 'top tokens');
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, text: ' 4 ' })), [4]);
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, text: 'elevated' })), [4]);
+  assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, text: 'Reviewed' })), [2], 'review state');
   assert.deepEqual(lines(tableOrder(rows, { ...DEFAULT_VIEW, text: 'openai', levels: [true, false, false] })), [1]);
 });
 
 test('orders 100k rows quickly', () => {
   const n = 100_000;
-  const big: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [] };
+  const big: Rows = structuredClone(NO_ROWS);
   for (let i = 0; i < n; i++) {
     big.line.push(i + 1);
     big.risk.push((i * 7919) % 1000 / 1000);
@@ -45,6 +48,7 @@ test('orders 100k rows quickly', () => {
     big.snippet.push(`text${i % 97}`);
     big.tokens.push(`token${i % 89}`);
     big.format.push('openai-chat');
+    big.review.push(i % 3);
   }
   const t = performance.now();
   const order = tableOrder(big, DEFAULT_VIEW);
