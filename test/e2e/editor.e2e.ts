@@ -1,7 +1,8 @@
 // End-to-end: the real workbench in headless Chromium (test/vscode/workbench.ts),
 // driven as a person would. Opens a dataset the test writes, waits for the
-// decorations in the DOM, hovers a flagged line, and saves screenshots under
-// .test-output/e2e/ for a person to look at.
+// decorations in the DOM, hovers a flagged line, uses the side panel, switches
+// to a dark theme, and saves screenshots under .test-output/e2e/ for a person
+// to look at.
 
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,9 @@ function gutterIcons(page: Page): Promise<string[]> {
 
 /** Moves the mouse onto the text of a line (1-based) and returns the hover widget's text. */
 async function hoverLine(page: Page, line: number): Promise<string> {
+  // A hover still showing from another line would answer for it.
+  await page.keyboard.press('Escape');
+  await page.locator('.monaco-hover:not(.hidden)').waitFor({ state: 'detached', timeout: 5_000 });
   const number = page.locator('.monaco-editor .line-numbers', { hasText: new RegExp(`^${line}$`) });
   const lineBox = (await number.boundingBox())!;
   const textBox = (await page.locator('.monaco-editor .view-lines').boundingBox())!;
@@ -119,5 +123,45 @@ describe('The editor in the real workbench', () => {
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no image element was made from the dataset');
     assert.deepEqual(dialogs, [], 'no script ran');
     await page.screenshot({ path: path.join(SHOTS, 'hover-xss.png') });
+  });
+
+  it('the side panel lists the examples, shows markup as text, and a click on a row lands on its line', async () => {
+    await page.mouse.move(0, 0);
+    await page.locator('.activitybar [aria-label^="Persona Lens"]').first().click();
+    // A webview is a frame in a frame.
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const rows = panel.locator('.body .row');
+    await rows.first().waitFor({ timeout: 30_000 });
+    const lineCells = await panel.locator('.body .row .col-line').allInnerTexts();
+    assert.equal(lineCells.length, 9, `a row per example: ${lineCells.join(', ')}`);
+    assert.match(await panel.locator('.facts').innerText(), /Dataset risk \d\.\d\d/);
+    const xssRow = rows.filter({ has: panel.locator('.col-line', { hasText: new RegExp(`^${XSS_LINE}$`) }) });
+    assert.ok((await xssRow.locator('.col-snippet').innerText()).includes(XSS), 'the markup shows as text in the table');
+    assert.equal(await panel.locator('img').count(), 0, 'no image element was made from the dataset');
+    await page.screenshot({ path: path.join(SHOTS, 'panel.png') });
+
+    const target = 7;
+    await rows.filter({ has: panel.locator('.col-line', { hasText: new RegExp(`^${target}$`) }) }).click();
+    await page.locator('.statusbar-item', { hasText: new RegExp(`^Ln ${target}, Col 1$`) }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(dialogs, [], 'no script ran');
+  });
+
+  it('follows a dark theme', async () => {
+    await page.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme', hasNotText: 'Browse' }).click();
+    await input.fill('Dark Modern');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().click();
+    await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), null, { timeout: 10_000 });
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    // The page takes the theme's colours from VS Code's CSS variables: dark text background, light text.
+    await page.waitForTimeout(500);
+    const colour = await panel.locator('body').evaluate((b) => getComputedStyle(b).color);
+    const [r, g, b] = colour.match(/\d+/g)!.map(Number);
+    assert.ok(r + g + b > 3 * 150, `light text on the dark theme: ${colour}`);
+    assert.ok((await badges(page)).length > 0, 'badges still show');
+    await page.screenshot({ path: path.join(SHOTS, 'dark.png') });
   });
 });
