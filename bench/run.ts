@@ -4,20 +4,27 @@
 //     and the share of scan time spent outside session.run
 //   - the same scan through the CLI (bin/persona-lens.js), 2 threads
 //   - SAE encode speed (bench/saeEncode.ts)
+//   - the editor in real VS Code on a 100k-line file (bench/editor/): event-loop stalls
+//     in the extension host, time to results on screen, time to re-score an edited line
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
+// Some sections only: BENCH_ONLY=reader,scan,sae,editor
 
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePack } from '../tools/test-pack/pack';
+import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';
+import { editorBench } from './editor/run';
 
 const ROOT = join(__dirname, '..');
 const DATA = join(ROOT, 'bench', '.data');
 const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
+const EDITOR_LINES = 100_000;
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,scan,sae,editor').split(','));
 
 /**
  * A random-weight pack with the compute of a small real one: d_model 256, four
@@ -68,7 +75,17 @@ async function main(): Promise<void> {
   await bundle();
   console.log(`Persona Lens benchmark · node ${process.version} · ${require('node:os').cpus().length} cores`);
 
-  // Reader.
+  if (SECTIONS.has('reader')) await readerSection();
+  const pack = await benchPack();
+  if (SECTIONS.has('scan')) await scanSection(pack);
+  if (SECTIONS.has('sae')) {
+    console.log('\n## SAE encode');
+    process.stdout.write(node([join(OUT, 'saeEncode.js')]));
+  }
+  if (SECTIONS.has('editor')) await editorSection(pack);
+}
+
+async function readerSection(): Promise<void> {
   const big = join(DATA, `reader-${READER_MB}mb.jsonl`);
   await ensureFile(big, () => writeChatFile(big, { bytes: READER_MB * 2 ** 20 }, { seed: 1, minWords: 40, maxWords: 400 }));
   const mb = statSync(big).size / 2 ** 20;
@@ -83,12 +100,18 @@ async function main(): Promise<void> {
     );
   }
 
-  // Scan.
+}
+
+async function benchPack(): Promise<string> {
   const pack = join(DATA, 'pack-bench');
   if (!existsSync(join(pack, 'pack.json'))) {
     process.stderr.write(`generating ${pack} ...\n`);
     await generatePack(pack, BENCH_PACK);
   }
+  return pack;
+}
+
+async function scanSection(pack: string): Promise<void> {
   const file = join(DATA, `scan-${SCAN_EXAMPLES}.jsonl`);
   await ensureFile(file, () => writeChatFile(file, { examples: SCAN_EXAMPLES }, { seed: 2, minWords: 20, maxWords: 160 }));
   console.log(
@@ -115,9 +138,33 @@ async function main(): Promise<void> {
     `CLI, 2 threads, --format jsonl, no cache: ${fmt(cliSeconds, 1)} s · ${fmt(SCAN_EXAMPLES / cliSeconds)} examples/s · ` +
       `${fmt(tokensPerScan / cliSeconds)} tokens/s (start-up and pack load included)`,
   );
+}
 
-  console.log('\n## SAE encode');
-  process.stdout.write(node([join(OUT, 'saeEncode.js')]));
+/** VS Code does not hand files over 50 MB to extensions: the editor's file stays under that. */
+async function editorSection(pack: string): Promise<void> {
+  const file = join(DATA, `editor-${EDITOR_LINES}.jsonl`);
+  await ensureFile(file, () => writeChatFile(file, { examples: EDITOR_LINES }, { seed: 3, minWords: 4, maxWords: 40 }));
+  console.log(`\n## Editor: real VS Code (code-server's workbench, headless Chromium), ${fmt(EDITOR_LINES)}-line file (${fmt(statSync(file).size / 2 ** 20)} MiB), bench pack, 2 threads`);
+  try {
+    requireTools();
+  } catch (e) {
+    console.log(`skipped: ${(e as Error).message}`);
+    return;
+  }
+  const threads = Number(process.env.BENCH_EDITOR_THREADS ?? 1);
+  const f = await editorBench({ pack, file, out: OUT, scanSeconds: 20, threads });
+  const sorted = [...f.rescoreMs].sort((a, b) => a - b);
+  const ratio = (x: number, target: number) => `${fmt(x / target, 2)}x of ${fmt(target)} ms`;
+  console.log(
+    `scan host threads: ${threads} · pack load (cold, excluded below): ${fmt(f.packLoadMs)} ms · ` +
+      `VS Code opening the file (excluded below): ${fmt(f.openMs)} ms · document.getText(): ${fmt(f.getTextMs)} ms\n` +
+      `first results on the lines on screen: cold cache ${fmt(f.firstColdMs)} ms (${ratio(f.firstColdMs, 1500)}), ` +
+      `warm cache ${fmt(f.firstWarmMs)} ms (${ratio(f.firstWarmMs, 300)})\n` +
+      `re-scoring an edited line, 5 edits: median ${fmt(sorted[2])} ms, max ${fmt(sorted[4])} ms (${ratio(sorted[2], 150)})\n` +
+      `extension-host event loop while scanning (${f.scanSeconds} s after the edits too; ${fmt(f.scoredDuringBench)} lines scored): ` +
+      `longest stall ${fmt(f.stallMs.scanning.max)} ms (${ratio(f.stallMs.scanning.max, 50)}), p99 ${fmt(f.stallMs.scanning.p99, 1)} ms, ` +
+      `mean ${fmt(f.stallMs.scanning.mean, 1)} ms · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms`,
+  );
 }
 
 main().catch((e: Error) => {

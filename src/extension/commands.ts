@@ -33,6 +33,15 @@ const TEST_QUERIES: Record<string, Command> = {
     const scan = ctx.scans.get(vscode.Uri.parse(uri));
     return scan && { scanning: scan.scanning, stats: scan.stats, summary: scan.summary };
   },
+  /** Lines `first`..`last` (1-based) of a document: how many have results, and which the current scan scored fresh. */
+  'personaLens.test.linesState': (ctx, uri: string, first: number, last: number) => {
+    const scan = ctx.scans.get(vscode.Uri.parse(uri));
+    if (!scan) return undefined;
+    let scored = 0;
+    for (let line = first; line <= last; line++) if (scan.results[line - 1]?.result) scored++;
+    const fresh = scan.stats.fresh.filter((line) => line >= first && line <= last);
+    return { version: scan.stats.version, done: scan.stats.done, scored, fresh };
+  },
   'personaLens.test.statusBar': (ctx) => ctx.statusBar.text,
   /** Per visible editor, the ranges (and badge texts) applied now per decoration type. */
   'personaLens.test.decorations': (ctx) => ctx.decorations.snapshot(),

@@ -23,8 +23,8 @@ export function activate(extension: vscode.ExtensionContext): void {
     vscode.workspace.onDidOpenTextDocument((doc) => {
       if (Scans.wants(doc)) void scans.scan(doc);
     }),
-    vscode.workspace.onDidChangeTextDocument(({ document, contentChanges }) => {
-      if (contentChanges.length > 0 && scans.tracks(document)) scans.schedule(document, ctx.settings.scanDelayMs);
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && scans.tracks(e.document)) scans.changed(e, ctx.settings.scanDelayMs);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => scans.forget(doc.uri)),
     vscode.workspace.onDidChangeConfiguration((e) => {

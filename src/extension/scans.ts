@@ -53,6 +53,10 @@ export class Scans implements vscode.Disposable {
   /** Fires with the uri of a document whose results or state changed (or that was forgotten). */
   readonly onDidChange = this.announced.event;
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** The scan host the last scan ran in: edits and closes are passed on to it. */
+  private lastHost: ScanHost | null = null;
+  /** When each document's change was last announced (performance.now()). */
+  private readonly lastAnnounced = new Map<string, number>();
 
   constructor(
     private readonly host: () => Promise<ScanHost>,
@@ -73,6 +77,15 @@ export class Scans implements vscode.Disposable {
     return this.docs.has(doc.uri.toString());
   }
 
+  /** A tracked document was edited: the scan host's copy follows, and a rescan comes after `delayMs` of quiet. */
+  changed(e: vscode.TextDocumentChangeEvent, delayMs: number): void {
+    // Plain objects: a Position's fields do not survive the trip to the worker.
+    const at = (p: vscode.Position) => ({ line: p.line, character: p.character });
+    const changes = e.contentChanges.map(({ range, text }) => ({ start: at(range.start), end: at(range.end), text }));
+    this.lastHost?.change(e.document.uri.toString(), e.document.version, changes);
+    this.schedule(e.document, delayMs);
+  }
+
   /** Rescans after `delayMs` of quiet; a scan of the document running now stops at once. */
   schedule(doc: vscode.TextDocument, delayMs: number): void {
     const state = this.stateOf(doc);
@@ -91,7 +104,6 @@ export class Scans implements vscode.Disposable {
     const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0 };
     state.stats = stats;
     state.scanning = true;
-    const text = doc.getText();
     const focus = new ScanFocus(visibleLines(doc));
     state.focus = focus;
     this.announce(state, true);
@@ -99,9 +111,11 @@ export class Scans implements vscode.Disposable {
     const counted = new Set<number>();
     try {
       const host = await this.host();
+      this.lastHost = host;
       state.pack = host.pack;
+      // The scan host has the document, kept up to date by `changed`, unless it is new (or restarted).
       const summary = await host.scan(
-        text,
+        { key: doc.uri.toString(), version: doc.version, text: () => doc.getText() },
         (results) => {
           // Chunks already in flight when the scan was cancelled belong to an older version.
           if (abort.signal.aborted) return;
@@ -147,7 +161,11 @@ export class Scans implements vscode.Disposable {
     if (!state) return;
     state.abort?.abort();
     clearTimeout(state.timer);
+    this.lastHost?.close(key);
     this.docs.delete(key);
+    clearTimeout(this.pending.get(key));
+    this.pending.delete(key);
+    this.lastAnnounced.delete(key);
     this.announced.fire(uri);
   }
 
@@ -176,23 +194,23 @@ export class Scans implements vscode.Disposable {
     return state;
   }
 
-  /** Announces a change now, or within ANNOUNCE_MS when results are streaming. */
+  /**
+   * Announces a change now when `now` or when nothing was announced for
+   * ANNOUNCE_MS (the first results of a scan show at once); else once that much
+   * time has passed since the last announcement.
+   */
   private announce(state: State, now: boolean): void {
     const key = state.uri.toString();
-    const timer = this.pending.get(key);
-    if (now) {
-      clearTimeout(timer);
+    if (this.pending.has(key) && !now) return;
+    const wait = now ? 0 : (this.lastAnnounced.get(key) ?? -Infinity) + ANNOUNCE_MS - performance.now();
+    const fire = () => {
       this.pending.delete(key);
+      this.lastAnnounced.set(key, performance.now());
       this.announced.fire(state.uri);
-    } else if (!timer) {
-      this.pending.set(
-        key,
-        setTimeout(() => {
-          this.pending.delete(key);
-          this.announced.fire(state.uri);
-        }, ANNOUNCE_MS),
-      );
-    }
+    };
+    clearTimeout(this.pending.get(key));
+    if (wait <= 0) fire();
+    else this.pending.set(key, setTimeout(fire, wait));
   }
 }
 

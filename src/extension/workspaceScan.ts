@@ -92,7 +92,12 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
   let bytes: Uint8Array = await vscode.workspace.fs.readFile(uri);
   if (isGzip(bytes)) bytes = await promisify(gunzip)(bytes);
   const host = await ctx.scanHost();
-  return host.scan(new TextDecoder().decode(bytes), () => undefined);
+  const key = `workspace-scan:${uri.toString()}`;
+  try {
+    return await host.scan({ key, version: 0, text: () => new TextDecoder().decode(bytes) }, () => undefined);
+  } finally {
+    host.close(key);
+  }
 }
 
 function message(s: WorkspaceScanSummary): string {

@@ -4,7 +4,14 @@
 
 import { Worker } from 'node:worker_threads';
 import type { DatasetSummary, LineResult } from '../core/score/types';
-import type { FromWorker, LineRange, PackInfo, ToWorker } from './protocol';
+import type { FromWorker, LineRange, PackInfo, TextChange, ToWorker } from './protocol';
+
+/** A document to scan: its key (the uri), its version, and its text (asked for only when the scan host lacks it). */
+export interface ScanSource {
+  key: string;
+  version: number;
+  text(): string;
+}
 
 /** The lines a scan should score first (those on screen); moving it redirects a running scan. */
 export class ScanFocus {
@@ -35,6 +42,8 @@ interface PendingScan {
 export class ScanHost {
   private nextId = 1;
   private readonly scans = new Map<number, PendingScan>();
+  /** The version of each document the worker holds. */
+  private readonly docs = new Map<string, number>();
   /** Set once the worker has died; every later scan fails with it. */
   private dead: Error | null = null;
 
@@ -69,13 +78,18 @@ export class ScanHost {
   }
 
   /**
-   * Scans a document's text. `onLines` gets the results as they stream: in input
-   * order, but the lines in `focus` first (see protocol.ts). Resolves with the
-   * summary, or null when `signal` aborted the scan.
+   * Scans a document, sending its text first unless the worker holds this
+   * version. `onLines` gets the results as they stream: in input order, but the
+   * lines in `focus` first (see protocol.ts). Resolves with the summary, or null
+   * when `signal` aborted the scan.
    */
-  scan(text: string, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
+  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.resolve(null);
+    if (this.docs.get(source.key) !== source.version) {
+      this.post({ type: 'open', doc: source.key, text: source.text() });
+      this.docs.set(source.key, source.version);
+    }
     const id = this.nextId++;
     const cancel = () => this.post({ type: 'cancel', id });
     signal?.addEventListener('abort', cancel, { once: true });
@@ -90,9 +104,28 @@ export class ScanHost {
           else resolve(summary);
         },
       });
-      this.post({ type: 'scan', id, text, focus: focus?.range });
+      this.post({ type: 'scan', id, doc: source.key, focus: focus?.range });
       focus?.follow((range) => this.post({ type: 'focus', id, focus: range }));
     });
+  }
+
+  /**
+   * A document the worker holds was edited (to `version`): the worker applies
+   * the change. One it holds at another version is dropped, to be sent whole
+   * with its next scan.
+   */
+  change(key: string, version: number, changes: readonly TextChange[]): void {
+    const held = this.docs.get(key);
+    if (held === undefined) return;
+    if (held === version - 1) {
+      this.post({ type: 'change', doc: key, changes: [...changes] });
+      this.docs.set(key, version);
+    } else this.close(key);
+  }
+
+  /** The worker forgets the document. */
+  close(key: string): void {
+    if (this.docs.delete(key)) this.post({ type: 'close', doc: key });
   }
 
   async dispose(): Promise<void> {

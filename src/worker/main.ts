@@ -1,78 +1,134 @@
 // The scan host: a worker thread that owns the pack and runs every scan, so
 // the model never runs on the extension host's thread. Speaks protocol.ts.
+//
+// Scans share the one model session a chunk at a time, the newest first: the
+// document just opened or edited shows its results at once, while a long scan
+// of another file waits and then goes on where it was.
 
 import { parentPort } from 'node:worker_threads';
 import { loadPack } from '../core/pack/load';
 import { Scanner } from '../core/score/scanner';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
+import { WorkerDocument, type DocumentSnapshot } from './document';
 import type { FromWorker, LineRange, ToWorker } from './protocol';
-import { scanText } from './scanText';
+import { scanText, type ScanChunk } from './scanText';
 
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 
-let scanner: Scanner | null = null;
+interface Job {
+  id: number;
+  doc: DocumentSnapshot;
+  /** Made when the scan first runs. */
+  chunks?: AsyncGenerator<ScanChunk>;
+  summary: SummaryBuilder;
+  /** Lines to score next; null: none now. Taken between chunks. */
+  focus: LineRange | null;
+  cancelled: boolean;
+}
+
+/** Set once the pack loaded (or failed to). */
+let loaded: Promise<Scanner | null> = new Promise(() => undefined);
 const cache = new LineCache();
-/** Scans run one after another: the model session is not shared between them. */
-let queue = Promise.resolve();
-/** Ids of scans cancelled before they finished; checked between chunks. */
-const cancelled = new Set<number>();
-/** Lines to score next (null: none now), by the id of a scan queued or running; taken between chunks. */
-const focus = new Map<number, LineRange | null>();
+/** The open documents, by the extension's key. */
+const docs = new Map<string, WorkerDocument>();
+/** Scans not finished, oldest first. */
+const jobs: Job[] = [];
+let pumping = false;
 
 port.on('message', (m: ToWorker) => {
+  const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
   switch (m.type) {
     case 'load':
-      queue = queue.then(() => load(m.packPath, m.threads));
+      loaded = load(m.packPath, m.threads);
       break;
-    case 'scan':
-      focus.set(m.id, m.focus ?? null);
-      queue = queue.then(() => scan(m.id, m.text));
+    case 'open':
+      docs.set(m.doc, WorkerDocument.fromText(m.text));
       break;
+    case 'change':
+      docs.get(m.doc)?.apply(m.changes);
+      break;
+    case 'close':
+      docs.delete(m.doc);
+      break;
+    case 'scan': {
+      const doc = docs.get(m.doc);
+      if (!doc) {
+        send({ type: 'failed', id: m.id, message: `${m.doc} is not open in the scan host` });
+        break;
+      }
+      jobs.push({ id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, cancelled: false });
+      void pump();
+      break;
+    }
     case 'focus':
       // A scan that ended already has no use for it.
-      if (focus.has(m.id)) focus.set(m.id, m.focus);
+      if (job) job.focus = m.focus;
       break;
     case 'cancel':
-      if (focus.has(m.id)) cancelled.add(m.id);
+      if (job) job.cancelled = true;
       break;
   }
 });
 
-async function load(packPath: string, threads: number): Promise<void> {
+async function load(packPath: string, threads: number): Promise<Scanner | null> {
   try {
     const pack = await loadPack(packPath, { threads });
-    scanner = new Scanner(pack);
     const { name, version } = pack.manifest;
     const labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
     const readout = pack.calibration.readout.map(({ latent, weight }) => ({ latent, weight, ...(labels.has(latent) && { label: labels.get(latent) }) }));
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: pack.calibration.thresholds, readout } });
+    return new Scanner(pack);
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
+    return null;
   }
 }
 
-async function scan(id: number, text: string): Promise<void> {
+/** Runs chunks of the newest unfinished scan until none is left; one pump at a time. */
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
   try {
-    if (!scanner) throw new Error('no pack is loaded');
-    if (cancelled.has(id)) return send({ type: 'cancelled', id });
-    const summary = new SummaryBuilder();
-    const takeFocus = () => {
-      const range = focus.get(id) ?? undefined;
-      focus.set(id, null);
-      return range;
-    };
-    for await (const { results, inOrder } of scanText(text, scanner, cache, takeFocus)) {
-      if (cancelled.has(id)) return send({ type: 'cancelled', id });
-      if (inOrder) results.forEach((r) => summary.add(r));
-      send({ type: 'lines', id, results });
+    const scanner = await loaded;
+    while (jobs.length > 0) {
+      const job = jobs[jobs.length - 1];
+      if (!scanner) {
+        finish(job, { type: 'failed', id: job.id, message: 'no pack is loaded' });
+        continue;
+      }
+      if (job.cancelled) {
+        finish(job, { type: 'cancelled', id: job.id });
+        continue;
+      }
+      job.chunks ??= scanText(job.doc, scanner, cache, () => takeFocus(job));
+      try {
+        const next = await job.chunks.next();
+        if (job.cancelled) continue;
+        if (next.done) {
+          finish(job, { type: 'done', id: job.id, summary: job.summary.summary() });
+          continue;
+        }
+        const { results, inOrder } = next.value;
+        if (inOrder) results.forEach((r) => job.summary.add(r));
+        send({ type: 'lines', id: job.id, results });
+      } catch (e) {
+        finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
+      }
     }
-    send({ type: 'done', id, summary: summary.summary() });
-  } catch (e) {
-    send({ type: 'failed', id, message: (e as Error).message });
   } finally {
-    cancelled.delete(id);
-    focus.delete(id);
+    pumping = false;
   }
+}
+
+function takeFocus(job: Job): LineRange | undefined {
+  const range = job.focus ?? undefined;
+  job.focus = null;
+  return range;
+}
+
+function finish(job: Job, last: FromWorker): void {
+  jobs.splice(jobs.indexOf(job), 1);
+  send(last);
 }

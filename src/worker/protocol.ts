@@ -1,9 +1,11 @@
 // The messages between the extension host and the scan host (a worker thread).
 // Plain JSON-able data only: it crosses threads by structured clone.
 //
-// The extension sends `load` once, then any number of `scan`s; each scan streams
-// `lines` in chunks and ends with exactly one of `done`, `cancelled` or `failed`.
-// Scans run one at a time, in the order sent. A scan goes through the file in
+// The extension sends `load` once. A document is sent whole once (`open`), then
+// kept up to date by its edits (`change`) until `close`. Any number of `scan`s of
+// open documents follow; each streams `lines` in chunks and ends with exactly
+// one of `done`, `cancelled` or `failed`.
+// Scans take turns a chunk at a time, the newest first. A scan goes through the file in
 // order, except that the lines in focus (the ones on screen: given with the scan,
 // or moved by `focus` while it runs) are scored first; those come in a chunk of
 // their own, without the checks across lines, and again, complete, when the pass
@@ -13,7 +15,11 @@ import type { DatasetSummary, LineResult } from '../core/score/types';
 
 export type ToWorker =
   | { type: 'load'; packPath: string; threads: number }
-  | { type: 'scan'; id: number; text: string; focus?: LineRange }
+  | { type: 'open'; doc: string; text: string }
+  | { type: 'change'; doc: string; changes: TextChange[] }
+  | { type: 'close'; doc: string }
+  /** Scans the document as the messages before it left it. */
+  | { type: 'scan'; id: number; doc: string; focus?: LineRange }
   | { type: 'focus'; id: number; focus: LineRange }
   | { type: 'cancel'; id: number };
 
@@ -24,6 +30,13 @@ export type FromWorker =
   | { type: 'done'; id: number; summary: DatasetSummary }
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string };
+
+/** An edit, as VS Code reports it: 0-based positions, each change relative to the text the previous one left. */
+export interface TextChange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+  text: string;
+}
 
 /** Lines `first` to `last`, 1-based, inclusive. */
 export interface LineRange {

@@ -1,17 +1,23 @@
-// One scan of a document's text. Lines are split and parsed exactly as the CLI
+// One scan of a document (a snapshot of the scan host's copy). Lines are parsed exactly as the CLI
 // does (same numbering, same diagnostics, the same checks across lines), and
 // examples are scored, unchanged lines coming from the line cache. Results come
 // a chunk at a time, in input order, so the caller can stream them and stop
 // between chunks; lines in focus (on screen) are scored ahead of that order.
 
-import { atLine, FileChecker, parseLine, parseLines, splitLines, type ParsedLine, type RawLine } from '../core/dataset';
+import { atLine, FileChecker, parseLine, parseLines, type ParsedLine, type RawLine } from '../core/dataset';
 import type { Scanner } from '../core/score/scanner';
 import type { LineResult } from '../core/score/types';
+import type { DocumentSnapshot } from './document';
 import { LineCache } from './lineCache';
 import type { LineRange } from './protocol';
 
-/** Lines per chunk: enough to fill model batches, few enough to stream and cancel promptly. */
-const CHUNK = 128;
+/**
+ * A chunk's size: enough to fill model batches, small enough that a newer scan
+ * (an edit, another file) waits little for the chunk running when it comes:
+ * about 1k tokens, or 64 lines.
+ */
+const CHUNK_CHARS = 4096;
+const CHUNK_LINES = 64;
 /** The most lines scored ahead for one focus: a tall editor shows fewer. */
 const MAX_AHEAD = 256;
 
@@ -26,28 +32,34 @@ export interface ScanChunk {
 
 /** `takeFocus` is asked between chunks for lines to score next; it answers each range once. */
 export async function* scanText(
-  text: string,
+  doc: DocumentSnapshot,
   scanner: Scanner,
   cache: LineCache,
   takeFocus: () => LineRange | undefined = () => undefined,
-  chunk = CHUNK,
 ): AsyncGenerator<ScanChunk> {
   const checker = new FileChecker();
-  const raws = splitLines(text);
   let next = 0;
-  while (next < raws.length) {
+  while (next < doc.length) {
     const focus = takeFocus();
     // Lines the order has passed already have their results.
     const from = Math.max(next, (focus?.first ?? 1) - 1);
-    const to = Math.min(raws.length, focus?.last ?? 0, from + MAX_AHEAD);
+    const to = Math.min(doc.length, focus?.last ?? 0, from + MAX_AHEAD);
     if (focus && from < to) {
-      const ahead = raws.slice(from, to);
+      const ahead = doc.raws(from, to);
       yield { results: await scoreChunk(ahead.map(parseLine), ahead, scanner, cache), inOrder: false };
     }
-    const slice = raws.slice(next, next + chunk);
+    const slice = doc.raws(next, chunkEnd(doc, next));
     next += slice.length;
     yield { results: await scoreChunk(parseLines(slice, checker), slice, scanner, cache), inOrder: true };
   }
+}
+
+/** One past the last line of the chunk starting at `from`. */
+function chunkEnd(doc: DocumentSnapshot, from: number): number {
+  let end = from;
+  let chars = 0;
+  while (end < doc.length && end - from < CHUNK_LINES && (chars < CHUNK_CHARS || end === from)) chars += doc.chars(end++);
+  return end;
 }
 
 async function scoreChunk(parsedLines: ParsedLine[], raws: RawLine[], scanner: Scanner, cache: LineCache): Promise<LineResult[]> {

@@ -14,7 +14,7 @@ export { atLine, CODES, diagnostic, tooLongDiagnostic, type CodeInfo, type CodeN
 export { FileChecker } from './fileChecker';
 export { detectFormat } from './formats';
 export { formatPath, locateValues, mapDecodedIndex, stringSource, type JsonPath } from './jsonSpans';
-export { MAX_LINE_BYTES, splitLines } from './lineSplitter';
+export { MAX_LINE_BYTES, rawLine, splitLines } from './lineSplitter';
 export { parseFileBatches, parseLines } from './parseFile';
 export { parseLine } from './parseLine';
 export { isGzip, readLineBatches, readLines, type ReadOptions } from './reader';

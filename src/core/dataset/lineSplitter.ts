@@ -146,8 +146,45 @@ function invalidUtf8(line: number, byteStart: number, bytes: Buffer, text: strin
   );
 }
 
-/** The lines of an in-memory text, numbered and measured exactly as the reader would. */
+/**
+ * The lines of an in-memory text, numbered and measured exactly as the reader
+ * would number and measure its UTF-8 bytes, without encoding the text.
+ */
 export function splitLines(text: string): RawLine[] {
-  const splitter = new LineSplitter(Infinity);
-  return [...splitter.push(Buffer.from(text, 'utf8')), ...splitter.end()];
+  const out: RawLine[] = [];
+  let pos = 0;
+  let offset = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl === -1 ? text.length : nl;
+    const contentEnd = end > pos && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+    const raw = rawLine(out.length + 1, text.slice(pos, contentEnd), offset);
+    out.push(raw);
+    offset = raw.byteEnd + (end - contentEnd) + (nl === -1 ? 0 : 1);
+    pos = end + 1;
+  }
+  return out;
+}
+
+/**
+ * A line of text (no line break) at `byteStart`, as the reader would make it
+ * from its UTF-8 bytes: a leading BOM stripped (and reported past the file's
+ * start), a lone surrogate (no UTF-8 form) read as U+FFFD.
+ */
+export function rawLine(line: number, text: string, byteStart: number): RawLine {
+  const issues: Diagnostic[] = [];
+  if (text.charCodeAt(0) === BOM) {
+    if (byteStart > 0) issues.push(diagnostic('bom-in-middle', line, `a UTF-8 byte-order mark starts the line (files concatenated?); it was stripped`, { start: 0, end: 0 }));
+    text = text.slice(1);
+    byteStart += 3;
+  }
+  if (!isWellFormed(text)) text = Buffer.from(text, 'utf8').toString('utf8');
+  return { line, byteStart, byteEnd: byteStart + Buffer.byteLength(text), text, issues };
+}
+
+const BOM = 0xfeff;
+
+/** String.prototype.isWellFormed (Node 20; not in TypeScript's ES2022 library). */
+function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

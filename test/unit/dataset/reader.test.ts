@@ -192,6 +192,9 @@ test('splitLines numbers and measures an in-memory document like the reader', as
   const text = '\uFEFF{"a":"é"}\r\n\n{"b":"😀"}';
   const lines = splitLines(text);
   assert.deepEqual(lines, await readText(Buffer.from(text)));
+  for (const other of ['a\rb\r\n\uFEFF\r\n\uFEFFx\n', '{"lone":"\uD800"}\n\n\n', '\r\n', '', 'x', '\n\uFEFF']) {
+    assert.deepEqual(splitLines(other), await readText(Buffer.from(other)), JSON.stringify(other));
+  }
   assert.deepEqual(lines.map((l) => [l.line, l.text, l.byteStart, l.byteEnd]), [
     [1, '{"a":"é"}', 3, 13],
     [2, '', 15, 15],

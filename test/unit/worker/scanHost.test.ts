@@ -18,9 +18,13 @@ const WORKER = join(ROOT, 'dist', 'worker.js');
 const PACK = join(ROOT, 'test', 'fixtures', 'packs', 'tiny');
 const SAMPLE = join(ROOT, 'examples', 'sample.jsonl');
 
+/** Each call a new version of one document, sent whole. */
+let version = 0;
+const doc = (text: string) => ({ key: 'doc', version: ++version, text: () => text });
+
 async function scanAll(host: ScanHost, text: string): Promise<LineResult[]> {
   const lines: LineResult[] = [];
-  const summary = await host.scan(text, (r) => lines.push(...r));
+  const summary = await host.scan(doc(text), (r) => lines.push(...r));
   assert.ok(summary);
   assert.equal(summary.lines, lines.length);
   return lines;
@@ -60,18 +64,46 @@ test('scan host: results match the core, and a rescan re-scores only changed lin
   }
 });
 
+test('scan host: after an edit it scans its own updated copy, without the text being sent again', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const text = readFileSync(SAMPLE, 'utf8');
+    let sent = 0;
+    const source = (version: number) => ({ key: 'edited', version, text: () => (sent++, text) });
+    const lines: LineResult[] = [];
+    await host.scan(source(1), () => undefined);
+    // Line 3's text replaced, as an editor reports it.
+    const old = text.split('\n')[2];
+    const replacement = JSON.stringify({ text: 'a line typed in the editor' });
+    host.change('edited', 2, [{ start: { line: 2, character: 0 }, end: { line: 2, character: old.length }, text: replacement }]);
+    await host.scan(source(2), (r) => lines.push(...r));
+    assert.equal(sent, 1, 'the text went over once');
+    const expected = text.split('\n');
+    expected[2] = replacement;
+    const uncached = (rs: LineResult[]) => rs.map((r) => ({ ...r, cached: false }));
+    assert.deepEqual(uncached(lines), uncached(await scanAll(host, expected.join('\n'))), 'the same results as a scan of the edited text');
+    assert.deepEqual(lines.filter((r) => r.result && !r.cached).map((r) => r.line), [3], 'only the edited line was scored');
+    // A change the host cannot place (a version skipped) makes the next scan send the text.
+    host.change('edited', 5, []);
+    await host.scan(source(5), () => undefined);
+    assert.equal(sent, 2);
+  } finally {
+    await host.dispose();
+  }
+});
+
 test('scan host: an aborted scan resolves null and sends no more lines', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   try {
     const text = Array.from({ length: 600 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` })).join('\n');
     const abort = new AbortController();
     let chunks = 0;
-    const result = await host.scan(text, () => {
+    const result = await host.scan(doc(text), () => {
       if (++chunks === 1) abort.abort();
     }, abort.signal);
     assert.equal(result, null);
     assert.ok(chunks < 5, `stopped early (${chunks} chunks of 5)`);
-    assert.ok(await host.scan('{"text": "still works"}', () => {}), 'the host scans again after a cancel');
+    assert.ok(await host.scan(doc('{"text": "still works"}'), () => {}), 'the host scans again after a cancel');
   } finally {
     await host.dispose();
   }
@@ -85,7 +117,7 @@ test('scan host: lines in focus come first, and again in order with the checks a
     const chunks: LineResult[][] = [];
     const focus = new ScanFocus({ first: 990, last: 1010 });
     const summary = await host.scan(
-      rows.join('\n'),
+      doc(rows.join('\n')),
       (r) => {
         chunks.push(r);
         // Scrolled while the scan runs: lines far from where the scan is come next.
@@ -113,6 +145,29 @@ test('scan host: lines in focus come first, and again in order with the checks a
     assert.ok(later.cached && later.diagnostics.some((d) => d.code === 'PL061'), `in order: from the cache, with the duplicate warning (${JSON.stringify(later.diagnostics)})`);
     assert.equal(summary?.lines, 2000);
     assert.equal(summary?.examples, 2000, 'the summary counts each line once');
+  } finally {
+    await host.dispose();
+  }
+});
+
+test('scan host: a newer scan goes ahead of a long one, which then finishes where it was', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const long = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ prompt: `long ${i}`, completion: ` answer ${i}` })).join('\n');
+    const events: string[] = [];
+    let longChunks = 0;
+    let second: Promise<unknown> | undefined;
+    const first = host.scan({ key: 'long', version: 1, text: () => long }, () => {
+      if (++longChunks === 2) {
+        second = host.scan({ key: 'short', version: 1, text: () => '{"text": "opened later"}' }, () => events.push(`short after ${longChunks} long chunks`)).then(() => events.push('short done'));
+      }
+    }).then((s) => events.push(`long done: ${s?.lines} lines, ${longChunks} chunks`));
+    await first;
+    await second;
+    assert.ok(longChunks >= 24, `${longChunks} chunks`);
+    assert.match(events[0], /^short after [2-4] long chunks$/, events.join('; '));
+    assert.equal(events[1], 'short done');
+    assert.equal(events[2], `long done: 3000 lines, ${longChunks} chunks`);
   } finally {
     await host.dispose();
   }

@@ -1,0 +1,143 @@
+// The editor benchmark's part inside VS Code: an extension-test entry (exports
+// run()) that bench/editor/run.ts loads into the real workbench's extension
+// host. It opens a large dataset as a user would and measures, in the
+// extension host itself:
+//   - the longest event-loop stall while the file is scanned (monitorEventLoopDelay),
+//   - time until every line on screen has its result, cold (pack loaded, cache empty)
+//     and warm (a second file with the same lines: the scan host's line cache),
+//   - time from an edit to the edited line's new result.
+// Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
+
+import { copyFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+
+interface LinesState {
+  version: number;
+  done: boolean;
+  scored: number;
+  fresh: number[];
+}
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (bench/editor/run.ts sets it)`);
+  return value;
+};
+
+function linesState(doc: vscode.TextDocument, first: number, last: number): Promise<LinesState | undefined> {
+  return Promise.resolve(vscode.commands.executeCommand<LinesState | undefined>('personaLens.test.linesState', doc.uri.toString(), first, last));
+}
+
+/** Polls every few ms until `probe` holds; answers the ms it took since `since`. */
+async function until(what: string, since: number, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<number> {
+  for (;;) {
+    if (await probe()) return performance.now() - since;
+    if (performance.now() - since > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** 1-based lines on screen in the editor. */
+function onScreen(editor: vscode.TextEditor): [number, number] {
+  const r = editor.visibleRanges;
+  return [r[0].start.line + 1, r[r.length - 1].end.line + 1];
+}
+
+/** Waits until every example on screen has a result; answers the ms since `since`. */
+async function visibleScored(editor: vscode.TextEditor, since: number): Promise<number> {
+  const [first, last] = onScreen(editor);
+  const doc = editor.document;
+  let examples = 0;
+  for (let line = first; line <= last; line++) if (!doc.lineAt(line - 1).isEmptyOrWhitespace) examples++;
+  return until(`lines ${first}-${last} of ${doc.fileName}`, since, async () => (await linesState(doc, first, last))?.scored === examples);
+}
+
+export async function run(): Promise<void> {
+  try {
+    await measure();
+  } catch (e) {
+    // The runner sees only marked lines.
+    console.log(`${process.env.PERSONA_LENS_TEST_MARK}${(e as Error).stack}`);
+    throw e;
+  }
+}
+
+async function measure(): Promise<void> {
+  const file = env('BENCH_EDITOR_FILE');
+  const small = env('BENCH_EDITOR_SMALL');
+  const scanSeconds = Number(env('BENCH_EDITOR_SCAN_SECONDS'));
+  const user = vscode.ConfigurationTarget.Global;
+  // The edits below must never reach the disk (code-server saves after a delay by default).
+  await vscode.workspace.getConfiguration('files').update('autoSave', 'off', user);
+  // Rescans start at once after an edit (the default waits 300 ms for typing to pause).
+  await vscode.workspace.getConfiguration('personaLens').update('scanDelay', 0, user);
+  await vscode.commands.executeCommand('personaLens.selectPack', env('BENCH_EDITOR_PACK'));
+  await vscode.workspace.getConfiguration('personaLens').update('threads', Number(env('BENCH_EDITOR_THREADS')), user);
+
+  // Cold start: the pack loads with the first document.
+  let t = performance.now();
+  const smallEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(small));
+  const packLoadMs = await visibleScored(smallEditor, t);
+
+  const all = monitorEventLoopDelay({ resolution: 5 });
+  all.enable();
+  t = performance.now();
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  const openMs = performance.now() - t;
+  const scanning = monitorEventLoopDelay({ resolution: 5 });
+  scanning.enable();
+  // From the editor showing: VS Code's own loading of the file is not ours to count.
+  const firstColdMs = await visibleScored(editor, performance.now());
+  t = performance.now();
+  doc.getText();
+  const getTextMs = performance.now() - t;
+
+  // Edits: a word typed into the assistant's turn of a line on screen, a few times.
+  const rescoreMs: number[] = [];
+  const [first] = onScreen(editor);
+  for (let i = 0; i < 5; i++) {
+    const line = first + 2 + i;
+    const text = doc.lineAt(line - 1).text;
+    const at = text.lastIndexOf('."');
+    await new Promise((r) => setTimeout(r, 300));
+    t = performance.now();
+    await editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
+    const version = doc.version;
+    rescoreMs.push(await until(`line ${line} re-scored`, t, async () => {
+      const s = await linesState(doc, line, line);
+      return s?.version === version && s.fresh.includes(line);
+    }));
+  }
+
+  // The scan goes on through the rest of the file.
+  await new Promise((r) => setTimeout(r, scanSeconds * 1000));
+  scanning.disable();
+  all.disable();
+  const progress = await linesState(doc, 1, doc.lineCount);
+
+  // Warm: the same lines in another file come from the scan host's cache.
+  const copy = file.replace(/\.jsonl$/, '.copy.jsonl');
+  copyFileSync(file, copy);
+  t = performance.now();
+  const warmEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(copy));
+  const firstWarmMs = await visibleScored(warmEditor, t);
+
+  const ms = (ns: number) => ns / 1e6;
+  console.log(
+    process.env.PERSONA_LENS_TEST_MARK +
+      JSON.stringify({
+        lines: doc.lineCount,
+        packLoadMs,
+        openMs,
+        getTextMs,
+        firstColdMs,
+        firstWarmMs,
+        rescoreMs,
+        stallMs: { scanning: { max: ms(scanning.max), p99: ms(scanning.percentile(99)), mean: ms(scanning.mean) }, withOpen: { max: ms(all.max) } },
+        scanSeconds,
+        scoredDuringBench: progress?.scored ?? 0,
+      }),
+  );
+}

@@ -1,0 +1,53 @@
+// Runs bench/editor/entry.ts in the real workbench (test/vscode/suite.ts) and
+// answers its figures. Needs the tools of test/vscode/install.sh.
+
+import * as esbuild from 'esbuild';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOOLS } from '../../test/vscode/paths';
+import { runSuite } from '../../test/vscode/suite';
+
+export interface EditorFigures {
+  lines: number;
+  packLoadMs: number;
+  openMs: number;
+  getTextMs: number;
+  firstColdMs: number;
+  firstWarmMs: number;
+  rescoreMs: number[];
+  stallMs: { scanning: { max: number; p99: number; mean: number }; withOpen: { max: number } };
+  scanSeconds: number;
+  scoredDuringBench: number;
+}
+
+export async function editorBench(opts: { pack: string; file: string; out: string; scanSeconds: number; threads: number }): Promise<EditorFigures> {
+  const entry = join(opts.out, 'editor.js');
+  await esbuild.build({
+    entryPoints: [join(__dirname, 'entry.ts')],
+    outfile: entry,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
+  // The benchmark edits its file (never saved): it works on a copy all the same.
+  const file = join(opts.out, 'editor.jsonl');
+  copyFileSync(opts.file, file);
+  const small = join(opts.out, 'editor-small.jsonl');
+  writeFileSync(small, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] }) + '\n');
+  let figures: EditorFigures | undefined;
+  const code = await runSuite({
+    entry,
+    run: join(TOOLS, 'bench-run'),
+    env: { BENCH_EDITOR_PACK: opts.pack, BENCH_EDITOR_FILE: file, BENCH_EDITOR_SMALL: small, BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds), BENCH_EDITOR_THREADS: String(opts.threads) },
+    timeoutMs: 10 * 60_000,
+    onLine: (line) => {
+      if (line.startsWith('{')) figures = JSON.parse(line);
+      else process.stderr.write(line + '\n');
+    },
+  });
+  if (code !== 0 || !figures) throw new Error(`the editor benchmark failed (exit ${code}): see ${join(TOOLS, 'bench-run')}/browser.log`);
+  return figures;
+}

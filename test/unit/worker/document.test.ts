@@ -1,0 +1,59 @@
+// The scan host's copy of a document follows the editor's edits: after any
+// sequence of changes its lines, texts and byte offsets are what splitLines
+// gives for the edited text.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { splitLines } from '../../../src/core/dataset';
+import { WorkerDocument } from '../../../src/worker/document';
+import type { TextChange } from '../../../src/worker/protocol';
+
+function lines(doc: WorkerDocument) {
+  const snap = doc.snapshot();
+  return snap.raws(0, snap.length);
+}
+
+/** Applies a change to plain text, as the editor does. */
+function applyToText(text: string, eol: string, { start, end, text: inserted }: TextChange): string {
+  const rows = text.split(eol);
+  const offset = (p: { line: number; character: number }) => rows.slice(0, p.line).reduce((n, r) => n + r.length + eol.length, 0) + p.character;
+  return text.slice(0, offset(start)) + inserted + text.slice(offset(end));
+}
+
+test('a document read whole is split as splitLines splits it (LF, CRLF, BOM, final line break or none)', () => {
+  for (const text of ['{"a":1}\n{"b":"é"}\n', '{"a":1}\r\n\r\n{"b":"😀"}', '\uFEFF{"a":1}\n\uFEFF{"b":2}\n', '', '\n', 'x']) {
+    assert.deepEqual(lines(WorkerDocument.fromText(text)), splitLines(text), JSON.stringify(text));
+  }
+});
+
+test('random edits keep the copy equal to the edited text (200 edits, LF and CRLF)', () => {
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const pieces = ['{"text": "a"}', 'é', '😀', '\n', 'xyz', '', '"', '\n{"b": 2}\n'];
+  for (const eol of ['\n', '\r\n']) {
+    let text = ['{"text": "one"}', '{"text": "two"}', '{"text": "three"}', ''].join(eol);
+    const doc = WorkerDocument.fromText(text);
+    for (let i = 0; i < 200; i++) {
+      const rows = text.split(eol);
+      const pos = () => {
+        const line = rand(rows.length);
+        return { line, character: rand(rows[line].length + 1) };
+      };
+      let [start, end] = [pos(), pos()];
+      if (start.line > end.line || (start.line === end.line && start.character > end.character)) [start, end] = [end, start];
+      // Edits break lines with the document's own line break, as VS Code's do.
+      const change = { start, end, text: pieces[rand(pieces.length)].replace(/\n/g, eol) };
+      text = applyToText(text, eol, change);
+      doc.apply([change]);
+      assert.deepEqual(lines(doc), splitLines(text), `edit ${i} (${JSON.stringify(change)})`);
+    }
+  }
+});
+
+test('a snapshot keeps the text it was taken with', () => {
+  const doc = WorkerDocument.fromText('{"a":1}\n{"b":2}\n');
+  const before = doc.snapshot();
+  doc.apply([{ start: { line: 0, character: 0 }, end: { line: 1, character: 0 }, text: '' }]);
+  assert.deepEqual(before.raws(0, before.length).map((r) => r.text), ['{"a":1}', '{"b":2}']);
+  assert.deepEqual(lines(doc).map((r) => r.text), ['{"b":2}']);
+});
