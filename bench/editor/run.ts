@@ -15,6 +15,8 @@ export interface EditorFigures {
   firstColdMs: number;
   firstWarmMs: number;
   rescoreMs: number[];
+  /** From editor.edit() to the change event in the extension host: VS Code's part. */
+  editMs: number[];
   stallMs: { scanning: { max: number; p99: number; mean: number }; withOpen: { max: number } };
   scanSeconds: number;
   scoredDuringBench: number;

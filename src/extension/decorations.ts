@@ -10,6 +10,7 @@ import type { Reviews } from './reviews';
 import { personaLabel } from './riskText';
 import type { DocumentScan, Scans } from './scans';
 import type { DecorationStyle } from './settings';
+import { Throttle } from './throttle';
 
 const TYPE_NAMES = ['gutter.elevated', 'gutter.high', 'ruler.elevated', 'ruler.high', 'badge', 'tokens'] as const;
 export type DecorationTypeName = (typeof TYPE_NAMES)[number];
@@ -20,6 +21,8 @@ const SHOWN: Record<DecorationStyle, readonly DecorationTypeName[]> = {
   gutter: ['gutter.elevated', 'gutter.high'],
   off: [],
 };
+/** How often a streaming scan's gutter and ruler marks are redrawn, at most (each redraw sends every flagged line). */
+const WHOLE_FILE_MS = 1000;
 /** Lines above and below the visible ones that get badges too, so a short scroll shows them at once. */
 const MARGIN = 100;
 
@@ -32,6 +35,8 @@ export interface AppliedDecorations {
 export class Decorations implements vscode.Disposable {
   private readonly types: Record<DecorationTypeName, vscode.TextEditorDecorationType>;
   private readonly applied = new Map<vscode.TextEditor, Record<DecorationTypeName, vscode.DecorationOptions[]>>();
+  /** Paces the redraws of every flagged line's marks while results stream in. */
+  private readonly whole = new Throttle(WHOLE_FILE_MS);
   /** Hidden by the toggle command, for this window only; the setting says what shows otherwise. */
   private hidden = false;
 
@@ -71,11 +76,18 @@ export class Decorations implements vscode.Disposable {
     return !this.hidden;
   }
 
-  /** Redraws the visible editors of a document whose results changed. */
+  /**
+   * Redraws the visible editors of a document whose results changed. While its
+   * scan streams in, the badges near the visible lines follow every change,
+   * the marks on every flagged line (gutter, ruler) once a second.
+   */
   update(uri: vscode.Uri): void {
-    for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.uri.toString() === uri.toString()) this.draw(editor, TYPE_NAMES);
-    }
+    const key = uri.toString();
+    const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key);
+    const drawAll = () => editors.forEach((e) => this.draw(e, TYPE_NAMES));
+    if (!this.scans.get(uri)?.scanning) return this.whole.now(key, drawAll);
+    editors.forEach((e) => this.draw(e, WINDOW_TYPES));
+    this.whole.run(key, drawAll);
   }
 
   /** Redraws every visible editor (the style changed, or which editors are visible). */
@@ -107,6 +119,7 @@ export class Decorations implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.whole.dispose();
     for (const type of Object.values(this.types)) type.dispose();
     this.applied.clear();
   }

@@ -12,8 +12,9 @@ import type { Diagnostic, Severity } from '../core/dataset/types';
 import type { LineResult } from '../core/score/types';
 import type { Decision } from './reviewFile';
 import { riskDiagnostic } from '../core/score/riskDiagnostic';
-import type { Reviews } from './reviews';
+import type { DatasetLines, Reviews } from './reviews';
 import type { Scans } from './scans';
+import { Throttle } from './throttle';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -28,9 +29,7 @@ export class Diagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('persona-lens');
   /** Each result's diagnostics, made for the decision on its line then. */
   private readonly made = new WeakMap<LineResult, { decided: Decision | undefined; shown: vscode.Diagnostic[] }>();
-  /** Documents whose streaming results wait to be published, and when they last were. */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly published = new Map<string, number>();
+  private readonly publishing = new Throttle(STREAMING_PUBLISH_MS);
 
   constructor(
     private readonly scans: Scans,
@@ -43,38 +42,36 @@ export class Diagnostics implements vscode.Disposable {
     const scan = this.scans.get(uri);
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
     if (!scan || !doc) {
-      this.forget(key);
-      this.published.delete(key);
+      this.publishing.forget(key);
       this.collection.delete(uri);
       return;
     }
-    if (scan.scanning) {
-      if (this.timers.has(key)) return;
-      const wait = (this.published.get(key) ?? -Infinity) + STREAMING_PUBLISH_MS - performance.now();
-      if (wait > 0) {
-        this.timers.set(key, setTimeout(() => (this.timers.delete(key), this.update(uri)), wait));
-        return;
-      }
-    }
-    this.forget(key);
-    this.published.set(key, performance.now());
-    const decision = this.reviews.lookup(doc);
+    const publish = () => this.publish(doc, scan.results);
+    if (scan.scanning) this.publishing.run(key, publish);
+    else this.publishing.now(key, publish);
+  }
+
+  /**
+   * Publishes the results of a file scanned without being opened (Scan
+   * Workspace). Once the file is open, its document's results take over.
+   */
+  showClosed(lines: DatasetLines, results: readonly LineResult[]): void {
+    if (!this.scans.get(lines.uri)) this.publish(lines, results);
+  }
+
+  private publish(lines: DatasetLines, results: readonly (LineResult | undefined)[]): void {
+    const decision = this.reviews.lookup(lines);
     const out: vscode.Diagnostic[] = [];
-    for (const r of scan.results) if (r) out.push(...this.of(r, decision(r.line - 1), doc));
-    this.collection.set(uri, out);
+    for (const r of results) if (r) out.push(...this.of(r, decision(r.line - 1), lines));
+    this.collection.set(lines.uri, out);
   }
 
   dispose(): void {
-    this.timers.forEach(clearTimeout);
+    this.publishing.dispose();
     this.collection.dispose();
   }
 
-  private forget(key: string): void {
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
-  }
-
-  private of(r: LineResult, decided: Decision | undefined, doc: vscode.TextDocument): vscode.Diagnostic[] {
+  private of(r: LineResult, decided: Decision | undefined, doc: DatasetLines): vscode.Diagnostic[] {
     const known = this.made.get(r);
     if (known && known.decided === decided) return known.shown;
     const shown = r.diagnostics.map((d) => toVscode(d, doc));
@@ -92,13 +89,11 @@ export class Diagnostics implements vscode.Disposable {
   }
 }
 
-function toVscode(d: Diagnostic, doc: vscode.TextDocument): vscode.Diagnostic {
-  const line = d.line - 1;
+function toVscode(d: Diagnostic, doc: DatasetLines): vscode.Diagnostic {
   // Without a span the whole line is meant. Results can lag an edit by a moment,
   // so the line may be gone from the document: then it is clamped.
-  const range = d.span
-    ? new vscode.Range(line, d.span.start, line, d.span.end)
-    : doc.validateRange(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER));
+  const line = Math.max(0, Math.min(d.line - 1, doc.lineCount - 1));
+  const range = d.span ? new vscode.Range(d.line - 1, d.span.start, d.line - 1, d.span.end) : new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
   const out = new vscode.Diagnostic(range, d.message, SEVERITY[d.severity]);
   out.code = d.code;
   out.source = 'Persona Lens';

@@ -10,6 +10,13 @@ import * as vscode from 'vscode';
 import { freeName } from './freeName';
 import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions, type Decision, type ReviewFile } from './reviewFile';
 
+/** A dataset's lines as the editor has them: an open document, or a file read from disk. */
+export interface DatasetLines {
+  readonly uri: vscode.Uri;
+  readonly lineCount: number;
+  lineAt(line: number): { readonly text: string };
+}
+
 interface Loaded {
   /** The sidecar's mtime when read (NaN when there was none): a change on disk (a pull) is read again. */
   mtimeMs: number;
@@ -30,7 +37,7 @@ export class Reviews implements vscode.Disposable {
    * reads now. Lines are hashed only when asked, and only when the dataset has
    * decisions at all.
    */
-  lookup(doc: vscode.TextDocument): (line: number) => Decision | undefined {
+  lookup(doc: DatasetLines): (line: number) => Decision | undefined {
     const { decisions } = this.load(doc.uri).file;
     if (Object.keys(decisions).length === 0) return () => undefined;
     // Results can lag an edit: a line past the end has no decision.

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import { ScanFocus, type ScanHost } from '../worker/client';
+import { Throttle } from './throttle';
 import type { LineRange, PackInfo } from '../worker/protocol';
 
 /** What the last scan of a document did; the status bar and the tests read it. */
@@ -52,11 +53,9 @@ export class Scans implements vscode.Disposable {
   private readonly announced = new vscode.EventEmitter<vscode.Uri>();
   /** Fires with the uri of a document whose results or state changed (or that was forgotten). */
   readonly onDidChange = this.announced.event;
-  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly announcing = new Throttle(ANNOUNCE_MS);
   /** The scan host the last scan ran in: edits and closes are passed on to it. */
   private lastHost: ScanHost | null = null;
-  /** When each document's change was last announced (performance.now()). */
-  private readonly lastAnnounced = new Map<string, number>();
 
   constructor(
     private readonly host: () => Promise<ScanHost>,
@@ -163,9 +162,7 @@ export class Scans implements vscode.Disposable {
     clearTimeout(state.timer);
     this.lastHost?.close(key);
     this.docs.delete(key);
-    clearTimeout(this.pending.get(key));
-    this.pending.delete(key);
-    this.lastAnnounced.delete(key);
+    this.announcing.forget(key);
     this.announced.fire(uri);
   }
 
@@ -179,7 +176,7 @@ export class Scans implements vscode.Disposable {
       state.abort?.abort();
       clearTimeout(state.timer);
     }
-    this.pending.forEach(clearTimeout);
+    this.announcing.dispose();
     this.docs.clear();
     this.announced.dispose();
   }
@@ -194,24 +191,13 @@ export class Scans implements vscode.Disposable {
     return state;
   }
 
-  /**
-   * Announces a change now when `now` or when nothing was announced for
-   * ANNOUNCE_MS (the first results of a scan show at once); else once that much
-   * time has passed since the last announcement.
-   */
+  /** Announces a change now, or (streaming results) at most every ANNOUNCE_MS. */
   private announce(state: State, now: boolean): void {
-    const key = state.uri.toString();
-    if (this.pending.has(key) && !now) return;
-    const wait = now ? 0 : (this.lastAnnounced.get(key) ?? -Infinity) + ANNOUNCE_MS - performance.now();
-    const fire = () => {
-      this.pending.delete(key);
-      this.lastAnnounced.set(key, performance.now());
-      this.announced.fire(state.uri);
-    };
-    clearTimeout(this.pending.get(key));
-    if (wait <= 0) fire();
-    else this.pending.set(key, setTimeout(fire, wait));
+    const fire = () => this.announced.fire(state.uri);
+    if (now) this.announcing.now(state.uri.toString(), fire);
+    else this.announcing.run(state.uri.toString(), fire);
   }
+
 }
 
 /** The lines of `doc` on screen (1-based) in `editor`, else in the active or first visible editor showing it. */

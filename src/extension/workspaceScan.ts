@@ -3,15 +3,15 @@
 // host, with a cancellable progress notification and a summary at the end.
 //
 // A file open in the editor is scanned as its document (so its results show
-// everywhere, the Problems panel included). Any other file is read from disk
-// (gunzipped when its bytes are gzip's, as the core's reader does) and only
-// counted in the summary: its results are not kept, nor put in the Problems panel.
+// everywhere). Any other file is read from disk (gunzipped when its bytes are
+// gzip's, as the core's reader does): its findings go to the Problems panel,
+// until it is opened and its document's results take over.
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import * as vscode from 'vscode';
 import { isGzip } from '../core/dataset';
-import type { DatasetSummary } from '../core/score/types';
+import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { Ctx } from './context';
 
 const INCLUDE = '**/*.{jsonl,jsonl.gz}';
@@ -93,8 +93,16 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
   if (isGzip(bytes)) bytes = await promisify(gunzip)(bytes);
   const host = await ctx.scanHost();
   const key = `workspace-scan:${uri.toString()}`;
+  const text = new TextDecoder().decode(bytes);
+  // Only lines with something to show are kept: a large file's clean lines cost nothing.
+  const findings: LineResult[] = [];
+  const keep = (r: LineResult) => r.diagnostics.length > 0 || (r.result && r.result.level !== 'low');
   try {
-    return await host.scan({ key, version: 0, text: () => new TextDecoder().decode(bytes) }, () => undefined);
+    const summary = await host.scan({ key, version: 0, text: () => text }, (results) => findings.push(...results.filter(keep)));
+    // Lines as an editor would show them (for their ranges and reviewers' decisions).
+    const lines = text.split(/\r?\n/);
+    ctx.diagnostics.showClosed({ uri, lineCount: lines.length, lineAt: (i) => ({ text: lines[i] }) }, findings);
+    return summary;
   } finally {
     host.close(key);
   }

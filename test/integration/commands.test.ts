@@ -67,5 +67,17 @@ suite('Commands', () => {
     const top = risks[0] >= risks[1] ? 0 : 1;
     assert.equal(summary.highest?.file, [plain, gz][top]);
     assert.ok(Math.abs(summary.highest!.maxRisk - risks[top]) < 1e-6);
+
+    // The files were never opened: their findings are in the Problems panel all the same.
+    for (const [i, file] of [plain, gz].entries()) {
+      const shown = vscode.languages
+        .getDiagnostics(vscode.Uri.file(file))
+        .filter((d) => String(d.code).startsWith('PLR'))
+        .map((d) => d.range.start.line + 1);
+      const risky = expected[i].lines.filter((r) => r.result && r.result.level !== 'low').map((r) => r.line);
+      assert.ok(risky.length > 0, `${path.basename(file)} has risky lines`);
+      assert.deepEqual(shown.sort((a, b) => a - b), risky, path.basename(file));
+    }
+    assert.equal(vscode.workspace.textDocuments.some((d) => d.uri.fsPath === plain), false, 'and still not open');
   });
 });

@@ -33,12 +33,12 @@ export function sampleLines(): string[] {
 const dir = mkdtempSync(path.join(tmpdir(), 'persona-lens-it-'));
 let written = 0;
 
-/** Writes `lines` as a new .jsonl file and opens it in an editor, with the cursor on `line` (0-based) if given. */
-export async function openFixture(lines: string[], line?: number): Promise<vscode.TextEditor> {
+/** Writes `lines` as a new .jsonl file and opens it in an editor. */
+export async function openFixture(lines: string[]): Promise<vscode.TextEditor> {
   const file = path.join(dir, `fixture-${++written}.jsonl`);
   writeFileSync(file, lines.join('\n') + '\n');
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-  return vscode.window.showTextDocument(doc, line === undefined ? {} : { selection: new vscode.Range(line, 0, line, 0) });
+  return vscode.window.showTextDocument(doc);
 }
 
 export interface ScanState {

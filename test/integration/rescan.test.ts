@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import { diagnosticsOf, distinct, openFixture, referenceOf, sampleLines, scanned } from './helpers';
+import { diagnosticsOf, distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 suite('Rescanning', () => {
   test('an edited line is the only one re-scored, and moved lines keep their results', async () => {
@@ -30,15 +30,29 @@ suite('Rescanning', () => {
     assert.deepEqual(shown, riskyLines);
   });
 
-  test('the lines on screen are scored first, wherever the file is opened', async () => {
+  test('the lines on screen are scored first, and the scan follows the editor as it scrolls', async () => {
     const rows = distinct(Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` })));
-    const editor = await openFixture(rows, 15_000);
-    const state = await scanned(editor.document);
+    const editor = await openFixture(rows);
+    const doc = editor.document;
+    // Scrolled far down while the scan is at its start.
+    await waitFor('the first results', 20_000, async () => {
+      const s = await vscode.commands.executeCommand<{ scored: number } | undefined>('personaLens.test.linesState', doc.uri.toString(), 1, 50);
+      return s && s.scored > 0 ? true : undefined;
+    });
+    editor.revealRange(new vscode.Range(15_000, 0, 15_000, 0), vscode.TextEditorRevealType.AtTop);
+    // How far the scan had got when the extension heard of the scroll.
+    const scoredAtScroll = await waitFor('the editor to scroll', 20_000, async () => {
+      if (editor.visibleRanges[0].start.line < 14_000) return undefined;
+      return (await vscode.commands.executeCommand<{ scored: number }>('personaLens.test.linesState', doc.uri.toString(), 1, 20_000)).scored;
+    });
+    const state = await scanned(doc);
     const onScreen = editor.visibleRanges[0].start.line + 1;
-    assert.ok(onScreen > 14_000, `the editor shows line 15001 (first line shown: ${onScreen})`);
     const order = state.stats.fresh;
     assert.equal(order.length, 20_000, 'every line scored once');
-    assert.ok(order.indexOf(onScreen) < order.indexOf(1_000), `line ${onScreen} (on screen) was scored at position ${order.indexOf(onScreen)}, before line 1000 (${order.indexOf(1_000)})`);
+    assert.ok(order.indexOf(1) < 100, 'the first screenful first');
+    assert.ok(scoredAtScroll < 14_000, `the scan was at ${scoredAtScroll} lines when the editor scrolled`);
+    const position = order.indexOf(onScreen);
+    assert.ok(position < scoredAtScroll + 300, `line ${onScreen} (scrolled to) was scored ${position - scoredAtScroll} lines after the scroll`);
     assert.equal(state.summary?.examples, 20_000);
   });
 });
