@@ -93,18 +93,18 @@ async function pump(): Promise<void> {
   try {
     const scanner = await loaded;
     while (jobs.length > 0) {
+      // Cancelled scans end at once, wherever they are in the line (their snapshots are let go).
+      for (const j of jobs.filter((j) => j.cancelled)) finish(j, { type: 'cancelled', id: j.id });
       const job = jobs[jobs.length - 1];
+      if (!job) break;
       if (!scanner) {
         finish(job, { type: 'failed', id: job.id, message: 'no pack is loaded' });
-        continue;
-      }
-      if (job.cancelled) {
-        finish(job, { type: 'cancelled', id: job.id });
         continue;
       }
       job.chunks ??= scanText(job.doc, scanner, cache, () => takeFocus(job));
       try {
         const next = await job.chunks.next();
+        // Cancelled while the chunk ran: the next turn ends it.
         if (job.cancelled) continue;
         if (next.done) {
           finish(job, { type: 'done', id: job.id, summary: job.summary.summary() });

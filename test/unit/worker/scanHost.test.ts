@@ -173,6 +173,26 @@ test('scan host: a newer scan goes ahead of a long one, which then finishes wher
   }
 });
 
+test('scan host: a cancelled scan ends at once, not after the newer scans', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const rows = (tag: string) => Array.from({ length: 2000 }, (_, i) => JSON.stringify({ prompt: `${tag} ${i}`, completion: ` answer ${i}` })).join('\n');
+    const order: string[] = [];
+    const abort = new AbortController();
+    let newer: Promise<unknown> | undefined;
+    const older = host.scan({ key: 'older', version: 1, text: () => rows('older') }, () => {
+      if (newer) return;
+      newer = host.scan({ key: 'newer', version: 1, text: () => rows('newer') }, () => undefined).then(() => order.push('newer done'));
+      abort.abort();
+    }, abort.signal).then((s) => order.push(`older ${s === null ? 'cancelled' : 'done'}`));
+    await older;
+    await newer;
+    assert.deepEqual(order, ['older cancelled', 'newer done']);
+  } finally {
+    await host.dispose();
+  }
+});
+
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 test('scan host: a pack that cannot load is refused with its reason', async () => {
