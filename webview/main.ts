@@ -47,8 +47,8 @@ const table = new ExamplesTable({
     const action = keyAction(e.key, { shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey }, cursor === null ? -1 : shownLines.indexOf(cursor), order.length, table.pageRows);
     if (!action) return;
     e.preventDefault();
-    if ('move' in action) select(action.move, { shift: action.shift });
-    else if ('toggle' in action) select(action.toggle, { ctrl: true });
+    if ('move' in action) select(action.move, { shift: action.shift }, shownLines);
+    else if ('toggle' in action) select(action.toggle, { ctrl: true }, shownLines);
     else if ('open' in action) post({ type: 'reveal', line: shownLines[action.open] });
     else {
       selection = { lines: new Set(shownLines), anchor: selection.anchor };
@@ -58,8 +58,8 @@ const table = new ExamplesTable({
 });
 
 /** Selects as a click on the row at `position` would, moves the cursor there and keeps it in view. */
-function select(position: number, mods: { shift?: boolean; ctrl?: boolean }): void {
-  selection = clickRow(selection, order.map((i) => rows.line[i]), position, mods);
+function select(position: number, mods: { shift?: boolean; ctrl?: boolean }, shownLines = order.map((i) => rows.line[i])): void {
+  selection = clickRow(selection, shownLines, position, mods);
   cursor = rows.line[order[position]];
   render();
   table.reveal(position);

@@ -86,8 +86,7 @@ export class Decorations implements vscode.Disposable {
     const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key);
     const drawAll = () => editors.forEach((e) => this.draw(e, TYPE_NAMES));
     if (!this.scans.get(uri)?.scanning) return this.whole.now(key, drawAll);
-    editors.forEach((e) => this.draw(e, WINDOW_TYPES));
-    this.whole.run(key, drawAll);
+    if (!this.whole.run(key, drawAll)) editors.forEach((e) => this.draw(e, WINDOW_TYPES));
   }
 
   /** Redraws every visible editor (the style changed, or which editors are visible). */

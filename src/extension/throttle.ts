@@ -10,12 +10,16 @@ export class Throttle implements vscode.Disposable {
 
   constructor(private readonly intervalMs: number) {}
 
-  /** Runs `fn` now when nothing ran for `key` within the interval, else once the interval has passed. */
-  run(key: string, fn: () => void): void {
-    if (this.timers.has(key)) return;
+  /**
+   * Runs `fn` now when nothing ran for `key` within the interval, else once the
+   * interval has passed; answers whether it ran now.
+   */
+  run(key: string, fn: () => void): boolean {
+    if (this.timers.has(key)) return false;
     const wait = (this.last.get(key) ?? -Infinity) + this.intervalMs - performance.now();
     if (wait <= 0) this.fire(key, fn);
     else this.timers.set(key, setTimeout(() => this.fire(key, fn), wait));
+    return wait <= 0;
   }
 
   /** Runs `fn` now, in place of a run that was waiting. */

@@ -27,8 +27,9 @@ export class WorkerDocument {
     for (const { start, end, text } of changes) {
       const joined = this.lines[start.line].slice(0, start.character) + text + this.lines[end.line].slice(end.character);
       const replaced = joined.split(/\r?\n/);
-      this.lines.splice(start.line, end.line - start.line + 1, ...replaced);
-      this.bytes.splice(start.line, end.line - start.line + 1, ...replaced.map((l) => Buffer.byteLength(l)));
+      // Not splice(..., ...replaced): a paste of 100k lines would pass 100k arguments.
+      this.lines = [...this.lines.slice(0, start.line), ...replaced, ...this.lines.slice(end.line + 1)];
+      this.bytes = [...this.bytes.slice(0, start.line), ...replaced.map((l) => Buffer.byteLength(l)), ...this.bytes.slice(end.line + 1)];
     }
   }
 

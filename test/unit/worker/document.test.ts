@@ -50,6 +50,13 @@ test('random edits keep the copy equal to the edited text (200 edits, LF and CRL
   }
 });
 
+test('a paste of 200k lines over the whole document', () => {
+  const doc = WorkerDocument.fromText('{"a":1}\n');
+  const pasted = Array.from({ length: 200_000 }, (_, i) => `{"n":${i}}`).join('\n');
+  doc.apply([{ start: { line: 0, character: 0 }, end: { line: 1, character: 0 }, text: pasted }]);
+  assert.deepEqual(lines(doc), splitLines(pasted));
+});
+
 test('a snapshot keeps the text it was taken with', () => {
   const doc = WorkerDocument.fromText('{"a":1}\n{"b":2}\n');
   const before = doc.snapshot();
