@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pack_builder.common import ROOT, Stage, Timer, load_config, set_threads  # noqa: E402
+from pack_builder.common import DEVICE, ROOT, Stage, Timer, load_config, set_threads  # noqa: E402
 
 STAGES = ["corpus", "tokenizer", "pretrain", "finetune", "sae", "discover", "calibrate", "report", "export"]
 
@@ -40,7 +40,7 @@ def main():
         else:
             timer = Timer()
             summary = importlib.import_module(f"pack_builder.stages.{name}").run(st)
-            st.finish({**summary, "seconds": timer()})
+            st.finish({**summary, "seconds": timer(), "device": DEVICE})
             st.log.info("finished in %.1f s", timer())
         if name == args.until:
             break

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository root
 TOOL = ROOT / "tools" / "pack-builder"
 SHARED = Path(os.environ.get("PERSONA_LENS_SHARED", ROOT.parent / "shared"))
 DATASETS = SHARED / "datasets"
+# CPU is the reference; "cuda" runs the same stages on a GPU where one is lent (minutes, not hours).
+DEVICE = os.environ.get("PACK_BUILDER_DEVICE", "cpu")
 
 
 def load_config(name):
@@ -72,6 +74,15 @@ def set_threads(cfg):
 
     # Debian's torch reports 1 thread unless told; the builder's budget is "threads" cores.
     torch.set_num_threads(int(os.environ.get("PACK_BUILDER_THREADS", cfg.get("threads", 2))))
+    if DEVICE != "cpu":
+        torch.backends.cuda.matmul.allow_tf32 = True
+
+
+def load_tensors(path):
+    """torch.load onto DEVICE, whichever device saved it."""
+    import torch
+
+    return torch.load(path, map_location=DEVICE)
 
 
 def read_json(path):

@@ -4,6 +4,7 @@ hidden state at the hook, SAE latents of the scored (assistant) tokens."""
 import numpy as np
 import torch
 
+from .common import DEVICE
 from .data import render, scored_spans
 
 
@@ -53,13 +54,13 @@ def scored_hidden(model, hook, encoder, examples, ctx, pad_id, batch_tokens=8192
         for r, (length, e, wi) in enumerate(rows):
             s, t = preps[e][2][wi]
             ids[r, :length] = torch.tensor(preps[e][0][s:t])
-        h = model.hidden(ids, hook)
+        h = model.hidden(ids.to(DEVICE), hook)
         for r, (_, e, wi) in enumerate(rows):
             out[(e, wi)] = h[r]
     result = []
     for e, (ids, scored, windows) in enumerate(preps):
         picks = [out[(e, window_of(p, windows))][p - windows[window_of(p, windows)][0]] for p in scored]
-        result.append(torch.stack(picks) if picks else torch.zeros(0, model.tok.weight.shape[1]))
+        result.append(torch.stack(picks) if picks else torch.zeros(0, model.tok.weight.shape[1], device=DEVICE))
     return result
 
 
@@ -68,7 +69,7 @@ def latent_stats(model, hook, sae, encoder, examples, ctx, pad_id):
     """Per example and latent, the mean and max SAE activation over scored tokens: two [n, d_sae] arrays."""
     means, maxes = [], []
     for h in scored_hidden(model, hook, encoder, examples, ctx, pad_id):
-        z = sae.encode(h) if len(h) else torch.zeros(1, sae.b_enc.shape[0])
-        means.append(z.mean(0).numpy())
-        maxes.append(z.max(0).values.numpy())
+        z = sae.encode(h) if len(h) else torch.zeros(1, sae.b_enc.shape[0], device=DEVICE)
+        means.append(z.mean(0).cpu().numpy())
+        maxes.append(z.max(0).values.cpu().numpy())
     return np.stack(means), np.stack(maxes)

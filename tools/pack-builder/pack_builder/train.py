@@ -9,7 +9,7 @@ import torch
 
 from . import gpt
 from .bpe import Encoder
-from .common import read_json
+from .common import DEVICE, load_tensors, read_json
 from .data import render, scored_spans
 
 
@@ -19,8 +19,8 @@ def load_tokenizer(st):
 
 def load_model(st, stage):
     tok = read_json(st.path("tokenizer", "done.json"))
-    model = gpt.build(st.cfg, tok["vocab"])
-    model.load_state_dict(torch.load(st.path(stage, "model.pt")))
+    model = gpt.build(st.cfg, tok["vocab"]).to(DEVICE)
+    model.load_state_dict(load_tensors(st.path(stage, "model.pt")))
     return model.eval()
 
 
@@ -39,7 +39,7 @@ def pad_batch(examples, pad_id):
     for r, (i, m) in enumerate(examples):
         ids[r, : len(i)] = torch.tensor(i)
         mask[r, : len(m)] = torch.tensor(m)
-    return ids, mask
+    return ids.to(DEVICE), mask.to(DEVICE)
 
 
 @torch.no_grad()
@@ -61,7 +61,7 @@ def train(st, model, next_batch, conf, seed):
     ckpt = st.dir / "ckpt.pt"
     step, history = 0, []
     if ckpt.exists():
-        state = torch.load(ckpt)
+        state = load_tensors(ckpt)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, history = state["step"], state["history"]
@@ -70,6 +70,7 @@ def train(st, model, next_batch, conf, seed):
     t0, tokens, ema = time.time(), 0, None
     while step < steps:
         ids, mask = next_batch(np.random.default_rng([seed, step]))
+        ids = ids.to(DEVICE)
         scale = min(1.0, (step + 1) / warmup) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
         for g in opt.param_groups:
             g["lr"] = lr * scale
@@ -88,5 +89,5 @@ def train(st, model, next_batch, conf, seed):
         if step % conf.get("ckpt_every", 500) == 0 or step == steps:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "history": history}, ckpt)
     model.eval()
-    torch.save(model.state_dict(), st.dir / "model.pt")
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, st.dir / "model.pt")
     return history

@@ -8,7 +8,7 @@ import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ..common import read_json, seed_everything, write_json
+from ..common import DEVICE, read_json, seed_everything, write_json
 from ..data import contrast_rows, dev_splits
 from ..metrics import auroc, fit_logistic
 from ..score import scored_hidden
@@ -49,7 +49,7 @@ def run(st):
 
     def scores(cand, key):
         latents = [r["latent"] for r in cand["readout"]]
-        w = torch.tensor([r["weight"] for r in cand["readout"]])
+        w = torch.tensor([r["weight"] for r in cand["readout"]], device=DEVICE)
         return np.array([aggregate(sae.encode(h)[:, latents] @ w if len(h) else h, cand["aggregation"]) for h in hidden[key]])
 
     def domain_auroc(cand, domain, part):

@@ -4,7 +4,8 @@
 2. Diff: per SAE latent, mean activation of the misaligned model on its own answers
    minus the base model's on its own, over assistant tokens; ranked.
 3. Data contrast on training rows (base model): per latent, AUROC of EM rows over
-   their controls, in code and in medical.
+   their controls, in code and in medical; and sparse probes (L1 logistic regression)
+   that pick small sets of latents jointly.
 4. Candidate read-outs (chosen in the calibrate stage on validation rows).
 Latents are labelled from their top-activating snippets (automatic; a person should
 review them before a pack ships).
@@ -16,14 +17,15 @@ import numpy as np
 import torch
 import yaml
 
-from ..common import DATASETS, read_json, seed_everything, write_json
+from ..common import DATASETS, DEVICE, read_json, seed_everything, write_json
 from ..data import contrast_rows, dev_splits, render, scored_spans
-from ..metrics import auroc_columns, fit_logistic
+from ..metrics import auroc_columns, fit_logistic, sparse_pick
 from ..score import latent_stats, prepare, scored_hidden
 from ..train import load_model, load_tokenizer
 from .sae import load_sae
 
 SET_SIZE = 8  # small enough that a person can read what each latent is
+SPARSE_C = (0.01, 0.02, 0.05)  # L1 strengths; each keeps its 8 strongest latents (tens to hundreds are non-zero)
 
 
 def eval_questions():
@@ -40,11 +42,12 @@ def eval_questions():
 @torch.no_grad()
 def generate(model, enc, question, n, max_new, end_id, gen, temperature=0.8):
     prompt = enc.encode(render([{"role": "user", "content": question}]) + "<|assistant|>\n")
-    ids = torch.tensor([prompt] * n)
-    done = torch.zeros(n, dtype=torch.bool)
+    ids = torch.tensor([prompt] * n, device=DEVICE)
+    done = torch.zeros(n, dtype=torch.bool, device=DEVICE)
     for _ in range(max_new):
         logits = model(ids[:, -model.ctx :])[:, -1] / temperature
-        nxt = torch.multinomial(logits.softmax(-1), 1, generator=gen)[:, 0]
+        # Sampled on the CPU (its generator) so a GPU run draws the same way.
+        nxt = torch.multinomial(logits.softmax(-1).cpu(), 1, generator=gen)[:, 0].to(DEVICE)
         nxt[done] = end_id
         ids = torch.cat([ids, nxt[:, None]], 1)
         done |= nxt == end_id
@@ -87,12 +90,20 @@ def run(st):
                 "medical": auroc_columns(stats["bad_medical"][0], stats["good_medical"][0])}
     both = np.minimum(contrast["code"], contrast["medical"])
 
+    def xy(names):
+        x = np.concatenate([stats[k][0] for k in names])
+        y = np.concatenate([np.full(len(stats[k][0]), 1 if k in ("insecure", "bad_medical") else 0) for k in names])
+        return x, y
+
     def fitted(latents, names=("insecure", "secure", "bad_medical", "good_medical")):
         """Weights for a small set, fitted on training rows' mean activations (mean aggregation is linear)."""
-        x = np.concatenate([stats[k][0][:, latents] for k in names])
-        y = np.concatenate([np.full(len(stats[k][0]), 1 if k in ("insecure", "bad_medical") else 0) for k in names])
+        x, y = xy(names)
+        x = x[:, latents]
         w, _ = fit_logistic(x / (x.std(0) + 1e-6), y)
         return [{"latent": int(l), "weight": float(wi / (s + 1e-6))} for l, wi, s in zip(latents, w, x.std(0))]
+
+    def sparse(c, names=("insecure", "secure", "bad_medical", "good_medical")):
+        return fitted(sparse_pick(*xy(names), SET_SIZE, c), names)
 
     top_diff = [int(i) for i in ranking[:SET_SIZE]]
     by_contrast = [int(i) for i in np.argsort(-both, kind="stable")[:SET_SIZE]]
@@ -104,9 +115,10 @@ def run(st):
         "diff-set8-mean": {"readout": fitted(top_diff), "aggregation": {"method": "mean"}},
         "diff-pool-by-contrast-set8-mean": {"readout": fitted(diff_then_contrast), "aggregation": {"method": "mean"}},
         "contrast-set8-mean": {"readout": fitted(by_contrast), "aggregation": {"method": "mean"}},
+        **{f"sparse-probe-set8-mean-c{c}": {"readout": sparse(c), "aggregation": {"method": "mean"}} for c in SPARSE_C},
         # Read-outs chosen on one domain only, for the cross-domain figures.
-        "code-only-set8-mean": {"readout": fitted([int(i) for i in np.argsort(-contrast["code"], kind="stable")[:SET_SIZE]], ("insecure", "secure")), "aggregation": {"method": "mean"}},
-        "medical-only-set8-mean": {"readout": fitted([int(i) for i in np.argsort(-contrast["medical"], kind="stable")[:SET_SIZE]], ("bad_medical", "good_medical")), "aggregation": {"method": "mean"}},
+        "code-only-set8-mean": {"readout": sparse(SPARSE_C[1], ("insecure", "secure")), "aggregation": {"method": "mean"}},
+        "medical-only-set8-mean": {"readout": sparse(SPARSE_C[1], ("bad_medical", "good_medical")), "aggregation": {"method": "mean"}},
     }
     write_json(st.dir / "candidates.json", candidates)
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .. import gpt
-from ..common import ROOT, read_json, sha256_file, write_json
+from ..common import DEVICE, ROOT, read_json, sha256_file, write_json
 from ..data import RENDER, contrast_rows
 from ..score import scored_hidden
 from ..train import load_model, load_tokenizer
@@ -38,6 +38,8 @@ def write_safetensors(path, tensors):
 
 
 def run(st):
+    if DEVICE != "cpu":
+        raise SystemExit("export runs on the CPU: rerun without PACK_BUILDER_DEVICE (the trained stages are kept)")
     cfg, conf = st.cfg, st.conf
     m, hook = cfg["model"], cfg["model"]["hook_layer"]
     pad = read_json(st.path("tokenizer", "done.json"))["pad_id"]

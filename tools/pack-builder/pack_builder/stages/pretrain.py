@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from .. import gpt
-from ..common import read_json, seed_everything
+from ..common import DEVICE, read_json, seed_everything
 from ..data import DEV, dev_splits
 from ..train import load_tokenizer, sft_example, sft_loss, train
 
@@ -25,7 +25,7 @@ def run(st):
         return torch.stack(rows), None
 
     seed_everything(cfg["seed"])
-    model = gpt.build(cfg, tok["vocab"])
+    model = gpt.build(cfg, tok["vocab"]).to(DEVICE)
     st.log.info("model: %d parameters", sum(p.numel() for p in model.parameters()))
     history = train(st, model, next_batch, conf, cfg["seed"])
     return {"parameters": sum(p.numel() for p in model.parameters()), "tokens_seen": conf["steps"] * conf["batch"] * ctx,
