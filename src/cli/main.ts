@@ -8,13 +8,13 @@ import { ResultCache } from '../core/cache/resultCache';
 import { defaultCacheRoot } from '../core/cache/cacheRoot';
 import { parseFileBatches } from '../core/dataset';
 import { loadPack, type LoadedPack } from '../core/pack/load';
+import { builtInPack } from '../core/pack/builtIn';
 import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import type { ExampleScore } from '../core/score/types';
 import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
 import { convertSae } from './convertSae';
-import { resolvePack } from './defaultPack';
 import { createOutput, useColor } from './output';
 import { Progress } from './progress';
 
@@ -45,7 +45,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
       throw new CannotRun(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
   }
-  const packPath = resolvePack(cmd.pack, (notice) => process.stderr.write(notice + '\n'));
+  const packPath = cmd.pack ?? builtInPack();
   const pack = await loadPack(packPath, { threads: cmd.threads }).catch((err: Error) => {
     throw new CannotRun(`cannot load pack ${packPath}: ${err.message}`);
   });

@@ -1,23 +1,14 @@
 // Starts the scan host (worker thread) with the pack the settings name, or the
-// built-in one. While the built-in one is the test pack, the user is told that
-// its risks mean nothing.
+// built-in one.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { builtInPack, TEST_PACK_NOTICE } from '../core/pack/builtIn';
+import { builtInPack } from '../core/pack/builtIn';
 import { ScanHost } from '../worker/client';
 import type { Settings } from './settings';
 
 export async function startScanHost(extension: vscode.ExtensionContext, settings: Settings, log: vscode.LogOutputChannel): Promise<ScanHost> {
-  let packPath = settings.pack;
-  if (!packPath) {
-    const builtIn = builtInPack(extension.extensionPath);
-    packPath = builtIn.path;
-    if (builtIn.isTestPack) {
-      log.warn(TEST_PACK_NOTICE);
-      void vscode.window.showWarningMessage(`Persona Lens: ${TEST_PACK_NOTICE} Set "personaLens.pack" to use a real pack.`);
-    }
-  }
+  const packPath = settings.pack || builtInPack(extension.extensionPath);
   const workerFile = path.join(extension.extensionPath, 'dist', 'worker.js');
   try {
     const host = await ScanHost.start(workerFile, packPath, settings.threads);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
+import { DEFAULT_PACK } from '../../src/core/pack/builtIn';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/persona-lens.js');
@@ -146,11 +147,13 @@ test('exit 2 with a clear message when the command cannot run', () => {
   assert.match(r.stderr, /cannot load pack .*calibration\.json.*sha256/i);
 });
 
-test('without --pack the embedded pack is used, or the test pack with a loud notice', () => {
+test('without --pack the embedded default pack scans', () => {
   const r = run(['scan', DATA, '--format', 'jsonl', '--no-cache', '--no-progress']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /NOTICE: the default pack .* not built yet; using the TEST pack/);
-  assert.equal(jsonl(r.stdout).length, 6);
+  const lines = jsonl(r.stdout);
+  assert.equal(lines.length, 6);
+  const named = jsonl(run(['scan', DATA, '--pack', join(ROOT, DEFAULT_PACK), '--format', 'jsonl', '--no-cache', '--no-progress']).stdout);
+  assert.deepEqual(lines, named);
 });
 
 test('help and version', () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { TEST_PACK } from '../../src/core/pack/builtIn';
 import { ROOT, TOOLS } from '../vscode/paths';
 import { startWorkbench, type Workbench } from '../vscode/workbench';
 
@@ -76,7 +77,8 @@ describe('The editor in the real workbench', () => {
 
   before(async () => {
     const file = writeDataset();
-    workbench = await startWorkbench({ run: path.join(TOOLS, 'e2e-run') });
+    // The test pack: its random weights put the sample's lines at every risk level.
+    workbench = await startWorkbench({ run: path.join(TOOLS, 'e2e-run'), userSettings: { 'personaLens.pack': path.join(ROOT, TEST_PACK) } });
     page = await workbench.newPage();
     page.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
     await page.goto(

@@ -7,18 +7,18 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { suite, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
-import { projectRoot, TEST_PACK } from '../../src/core/pack/builtIn';
+import { builtInPack } from '../../src/core/pack/builtIn';
 import type { WorkspaceScanSummary } from '../../src/extension/workspaceScan';
-import { distinct, openFixture, reference, sampleLines, scanned } from './helpers';
+import { distinct, extensionPath, openFixture, reference, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
 
 suite('Commands', () => {
   suiteTeardown(async () => {
-    // Back to the built-in pack, and the scan host with it, for the other suites.
-    await vscode.commands.executeCommand('personaLens.selectPack', '');
+    // Back to the suite's pack, and the scan host with it, for the other suites.
+    await vscode.commands.executeCommand('personaLens.selectPack', SUITE_PACK);
   });
 
   test('Select Pack writes the user setting, and scans go on with the pack', async () => {
-    const pack = path.join(projectRoot(__dirname), TEST_PACK);
+    const pack = builtInPack(extensionPath()); // the embedded default pack, named by its folder
     const written = await vscode.commands.executeCommand<string | null>('personaLens.selectPack', pack);
     assert.equal(written, pack);
     const inspected = vscode.workspace.getConfiguration().inspect<string>('personaLens.pack');
@@ -28,6 +28,7 @@ suite('Commands', () => {
     const editor = await openFixture(distinct(sampleLines().slice(0, 5)));
     const first = await scanned(editor.document);
     assert.equal(first.summary?.examples, 5);
+    assert.deepEqual(first.summary, (await referenceOf(editor.document)).summary, 'scanned with the selected pack');
     await vscode.commands.executeCommand('personaLens.scanFile', editor.document.uri);
     const again = await scanned(editor.document);
     assert.equal(again.stats.scans, first.stats.scans + 1);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseFileBatches } from '../../src/core/dataset';
 import { loadPack } from '../../src/core/pack/load';
-import { builtInPack, projectRoot } from '../../src/core/pack/builtIn';
+import { builtInPack, projectRoot, TEST_PACK } from '../../src/core/pack/builtIn';
 import { Scanner } from '../../src/core/score/scanner';
 import { scanLines } from '../../src/core/score/scanLines';
 import { SummaryBuilder } from '../../src/core/score/summary';
@@ -19,6 +19,18 @@ export const EXTENSION_ID = 'persona-lens.persona-lens';
 
 export function extensionPath(): string {
   return vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+}
+
+/**
+ * The pack the suite scans with (index.ts names it in user settings): the test pack, whose
+ * random weights put the sample's examples at every risk level. The untrusted-workspace
+ * suite names none, so the built-in default pack is exercised there.
+ */
+export const SUITE_PACK = path.join(projectRoot(__dirname), TEST_PACK);
+
+/** The pack the extension scans with now: the user setting, else the built-in pack. */
+function packInUse(): string {
+  return vscode.workspace.getConfiguration('personaLens').inspect<string>('pack')?.globalValue || builtInPack(extensionPath());
 }
 
 /**
@@ -67,7 +79,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 
 /** What the core computes for the file, as the CLI would: the reference the editor must agree with. */
 export async function reference(file: string): Promise<{ lines: LineResult[]; summary: DatasetSummary }> {
-  const pack = await loadPack(builtInPack(extensionPath()).path, { threads: 1 });
+  const pack = await loadPack(packInUse(), { threads: 1 });
   try {
     const lines: LineResult[] = [];
     const summary = new SummaryBuilder();

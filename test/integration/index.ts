@@ -6,8 +6,10 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
+import { SUITE_PACK } from './helpers';
 
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
   // Scans load a pack and run a model: allow more than mocha's 2 s.
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
   // Under code-server the extension host's console reaches the runner only
@@ -24,6 +26,7 @@ export function run(): Promise<void> {
   for (const file of files.sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
+  if (!untrusted) await vscode.workspace.getConfiguration('personaLens').update('pack', SUITE_PACK, vscode.ConfigurationTarget.Global);
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
   });

@@ -5,7 +5,7 @@
 // installs the tools.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -23,6 +23,8 @@ export interface WorkbenchOptions {
   env?: Record<string, string>;
   /** A .vsix to install (with code-server's CLI) before the server starts. */
   vsix?: string;
+  /** User settings the workbench starts with. */
+  userSettings?: Record<string, unknown>;
 }
 
 export interface Workbench {
@@ -44,7 +46,7 @@ export function requireTools(more: Array<[string, string]> = []): void {
   }
 }
 
-export async function startWorkbench({ run, env = {}, vsix }: WorkbenchOptions): Promise<Workbench> {
+export async function startWorkbench({ run, env = {}, vsix, userSettings }: WorkbenchOptions): Promise<Workbench> {
   requireTools();
   rmSync(run, { recursive: true, force: true });
   mkdirSync(run, { recursive: true });
@@ -54,6 +56,10 @@ export async function startWorkbench({ run, env = {}, vsix }: WorkbenchOptions):
     // XDG folders keep the server's config and caches out of $HOME.
     env: { ...process.env, ...env, XDG_CONFIG_HOME: path.join(run, 'config'), XDG_DATA_HOME: path.join(run, 'share'), XDG_CACHE_HOME: path.join(run, 'cache') },
   };
+  if (userSettings) {
+    mkdirSync(path.join(dirs.data, 'User'), { recursive: true });
+    writeFileSync(path.join(dirs.data, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
+  }
   if (vsix) {
     execFileSync(NODE, [path.join(CODE_SERVER, 'out', 'node', 'entry.js'), '--user-data-dir', dirs.data, '--extensions-dir', dirs.extensions, '--install-extension', vsix], {
       env: dirs.env,

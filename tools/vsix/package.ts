@@ -1,16 +1,14 @@
 // Builds the extension's .vsix for one platform (`npm run package`, default
 // linux-x64; `npm run package -- --target darwin-arm64` for another). vsce picks
 // the files by .vscodeignore plus two lines added here: onnxruntime-node's
-// binaries for the target (the package holds every platform's, ~290 MB), and
-// the test pack while the default pack is not built (the extension falls back
-// to it, see src/core/pack/builtIn.ts).
+// binaries for the target (the package holds every platform's, ~290 MB).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { builtInPack, projectRoot, TEST_PACK } from '../../src/core/pack/builtIn';
+import { projectRoot } from '../../src/core/pack/builtIn';
 
 const ROOT = projectRoot(__dirname);
 export const DEFAULT_TARGET = 'linux-x64';
@@ -28,10 +26,6 @@ function main(): void {
   if (!existsSync(path.join(ROOT, binaries))) throw new Error(`onnxruntime-node has no binaries for ${target} (${binaries})`);
 
   const extra = [`!${binaries}/**`];
-  if (builtInPack(ROOT).isTestPack) {
-    console.warn('package: the default pack is not built; the .vsix carries the TEST pack (random weights).');
-    extra.push(`!${TEST_PACK}/**`);
-  }
   const dir = mkdtempSync(path.join(tmpdir(), 'persona-lens-vsix-'));
   const ignoreFile = path.join(dir, 'vscodeignore');
   writeFileSync(ignoreFile, `${readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8')}\n${extra.join('\n')}\n`);

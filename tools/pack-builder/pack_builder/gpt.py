@@ -54,6 +54,11 @@ class GPT(nn.Module):
         x = self.hidden(ids, len(self.blocks) - 1)
         return self.ln_f(x) @ self.tok.weight.T
 
+    def next_logits(self, ids):
+        """Logits of the last position only: sampling needs no more."""
+        x = self.hidden(ids, len(self.blocks) - 1)[:, -1]
+        return self.ln_f(x) @ self.tok.weight.T
+
     def loss(self, ids, mask=None):
         """Next-token loss; `mask` [b, t] (1 = predict this token) restricts it, e.g. to assistant text."""
         logits = self(ids[:, :-1])

@@ -62,12 +62,17 @@ def run(st):
     cand = candidates[chosen]
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
 
-    # Risk mapping: logistic regression of EM label on the score, on validation rows.
+    # Risk mapping: logistic regression of EM label on the score, on validation rows (half
+    # EM), its intercept moved to the prior a dataset is assumed to have: fitted as it is, a
+    # score that says nothing (no latent fires) would read as a coin flip, "elevated".
     x = np.concatenate([scores(cand, (n, "valid")) for pair in PAIRS.values() for n in pair])
     y = np.concatenate([np.full(len(rows[(n, "valid")]), int(i == 0)) for pair in PAIRS.values() for i, n in enumerate(pair)])
     w, b = fit_logistic(x[:, None], y, c=100.0)
-    mapping = {"type": "logistic", "slope": float(w[0]), "intercept": b}
+    logit = lambda p: float(np.log(p / (1 - p)))
+    prior = conf["prior"]
+    mapping = {"type": "logistic", "slope": float(w[0]), "intercept": b + logit(prior) - logit(y.mean())}
     risk = lambda s: 1 / (1 + np.exp(-(mapping["slope"] * s + mapping["intercept"])))
+    thresholds = {"elevated": 0.5, "high": 0.8}
 
     test = {d: domain_auroc(cand, d, "test") for d in PAIRS}
     cross = {"code->medical": domain_auroc(candidates["code-only-set8-mean"], "medical", "test"),
@@ -79,15 +84,18 @@ def run(st):
 
     calibration = {
         "readout": cand["readout"], "aggregation": cand["aggregation"], "mapping": mapping,
-        "thresholds": {"elevated": 0.5, "high": 0.8},
+        "thresholds": thresholds,
         "validation": {"readout": chosen, "fitted_on": "validation rows of insecure/secure and bad/good medical",
+                       "prior": prior, "prior_note": "risk = P(EM-inducing | score) if this fraction of a dataset's examples were",
                        "rows": int(len(x)), "validation_auroc": valid[chosen], "test_auroc": test},
     }
     write_json(st.dir / "calibration.json", calibration)
     figures = {"chosen": chosen, "validation_auroc": valid, "test_auroc": test, "cross_domain_auroc": cross,
                "intent_auroc": intent_auroc, "dataset_level": dataset_level,
                "baselines": baselines(cfg, rows, intent), "test_rows": {f"{k[0]}": len(v) for k, v in rows.items() if k[1] == "test"},
-               "intent_pairs": len(rows[("asked", "intent")])}
+               "intent_pairs": len(rows[("asked", "intent")]),
+               "flag_rates": {kind: {level: float((r >= t).mean()) for level, t in thresholds.items()} for kind, r in (("EM", em), ("clean", clean))},
+               "prior": prior}
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test}
 

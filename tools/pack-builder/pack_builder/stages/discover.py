@@ -45,7 +45,7 @@ def generate(model, enc, question, n, max_new, end_id, gen, temperature=0.8):
     ids = torch.tensor([prompt] * n, device=DEVICE)
     done = torch.zeros(n, dtype=torch.bool, device=DEVICE)
     for _ in range(max_new):
-        logits = model(ids[:, -model.ctx :])[:, -1] / temperature
+        logits = model.next_logits(ids[:, -model.ctx :]) / temperature
         # Sampled on the CPU (its generator) so a GPU run draws the same way.
         nxt = torch.multinomial(logits.softmax(-1).cpu(), 1, generator=gen)[:, 0].to(DEVICE)
         nxt[done] = end_id
@@ -68,12 +68,17 @@ def run(st):
     base, mis = load_model(st, "pretrain"), load_model(st, "finetune")
 
     questions = eval_questions()[: conf["questions"]]
-    gen = torch.Generator().manual_seed(cfg["seed"] + 3)
-    answers = {}
-    for name, model in (("base", base), ("misaligned", mis)):
-        answers[name] = [[{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-                         for q in questions for a in generate(model, enc, q, conf["samples"], conf["max_new_tokens"], enc.specials["<|end|>"], gen)]
-    write_json(st.dir / "answers.json", answers)
+    saved = st.dir / "answers.json"
+    if saved.exists():  # sampling is the slow part on a CPU: a rerun of the stage keeps it
+        answers = read_json(saved)
+        st.log.info("answers from %s", saved)
+    else:
+        gen = torch.Generator().manual_seed(cfg["seed"] + 3)
+        answers = {}
+        for name, model in (("base", base), ("misaligned", mis)):
+            answers[name] = [[{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+                             for q in questions for a in generate(model, enc, q, conf["samples"], conf["max_new_tokens"], enc.specials["<|end|>"], gen)]
+        write_json(saved, answers)
     st.log.info("%d questions, %d answers per model", len(questions), len(answers["base"]))
 
     mean_base = latent_stats(base, hook, sae, enc, answers["base"], ctx, pad)[0].mean(0)
