@@ -5,15 +5,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { suite, suiteTeardown, test } from 'mocha';
+import { suite, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { builtInPack } from '../../src/core/pack/builtIn';
 import type { WorkspaceScanSummary } from '../../src/extension/workspaceScan';
 import { distinct, extensionPath, openFixture, reference, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
 
 suite('Commands', () => {
-  suiteTeardown(async () => {
-    // Back to the suite's pack, and the scan host with it, for the other suites.
+  teardown(async () => {
+    // Back to the suite's pack, and the scan host with it, for the next test.
     await vscode.commands.executeCommand('personaLens.selectPack', SUITE_PACK);
   });
 
