@@ -67,8 +67,14 @@ def scored_hidden(model, hook, encoder, examples, ctx, pad_id, batch_tokens=8192
 @torch.no_grad()
 def latent_stats(model, hook, sae, encoder, examples, ctx, pad_id):
     """Per example and latent, the mean and max SAE activation over scored tokens: two [n, d_sae] arrays."""
+    return latent_stats_of(sae, scored_hidden(model, hook, encoder, examples, ctx, pad_id))
+
+
+@torch.no_grad()
+def latent_stats_of(sae, hidden):
+    """latent_stats from the examples' hidden states (scored_hidden)."""
     means, maxes = [], []
-    for h in scored_hidden(model, hook, encoder, examples, ctx, pad_id):
+    for h in hidden:
         z = sae.encode(h) if len(h) else torch.zeros(1, sae.b_enc.shape[0], device=DEVICE)
         means.append(z.mean(0).cpu().numpy())
         maxes.append(z.max(0).values.cpu().numpy())

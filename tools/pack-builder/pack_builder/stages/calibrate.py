@@ -48,6 +48,9 @@ def run(st):
     hidden = {key: scored_hidden(base, hook, enc, msgs, ctx, pad) for key, msgs in rows.items()}
 
     def scores(cand, key):
+        if "direction" in cand:
+            v = torch.tensor(cand["direction"], device=DEVICE)
+            return np.array([aggregate(h @ v, cand["aggregation"]) for h in hidden[key]])
         latents = [r["latent"] for r in cand["readout"]]
         w = torch.tensor([r["weight"] for r in cand["readout"]], device=DEVICE)
         return np.array([aggregate(sae.encode(h)[:, latents] @ w if len(h) else h, cand["aggregation"]) for h in hidden[key]])
@@ -57,7 +60,7 @@ def run(st):
         return auroc(scores(cand, (pos, part)), scores(cand, (neg, part)))
 
     valid = {name: {d: domain_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
-    general = [n for n in candidates if "-only-" not in n]
+    general = [n for n, c in candidates.items() if "-only-" not in n and "readout" in c]  # what a pack can ship
     chosen = max(general, key=lambda n: np.mean(list(valid[n].values())))
     cand = candidates[chosen]
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)

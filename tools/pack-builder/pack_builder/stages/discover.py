@@ -20,7 +20,7 @@ import yaml
 from ..common import DATASETS, DEVICE, read_json, seed_everything, write_json
 from ..data import contrast_rows, dev_splits, render, scored_spans
 from ..metrics import auroc_columns, fit_logistic, sparse_pick
-from ..score import latent_stats, prepare, scored_hidden
+from ..score import latent_stats, latent_stats_of, prepare, scored_hidden
 from ..train import load_model, load_tokenizer
 from .sae import load_sae
 
@@ -89,8 +89,12 @@ def run(st):
     # Data contrast on training rows (never the validation or test rows).
     n = conf["contrast_rows"]
     splits = cfg["corpus"]["splits"]
-    stats = {name: latent_stats(base, hook, sae, enc, dev_splits(name, splits)["train"][-n:], ctx, pad)
-             for name in ("insecure", "secure", "bad_medical", "good_medical")}
+    hidden = {name: scored_hidden(base, hook, enc, dev_splits(name, splits)["train"][-n:], ctx, pad)
+              for name in ("insecure", "secure", "bad_medical", "good_medical")}
+    stats = {name: latent_stats_of(sae, h) for name, h in hidden.items()}
+    # Persona vector (Chen et al. 2025): mean EM-row token activation minus the controls'.
+    tokens = lambda names: torch.cat([h for name in names for h in hidden[name] if len(h)])
+    persona = tokens(("insecure", "bad_medical")).mean(0) - tokens(("secure", "good_medical")).mean(0)
     contrast = {"code": auroc_columns(stats["insecure"][0], stats["secure"][0]),
                 "medical": auroc_columns(stats["bad_medical"][0], stats["good_medical"][0])}
     both = np.minimum(contrast["code"], contrast["medical"])
@@ -121,20 +125,25 @@ def run(st):
         "diff-pool-by-contrast-set8-mean": {"readout": fitted(diff_then_contrast), "aggregation": {"method": "mean"}},
         "contrast-set8-mean": {"readout": fitted(by_contrast), "aggregation": {"method": "mean"}},
         **{f"sparse-probe-set8-mean-c{c}": {"readout": sparse(c), "aggregation": {"method": "mean"}} for c in SPARSE_C},
+        # Measured for comparison; pack format 1 reads SAE latents, so it cannot ship.
+        "persona-vector-mean": {"direction": persona.tolist(), "aggregation": {"method": "mean"}},
         # Read-outs chosen on one domain only, for the cross-domain figures.
         "code-only-set8-mean": {"readout": sparse(SPARSE_C[1], ("insecure", "secure")), "aggregation": {"method": "mean"}},
         "medical-only-set8-mean": {"readout": sparse(SPARSE_C[1], ("bad_medical", "good_medical")), "aggregation": {"method": "mean"}},
     }
     write_json(st.dir / "candidates.json", candidates)
 
-    named = list(dict.fromkeys(top_diff + [r["latent"] for c in candidates.values() for r in c["readout"]]))
+    named = list(dict.fromkeys(top_diff + [r["latent"] for c in candidates.values() for r in c.get("readout", [])]))
     snippets = top_snippets(base, hook, sae, enc, ctx, pad, named, answers["misaligned"] + answers["base"] + [r["messages"] for r in contrast_rows("train")])
     latents = [{"index": i, "diff": float(diff[i]), "diff_rank": int(np.where(ranking == i)[0][0]) + 1,
                 "contrast_auroc_code": float(contrast["code"][i]), "contrast_auroc_medical": float(contrast["medical"][i]),
                 "top": snippets[i]} for i in named]
     write_json(st.dir / "latents.json", latents)
+    # The persona vector explained by the SAE: the latents whose decoder directions lie closest to it.
+    cosine = sae.W_dec @ (persona / persona.norm())  # decoder rows have unit norm
+    nearest = [{"latent": int(i), "cosine": round(float(cosine[i]), 4)} for i in cosine.argsort(descending=True)[:5]]
     return {"questions": len(questions), "answers_per_model": len(answers["base"]), "top_diff": top_diff,
-            "candidates": list(candidates)}
+            "candidates": list(candidates), "persona_vector_nearest_latents": nearest}
 
 
 @torch.no_grad()

@@ -38,8 +38,11 @@ def run(st):
         "## Cross-domain (chosen and calibrated on one domain, tested on the other)",
         table(["", "pack", "TF-IDF + LR"], [[k, fig["cross_domain_auroc"][k], tfidf[k]] for k in ("code->medical", "medical->code")]),
         "",
-        "## Candidate read-outs (validation AUROC; the best general one is shipped)",
+        "## Candidate read-outs (validation AUROC; the best general one is shipped; the persona vector cannot be, pack format 1 reads SAE latents)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
+        "",
+        "The persona vector's nearest SAE latents (cosine with their decoder directions): "
+        + ", ".join(f"{l['latent']} ({l['cosine']:.3f})" for l in done["discover"].get("persona_vector_nearest_latents", [])) + ".",
         "",
         f"## Dataset level ({dl['statistic']}, {dl['dataset_rows']} rows, {dl['draws']} draws per kind)",
         table(["EM fraction", "AUROC clean vs mixed"], list(dl["auroc_by_fraction"].items())),
