@@ -77,8 +77,12 @@ describe('The editor in the real workbench', () => {
 
   before(async () => {
     const file = writeDataset();
-    // The test pack: its random weights put the sample's lines at every risk level.
-    workbench = await startWorkbench({ run: path.join(TOOLS, 'e2e-run'), userSettings: { 'personaLens.pack': path.join(ROOT, TEST_PACK) } });
+    // The test pack: its random weights put the sample's lines at every risk level. No Restricted
+    // Mode banner: it comes late and pushes the editor down a line under a mouse already placed.
+    workbench = await startWorkbench({
+      run: path.join(TOOLS, 'e2e-run'),
+      userSettings: { 'personaLens.pack': path.join(ROOT, TEST_PACK), 'security.workspace.trust.banner': 'never' },
+    });
     page = await workbench.newPage();
     page.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
     await page.goto(
