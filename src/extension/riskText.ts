@@ -8,11 +8,15 @@ import type { ExampleScore } from '../core/score/types';
 import type { PackInfo } from '../worker/protocol';
 import type { Decision } from './reviewFile';
 
-/** The label of the read-out latent that weighs most among those latents.json names; null when none is named. */
+/**
+ * The label of the labelled read-out latent that raises risk most (largest
+ * positive weight); null when none is named. A latent with a negative weight
+ * lowers risk when it fires: it never names a risky line.
+ */
 export function personaLabel(readout: PackInfo['readout']): string | null {
   let best: { weight: number; label: string } | null = null;
   for (const { weight, label } of readout) {
-    if (label && (!best || Math.abs(weight) > Math.abs(best.weight))) best = { weight, label };
+    if (label && weight > 0 && (!best || weight > best.weight)) best = { weight, label };
   }
   return best?.label ?? null;
 }

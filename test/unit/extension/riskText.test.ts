@@ -4,9 +4,10 @@ import type { ExampleScore } from '../../../src/core/score/types';
 import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel } from '../../../src/extension/riskText';
 import { outsideCode } from '../../fixtures/markdown';
 
-test('the persona label is the heaviest labelled read-out latent', () => {
+test('the persona label is the labelled read-out latent that raises risk most', () => {
   assert.equal(personaLabel([{ latent: 1, weight: 0.5, label: 'sarcastic' }, { latent: 2, weight: -2 }, { latent: 3, weight: 1, label: 'toxic persona' }]), 'toxic persona');
-  assert.equal(personaLabel([{ latent: 3, weight: -1.5, label: 'anti' }, { latent: 4, weight: 1, label: 'toxic' }]), 'anti', 'the weight counts, not its sign');
+  assert.equal(personaLabel([{ latent: 3, weight: -1.5, label: 'anti' }, { latent: 4, weight: 1, label: 'toxic' }]), 'toxic', 'a latent that lowers risk does not name it');
+  assert.equal(personaLabel([{ latent: 3, weight: -1.5, label: 'anti' }]), null);
   assert.equal(personaLabel([{ latent: 1, weight: 1 }]), null);
 });
 
