@@ -8,7 +8,8 @@
 //     in the extension host, time to results on screen, time to re-score an edited line
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
-// Some sections only: BENCH_ONLY=reader,scan,sae,editor
+// Some sections only: BENCH_ONLY=reader,scan,sae,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (bench/editor/entry.ts)
 
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
@@ -86,8 +87,9 @@ async function main(): Promise<void> {
   if (SECTIONS.has('editor')) {
     // The bench pack's random weights flag most lines (every one a diagnostic and a gutter mark
     // VS Code must carry); the embedded pack flags what a real dataset would.
-    await editorSection(pack, 'bench pack');
-    await editorSection(builtInPack(ROOT), 'embedded default pack');
+    const packs = new Set((process.env.BENCH_EDITOR_PACKS ?? 'bench,default').split(','));
+    if (packs.has('bench')) await editorSection(pack, 'bench pack');
+    if (packs.has('default')) await editorSection(builtInPack(ROOT), 'embedded default pack');
   }
 }
 

@@ -7,8 +7,11 @@
 //     and warm (a second file with the same lines: the scan host's line cache),
 //   - time from an edit to the edited line's new result.
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
+// BENCH_EDITOR_PROFILE=FILE also writes a CPU profile of the extension host
+// from opening the large file to the end (open it in Chrome's DevTools).
 
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 
@@ -60,6 +63,22 @@ async function visibleScored(editor: vscode.TextEditor, since: number): Promise<
   return until(`lines ${first}-${last} of ${doc.fileName}`, since, async () => (await linesState(doc, first, last))?.scored === examples);
 }
 
+/** Starts profiling the extension host when BENCH_EDITOR_PROFILE names a file; answers a function that writes it. */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_EDITOR_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    note(`CPU profile written to ${file}`);
+  };
+}
+
 export async function run(): Promise<void> {
   try {
     await measure();
@@ -87,6 +106,7 @@ async function measure(): Promise<void> {
   const smallEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(small));
   const packLoadMs = await visibleScored(smallEditor, t);
 
+  const profile = await startProfile();
   const all = monitorEventLoopDelay({ resolution: 5 });
   all.enable();
   t = performance.now();
@@ -139,6 +159,7 @@ async function measure(): Promise<void> {
   copyFileSync(file, copy);
   const warmEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(copy));
   const firstWarmMs = await visibleScored(warmEditor, performance.now());
+  await profile?.();
 
   const ms = (ns: number) => ns / 1e6;
   console.log(

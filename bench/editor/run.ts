@@ -43,7 +43,7 @@ export async function editorBench(opts: { pack: string; file: string; out: strin
   const code = await runSuite({
     entry,
     run: join(TOOLS, 'bench-run'),
-    env: { BENCH_EDITOR_PACK: opts.pack, BENCH_EDITOR_FILE: file, BENCH_EDITOR_SMALL: small, BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds), BENCH_EDITOR_THREADS: String(opts.threads) },
+    env: { BENCH_EDITOR_PACK: opts.pack, BENCH_EDITOR_FILE: file, BENCH_EDITOR_SMALL: small, BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds), BENCH_EDITOR_THREADS: String(opts.threads), ...(process.env.BENCH_EDITOR_PROFILE && { BENCH_EDITOR_PROFILE: process.env.BENCH_EDITOR_PROFILE }) },
     timeoutMs: 10 * 60_000,
     onLine: (line) => {
       if (line.startsWith('{')) figures = JSON.parse(line);
