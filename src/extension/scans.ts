@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import { ScanFocus, type ScanHost } from '../worker/client';
+import { savedFile } from './savedFile';
 import { Throttle } from './throttle';
 import type { LineRange, PackInfo } from '../worker/protocol';
 
@@ -114,7 +115,7 @@ export class Scans implements vscode.Disposable {
       state.pack = host.pack;
       // The scan host has the document, kept up to date by `changed`, unless it is new (or restarted).
       const summary = await host.scan(
-        { key: doc.uri.toString(), version: doc.version, text: () => doc.getText() },
+        { key: doc.uri.toString(), version: doc.version, text: () => doc.getText(), file: () => savedFile(doc, focus.range) },
         (results) => {
           // Chunks already in flight when the scan was cancelled belong to an older version.
           if (abort.signal.aborted) return;

@@ -4,13 +4,18 @@
 
 import { Worker } from 'node:worker_threads';
 import type { DatasetSummary, LineResult } from '../core/score/types';
-import type { FromWorker, LineRange, PackInfo, TextChange, ToWorker } from './protocol';
+import type { FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
 
-/** A document to scan: its key (the uri), its version, and its text (asked for only when the scan host lacks it). */
+/**
+ * A document to scan: its key (the uri), its version, and its text at that
+ * version, asked for only when the scan host lacks it and cannot read the
+ * document's saved file (`file`, when the document is that file unchanged).
+ */
 export interface ScanSource {
   key: string;
   version: number;
   text(): string;
+  file?(): SavedFile | undefined;
 }
 
 /** The lines a scan should score first (those on screen); moving it redirects a running scan. */
@@ -44,6 +49,9 @@ export class ScanHost {
   private readonly scans = new Map<number, PendingScan>();
   /** The version of each document the worker holds. */
   private readonly docs = new Map<string, number>();
+  /** Documents the worker is reading from their files: whether it could, by key. */
+  private readonly opening = new Map<string, Promise<boolean>>();
+  private readonly opened = new Map<string, (ok: boolean) => void>();
   /** Set once the worker has died; every later scan fails with it. */
   private dead: Error | null = null;
 
@@ -78,18 +86,18 @@ export class ScanHost {
   }
 
   /**
-   * Scans a document, sending its text first unless the worker holds this
-   * version. `onLines` gets the results as they stream: in input order, but the
+   * Scans a document, having the worker read its saved file or sending its
+   * text first, unless the worker holds this version. `onLines` gets the results as they stream: in input order, but the
    * lines in `focus` first (see protocol.ts). Resolves with the summary, or null
    * when `signal` aborted the scan.
    */
-  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (signal?.aborted) return Promise.resolve(null);
-    if (this.docs.get(source.key) !== source.version) {
-      this.post({ type: 'open', doc: source.key, text: source.text() });
-      this.docs.set(source.key, source.version);
-    }
+  async scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
+    if (this.dead) throw this.dead;
+    if (signal?.aborted) return null;
+    await this.open(source, signal);
+    if (this.dead) throw this.dead;
+    // Edited while its file was read: the edit's own scan follows.
+    if (signal?.aborted) return null;
     const id = this.nextId++;
     const cancel = () => this.post({ type: 'cancel', id });
     signal?.addEventListener('abort', cancel, { once: true });
@@ -107,6 +115,33 @@ export class ScanHost {
       this.post({ type: 'scan', id, doc: source.key, focus: focus?.range });
       focus?.follow((range) => this.post({ type: 'focus', id, focus: range }));
     });
+  }
+
+  /** Makes sure the worker holds the document: from its saved file when it can, else from its text. */
+  private async open(source: ScanSource, signal?: AbortSignal): Promise<void> {
+    const { key, version } = source;
+    // Another scan is having the file read: it decides how this one goes on.
+    // (No await otherwise: an edit right after scan() must find the document held.)
+    const reading = this.opening.get(key);
+    if (reading && (await reading)) return;
+    if (this.docs.get(key) === version) return;
+    const file = source.file?.();
+    if (file) {
+      // Held from now on, so edits made while the file is read follow it.
+      this.docs.set(key, version);
+      this.post({ type: 'openFile', doc: key, file });
+      const answer = new Promise<boolean>((resolve) => this.opened.set(key, resolve));
+      this.opening.set(key, answer);
+      const ok = await answer;
+      this.opening.delete(key);
+      if (ok) return;
+      // The worker holds nothing, and edits made meanwhile went nowhere: the
+      // text is sent, unless an edit made it newer than `version` (and aborted this scan).
+      this.docs.delete(key);
+      if (signal?.aborted) return;
+    }
+    this.post({ type: 'open', doc: key, text: source.text() });
+    this.docs.set(key, version);
   }
 
   /**
@@ -139,6 +174,11 @@ export class ScanHost {
 
   private receive(m: FromWorker): void {
     if (m.type === 'loaded' || m.type === 'loadFailed') return;
+    if (m.type === 'opened') {
+      this.opened.get(m.doc)?.(m.ok);
+      this.opened.delete(m.doc);
+      return;
+    }
     const scan = this.scans.get(m.id);
     if (!scan) return;
     switch (m.type) {
@@ -161,5 +201,6 @@ export class ScanHost {
     if (this.dead) return;
     this.dead = error;
     for (const scan of [...this.scans.values()]) scan.settle(null, error);
+    for (const answer of this.opened.values()) answer(false);
   }
 }

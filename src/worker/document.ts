@@ -4,11 +4,25 @@
 // Line numbers, texts and byte offsets come out exactly as splitLines would
 // give them for the document's text.
 
+import { readFileSync } from 'node:fs';
 import { rawLine, type RawLine } from '../core/dataset';
-import type { TextChange } from './protocol';
+import type { LineRange, SavedFile, TextChange } from './protocol';
 
+/** A lone CR breaks a line too, as in the editor (which makes every line break alike). */
+const LINE_BREAK = /\r\n|\r|\n/;
 /** The most lines an edit puts in place with splice (one argument each). */
 const MAX_SPLICE = 10_000;
+
+/** Lines a saved file is checked by besides those on screen, spread over the document. */
+const SPREAD = 64;
+
+/** 0-based lines to check a saved file by (see fromFile): those on screen, the first, the last and SPREAD more spread evenly. */
+export function checkedLines(lineCount: number, onScreen?: LineRange): number[] {
+  const lines = new Set<number>([0, lineCount - 1]);
+  for (let k = 1; k <= SPREAD; k++) lines.add(Math.floor((k * (lineCount - 1)) / (SPREAD + 1)));
+  if (onScreen) for (let line = onScreen.first; line <= Math.min(onScreen.last, lineCount); line++) lines.add(line - 1);
+  return [...lines].sort((a, b) => a - b);
+}
 
 export class WorkerDocument {
   private constructor(
@@ -21,15 +35,32 @@ export class WorkerDocument {
   ) {}
 
   static fromText(text: string): WorkerDocument {
-    const lines = text.split(/\r?\n/);
+    const lines = text.split(LINE_BREAK);
     return new WorkerDocument(lines, lines.map((l) => Buffer.byteLength(l)), text.includes('\r\n') ? 2 : 1);
+  }
+
+  /**
+   * The saved file as the editor shows it (UTF-8, without a byte-order mark), or
+   * null when it is not what the editor has: unreadable, or a line count or one
+   * of the editor's lines differs (edited on disk since, another encoding).
+   */
+  static fromFile(file: SavedFile): WorkerDocument | null {
+    let text: string;
+    try {
+      text = readFileSync(file.path, 'utf8');
+    } catch {
+      return null;
+    }
+    const doc = WorkerDocument.fromText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    const agrees = doc.lines.length === file.lineCount && file.lines.every(([i, line]) => doc.lines[i] === line);
+    return agrees ? doc : null;
   }
 
   /** Applies the editor's changes, each relative to the document the previous one left. */
   apply(changes: readonly TextChange[]): void {
     for (const { start, end, text } of changes) {
       const joined = this.lines[start.line].slice(0, start.character) + text + this.lines[end.line].slice(end.character);
-      const replaced = joined.split(/\r?\n/);
+      const replaced = joined.split(LINE_BREAK);
       const bytes = replaced.map((l) => Buffer.byteLength(l));
       const removed = end.line - start.line + 1;
       // In place for a typed edit (rebuilding 100k-line arrays took 60 ms); a paste

@@ -46,6 +46,13 @@ port.on('message', (m: ToWorker) => {
     case 'open':
       docs.set(m.doc, WorkerDocument.fromText(m.text));
       break;
+    case 'openFile': {
+      const doc = WorkerDocument.fromFile(m.file);
+      if (doc) docs.set(m.doc, doc);
+      else docs.delete(m.doc);
+      send({ type: 'opened', doc: m.doc, ok: doc !== null });
+      break;
+    }
     case 'change':
       docs.get(m.doc)?.apply(m.changes);
       break;

@@ -3,9 +3,12 @@
 // gives for the edited text.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { splitLines } from '../../../src/core/dataset';
-import { WorkerDocument } from '../../../src/worker/document';
+import { checkedLines, WorkerDocument } from '../../../src/worker/document';
 import type { TextChange } from '../../../src/worker/protocol';
 
 function lines(doc: WorkerDocument) {
@@ -63,4 +66,33 @@ test('a snapshot keeps the text it was taken with', () => {
   doc.apply([{ start: { line: 0, character: 0 }, end: { line: 1, character: 0 }, text: '' }]);
   assert.deepEqual(before.raws(0, before.length).map((r) => r.text), ['{"a":1}', '{"b":2}']);
   assert.deepEqual(lines(doc).map((r) => r.text), ['{"b":2}']);
+});
+
+test('a saved file reads as the editor has it (byte-order mark dropped, CRLF and lone CR break lines), checked against its lines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-doc-'));
+  try {
+    const path = join(dir, 'data.jsonl');
+    writeFileSync(path, '\uFEFF{"a":1}\r\n{"b":"é"}\r{"c":3}\r\n');
+    const editor = ['{"a":1}', '{"b":"é"}', '{"c":3}', ''];
+    const file = { path, lineCount: editor.length, lines: checkedLines(editor.length).map((i): [number, string] => [i, editor[i]]) };
+    const doc = WorkerDocument.fromFile(file);
+    assert.ok(doc);
+    assert.deepEqual(lines(doc).map((r) => r.text), editor.slice(0, 3));
+
+    assert.equal(WorkerDocument.fromFile({ ...file, lineCount: 5 }), null, 'another line count');
+    assert.equal(WorkerDocument.fromFile({ ...file, lines: [[1, '{"b":"e"}']] }), null, 'a line that differs');
+    assert.equal(WorkerDocument.fromFile({ ...file, path: join(dir, 'gone.jsonl') }), null, 'no file');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('the lines a saved file is checked by: the first, the last, those on screen, and 64 spread between', () => {
+  assert.deepEqual(checkedLines(1), [0]);
+  assert.deepEqual(checkedLines(3, { first: 2, last: 9 }), [0, 1, 2]);
+  const lines = checkedLines(100_000, { first: 500, last: 540 });
+  assert.ok(lines.includes(0) && lines.includes(99_999));
+  for (let line = 500; line <= 540; line++) assert.ok(lines.includes(line - 1), `line ${line} on screen`);
+  assert.equal(lines.length, 2 + 64 + 41);
+  assert.ok(lines.every((l, i) => i === 0 || l > lines[i - 1]), 'sorted, once each');
 });

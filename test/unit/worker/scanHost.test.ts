@@ -3,7 +3,8 @@
 // come from the line cache, cancellation stops a scan, a bad pack is refused.
 
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseFileBatches } from '../../../src/core/dataset';
@@ -12,6 +13,7 @@ import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
 import type { LineResult } from '../../../src/core/score/types';
 import { ScanFocus, ScanHost } from '../../../src/worker/client';
+import { checkedLines } from '../../../src/worker/document';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const WORKER = join(ROOT, 'dist', 'worker.js');
@@ -89,6 +91,72 @@ test('scan host: after an edit it scans its own updated copy, without the text b
     assert.equal(sent, 2);
   } finally {
     await host.dispose();
+  }
+});
+
+/** Results without whether they came from the cache. */
+const scored = (results: LineResult[]) => results.map(({ cached: _, ...r }) => r);
+
+/** A source whose saved file is `path` and whose editor text is `text`; counts the texts sent. */
+function savedSource(key: string, version: number, path: string, text: string, sent: { count: number }) {
+  const editor = text.split('\n');
+  return {
+    key,
+    version,
+    text: () => (sent.count++, text),
+    file: () => ({ path, lineCount: editor.length, lines: checkedLines(editor.length).map((i): [number, string] => [i, editor[i]]) }),
+  };
+}
+
+test('scan host: a saved file is read by the scan host, not sent; one that differs from the editor is sent', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
+  try {
+    const text = readFileSync(SAMPLE, 'utf8');
+    const path = join(dir, 'saved.jsonl');
+    writeFileSync(path, text);
+    const sent = { count: 0 };
+    const fromFile: ReturnType<typeof scored> = [];
+    await host.scan(savedSource('saved', 1, path, text, sent), (r) => fromFile.push(...scored(r)));
+    assert.equal(sent.count, 0, 'the text was not sent');
+    assert.deepEqual(fromFile, scored(await scanAll(host, text)), 'the same results as from the text');
+
+    // Changed on disk, not (yet) in the editor: the editor's text is what is scanned.
+    writeFileSync(path, text.replace('rest your eyes', 'never rest your eyes'));
+    const lines: LineResult[] = [];
+    await host.scan(savedSource('changed on disk', 1, path, text, sent), (r) => lines.push(...r));
+    assert.equal(sent.count, 1, 'the text was sent');
+    assert.deepEqual(scored(lines), fromFile);
+  } finally {
+    await host.dispose();
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('scan host: an edit made while the saved file is read applies to it', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
+  try {
+    const text = readFileSync(SAMPLE, 'utf8');
+    const path = join(dir, 'saved.jsonl');
+    writeFileSync(path, text);
+    const sent = { count: 0 };
+    const abort = new AbortController();
+    const first = host.scan(savedSource('saved', 1, path, text, sent), () => undefined, abort.signal);
+    // Typed at once: the editor aborts the scan and scans the new version.
+    const old = text.split('\n')[2];
+    const replacement = JSON.stringify({ text: 'a line typed in the editor' });
+    host.change('saved', 2, [{ start: { line: 2, character: 0 }, end: { line: 2, character: old.length }, text: replacement }]);
+    abort.abort();
+    const edited = text.replace(old, replacement);
+    const lines: LineResult[] = [];
+    await host.scan(savedSource('saved', 2, path, edited, sent), (r) => lines.push(...r));
+    assert.equal(await first, null);
+    assert.equal(sent.count, 0, 'the text was not sent');
+    assert.deepEqual(scored(lines), scored(await scanAll(host, edited)));
+  } finally {
+    await host.dispose();
+    rmSync(dir, { recursive: true });
   }
 });
 
