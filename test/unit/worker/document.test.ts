@@ -29,26 +29,44 @@ test('a document read whole is split as splitLines splits it (LF, CRLF, BOM, fin
   }
 });
 
-test('random edits keep the copy equal to the edited text (200 edits, LF and CRLF)', () => {
+/** A document of `text`: sent whole, or read from its saved file. */
+function open(text: string, from: 'text' | 'file'): WorkerDocument {
+  if (from === 'text') return WorkerDocument.fromText(text);
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-doc-'));
+  try {
+    const path = join(dir, 'data.jsonl');
+    writeFileSync(path, text);
+    const doc = WorkerDocument.fromFile({ path, lineCount: text.split(/\r?\n/).length, lines: [] });
+    assert.ok(doc);
+    return doc;
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
+test('random edits keep the copy equal to the edited text (200 edits, LF and CRLF, sent whole or read from the file)', () => {
   let seed = 7;
   const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
   const pieces = ['{"text": "a"}', 'é', '😀', '\n', 'xyz', '', '"', '\n{"b": 2}\n'];
-  for (const eol of ['\n', '\r\n']) {
-    let text = ['{"text": "one"}', '{"text": "two"}', '{"text": "three"}', ''].join(eol);
-    const doc = WorkerDocument.fromText(text);
-    for (let i = 0; i < 200; i++) {
-      const rows = text.split(eol);
-      const pos = () => {
-        const line = rand(rows.length);
-        return { line, character: rand(rows[line].length + 1) };
-      };
-      let [start, end] = [pos(), pos()];
-      if (start.line > end.line || (start.line === end.line && start.character > end.character)) [start, end] = [end, start];
-      // Edits break lines with the document's own line break, as VS Code's do.
-      const change = { start, end, text: pieces[rand(pieces.length)].replace(/\n/g, eol) };
-      text = applyToText(text, eol, change);
-      doc.apply([change]);
-      assert.deepEqual(lines(doc), splitLines(text), `edit ${i} (${JSON.stringify(change)})`);
+  for (const from of ['text', 'file'] as const) {
+    for (const eol of ['\n', '\r\n']) {
+      let text = ['{"text": "one"}', '{"text": "twé"}', '{"text": "three 😀"}', ''].join(eol);
+      const doc = open(text, from);
+      assert.deepEqual(lines(doc), splitLines(text), `${from}, as opened`);
+      for (let i = 0; i < 200; i++) {
+        const rows = text.split(eol);
+        const pos = () => {
+          const line = rand(rows.length);
+          return { line, character: rand(rows[line].length + 1) };
+        };
+        let [start, end] = [pos(), pos()];
+        if (start.line > end.line || (start.line === end.line && start.character > end.character)) [start, end] = [end, start];
+        // Edits break lines with the document's own line break, as VS Code's do.
+        const change = { start, end, text: pieces[rand(pieces.length)].replace(/\n/g, eol) };
+        text = applyToText(text, eol, change);
+        doc.apply([change]);
+        assert.deepEqual(lines(doc), splitLines(text), `${from}, edit ${i} (${JSON.stringify(change)})`);
+      }
     }
   }
 });
