@@ -9,7 +9,8 @@
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // Some sections only: BENCH_ONLY=reader,scan,sae,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
-// a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (bench/editor/entry.ts)
+// a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
+// and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts)
 
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
@@ -19,6 +20,7 @@ import { builtInPack, DEFAULT_PACK } from '../src/core/pack/builtIn';
 import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';
+import { ownStretches } from './editor/profile';
 import { editorBench } from './editor/run';
 
 const ROOT = join(__dirname, '..');
@@ -88,8 +90,8 @@ async function main(): Promise<void> {
     // The bench pack's random weights flag most lines (every one a diagnostic and a gutter mark
     // VS Code must carry); the embedded pack flags what a real dataset would.
     const packs = new Set((process.env.BENCH_EDITOR_PACKS ?? 'bench,default').split(','));
-    if (packs.has('bench')) await editorSection(pack, 'bench pack');
-    if (packs.has('default')) await editorSection(builtInPack(ROOT), 'embedded default pack');
+    if (packs.has('bench')) await editorSection(pack, 'bench pack', 'bench');
+    if (packs.has('default')) await editorSection(builtInPack(ROOT), 'embedded default pack', 'default');
   }
 }
 
@@ -156,7 +158,7 @@ async function scanWith(file: string, pack: string, label: string): Promise<void
 }
 
 /** VS Code does not hand files over 50 MB to extensions: the editor's file stays under that. */
-async function editorSection(pack: string, label: string): Promise<void> {
+async function editorSection(pack: string, label: string, id: string): Promise<void> {
   const file = join(DATA, `editor-${EDITOR_LINES}.jsonl`);
   await ensureFile(file, () => writeChatFile(file, { examples: EDITOR_LINES }, { seed: 3, minWords: 4, maxWords: 40 }));
   console.log(`\n## Editor: real VS Code (code-server's workbench, headless Chromium), ${fmt(EDITOR_LINES)}-line file (${fmt(statSync(file).size / 2 ** 20)} MiB), ${label}`);
@@ -167,7 +169,8 @@ async function editorSection(pack: string, label: string): Promise<void> {
     return;
   }
   const threads = Number(process.env.BENCH_EDITOR_THREADS ?? 1);
-  const f = await editorBench({ pack, file, out: OUT, scanSeconds: 20, threads });
+  const profile = process.env.BENCH_EDITOR_PROFILE?.replace(/(\.cpuprofile)?$/, `-${id}.cpuprofile`);
+  const f = await editorBench({ pack, file, out: OUT, scanSeconds: 20, threads, profile });
   const sorted = [...f.rescoreMs].sort((a, b) => a - b);
   const ratio = (x: number, target: number) => `${fmt(x / target, 2)}x of ${fmt(target)} ms`;
   console.log(
@@ -176,11 +179,19 @@ async function editorSection(pack: string, label: string): Promise<void> {
       `first results on the lines on screen: cold cache ${fmt(f.firstColdMs)} ms (${ratio(f.firstColdMs, 1500)}), ` +
       `warm cache ${fmt(f.firstWarmMs)} ms (${ratio(f.firstWarmMs, 300)})\n` +
       `re-scoring an edited line, 5 edits, from the change reaching the extension host: median ${fmt(sorted[2])} ms, max ${fmt(sorted[4])} ms (${ratio(sorted[2], 150)}); ` +
-      `before that, VS Code's edit took ${f.editMs.map((x) => fmt(x)).join(', ')} ms\n` +
+      `before that, VS Code's edit took ${f.editMs.map((x) => fmt(x)).join(', ')} ms; ` +
+      `the extension host's longest stall during each re-score: ${f.rescoreStallMs.map((x) => fmt(x)).join(', ')} ms\n` +
       `extension-host event loop while scanning (${f.scanSeconds} s after the edits too; ${fmt(f.scoredDuringBench)} lines scored): ` +
       `longest stall ${fmt(f.stallMs.scanning.max)} ms (${ratio(f.stallMs.scanning.max, 50)}), p99 ${fmt(f.stallMs.scanning.p99, 1)} ms, ` +
       `mean ${fmt(f.stallMs.scanning.mean, 1)} ms · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms`,
   );
+  if (profile) {
+    const own = ownStretches(profile, 'dist/extension.js');
+    console.log(
+      `CPU profile (${profile}; the profiler slows everything above): the extension's own code ran ${fmt(own.totalMs)} ms in all, ` +
+        `its longest stretches ${own.longest.map((ms) => fmt(ms)).join(', ')} ms (${ratio(own.longest[0] ?? 0, 50)}); the rest of each stall is VS Code's`,
+    );
+  }
 }
 
 main().catch((e: Error) => {

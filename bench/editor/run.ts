@@ -15,6 +15,8 @@ export interface EditorFigures {
   firstColdMs: number;
   firstWarmMs: number;
   rescoreMs: number[];
+  /** The extension host's longest event-loop stall during each re-score. */
+  rescoreStallMs: number[];
   /** From editor.edit() to the change event in the extension host: VS Code's part. */
   editMs: number[];
   stallMs: { scanning: { max: number; p99: number; mean: number }; withOpen: { max: number } };
@@ -22,7 +24,8 @@ export interface EditorFigures {
   scoredDuringBench: number;
 }
 
-export async function editorBench(opts: { pack: string; file: string; out: string; scanSeconds: number; threads: number }): Promise<EditorFigures> {
+/** `profile`: a file for a CPU profile of the extension host (bench/editor/entry.ts). */
+export async function editorBench(opts: { pack: string; file: string; out: string; scanSeconds: number; threads: number; profile?: string }): Promise<EditorFigures> {
   const entry = join(opts.out, 'editor.js');
   await esbuild.build({
     entryPoints: [join(__dirname, 'entry.ts')],
@@ -43,7 +46,7 @@ export async function editorBench(opts: { pack: string; file: string; out: strin
   const code = await runSuite({
     entry,
     run: join(TOOLS, 'bench-run'),
-    env: { BENCH_EDITOR_PACK: opts.pack, BENCH_EDITOR_FILE: file, BENCH_EDITOR_SMALL: small, BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds), BENCH_EDITOR_THREADS: String(opts.threads), ...(process.env.BENCH_EDITOR_PROFILE && { BENCH_EDITOR_PROFILE: process.env.BENCH_EDITOR_PROFILE }) },
+    env: { BENCH_EDITOR_PACK: opts.pack, BENCH_EDITOR_FILE: file, BENCH_EDITOR_SMALL: small, BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds), BENCH_EDITOR_THREADS: String(opts.threads), ...(opts.profile && { BENCH_EDITOR_PROFILE: opts.profile }) },
     timeoutMs: 10 * 60_000,
     onLine: (line) => {
       if (line.startsWith('{')) figures = JSON.parse(line);
