@@ -21,6 +21,26 @@ export function flaggedLines(results: readonly (LineResult | undefined)[], decis
   return out;
 }
 
+/** The most overview-ruler marks per level: the ruler is a few hundred pixels tall. */
+export const MAX_RULER_MARKS = 2000;
+
+/**
+ * Overview-ruler marks for flagged `lines` (0-based, ascending) of a
+ * `lineCount`-line document, as [first, last] line ranges: one per line up to
+ * MAX_RULER_MARKS lines, past that one per run of lines sharing a stretch of
+ * lineCount / MAX_RULER_MARKS lines (finer than a pixel of the ruler).
+ */
+export function rulerMarks(lines: readonly number[], lineCount: number): Array<[number, number]> {
+  const stretch = Math.max(1, Math.ceil(lineCount / MAX_RULER_MARKS));
+  const marks: Array<[number, number]> = [];
+  for (const line of lines) {
+    const last = marks[marks.length - 1];
+    if (last && Math.floor(last[0] / stretch) === Math.floor(line / stretch)) last[1] = line;
+    else marks.push([line, line]);
+  }
+  return marks;
+}
+
 export interface Badge {
   line: number;
   level: Flagged;

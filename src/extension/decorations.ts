@@ -1,11 +1,12 @@
 // Inline decorations in the manner of Error Lens, drawn from the scans'
-// results in visible editors: a gutter icon and an overview-ruler mark for
-// every flagged example, and an end-of-line badge plus highlights of a
-// high-risk example's top tokens near the visible lines only (a 100k-line file
-// must not cost a badge per flagged line on every streamed update).
+// results in visible editors: an overview-ruler mark for every flagged example
+// (merged past 2000 lines: the ruler has fewer pixels), and a gutter icon, an
+// end-of-line badge and highlights of a high-risk example's top tokens near the
+// visible lines only (a 100k-line file must not cost marks on every flagged
+// line on every streamed update: sending 12k ranges held the extension host 0.27 s).
 
 import * as vscode from 'vscode';
-import { flaggedLines, windowMarks, type Flagged } from './decorationPlan';
+import { flaggedLines, rulerMarks, windowMarks, type Flagged } from './decorationPlan';
 import type { Reviews } from './reviews';
 import { personaLabel } from './riskText';
 import type { DocumentScan, Scans } from './scans';
@@ -15,15 +16,15 @@ import { Throttle } from './throttle';
 const TYPE_NAMES = ['gutter.elevated', 'gutter.high', 'ruler.elevated', 'ruler.high', 'badge', 'tokens'] as const;
 export type DecorationTypeName = (typeof TYPE_NAMES)[number];
 /** The types that follow the visible lines (redrawn on scroll). */
-const WINDOW_TYPES: readonly DecorationTypeName[] = ['badge', 'tokens'];
+const WINDOW_TYPES: readonly DecorationTypeName[] = ['gutter.elevated', 'gutter.high', 'badge', 'tokens'];
 const SHOWN: Record<DecorationStyle, readonly DecorationTypeName[]> = {
   full: TYPE_NAMES,
   gutter: ['gutter.elevated', 'gutter.high'],
   off: [],
 };
-/** How often a streaming scan's gutter and ruler marks are redrawn, at most (each redraw sends every flagged line). */
+/** How often a streaming scan's ruler marks are redrawn, at most (each redraw sends every flagged line's). */
 const WHOLE_FILE_MS = 1000;
-/** Lines above and below the visible ones that get badges too, so a short scroll shows them at once. */
+/** Lines above and below the visible ones that get gutter icons and badges too, so a short scroll shows them at once. */
 const MARGIN = 100;
 
 /** What an editor shows now, per decoration type; the test query reports it. */
@@ -78,8 +79,8 @@ export class Decorations implements vscode.Disposable {
 
   /**
    * Redraws the visible editors of a document whose results changed. While its
-   * scan streams in, the badges near the visible lines follow every change,
-   * the marks on every flagged line (gutter, ruler) once a second.
+   * scan streams in, the marks near the visible lines follow every change,
+   * the ruler's marks once a second.
    */
   update(uri: vscode.Uri): void {
     const key = uri.toString();
@@ -96,7 +97,7 @@ export class Decorations implements vscode.Disposable {
     for (const editor of visible) this.draw(editor, TYPE_NAMES);
   }
 
-  /** The editor scrolled: its badges and token highlights follow the visible lines. */
+  /** The editor scrolled: its gutter icons, badges and token highlights follow the visible lines. */
   scrolled(editor: vscode.TextEditor): void {
     this.draw(editor, WINDOW_TYPES);
   }
@@ -149,12 +150,16 @@ export class Decorations implements vscode.Disposable {
     if (!windowOnly) {
       const flagged = flaggedLines(scan.results.slice(0, doc.lineCount), decision);
       for (const level of ['elevated', 'high'] as const) {
-        out[`gutter.${level}`] = out[`ruler.${level}`] = flagged[level].map((line) => ({ range: new vscode.Range(line, 0, line, 0) }));
+        out[`ruler.${level}`] = rulerMarks(flagged[level], doc.lineCount).map(([first, last]) => ({ range: new vscode.Range(first, 0, last, 0) }));
       }
     }
     const visible = editor.visibleRanges;
-    const from = (visible[0]?.start.line ?? 0) - MARGIN;
+    const from = Math.max(0, (visible[0]?.start.line ?? 0) - MARGIN);
     const to = Math.min(doc.lineCount, (visible[visible.length - 1]?.end.line ?? 0) + 1 + MARGIN);
+    const near = flaggedLines(scan.results.slice(from, to), (i) => decision(from + i));
+    for (const level of ['elevated', 'high'] as const) {
+      out[`gutter.${level}`] = near[level].map((i) => ({ range: new vscode.Range(from + i, 0, from + i, 0) }));
+    }
     const { badges, tokens } = windowMarks(scan.results, from, to, scan.pack && personaLabel(scan.pack.readout), decision);
     out.badge = badges.map(({ line, level, text }) => {
       const end = doc.lineAt(line).range.end;

@@ -46,6 +46,32 @@ suite('Inline decorations', () => {
     assert.deepEqual(shown.tokens.map((t) => t.range), spans, 'the top tokens of high-risk lines, where they sit in the line');
   });
 
+  test('in a long file the ruler marks every flagged line, gutter icons and badges the lines near the screen, following a scroll', async () => {
+    // 600 distinct lines, more than the screen and the 100 lines either side of it that get icons ahead.
+    const editor = await openFixture(Array.from({ length: 75 }, () => distinct(sampleLines().slice(0, 8))).flat());
+    const doc = editor.document;
+    await scanned(doc);
+    const flagged = (await referenceOf(doc)).lines.filter((r) => r.result && r.result.level !== 'low').map((r) => r.line - 1);
+    const near = (lines: number[]) => {
+      const shown = editor.visibleRanges;
+      return lines.filter((l) => l >= shown[0].start.line - 100 && l <= shown[shown.length - 1].end.line + 100);
+    };
+    const gutter = (t: Awaited<ReturnType<typeof decorationsOf>>) => [...startLines(t['gutter.elevated']), ...startLines(t['gutter.high'])].sort((a, b) => a - b);
+    const ruler = (t: Awaited<ReturnType<typeof decorationsOf>>) => [...startLines(t['ruler.elevated']), ...startLines(t['ruler.high'])].sort((a, b) => a - b);
+
+    let shown = await decorationsOf(doc);
+    assert.deepEqual(ruler(shown), flagged, 'a ruler mark on every flagged line');
+    assert.ok(near(flagged).length < flagged.length && near(flagged).length > 0);
+    assert.deepEqual(gutter(shown), near(flagged), 'gutter icons near the screen only');
+    assert.ok(!gutter(shown).includes(flagged[flagged.length - 1]), 'none at the end of the file yet');
+
+    editor.revealRange(new vscode.Range(599, 0, 599, 0));
+    shown = await decorationsOf(doc, (t) => gutter(t).includes(flagged[flagged.length - 1]));
+    assert.deepEqual(gutter(shown), near(flagged), 'after the scroll, near the new screen');
+    assert.deepEqual(shown.badge.map((b) => b.range[0]), near(flagged), 'badges too');
+    assert.deepEqual(ruler(shown), flagged, 'the ruler unchanged');
+  });
+
   test('the toggle command hides every decoration and shows them again', async () => {
     const { doc } = await scannedFixture();
     const before = await decorationsOf(doc);

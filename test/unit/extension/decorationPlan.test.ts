@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LineResult, RiskLevel } from '../../../src/core/score/types';
-import { flaggedLines, windowMarks } from '../../../src/extension/decorationPlan';
+import { flaggedLines, MAX_RULER_MARKS, rulerMarks, windowMarks } from '../../../src/extension/decorationPlan';
 
 function line(n: number, level: RiskLevel | null, risk = 0.5): LineResult {
   return {
@@ -52,4 +52,15 @@ test('suppressed examples get no mark; reviewed ones a badge that says so', () =
     { line: 5, level: 'high', text: 'risk 0.85' },
   ]);
   assert.deepEqual(tokens, [{ line: 5, start: 10, end: 11 }]);
+});
+
+test('ruler marks: one per flagged line in a file of up to 2000 lines, merged per stretch of lines past that', () => {
+  assert.deepEqual(rulerMarks([0, 1, 5, 1999], 2000), [[0, 0], [1, 1], [5, 5], [1999, 1999]]);
+  // 100k lines: stretches of 50 lines, each mark spanning its flagged lines.
+  assert.deepEqual(rulerMarks([0, 10, 49, 50, 120, 99_999], 100_000), [[0, 49], [50, 50], [120, 120], [99_999, 99_999]]);
+  const every = Array.from({ length: 100_000 }, (_, i) => i);
+  const marks = rulerMarks(every, 100_000);
+  assert.equal(marks.length, MAX_RULER_MARKS, 'every line flagged: one mark per stretch');
+  assert.deepEqual(marks.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i)), every, 'the marks cover every flagged line, once');
+  assert.deepEqual(rulerMarks([], 100_000), []);
 });
