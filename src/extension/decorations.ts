@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { flaggedLines, rulerMarks, windowMarks, type Flagged } from './decorationPlan';
 import type { Reviews } from './reviews';
 import { personaLabel } from './riskText';
-import type { DocumentScan, Scans } from './scans';
+import { onScreen, type DocumentScan, type Scans } from './scans';
 import type { DecorationStyle } from './settings';
 import { Throttle } from './throttle';
 
@@ -153,9 +153,9 @@ export class Decorations implements vscode.Disposable {
         out[`ruler.${level}`] = rulerMarks(flagged[level], doc.lineCount).map(([first, last]) => ({ range: new vscode.Range(first, 0, last, 0) }));
       }
     }
-    const visible = editor.visibleRanges;
-    const from = Math.max(0, (visible[0]?.start.line ?? 0) - MARGIN);
-    const to = Math.min(doc.lineCount, (visible[visible.length - 1]?.end.line ?? 0) + 1 + MARGIN);
+    const screen = onScreen(editor) ?? { first: 1, last: 1 };
+    const from = Math.max(0, screen.first - 1 - MARGIN);
+    const to = Math.min(doc.lineCount, screen.last + MARGIN);
     const near = flaggedLines(scan.results.slice(from, to), (i) => decision(from + i));
     for (const level of ['elevated', 'high'] as const) {
       out[`gutter.${level}`] = near[level].map((i) => ({ range: new vscode.Range(from + i, 0, from + i, 0) }));

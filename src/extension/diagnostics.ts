@@ -5,7 +5,10 @@
 //
 // A 100k-line file can have tens of thousands: each line's are made once (per
 // result and decision), and while a scan streams in they are published at
-// most once a second (VS Code copies the whole set to the window each time).
+// most once a second, and less often as the set grows: VS Code copies the
+// whole set to the window each time, in the extension host's thread (a few
+// thousand took 0.25 s on the reference machine), so a publish waits 20 times
+// as long as the last one took.
 
 import * as vscode from 'vscode';
 import type { Diagnostic, Severity } from '../core/dataset/types';
@@ -24,12 +27,16 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 
 /** How often a streaming scan's diagnostics are published, at most. */
 const STREAMING_PUBLISH_MS = 1000;
+/** A streaming scan's next publish waits this many times as long as the last one took. */
+const STREAMING_PAUSE = 20;
 
 export class Diagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('persona-lens');
   /** Each result's diagnostics, made for the decision on its line then. */
   private readonly made = new WeakMap<LineResult, { decided: Decision | undefined; shown: vscode.Diagnostic[] }>();
   private readonly publishing = new Throttle(STREAMING_PUBLISH_MS);
+  /** How long the last publish of each document took, ms. */
+  private readonly took = new Map<string, number>();
 
   constructor(
     private readonly scans: Scans,
@@ -43,11 +50,16 @@ export class Diagnostics implements vscode.Disposable {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
     if (!scan || !doc) {
       this.publishing.forget(key);
+      this.took.delete(key);
       this.collection.delete(uri);
       return;
     }
-    const publish = () => this.publish(doc, scan.results);
-    if (scan.scanning) this.publishing.run(key, publish);
+    const publish = () => {
+      const start = performance.now();
+      this.publish(doc, scan.results);
+      this.took.set(key, performance.now() - start);
+    };
+    if (scan.scanning) this.publishing.run(key, publish, Math.max(STREAMING_PUBLISH_MS, STREAMING_PAUSE * (this.took.get(key) ?? 0)));
     else this.publishing.now(key, publish);
   }
 

@@ -205,7 +205,19 @@ export class Scans implements vscode.Disposable {
 function visibleLines(doc: vscode.TextDocument, editor?: vscode.TextEditor): LineRange | undefined {
   const active = vscode.window.activeTextEditor;
   const shown = editor ?? (active?.document === doc ? active : vscode.window.visibleTextEditors.find((e) => e.document === doc));
-  const ranges = shown?.visibleRanges;
-  if (!ranges?.length) return undefined;
-  return { first: ranges[0].start.line + 1, last: ranges[ranges.length - 1].end.line + 1 };
+  return shown && onScreen(shown);
+}
+
+/** The most lines taken to be on screen. */
+const MAX_SCREEN = 300;
+
+/**
+ * The lines (1-based) on screen in `editor`, at most MAX_SCREEN: an editor not
+ * laid out yet can report the whole document as visible.
+ */
+export function onScreen(editor: vscode.TextEditor): LineRange | undefined {
+  const ranges = editor.visibleRanges;
+  if (!ranges.length) return undefined;
+  const first = ranges[0].start.line + 1;
+  return { first, last: Math.min(ranges[ranges.length - 1].end.line + 1, first + MAX_SCREEN - 1) };
 }

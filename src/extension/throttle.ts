@@ -11,12 +11,12 @@ export class Throttle implements vscode.Disposable {
   constructor(private readonly intervalMs: number) {}
 
   /**
-   * Runs `fn` now when nothing ran for `key` within the interval, else once the
-   * interval has passed; answers whether it ran now.
+   * Runs `fn` now when nothing ran for `key` within the interval (the
+   * throttle's, or `intervalMs`), else once it has passed; answers whether it ran now.
    */
-  run(key: string, fn: () => void): boolean {
+  run(key: string, fn: () => void, intervalMs = this.intervalMs): boolean {
     if (this.timers.has(key)) return false;
-    const wait = (this.last.get(key) ?? -Infinity) + this.intervalMs - performance.now();
+    const wait = (this.last.get(key) ?? -Infinity) + intervalMs - performance.now();
     if (wait <= 0) this.fire(key, fn);
     else this.timers.set(key, setTimeout(() => this.fire(key, fn), wait));
     return wait <= 0;
