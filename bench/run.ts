@@ -46,7 +46,7 @@ function node(args: string[]): string {
 const OUT = join(ROOT, 'out', 'bench');
 async function bundle(): Promise<void> {
   await esbuild.build({
-    entryPoints: ['reader', 'scan', 'saeEncode'].map((n) => join(ROOT, 'bench', `${n}.ts`)),
+    entryPoints: ['reader', 'scan', 'saeEncode', 'scanHost'].map((n) => join(ROOT, 'bench', `${n}.ts`)),
     outdir: OUT,
     bundle: true,
     platform: 'node',
@@ -162,13 +162,19 @@ async function editorSection(pack: string, label: string, id: string): Promise<v
   const file = join(DATA, `editor-${EDITOR_LINES}.jsonl`);
   await ensureFile(file, () => writeChatFile(file, { examples: EDITOR_LINES }, { seed: 3, minWords: 4, maxWords: 40 }));
   console.log(`\n## Editor: real VS Code (code-server's workbench, headless Chromium), ${fmt(EDITOR_LINES)}-line file (${fmt(statSync(file).size / 2 ** 20)} MiB), ${label}`);
+  const threads = Number(process.env.BENCH_EDITOR_THREADS ?? 1);
+  const alone = child('scanHost.js', [join(ROOT, 'dist', 'worker.js'), pack, file, String(threads)]);
+  const rescore = [...alone.rescoreMs].sort((a: number, b: number) => a - b);
+  console.log(
+    `the scan host alone (no VS Code; the saved file read, then edits while the scan goes on): lines 1-40 scored in ${fmt(alone.onScreenMs)} ms (cold cache), ` +
+      `an edited line re-scored in ${fmt(rescore[rescore.length >> 1])} ms median, ${fmt(rescore[rescore.length - 1])} ms max (${rescore.length} edits)`,
+  );
   try {
     requireTools();
   } catch (e) {
     console.log(`skipped: ${(e as Error).message}`);
     return;
   }
-  const threads = Number(process.env.BENCH_EDITOR_THREADS ?? 1);
   const profile = process.env.BENCH_EDITOR_PROFILE?.replace(/(\.cpuprofile)?$/, `-${id}.cpuprofile`);
   const f = await editorBench({ pack, file, out: OUT, scanSeconds: 20, threads, profile });
   const sorted = [...f.rescoreMs].sort((a, b) => a - b);
