@@ -189,7 +189,9 @@ async function editorSection(pack: string, label: string, id: string): Promise<v
       `the extension host's longest stall during each re-score: ${f.rescoreStallMs.map((x) => fmt(x)).join(', ')} ms\n` +
       `extension-host event loop while scanning (${f.scanSeconds} s after the edits too; ${fmt(f.scoredDuringBench)} lines scored): ` +
       `longest stall ${fmt(f.stallMs.scanning.max)} ms (${ratio(f.stallMs.scanning.max, 50)}), p99 ${fmt(f.stallMs.scanning.p99, 1)} ms, ` +
-      `mean ${fmt(f.stallMs.scanning.mean, 1)} ms · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms`,
+      `mean ${fmt(f.stallMs.scanning.mean, 1)} ms · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms\n` +
+      `the control, VS Code alone (the same file as plain text, not scanned; the same edits and wait): longest stall ${fmt(f.stallMs.baseline.max)} ms, ` +
+      `p99 ${fmt(f.stallMs.baseline.p99, 1)} ms, mean ${fmt(f.stallMs.baseline.mean, 1)} ms`,
   );
   if (profile) {
     const own = ownStretches(profile, 'dist/extension.js');

@@ -5,14 +5,16 @@
 //   - the longest event-loop stall while the file is scanned (monitorEventLoopDelay),
 //   - time until every line on screen has its result, cold (pack loaded, cache empty)
 //     and warm (a second file with the same lines: the scan host's line cache),
-//   - time from an edit to the edited line's new result.
+//   - time from an edit to the edited line's new result,
+//   - the control: the longest stall with VS Code alone (the same file as plain
+//     text, not scanned, and the same edits).
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
 // BENCH_EDITOR_PROFILE=FILE also writes a CPU profile of the extension host
 // from opening the large file to the end (open it in Chrome's DevTools).
 
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 
 interface LinesState {
@@ -79,6 +81,34 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
+const ms = (ns: number) => ns / 1e6;
+const stallOf = (h: IntervalHistogram) => ({ max: ms(h.max), p99: ms(h.percentile(99)), mean: ms(h.mean) });
+const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
+
+/**
+ * The extension host's stalls with VS Code alone: the file as plain text (which
+ * Persona Lens does not scan), the edits the benchmark makes, the same wait.
+ */
+async function baselineStall(file: string, scanSeconds: number): Promise<ReturnType<typeof stallOf>> {
+  const text = file.replace(/\.jsonl$/, '.baseline.txt');
+  copyFileSync(file, text);
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(text));
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
+  const [first] = onScreen(editor);
+  for (let i = 0; i < 5; i++) {
+    await sleep(300);
+    const line = first + 2 + i;
+    const at = editor.document.lineAt(line - 1).text.lastIndexOf('."');
+    await editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
+  }
+  await sleep(scanSeconds * 1000);
+  stalls.disable();
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  note(`VS Code alone: longest stall ${Math.round(ms(stalls.max))} ms`);
+  return stallOf(stalls);
+}
+
 export async function run(): Promise<void> {
   try {
     await measure();
@@ -100,6 +130,9 @@ async function measure(): Promise<void> {
   await vscode.workspace.getConfiguration('personaLens').update('scanDelay', 0, user);
   await vscode.commands.executeCommand('personaLens.selectPack', env('BENCH_EDITOR_PACK'));
   await vscode.workspace.getConfiguration('personaLens').update('threads', Number(env('BENCH_EDITOR_THREADS')), user);
+
+  // The control: VS Code alone on the same file and edits, before Persona Lens scans anything.
+  const baseline = await baselineStall(file, scanSeconds);
 
   // Cold start: the pack loads with the first document.
   let t = performance.now();
@@ -136,7 +169,7 @@ async function measure(): Promise<void> {
     const line = first + 2 + i;
     const text = doc.lineAt(line - 1).text;
     const at = text.lastIndexOf('."');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     // The extension host's longest stall while the line is re-scored: results wait it out.
     const during = monitorEventLoopDelay({ resolution: 5 });
     during.enable();
@@ -155,7 +188,7 @@ async function measure(): Promise<void> {
   listener.dispose();
 
   // The scan goes on through the rest of the file.
-  await new Promise((r) => setTimeout(r, scanSeconds * 1000));
+  await sleep(scanSeconds * 1000);
   scanning.disable();
   all.disable();
   const progress = await linesState(doc, 1, doc.lineCount);
@@ -167,7 +200,6 @@ async function measure(): Promise<void> {
   const firstWarmMs = await visibleScored(warmEditor, performance.now());
   await profile?.();
 
-  const ms = (ns: number) => ns / 1e6;
   console.log(
     process.env.PERSONA_LENS_TEST_MARK +
       JSON.stringify({
@@ -180,7 +212,7 @@ async function measure(): Promise<void> {
         rescoreMs,
         rescoreStallMs,
         editMs,
-        stallMs: { scanning: { max: ms(scanning.max), p99: ms(scanning.percentile(99)), mean: ms(scanning.mean) }, withOpen: { max: ms(all.max) } },
+        stallMs: { scanning: stallOf(scanning), withOpen: { max: ms(all.max) }, baseline },
         scanSeconds,
         scoredDuringBench: progress?.scored ?? 0,
       }),

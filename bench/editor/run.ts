@@ -19,7 +19,12 @@ export interface EditorFigures {
   rescoreStallMs: number[];
   /** From editor.edit() to the change event in the extension host: VS Code's part. */
   editMs: number[];
-  stallMs: { scanning: { max: number; p99: number; mean: number }; withOpen: { max: number } };
+  stallMs: {
+    scanning: { max: number; p99: number; mean: number };
+    withOpen: { max: number };
+    /** VS Code alone: the file as plain text, not scanned, the same edits and wait. */
+    baseline: { max: number; p99: number; mean: number };
+  };
   scanSeconds: number;
   scoredDuringBench: number;
 }

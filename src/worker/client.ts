@@ -42,6 +42,8 @@ export class ScanFocus {
 interface PendingScan {
   onLines: (results: LineResult[]) => void;
   settle: (summary: DatasetSummary | null, error?: Error) => void;
+  /** The worker lacks the document (its saved file was not what the editor has). */
+  needText: () => void;
 }
 
 export class ScanHost {
@@ -49,9 +51,6 @@ export class ScanHost {
   private readonly scans = new Map<number, PendingScan>();
   /** The version of each document the worker holds. */
   private readonly docs = new Map<string, number>();
-  /** Documents the worker is reading from their files: whether it could, by key. */
-  private readonly opening = new Map<string, Promise<boolean>>();
-  private readonly opened = new Map<string, (ok: boolean) => void>();
   /** Set once the worker has died; every later scan fails with it. */
   private dead: Error | null = null;
 
@@ -87,61 +86,51 @@ export class ScanHost {
 
   /**
    * Scans a document, having the worker read its saved file or sending its
-   * text first, unless the worker holds this version. `onLines` gets the results as they stream: in input order, but the
-   * lines in `focus` first (see protocol.ts). Resolves with the summary, or null
-   * when `signal` aborted the scan.
+   * text first, unless the worker holds this version. `onLines` gets the
+   * results as they stream: in input order, but the lines in `focus` first (see
+   * protocol.ts). Resolves with the summary, or null when `signal` aborted the scan.
    */
-  async scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
-    if (this.dead) throw this.dead;
-    if (signal?.aborted) return null;
-    await this.open(source, signal);
-    if (this.dead) throw this.dead;
-    // Edited while its file was read: the edit's own scan follows.
-    if (signal?.aborted) return null;
+  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (signal?.aborted) return Promise.resolve(null);
+    if (this.docs.get(source.key) !== source.version) this.open(source);
     const id = this.nextId++;
+    const request = () => this.post({ type: 'scan', id, doc: source.key, focus: focus?.range });
     const cancel = () => this.post({ type: 'cancel', id });
     signal?.addEventListener('abort', cancel, { once: true });
     return new Promise((resolve, reject) => {
+      const settle = (summary: DatasetSummary | null, error?: Error) => {
+        this.scans.delete(id);
+        signal?.removeEventListener('abort', cancel);
+        focus?.follow(undefined);
+        if (error) reject(error);
+        else resolve(summary);
+      };
       this.scans.set(id, {
         onLines,
-        settle: (summary, error) => {
-          this.scans.delete(id);
-          signal?.removeEventListener('abort', cancel);
-          focus?.follow(undefined);
-          if (error) reject(error);
-          else resolve(summary);
+        settle,
+        needText: () => {
+          // Aborted: an edit made the text newer than this scan's version; the edit's own scan follows.
+          if (signal?.aborted) return settle(null);
+          this.post({ type: 'open', doc: source.key, text: source.text() });
+          this.docs.set(source.key, source.version);
+          request();
         },
       });
-      this.post({ type: 'scan', id, doc: source.key, focus: focus?.range });
+      request();
       focus?.follow((range) => this.post({ type: 'focus', id, focus: range }));
     });
   }
 
-  /** Makes sure the worker holds the document: from its saved file when it can, else from its text. */
-  private async open(source: ScanSource, signal?: AbortSignal): Promise<void> {
-    const { key, version } = source;
-    // Another scan is having the file read: it decides how this one goes on.
-    // (No await otherwise: an edit right after scan() must find the document held.)
-    const reading = this.opening.get(key);
-    if (reading && (await reading)) return;
-    if (this.docs.get(key) === version) return;
+  /**
+   * The worker is to hold the document from now on (edits made meanwhile follow
+   * it): read from its saved file when there is one, else sent whole.
+   */
+  private open(source: ScanSource): void {
     const file = source.file?.();
-    if (file) {
-      // Held from now on, so edits made while the file is read follow it.
-      this.docs.set(key, version);
-      this.post({ type: 'openFile', doc: key, file });
-      const answer = new Promise<boolean>((resolve) => this.opened.set(key, resolve));
-      this.opening.set(key, answer);
-      const ok = await answer;
-      this.opening.delete(key);
-      if (ok) return;
-      // The worker holds nothing, and edits made meanwhile went nowhere: the
-      // text is sent, unless an edit made it newer than `version` (and aborted this scan).
-      this.docs.delete(key);
-      if (signal?.aborted) return;
-    }
-    this.post({ type: 'open', doc: key, text: source.text() });
-    this.docs.set(key, version);
+    if (file) this.post({ type: 'openFile', doc: source.key, file });
+    else this.post({ type: 'open', doc: source.key, text: source.text() });
+    this.docs.set(source.key, source.version);
   }
 
   /**
@@ -174,11 +163,7 @@ export class ScanHost {
 
   private receive(m: FromWorker): void {
     if (m.type === 'loaded' || m.type === 'loadFailed') return;
-    if (m.type === 'opened') {
-      this.opened.get(m.doc)?.(m.ok);
-      this.opened.delete(m.doc);
-      return;
-    }
+
     const scan = this.scans.get(m.id);
     if (!scan) return;
     switch (m.type) {
@@ -194,6 +179,9 @@ export class ScanHost {
       case 'failed':
         scan.settle(null, new Error(m.message));
         break;
+      case 'needText':
+        scan.needText();
+        break;
     }
   }
 
@@ -201,6 +189,5 @@ export class ScanHost {
     if (this.dead) return;
     this.dead = error;
     for (const scan of [...this.scans.values()]) scan.settle(null, error);
-    for (const answer of this.opened.values()) answer(false);
   }
 }

@@ -50,7 +50,6 @@ port.on('message', (m: ToWorker) => {
       const doc = WorkerDocument.fromFile(m.file);
       if (doc) docs.set(m.doc, doc);
       else docs.delete(m.doc);
-      send({ type: 'opened', doc: m.doc, ok: doc !== null });
       break;
     }
     case 'change':
@@ -62,7 +61,7 @@ port.on('message', (m: ToWorker) => {
     case 'scan': {
       const doc = docs.get(m.doc);
       if (!doc) {
-        send({ type: 'failed', id: m.id, message: `${m.doc} is not open in the scan host` });
+        send({ type: 'needText', id: m.id });
         break;
       }
       jobs.push({ id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, cancelled: false });

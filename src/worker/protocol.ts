@@ -4,9 +4,10 @@
 // The extension sends `load` once. A document is sent whole once (`open`), then
 // kept up to date by its edits (`change`) until `close`. A document that is its
 // saved file can be opened from the file instead (`openFile`: the scan host reads
-// it, compares it with lines the editor has, and answers `opened`; when they
-// differ it holds nothing and the extension sends the text). Copying a 38 MB text
-// to the scan host held the extension host's thread for 0.36 s. Any number of `scan`s of
+// it and compares it with lines the editor has; copying a 38 MB text to the scan
+// host held the extension host's thread for 0.36 s). When they differ it holds
+// nothing, and a scan of it answers `needText`: the extension sends the text
+// (`open`) and the scan again. Any number of `scan`s of
 // open documents follow; each streams `lines` in chunks and ends with exactly
 // one of `done`, `cancelled` or `failed`.
 // Scans take turns a chunk at a time, the newest first. A scan goes through the file in
@@ -31,11 +32,12 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'loaded'; pack: PackInfo }
   | { type: 'loadFailed'; message: string }
-  | { type: 'opened'; doc: string; ok: boolean }
   | { type: 'lines'; id: number; results: LineResult[] }
   | { type: 'done'; id: number; summary: DatasetSummary }
   | { type: 'cancelled'; id: number }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'failed'; id: number; message: string }
+  /** The scan's document is not held: it ended without starting. */
+  | { type: 'needText'; id: number };
 
 /** An edit, as VS Code reports it: 0-based positions, each change relative to the text the previous one left. */
 export interface TextChange {

@@ -133,27 +133,29 @@ test('scan host: a saved file is read by the scan host, not sent; one that diffe
   }
 });
 
-test('scan host: an edit made while the saved file is read applies to it', async () => {
+test('scan host: an edit made while the saved file is read applies to it; to a file that differs, the edited text is sent', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
   try {
     const text = readFileSync(SAMPLE, 'utf8');
-    const path = join(dir, 'saved.jsonl');
-    writeFileSync(path, text);
-    const sent = { count: 0 };
-    const abort = new AbortController();
-    const first = host.scan(savedSource('saved', 1, path, text, sent), () => undefined, abort.signal);
-    // Typed at once: the editor aborts the scan and scans the new version.
-    const old = text.split('\n')[2];
-    const replacement = JSON.stringify({ text: 'a line typed in the editor' });
-    host.change('saved', 2, [{ start: { line: 2, character: 0 }, end: { line: 2, character: old.length }, text: replacement }]);
-    abort.abort();
-    const edited = text.replace(old, replacement);
-    const lines: LineResult[] = [];
-    await host.scan(savedSource('saved', 2, path, edited, sent), (r) => lines.push(...r));
-    assert.equal(await first, null);
-    assert.equal(sent.count, 0, 'the text was not sent');
-    assert.deepEqual(scored(lines), scored(await scanAll(host, edited)));
+    for (const [key, onDisk, textsSent] of [['same', text, 0], ['differs', text.replace('Bonjour', 'Salut'), 1]] as const) {
+      const path = join(dir, `${key}.jsonl`);
+      writeFileSync(path, onDisk);
+      const sent = { count: 0 };
+      const abort = new AbortController();
+      const first = host.scan(savedSource(key, 1, path, text, sent), () => undefined, abort.signal);
+      // Typed at once: the editor aborts the scan and scans the new version.
+      const old = text.split('\n')[2];
+      const replacement = JSON.stringify({ text: 'a line typed in the editor' });
+      host.change(key, 2, [{ start: { line: 2, character: 0 }, end: { line: 2, character: old.length }, text: replacement }]);
+      abort.abort();
+      const edited = text.replace(old, replacement);
+      const lines: LineResult[] = [];
+      await host.scan(savedSource(key, 2, path, edited, sent), (r) => lines.push(...r));
+      assert.equal(await first, null);
+      assert.equal(sent.count, textsSent, `${key}: texts sent`);
+      assert.deepEqual(scored(lines), scored(await scanAll(host, edited)), `${key}: the edited text scanned`);
+    }
   } finally {
     await host.dispose();
     rmSync(dir, { recursive: true });
