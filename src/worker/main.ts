@@ -5,6 +5,8 @@
 // document just opened or edited shows its results at once, while a long scan
 // of another file waits and then goes on where it was.
 
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { loadPack } from '../core/pack/load';
 import { Scanner } from '../core/score/scanner';
@@ -15,6 +17,21 @@ import type { FromWorker, LineRange, ToWorker } from './protocol';
 import { scanText, type ScanChunk } from './scanText';
 
 const port = parentPort!;
+
+/**
+ * On Linux the scan host's thread (and onnxruntime's, which it starts) runs at
+ * a lower priority (nice 10): the editor's own threads come first when the
+ * cores are busy. Elsewhere, and where the system refuses, it runs as it is.
+ */
+function yieldToTheEditor(): void {
+  try {
+    // A thread's id names it to setpriority on Linux.
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+  } catch {
+    // Not Linux, or not allowed: no harm done.
+  }
+}
+yieldToTheEditor();
 const send = (m: FromWorker) => port.postMessage(m);
 
 interface Job {
