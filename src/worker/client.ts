@@ -112,8 +112,7 @@ export class ScanHost {
         needText: () => {
           // Aborted: an edit made the text newer than this scan's version; the edit's own scan follows.
           if (signal?.aborted) return settle(null);
-          this.post({ type: 'open', doc: source.key, text: source.text() });
-          this.docs.set(source.key, source.version);
+          this.sendText(source);
           request();
         },
       });
@@ -128,8 +127,13 @@ export class ScanHost {
    */
   private open(source: ScanSource): void {
     const file = source.file?.();
-    if (file) this.post({ type: 'openFile', doc: source.key, file });
-    else this.post({ type: 'open', doc: source.key, text: source.text() });
+    if (!file) return this.sendText(source);
+    this.post({ type: 'openFile', doc: source.key, file });
+    this.docs.set(source.key, source.version);
+  }
+
+  private sendText(source: ScanSource): void {
+    this.post({ type: 'open', doc: source.key, text: source.text() });
     this.docs.set(source.key, source.version);
   }
 
@@ -163,7 +167,6 @@ export class ScanHost {
 
   private receive(m: FromWorker): void {
     if (m.type === 'loaded' || m.type === 'loadFailed') return;
-
     const scan = this.scans.get(m.id);
     if (!scan) return;
     switch (m.type) {
