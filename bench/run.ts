@@ -10,7 +10,8 @@
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // Some sections only: BENCH_ONLY=reader,scan,sae,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
-// and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts)
+// and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
+// VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
 
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';

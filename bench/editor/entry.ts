@@ -11,6 +11,8 @@
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
 // BENCH_EDITOR_PROFILE=FILE also writes a CPU profile of the extension host
 // from opening the large file to the end (open it in Chrome's DevTools).
+// BENCH_EDITOR_NO_MERGE_CONFLICT=1 turns VS Code's merge-conflict decorations
+// and code lenses off first.
 
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -130,6 +132,11 @@ async function measure(): Promise<void> {
   await vscode.workspace.getConfiguration('personaLens').update('scanDelay', 0, user);
   await vscode.commands.executeCommand('personaLens.selectPack', env('BENCH_EDITOR_PACK'));
   await vscode.workspace.getConfiguration('personaLens').update('threads', Number(env('BENCH_EDITOR_THREADS')), user);
+  if (process.env.BENCH_EDITOR_NO_MERGE_CONFLICT) {
+    // VS Code's merge-conflict extension reads the whole document on every change, in this thread.
+    await vscode.workspace.getConfiguration('merge-conflict').update('decorators.enabled', false, user);
+    await vscode.workspace.getConfiguration('merge-conflict').update('codeLens.enabled', false, user);
+  }
 
   // The control: VS Code alone on the same file and edits, before Persona Lens scans anything.
   const baseline = await baselineStall(file, scanSeconds);

@@ -51,7 +51,15 @@ export async function editorBench(opts: { pack: string; file: string; out: strin
   const code = await runSuite({
     entry,
     run: join(TOOLS, 'bench-run'),
-    env: { BENCH_EDITOR_PACK: opts.pack, BENCH_EDITOR_FILE: file, BENCH_EDITOR_SMALL: small, BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds), BENCH_EDITOR_THREADS: String(opts.threads), ...(opts.profile && { BENCH_EDITOR_PROFILE: opts.profile }) },
+    env: {
+      BENCH_EDITOR_PACK: opts.pack,
+      BENCH_EDITOR_FILE: file,
+      BENCH_EDITOR_SMALL: small,
+      BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds),
+      BENCH_EDITOR_THREADS: String(opts.threads),
+      ...(opts.profile && { BENCH_EDITOR_PROFILE: opts.profile }),
+      ...(process.env.BENCH_EDITOR_NO_MERGE_CONFLICT && { BENCH_EDITOR_NO_MERGE_CONFLICT: '1' }),
+    },
     timeoutMs: 10 * 60_000,
     onLine: (line) => {
       if (line.startsWith('{')) figures = JSON.parse(line);
