@@ -39,6 +39,9 @@ export class ScanFocus {
   }
 }
 
+/** How long a stopping worker may take to finish its chunk before it is terminated. */
+const STOP_MS = 30_000;
+
 interface PendingScan {
   onLines: (results: LineResult[]) => void;
   settle: (summary: DatasetSummary | null, error?: Error) => void;
@@ -53,6 +56,7 @@ export class ScanHost {
   private readonly docs = new Map<string, number>();
   /** Set once the worker has died; every later scan fails with it. */
   private dead: Error | null = null;
+  private readonly exited: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
@@ -60,7 +64,12 @@ export class ScanHost {
   ) {
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (e) => this.die(e));
-    worker.on('exit', (code) => this.die(new Error(`the scan host exited (code ${code})`)));
+    this.exited = new Promise((resolve) =>
+      worker.on('exit', (code) => {
+        this.die(new Error(`the scan host exited (code ${code})`));
+        resolve();
+      }),
+    );
   }
 
   /** Starts the worker (`workerFile`: the bundled src/worker/main.ts) and loads the pack in it. */
@@ -156,9 +165,17 @@ export class ScanHost {
     if (this.docs.delete(key)) this.post({ type: 'close', doc: key });
   }
 
+  /**
+   * Stops the worker: it finishes the chunk it is scoring, releases the pack
+   * and exits. Terminating it during a model run would abort the whole process
+   * (the extension host); only a worker that has not exited in STOP_MS is.
+   */
   async dispose(): Promise<void> {
     this.die(new Error('the scan host was stopped'));
-    await this.worker.terminate();
+    this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    const overdue = setTimeout(() => void this.worker.terminate(), STOP_MS);
+    await this.exited;
+    clearTimeout(overdue);
   }
 
   private post(m: ToWorker): void {

@@ -8,7 +8,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { loadPack } from '../core/pack/load';
+import { loadPack, type LoadedPack } from '../core/pack/load';
 import { Scanner } from '../core/score/scanner';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
@@ -52,7 +52,10 @@ const cache = new LineCache();
 const docs = new Map<string, WorkerDocument>();
 /** Scans not finished, oldest first. */
 const jobs: Job[] = [];
-let pumping = false;
+/** The pump running now, if any. */
+let pumping: Promise<void> | null = null;
+/** The loaded pack, released when the scan host stops. */
+let pack: LoadedPack | null = null;
 
 port.on('message', (m: ToWorker) => {
   const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
@@ -82,7 +85,7 @@ port.on('message', (m: ToWorker) => {
         break;
       }
       jobs.push({ id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, cancelled: false });
-      void pump();
+      pump();
       break;
     }
     case 'focus':
@@ -92,12 +95,15 @@ port.on('message', (m: ToWorker) => {
     case 'cancel':
       if (job) job.cancelled = true;
       break;
+    case 'stop':
+      void stop();
+      break;
   }
 });
 
 async function load(packPath: string, threads: number): Promise<Scanner | null> {
   try {
-    const pack = await loadPack(packPath, { threads });
+    pack = await loadPack(packPath, { threads });
     const { name, version } = pack.manifest;
     const labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
     const readout = pack.calibration.readout.map(({ latent, weight }) => ({ latent, weight, ...(labels.has(latent) && { label: labels.get(latent) }) }));
@@ -110,39 +116,50 @@ async function load(packPath: string, threads: number): Promise<Scanner | null> 
 }
 
 /** Runs chunks of the newest unfinished scan until none is left; one pump at a time. */
-async function pump(): Promise<void> {
-  if (pumping) return;
-  pumping = true;
-  try {
-    const scanner = await loaded;
-    while (jobs.length > 0) {
-      // Cancelled scans end at once, wherever they are in the line (their snapshots are let go).
-      for (const j of jobs.filter((j) => j.cancelled)) finish(j, { type: 'cancelled', id: j.id });
-      const job = jobs[jobs.length - 1];
-      if (!job) break;
-      if (!scanner) {
-        finish(job, { type: 'failed', id: job.id, message: 'no pack is loaded' });
+function pump(): void {
+  pumping ??= drain().finally(() => (pumping = null));
+}
+
+async function drain(): Promise<void> {
+  const scanner = await loaded;
+  while (jobs.length > 0) {
+    // Cancelled scans end at once, wherever they are in the line (their snapshots are let go).
+    for (const j of jobs.filter((j) => j.cancelled)) finish(j, { type: 'cancelled', id: j.id });
+    const job = jobs[jobs.length - 1];
+    if (!job) break;
+    if (!scanner) {
+      finish(job, { type: 'failed', id: job.id, message: 'no pack is loaded' });
+      continue;
+    }
+    job.chunks ??= scanText(job.doc, scanner, cache, () => takeFocus(job));
+    try {
+      const next = await job.chunks.next();
+      // Cancelled while the chunk ran: the next turn ends it.
+      if (job.cancelled) continue;
+      if (next.done) {
+        finish(job, { type: 'done', id: job.id, summary: job.summary.summary() });
         continue;
       }
-      job.chunks ??= scanText(job.doc, scanner, cache, () => takeFocus(job));
-      try {
-        const next = await job.chunks.next();
-        // Cancelled while the chunk ran: the next turn ends it.
-        if (job.cancelled) continue;
-        if (next.done) {
-          finish(job, { type: 'done', id: job.id, summary: job.summary.summary() });
-          continue;
-        }
-        const { results, inOrder } = next.value;
-        if (inOrder) results.forEach((r) => job.summary.add(r));
-        send({ type: 'lines', id: job.id, results });
-      } catch (e) {
-        finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
-      }
+      const { results, inOrder } = next.value;
+      if (inOrder) results.forEach((r) => job.summary.add(r));
+      send({ type: 'lines', id: job.id, results });
+    } catch (e) {
+      finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
     }
-  } finally {
-    pumping = false;
   }
+}
+
+/**
+ * Ends the thread once onnxruntime is idle: every scan cancelled, the chunk
+ * running now finished, the pack released. (A thread ended during a model run
+ * aborts the whole process: VS Code's extension host.)
+ */
+async function stop(): Promise<void> {
+  for (const job of jobs) job.cancelled = true;
+  await pumping;
+  await loaded;
+  await pack?.dispose();
+  process.exit(0);
 }
 
 function takeFocus(job: Job): LineRange | undefined {

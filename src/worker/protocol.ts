@@ -27,7 +27,9 @@ export type ToWorker =
   /** Scans the document as the messages before it left it. */
   | { type: 'scan'; id: number; doc: string; focus?: LineRange }
   | { type: 'focus'; id: number; focus: LineRange }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** Ends the scan host, once onnxruntime is idle (the thread exits). */
+  | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'loaded'; pack: PackInfo }

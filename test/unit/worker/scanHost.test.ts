@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseFileBatches } from '../../../src/core/dataset';
+import { builtInPack } from '../../../src/core/pack/builtIn';
 import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
@@ -260,6 +261,26 @@ test('scan host: a cancelled scan ends at once, not after the newer scans', asyn
     assert.deepEqual(order, ['older cancelled', 'newer done']);
   } finally {
     await host.dispose();
+  }
+});
+
+test('scan host: stopped in the middle of a scan, it ends cleanly (a thread ended during a model run would abort this process)', async () => {
+  // The embedded pack: its model runs take long enough to be stopped in.
+  const host = await ScanHost.start(WORKER, builtInPack(ROOT), 1);
+  const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ prompt: `question number ${i} about things`, completion: ` a fairly long answer number ${i} with words words words` })).join('\n');
+  let chunks = 0;
+  const scan = host.scan({ key: 'stopped', version: 1, text: () => rows }, () => chunks++);
+  const ended = assert.rejects(scan, /the scan host was stopped/);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(chunks > 0 && chunks < 1000, `stopped mid-scan (${chunks} chunks in)`);
+  await host.dispose();
+  await ended;
+  // Still here: the process was not aborted. A new host scans as before.
+  const next = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    assert.ok(await next.scan({ key: 'after', version: 1, text: () => '{"text": "after a stop"}' }, () => undefined));
+  } finally {
+    await next.dispose();
   }
 });
 
