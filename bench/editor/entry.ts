@@ -87,6 +87,12 @@ const ms = (ns: number) => ns / 1e6;
 const stallOf = (h: IntervalHistogram) => ({ max: ms(h.max), p99: ms(h.percentile(99)), mean: ms(h.mean) });
 const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 
+/** The benchmark's edit: a word typed at the end of the assistant's turn of `line` (1-based). */
+function typeWord(editor: vscode.TextEditor, line: number): Thenable<boolean> {
+  const at = editor.document.lineAt(line - 1).text.lastIndexOf('."');
+  return editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
+}
+
 /**
  * The extension host's stalls with VS Code alone: the file as plain text (which
  * Persona Lens does not scan), the edits the benchmark makes, the same wait.
@@ -100,9 +106,7 @@ async function baselineStall(file: string, scanSeconds: number): Promise<ReturnT
   const [first] = onScreen(editor);
   for (let i = 0; i < 5; i++) {
     await sleep(300);
-    const line = first + 2 + i;
-    const at = editor.document.lineAt(line - 1).text.lastIndexOf('."');
-    await editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
+    await typeWord(editor, first + 2 + i);
   }
   await sleep(scanSeconds * 1000);
   stalls.disable();
@@ -174,14 +178,12 @@ async function measure(): Promise<void> {
   const [first] = onScreen(editor);
   for (let i = 0; i < 5; i++) {
     const line = first + 2 + i;
-    const text = doc.lineAt(line - 1).text;
-    const at = text.lastIndexOf('."');
     await sleep(300);
     // The extension host's longest stall while the line is re-scored: results wait it out.
     const during = monitorEventLoopDelay({ resolution: 5 });
     during.enable();
     t = performance.now();
-    await editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
+    await typeWord(editor, line);
     const version = doc.version;
     await until(`line ${line} re-scored`, t, async () => {
       const s = await linesState(doc, line, line);
