@@ -34,7 +34,9 @@ async function convert(cmd: ConvertSaeCommand): Promise<ConvertedSae> {
     const npz = await read(npzPath);
     return converting(npzPath, () => convertGemmaScope(npz, opts));
   }
-  const [cfg, weights] = await Promise.all([read(join(cmd.input, 'cfg.json')), read(join(cmd.input, 'sae.safetensors'))]);
+  // One after the other: with both missing, the error names cfg.json every time (read together, whichever failed first).
+  const cfg = await read(join(cmd.input, 'cfg.json'));
+  const weights = await read(join(cmd.input, 'sae.safetensors'));
   return converting(cmd.input, () => convertSparsify(cfg.toString('utf8'), weights, opts));
 }
 
