@@ -2,12 +2,14 @@
 // run()) that bench/editor/run.ts loads into the real workbench's extension
 // host. It opens a large dataset as a user would and measures, in the
 // extension host itself:
-//   - the longest event-loop stall while the file is scanned (monitorEventLoopDelay),
+//   - the longest event-loop stalls (monitorEventLoopDelay) while the file is
+//     scanned: with nothing else going on (from the editor showing, and after
+//     the edits) and while it is edited,
 //   - time until every line on screen has its result, cold (pack loaded, cache empty)
 //     and warm (a second file with the same lines: the scan host's line cache),
 //   - time from an edit to the edited line's new result,
-//   - the control: the longest stall with VS Code alone (the same file as plain
-//     text, not scanned, and the same edits).
+//   - the control: the same stalls with VS Code alone (the same file as plain
+//     text, not scanned, the same edits and waits).
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
 // BENCH_EDITOR_PROFILE=FILE also writes a CPU profile of the extension host
 // from opening the large file to the end (open it in Chrome's DevTools).
@@ -86,6 +88,10 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
 const ms = (ns: number) => ns / 1e6;
 const stallOf = (h: IntervalHistogram) => ({ max: ms(h.max), p99: ms(h.percentile(99)), mean: ms(h.mean) });
 const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
+/** Edits the benchmark makes, a word each. */
+const EDITS = 5;
+/** Seconds from the editor showing the file to the first edit: the scan with nothing else going on. */
+const OPEN_SECONDS = 10;
 
 /** The benchmark's edit: a word typed at the end of the assistant's turn of `line` (1-based). */
 function typeWord(editor: vscode.TextEditor, line: number): Thenable<boolean> {
@@ -93,26 +99,47 @@ function typeWord(editor: vscode.TextEditor, line: number): Thenable<boolean> {
   return editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
 }
 
+/** The stalls in each part of a run: the file just shown, edits, then the scan going on with nothing else. */
+export interface PhaseStalls {
+  opening: ReturnType<typeof stallOf>;
+  editing: ReturnType<typeof stallOf>;
+  scanning: ReturnType<typeof stallOf>;
+}
+
+/** Event-loop stalls from now until `done` resolves. */
+async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof stallOf>> {
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  await done;
+  h.disable();
+  return stallOf(h);
+}
+
 /**
  * The extension host's stalls with VS Code alone: the file as plain text (which
- * Persona Lens does not scan), the edits the benchmark makes, the same wait.
+ * Persona Lens does not scan), the same parts as the measured run: a wait after
+ * the editor shows, the edits (each followed by a wait as long as a re-score
+ * took), a wait after them.
  */
-async function baselineStall(file: string, scanSeconds: number): Promise<ReturnType<typeof stallOf>> {
+async function baselineStalls(file: string, scanSeconds: number): Promise<PhaseStalls> {
   const text = file.replace(/\.jsonl$/, '.baseline.txt');
   copyFileSync(file, text);
   const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(text));
-  const stalls = monitorEventLoopDelay({ resolution: 5 });
-  stalls.enable();
+  const opening = await stallsDuring(sleep(OPEN_SECONDS * 1000));
   const [first] = onScreen(editor);
-  for (let i = 0; i < 5; i++) {
-    await sleep(300);
-    await typeWord(editor, first + 2 + i);
-  }
-  await sleep(scanSeconds * 1000);
-  stalls.disable();
+  const editing = await stallsDuring(
+    (async () => {
+      for (let i = 0; i < EDITS; i++) {
+        await sleep(300);
+        await typeWord(editor, first + 2 + i);
+        await sleep(300);
+      }
+    })(),
+  );
+  const scanning = await stallsDuring(sleep(scanSeconds * 1000));
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  note(`VS Code alone: longest stall ${Math.round(ms(stalls.max))} ms`);
-  return stallOf(stalls);
+  note(`VS Code alone: longest stalls ${[opening, editing, scanning].map((s) => Math.round(s.max)).join(', ')} ms`);
+  return { opening, editing, scanning };
 }
 
 export async function run(): Promise<void> {
@@ -143,7 +170,7 @@ async function measure(): Promise<void> {
   }
 
   // The control: VS Code alone on the same file and edits, before Persona Lens scans anything.
-  const baseline = await baselineStall(file, scanSeconds);
+  const baseline = await baselineStalls(file, scanSeconds);
 
   // Cold start: the pack loads with the first document.
   let t = performance.now();
@@ -157,13 +184,15 @@ async function measure(): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(file);
   const editor = await vscode.window.showTextDocument(doc);
   const openMs = performance.now() - t;
-  const scanning = monitorEventLoopDelay({ resolution: 5 });
-  scanning.enable();
   // From the editor showing: VS Code's own loading of the file is not ours to count.
-  const firstColdMs = await visibleScored(editor, performance.now());
-  t = performance.now();
-  doc.getText();
-  const getTextMs = performance.now() - t;
+  const shown = performance.now();
+  let firstColdMs = 0;
+  const opening = await stallsDuring(
+    (async () => {
+      firstColdMs = await visibleScored(editor, shown);
+      await sleep(OPEN_SECONDS * 1000 - (performance.now() - shown));
+    })(),
+  );
 
   // Edits: a word typed into the assistant's turn of a line on screen, a few times.
   // Timed from the change reaching the extension host (VS Code's own part, the
@@ -176,29 +205,34 @@ async function measure(): Promise<void> {
     if (e.document === doc) changedAt = performance.now();
   });
   const [first] = onScreen(editor);
-  for (let i = 0; i < 5; i++) {
-    const line = first + 2 + i;
-    await sleep(300);
-    // The extension host's longest stall while the line is re-scored: results wait it out.
-    const during = monitorEventLoopDelay({ resolution: 5 });
-    during.enable();
-    t = performance.now();
-    await typeWord(editor, line);
-    const version = doc.version;
-    await until(`line ${line} re-scored`, t, async () => {
-      const s = await linesState(doc, line, line);
-      return s?.version === version && s.fresh.includes(line);
-    });
-    rescoreMs.push(performance.now() - changedAt);
-    during.disable();
-    rescoreStallMs.push(during.max / 1e6);
-    editMs.push(changedAt - t);
-  }
+  const editing = await stallsDuring(
+    (async () => {
+      for (let i = 0; i < EDITS; i++) {
+        const line = first + 2 + i;
+        await sleep(300);
+        t = performance.now();
+        // The extension host's longest stall while the line is re-scored: results wait it out.
+        const during = stallsDuring(
+          (async () => {
+            await typeWord(editor, line);
+            const version = doc.version;
+            await until(`line ${line} re-scored`, t, async () => {
+              const s = await linesState(doc, line, line);
+              return s?.version === version && s.fresh.includes(line);
+            });
+            rescoreMs.push(performance.now() - changedAt);
+          })(),
+        );
+        rescoreStallMs.push((await during).max);
+        editMs.push(changedAt - t);
+        await sleep(300);
+      }
+    })(),
+  );
   listener.dispose();
 
   // The scan goes on through the rest of the file.
-  await sleep(scanSeconds * 1000);
-  scanning.disable();
+  const scanning = await stallsDuring(sleep(scanSeconds * 1000));
   all.disable();
   const progress = await linesState(doc, 1, doc.lineCount);
 
@@ -215,14 +249,14 @@ async function measure(): Promise<void> {
         lines: doc.lineCount,
         packLoadMs,
         openMs,
-        getTextMs,
         firstColdMs,
         firstWarmMs,
         rescoreMs,
         rescoreStallMs,
         editMs,
-        stallMs: { scanning: stallOf(scanning), withOpen: { max: ms(all.max) }, baseline },
+        stallMs: { opening, editing, scanning, withOpen: { max: ms(all.max) }, baseline },
         scanSeconds,
+        openSeconds: OPEN_SECONDS,
         scoredDuringBench: progress?.scored ?? 0,
       }),
   );

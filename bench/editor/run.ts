@@ -6,12 +6,14 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOOLS } from '../../test/vscode/paths';
 import { runSuite } from '../../test/vscode/suite';
+import type { PhaseStalls } from './entry';
+
+export type Stalls = PhaseStalls['scanning'];
 
 export interface EditorFigures {
   lines: number;
   packLoadMs: number;
   openMs: number;
-  getTextMs: number;
   firstColdMs: number;
   firstWarmMs: number;
   rescoreMs: number[];
@@ -19,13 +21,14 @@ export interface EditorFigures {
   rescoreStallMs: number[];
   /** From editor.edit() to the change event in the extension host: VS Code's part. */
   editMs: number[];
-  stallMs: {
-    scanning: { max: number; p99: number; mean: number };
+  stallMs: PhaseStalls & {
     withOpen: { max: number };
-    /** VS Code alone: the file as plain text, not scanned, the same edits and wait. */
-    baseline: { max: number; p99: number; mean: number };
+    /** VS Code alone: the file as plain text, not scanned, the same edits and waits. */
+    baseline: PhaseStalls;
   };
   scanSeconds: number;
+  /** Seconds from the editor showing the file to the first edit. */
+  openSeconds: number;
   scoredDuringBench: number;
 }
 

@@ -21,7 +21,7 @@ export function activate(extension: vscode.ExtensionContext): void {
   };
   ctx.push(
     vscode.workspace.onDidOpenTextDocument((doc) => {
-      if (Scans.wants(doc)) void scans.scan(doc);
+      if (Scans.wants(doc)) scans.opened(doc);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && scans.tracks(e.document)) scans.changed(e, ctx.settings.scanDelayMs);
@@ -38,12 +38,11 @@ export function activate(extension: vscode.ExtensionContext): void {
     }),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
       ctx.decorations.refresh();
-      // A document's scan starts as it opens, before its editor shows: focus on what shows.
-      editors.forEach((e) => scans.scrolled(e));
+      editors.forEach((e) => scans.shown(e));
     }),
     vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => {
       ctx.decorations.scrolled(textEditor);
-      scans.scrolled(textEditor);
+      scans.shown(textEditor);
     }),
     scans.onDidChange(show),
     // A reviewer's decision changes what shows, as new results do.

@@ -41,11 +41,20 @@ export interface DocumentScan {
 
 interface State extends DocumentScan {
   timer?: NodeJS.Timeout;
+  /** Opened, and not scanned yet: the scan waits a moment for an editor to show the document. */
+  opening?: boolean;
   abort?: AbortController;
   /** The running scan's focus: the lines on screen. */
   focus?: ScanFocus;
 }
 
+/**
+ * How long a document just opened waits for an editor to show it before it is
+ * scanned anyway: the lines on screen are scored first, and a saved file's are
+ * read from its start (the scan host otherwise read a 38 MB file whole before
+ * any, 0.2 to 2 s while VS Code was busy loading it too).
+ */
+const OPEN_WAIT_MS = 1000;
 /** How often streaming results are announced, at most (each announcement redraws diagnostics). */
 const ANNOUNCE_MS = 150;
 
@@ -77,6 +86,24 @@ export class Scans implements vscode.Disposable {
     return this.docs.has(doc.uri.toString());
   }
 
+  /** A document opened: it is scanned once an editor shows its lines (see `shown`), or after OPEN_WAIT_MS. */
+  opened(doc: vscode.TextDocument): void {
+    this.schedule(doc, OPEN_WAIT_MS);
+    this.stateOf(doc).opening = true;
+  }
+
+  /**
+   * An editor shows lines of a document (it opened or scrolled): a scan waiting
+   * for them starts now; a running one does them next.
+   */
+  shown(editor: vscode.TextEditor): void {
+    const state = this.docs.get(editor.document.uri.toString());
+    const lines = onScreen(editor);
+    if (!state || !lines) return;
+    if (state.opening) void this.scan(editor.document);
+    else state.focus?.move(lines);
+  }
+
   /** A tracked document was edited: the scan host's copy follows, and a rescan comes after `delayMs` of quiet. */
   changed(e: vscode.TextDocumentChangeEvent, delayMs: number): void {
     // Plain objects: a Position's fields do not survive the trip to the worker.
@@ -99,6 +126,7 @@ export class Scans implements vscode.Disposable {
     const state = this.stateOf(doc);
     state.abort?.abort();
     clearTimeout(state.timer);
+    state.opening = false;
     const abort = new AbortController();
     state.abort = abort;
     const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0 };
@@ -148,12 +176,6 @@ export class Scans implements vscode.Disposable {
     }
   }
 
-  /** An editor scrolled: a scan of its document running now does the lines on screen next. */
-  scrolled(editor: vscode.TextEditor): void {
-    const lines = visibleLines(editor.document, editor);
-    if (lines) this.docs.get(editor.document.uri.toString())?.focus?.move(lines);
-  }
-
   /** The document closed: stop its scan and drop its results. */
   forget(uri: vscode.Uri): void {
     const key = uri.toString();
@@ -198,13 +220,12 @@ export class Scans implements vscode.Disposable {
     if (now) this.announcing.now(state.uri.toString(), fire);
     else this.announcing.run(state.uri.toString(), fire);
   }
-
 }
 
-/** The lines of `doc` on screen (1-based) in `editor`, else in the active or first visible editor showing it. */
-function visibleLines(doc: vscode.TextDocument, editor?: vscode.TextEditor): LineRange | undefined {
+/** The lines of `doc` on screen (1-based) in the active editor, or else the first visible one showing it. */
+function visibleLines(doc: vscode.TextDocument): LineRange | undefined {
   const active = vscode.window.activeTextEditor;
-  const shown = editor ?? (active?.document === doc ? active : vscode.window.visibleTextEditors.find((e) => e.document === doc));
+  const shown = active?.document === doc ? active : vscode.window.visibleTextEditors.find((e) => e.document === doc);
   return shown && onScreen(shown);
 }
 

@@ -9,7 +9,7 @@
 // whole text decoded and split took 190 ms more, on a machine where fresh memory
 // is slow to touch).
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { rawLine, type RawLine } from '../core/dataset';
 import type { LineRange, SavedFile, TextChange } from './protocol';
 
@@ -28,6 +28,9 @@ export function checkedLines(lineCount: number, onScreen?: LineRange): number[] 
   if (onScreen) for (let line = onScreen.first; line <= Math.min(onScreen.last, lineCount); line++) lines.add(line - 1);
   return [...lines].sort((a, b) => a - b);
 }
+
+/** The bytes read from a saved file's start for the lines on screen (see UnreadFile). */
+const START_BYTES = 1 << 20;
 
 /** A line's text, or where its UTF-8 bytes start in the file read (decoded when read). */
 type Line = string | number;
@@ -73,7 +76,7 @@ export class WorkerDocument {
   }
 
   /** The lines of UTF-8 `data`, found by their breaks (LF, CRLF or a lone CR); a byte-order mark dropped. */
-  private static fromBytes(data: Buffer): WorkerDocument {
+  static fromBytes(data: Buffer): WorkerDocument {
     const starts: number[] = [];
     const bytes: number[] = [];
     let eolBytes = 1;
@@ -126,13 +129,128 @@ export class WorkerDocument {
     return new DocumentSnapshot(this.lines.slice(), this.bytes.slice(), this.eolBytes, this.file);
   }
 
-  private text(i: number): string {
+  /** Line `i`'s text (0-based). */
+  text(i: number): string {
     return textOf(this.lines, this.bytes, this.file, i);
   }
 }
 
-export class DocumentSnapshot {
+/** What a scan reads of a document. */
+export interface ScanDocument {
   /** Lines a scan reads: an empty last line (after a final line break) is no line. */
+  readonly length: number;
+  /** Lines `from` to `to` (0-based, end exclusive) as the reader would make them. */
+  raws(from: number, to: number): RawLine[];
+  /** UTF-8 bytes of line `i` (0-based). */
+  bytesOf(i: number): number;
+}
+
+/** A scan's saved file turned out not to be what the editor has. */
+export class FileDiffers extends Error {
+  constructor() {
+    super('the saved file is not what the editor has');
+  }
+}
+
+/**
+ * A saved file the scan host has not read yet (a 38 MB file took 0.2 to 2 s to
+ * read while VS Code was busy loading it too). A scan reads the lines the
+ * editor sent from the file's first MiB, checked against the editor's (the
+ * lines on screen come first), and the whole file only when it needs others.
+ */
+export class UnreadFile {
+  /** The whole file as read (for scans) and the document edits apply to; null: not what the editor has. */
+  private whole?: { read: DocumentSnapshot; doc: WorkerDocument } | null;
+  /** The file's first MiB, and the lines of it that agree with the editor's. */
+  private start?: { read: DocumentSnapshot; checked: Set<number> };
+
+  constructor(private readonly file: SavedFile) {}
+
+  /** The document, the whole file read now if it was not yet; null when it is not what the editor has. */
+  read(): WorkerDocument | null {
+    return this.readWhole()?.doc ?? null;
+  }
+
+  /** The file as a scan sees it (see the class comment): reads that need the whole file throw FileDiffers when it differs. */
+  snapshot(): ScanDocument {
+    const last = this.file.lines.find(([i]) => i === this.file.lineCount - 1);
+    // The editor's line count, when it sent its last line (the file must agree).
+    return new UnreadSnapshot(this, last && this.file.lineCount - (last[1] === '' ? 1 : 0));
+  }
+
+  /** What has lines `first` to `end` (0-based, end exclusive): the file's first MiB when it has them all, checked, else the whole file. */
+  linesFor(first: number, end: number): DocumentSnapshot {
+    const start = this.readStart();
+    for (let i = first; i < end; i++) if (!start.checked.has(i)) return this.wholeRead();
+    return start.read;
+  }
+
+  /** The whole file as read; throws FileDiffers when it is not what the editor has. */
+  wholeRead(): DocumentSnapshot {
+    const read = this.readWhole()?.read;
+    if (!read) throw new FileDiffers();
+    return read;
+  }
+
+  private readWhole(): { read: DocumentSnapshot; doc: WorkerDocument } | null {
+    if (this.whole === undefined) {
+      const doc = WorkerDocument.fromFile(this.file);
+      // Scans see the file as read; edits change the document only.
+      this.whole = doc && { read: doc.snapshot(), doc };
+    }
+    return this.whole;
+  }
+
+  private readStart(): { read: DocumentSnapshot; checked: Set<number> } {
+    if (this.start) return this.start;
+    let data: Buffer = Buffer.alloc(0);
+    try {
+      data = readStart(this.file.path, START_BYTES);
+    } catch {
+      // Unreadable: the whole read finds that out.
+    }
+    const doc = WorkerDocument.fromBytes(data);
+    // The last line read may go on past what was read (unless that is the whole file).
+    const complete = data.length < START_BYTES ? doc.lineCount : doc.lineCount - 1;
+    const sent = this.file.lines.filter(([i]) => i < complete);
+    const agree = data.length > 0 && sent.every(([i, text]) => doc.text(i) === text);
+    this.start = { read: doc.snapshot(), checked: new Set(agree ? sent.map(([i]) => i) : []) };
+    return this.start;
+  }
+}
+
+/** A scan's view of an UnreadFile. */
+class UnreadSnapshot implements ScanDocument {
+  constructor(
+    private readonly file: UnreadFile,
+    private readonly editorLength?: number,
+  ) {}
+
+  get length(): number {
+    return this.editorLength ?? this.file.wholeRead().length;
+  }
+
+  raws(from: number, to: number): RawLine[] {
+    return this.file.linesFor(from, to).raws(from, to);
+  }
+
+  bytesOf(i: number): number {
+    return this.file.linesFor(i, i + 1).bytesOf(i);
+  }
+}
+
+/** Up to `max` bytes from the start of the file at `path`. */
+function readStart(path: string, max: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(max);
+    return buffer.subarray(0, readSync(fd, buffer, 0, max, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class DocumentSnapshot implements ScanDocument {
   readonly length: number;
   /** Where the last `raws` ended: a line index and its byte offset. */
   private last = { index: 0, offset: 0 };
@@ -146,7 +264,6 @@ export class DocumentSnapshot {
     this.length = lines.length > 0 && bytes[lines.length - 1] === 0 ? lines.length - 1 : lines.length;
   }
 
-  /** Lines `from` to `to` (0-based, end exclusive) as the reader would make them. */
   raws(from: number, to: number): RawLine[] {
     // Scans read on from where they were: the offset is counted on from the last call's end when it can be.
     let { index, offset } = from >= this.last.index ? this.last : { index: 0, offset: 0 };
@@ -160,7 +277,6 @@ export class DocumentSnapshot {
     return out;
   }
 
-  /** UTF-8 bytes of line `i` (0-based). */
   bytesOf(i: number): number {
     return this.bytes[i];
   }

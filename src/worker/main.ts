@@ -12,7 +12,7 @@ import { loadPack, type LoadedPack } from '../core/pack/load';
 import { Scanner } from '../core/score/scanner';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
-import { WorkerDocument, type DocumentSnapshot } from './document';
+import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
 import type { FromWorker, LineRange, ToWorker } from './protocol';
 import { scanText, type ScanChunk } from './scanText';
 
@@ -36,7 +36,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 
 interface Job {
   id: number;
-  doc: DocumentSnapshot;
+  doc: ScanDocument;
   /** Made when the scan first runs. */
   chunks?: AsyncGenerator<ScanChunk>;
   summary: SummaryBuilder;
@@ -49,7 +49,7 @@ interface Job {
 let loaded: Promise<Scanner | null> = new Promise(() => undefined);
 const cache = new LineCache();
 /** The open documents, by the extension's key. */
-const docs = new Map<string, WorkerDocument>();
+const docs = new Map<string, WorkerDocument | UnreadFile>();
 /** Scans not finished, oldest first. */
 const jobs: Job[] = [];
 /** The pump running now, if any. */
@@ -66,14 +66,11 @@ port.on('message', (m: ToWorker) => {
     case 'open':
       docs.set(m.doc, WorkerDocument.fromText(m.text));
       break;
-    case 'openFile': {
-      const doc = WorkerDocument.fromFile(m.file);
-      if (doc) docs.set(m.doc, doc);
-      else docs.delete(m.doc);
+    case 'openFile':
+      docs.set(m.doc, new UnreadFile(m.file));
       break;
-    }
     case 'change':
-      docs.get(m.doc)?.apply(m.changes);
+      held(m.doc)?.apply(m.changes);
       break;
     case 'close':
       docs.delete(m.doc);
@@ -100,6 +97,16 @@ port.on('message', (m: ToWorker) => {
       break;
   }
 });
+
+/** The open document `key`, its saved file read now if it was not yet (one that differs is dropped). */
+function held(key: string): WorkerDocument | undefined {
+  const doc = docs.get(key);
+  if (!(doc instanceof UnreadFile)) return doc;
+  const read = doc.read();
+  if (read) docs.set(key, read);
+  else docs.delete(key);
+  return read ?? undefined;
+}
 
 async function load(packPath: string, threads: number): Promise<Scanner | null> {
   try {
@@ -144,7 +151,7 @@ async function drain(): Promise<void> {
       if (inOrder) results.forEach((r) => job.summary.add(r));
       send({ type: 'lines', id: job.id, results });
     } catch (e) {
-      finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
+      finish(job, e instanceof FileDiffers ? { type: 'needText', id: job.id } : { type: 'failed', id: job.id, message: (e as Error).message });
     }
   }
 }

@@ -5,9 +5,10 @@
 // kept up to date by its edits (`change`) until `close`. A document that is its
 // saved file can be opened from the file instead (`openFile`: the scan host reads
 // it and compares it with lines the editor has; copying a 38 MB text to the scan
-// host held the extension host's thread for 0.36 s). When they differ it holds
-// nothing, and a scan of it answers `needText`: the extension sends the text
-// (`open`) and the scan again. Any number of `scan`s of
+// host held the extension host's thread for 0.36 s); it does so when a scan or
+// an edit first needs it, a scan having scored the lines on screen first from
+// the file's start. When they differ it holds nothing, and a scan of it answers
+// `needText`: the extension sends the text (`open`) and the scan again. Any number of `scan`s of
 // open documents follow; each streams `lines` in chunks and ends with exactly
 // one of `done`, `cancelled` or `failed`.
 // Scans take turns a chunk at a time, the newest first. A scan goes through the file in
@@ -38,7 +39,7 @@ export type FromWorker =
   | { type: 'done'; id: number; summary: DatasetSummary }
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string }
-  /** The scan's document is not held: it ended without starting. */
+  /** The scan's document is not held: it ended, with at most its lines on screen sent. */
   | { type: 'needText'; id: number };
 
 /** An edit, as VS Code reports it: 0-based positions, each change relative to the text the previous one left. */

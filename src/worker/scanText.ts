@@ -1,13 +1,14 @@
-// One scan of a document (a snapshot of the scan host's copy). Lines are parsed exactly as the CLI
-// does (same numbering, same diagnostics, the same checks across lines), and
-// examples are scored, unchanged lines coming from the line cache. Results come
-// a chunk at a time, in input order, so the caller can stream them and stop
-// between chunks; lines in focus (on screen) are scored ahead of that order.
+// One scan of a document (a snapshot of the scan host's copy, or a saved file
+// not read yet). Lines are parsed exactly as the CLI does (same numbering, same
+// diagnostics, the same checks across lines), and examples are scored, unchanged
+// lines coming from the line cache. Results come a chunk at a time, in input
+// order, so the caller can stream them and stop between chunks; lines in focus
+// (on screen) are scored ahead of that order, a chunk of them at a time.
 
 import { atLine, FileChecker, parseLine, parseLines, type ParsedLine, type RawLine } from '../core/dataset';
 import type { Scanner } from '../core/score/scanner';
 import type { LineResult } from '../core/score/types';
-import type { DocumentSnapshot } from './document';
+import type { ScanDocument } from './document';
 import { LineCache } from './lineCache';
 import type { LineRange } from './protocol';
 
@@ -33,21 +34,25 @@ export interface ScanChunk {
 
 /** `takeFocus` is asked between chunks for lines to score next; it answers each range once. */
 export async function* scanText(
-  doc: DocumentSnapshot,
+  doc: ScanDocument,
   scanner: Scanner,
   cache: LineCache,
   takeFocus: () => LineRange | undefined = () => undefined,
 ): AsyncGenerator<ScanChunk> {
   const checker = new FileChecker();
   let next = 0;
+  /** Lines in focus not scored yet (0-based, end exclusive): a chunk of them at a time, so that a moved focus is followed at once. */
+  let ahead = { from: 0, to: 0 };
   while (next < doc.length) {
     const focus = takeFocus();
+    if (focus) ahead = { from: focus.first - 1, to: Math.min(doc.length, focus.last, focus.first - 1 + MAX_AHEAD) };
     // Lines the order has passed already have their results.
-    const from = Math.max(next, (focus?.first ?? 1) - 1);
-    const to = Math.min(doc.length, focus?.last ?? 0, from + MAX_AHEAD);
-    if (focus && from < to) {
-      const ahead = doc.raws(from, to);
-      yield { results: await scoreChunk(ahead.map(parseLine), ahead, scanner, cache), inOrder: false };
+    const from = Math.max(next, ahead.from);
+    if (from < ahead.to) {
+      ahead.from = chunkEnd(doc, from, ahead.to);
+      const raws = doc.raws(from, ahead.from);
+      yield { results: await scoreChunk(raws.map(parseLine), raws, scanner, cache), inOrder: false };
+      continue;
     }
     const slice = doc.raws(next, chunkEnd(doc, next));
     next += slice.length;
@@ -55,11 +60,11 @@ export async function* scanText(
   }
 }
 
-/** One past the last line of the chunk starting at `from`. */
-function chunkEnd(doc: DocumentSnapshot, from: number): number {
+/** One past the last line of the chunk starting at `from`, at most `limit`. */
+function chunkEnd(doc: ScanDocument, from: number, limit = doc.length): number {
   let end = from;
   let bytes = 0;
-  while (end < doc.length && end - from < CHUNK_LINES && (bytes < CHUNK_BYTES || end === from)) bytes += doc.bytesOf(end++);
+  while (end < limit && end - from < CHUNK_LINES && (bytes < CHUNK_BYTES || end === from)) bytes += doc.bytesOf(end++);
   return end;
 }
 

@@ -45,12 +45,16 @@ export function sampleLines(): string[] {
 const dir = mkdtempSync(path.join(tmpdir(), 'persona-lens-it-'));
 let written = 0;
 
-/** Writes `lines` as a new .jsonl file and opens it in an editor. */
-export async function openFixture(lines: string[]): Promise<vscode.TextEditor> {
+/** Writes `lines` as a new .jsonl file. */
+export function writeFixture(lines: string[]): vscode.Uri {
   const file = path.join(dir, `fixture-${++written}.jsonl`);
   writeFileSync(file, lines.join('\n') + '\n');
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-  return vscode.window.showTextDocument(doc);
+  return vscode.Uri.file(file);
+}
+
+/** Writes `lines` as a new .jsonl file and opens it in an editor. */
+export async function openFixture(lines: string[]): Promise<vscode.TextEditor> {
+  return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(writeFixture(lines)));
 }
 
 export interface ScanState {

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import { diagnosticsOf, distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
+import { diagnosticsOf, distinct, openFixture, referenceOf, sampleLines, scanned, waitFor, writeFixture } from './helpers';
 
 suite('Rescanning', () => {
   test('an edited line is the only one re-scored, and moved lines keep their results', async () => {
@@ -41,5 +41,24 @@ suite('Rescanning', () => {
     const scored = await lines(1, 60_000);
     assert.ok(scored < 44_000, `${scored} lines had results when line 45001 had its own: it came ahead of the order`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('a file opened at a line far down has the lines on screen there scored first', async () => {
+    const rows = distinct(Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ prompt: `opened ${i}`, completion: ` answer ${i}` })));
+    const file = writeFixture(rows);
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(45_000, 0, 45_000, 0) });
+    const lines = (first: number, last: number) =>
+      vscode.commands.executeCommand<{ scored: number }>('personaLens.test.linesState', doc.uri.toString(), first, last).then((s) => s.scored);
+    await waitFor('results on the lines on screen', 60_000, async () => ((await lines(45_001, 45_010)) === 10 ? true : undefined));
+    const scored = await lines(1, 60_000);
+    assert.ok(scored < 44_000, `${scored} lines had results when line 45001 had its own: it came ahead of the order`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('a file opened in no editor is scanned all the same', async () => {
+    const doc = await vscode.workspace.openTextDocument(writeFixture(distinct(sampleLines())));
+    const { summary } = await scanned(doc);
+    assert.deepEqual(summary, (await referenceOf(doc)).summary);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { splitLines } from '../../../src/core/dataset';
-import { checkedLines, WorkerDocument } from '../../../src/worker/document';
+import { checkedLines, FileDiffers, UnreadFile, WorkerDocument } from '../../../src/worker/document';
 import type { TextChange } from '../../../src/worker/protocol';
 
 function lines(doc: WorkerDocument) {
@@ -102,6 +102,41 @@ test('a saved file reads as the editor has it (byte-order mark dropped, CRLF and
     assert.equal(WorkerDocument.fromFile({ ...file, path: join(dir, 'gone.jsonl') }), null, 'no file');
   } finally {
     rmSync(dir, { recursive: true });
+  }
+});
+
+test("a saved file not read yet: the editor's lines in its first MiB are read from there, others from the whole file, as a whole read gives them", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-doc-'));
+  try {
+    const path = join(dir, 'data.jsonl');
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ text: `${i} ${'x'.repeat(400)} é` }));
+    /** What a scan reads of the file on disk, given the editor's lines and those on screen. */
+    const unread = (onDisk: string, editor: string[], onScreen: { first: number; last: number }) => {
+      writeFileSync(path, onDisk);
+      return new UnreadFile({ path, lineCount: editor.length, lines: checkedLines(editor.length, onScreen).map((i): [number, string] => [i, editor[i]]) }).snapshot();
+    };
+    for (const [eol, bom] of [['\n', ''], ['\r\n', '\uFEFF']]) {
+      const text = bom + rows.join(eol) + eol;
+      const expected = WorkerDocument.fromText(text.replace(/^\uFEFF/, '')).snapshot();
+      const snapshot = unread(text, [...rows, ''], { first: 11, last: 40 });
+      assert.equal(snapshot.length, 3000);
+      assert.deepEqual(snapshot.raws(10, 40), expected.raws(10, 40), `${JSON.stringify(eol)}: line numbers, texts and offsets as read whole`);
+      // Changed on disk since: the whole file, read only now, differs from the editor.
+      writeFileSync(path, `${text}{}`);
+      assert.throws(() => snapshot.raws(40, 41), FileDiffers, 'a line off screen was read from the whole file, after those on screen');
+    }
+
+    const whole = unread(rows.join('\n'), rows, { first: 2900, last: 2940 });
+    assert.deepEqual(whole.raws(2899, 2940).map((r) => r.text), rows.slice(2899, 2940), 'lines on screen past the first MiB: from the whole file');
+
+    const edited = rows.map((r, i) => (i === 20 ? JSON.stringify({ text: 'typed in the editor' }) : r));
+    const differs = unread(rows.join('\n'), edited, { first: 11, last: 40 });
+    assert.throws(() => differs.raws(10, 12), FileDiffers, 'a line on screen differs from the editor: nothing is read from the file');
+    const elsewhere = unread(rows.join('\n'), rows.map((r, i) => (i === 2999 ? '{}' : r)), { first: 11, last: 40 });
+    assert.equal(elsewhere.raws(10, 40).length, 30, 'a line off screen differs: the lines on screen still come');
+    assert.throws(() => elsewhere.raws(40, 41), FileDiffers, 'but not the others');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

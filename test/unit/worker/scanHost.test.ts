@@ -13,6 +13,7 @@ import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
 import type { LineResult } from '../../../src/core/score/types';
+import type { LineRange } from '../../../src/worker/protocol';
 import { ScanFocus, ScanHost } from '../../../src/worker/client';
 import { checkedLines } from '../../../src/worker/document';
 
@@ -99,13 +100,13 @@ test('scan host: after an edit it scans its own updated copy, without the text b
 const scored = (results: LineResult[]) => results.map(({ cached: _, ...r }) => r);
 
 /** A source whose saved file is `path` and whose editor text is `text`; counts the texts sent. */
-function savedSource(key: string, version: number, path: string, text: string, sent: { count: number }) {
+function savedSource(key: string, version: number, path: string, text: string, sent: { count: number }, onScreen?: LineRange) {
   const editor = text.split('\n');
   return {
     key,
     version,
     text: () => (sent.count++, text),
-    file: () => ({ path, lineCount: editor.length, lines: checkedLines(editor.length).map((i): [number, string] => [i, editor[i]]) }),
+    file: () => ({ path, lineCount: editor.length, lines: checkedLines(editor.length, onScreen).map((i): [number, string] => [i, editor[i]]) }),
   };
 }
 
@@ -128,6 +129,34 @@ test('scan host: a saved file is read by the scan host, not sent; one that diffe
     await host.scan(savedSource('changed on disk', 1, path, text, sent), (r) => lines.push(...r));
     assert.equal(sent.count, 1, 'the text was sent');
     assert.deepEqual(scored(lines), fromFile);
+  } finally {
+    await host.dispose();
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("scan host: a saved file's lines on screen come first, read from its first MiB, and only where they are the editor's", async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
+  try {
+    // 1.2 MB: the last line is past the first MiB.
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ prompt: `question ${i} ${'and so on '.repeat(36)}`, completion: ` answer ${i}` }));
+    const text = rows.join('\n');
+    const expected = scored(await scanAll(host, text));
+    const onScreen = { first: 11, last: 30 };
+    // On disk, one line differs from the editor: off screen (the last, which is checked), then on screen.
+    for (const [key, differs, early] of [['off screen', 3000, range(11, 30)], ['on screen', 20, []]] as const) {
+      const path = join(dir, `${key}.jsonl`);
+      writeFileSync(path, rows.map((r, i) => (i === differs - 1 ? JSON.stringify({ text: 'changed on disk' }) : r)).join('\n'));
+      const sent = { count: 0 };
+      const beforeText: LineResult[] = [];
+      const after: LineResult[][] = [];
+      await host.scan(savedSource(key, 1, path, text, sent, onScreen), (r) => (sent.count === 0 ? beforeText.push(...r) : after.push(r)), undefined, new ScanFocus(onScreen));
+      assert.equal(sent.count, 1, `${key}: the file is not what the editor has: the text was sent`);
+      assert.deepEqual(beforeText.map((r) => r.line), early, `${key}: lines sent before the text`);
+      assert.deepEqual(scored(beforeText), expected.slice(10, 10 + early.length), `${key}: the editor's lines' results`);
+      assert.deepEqual(scored(inOrderOf(after).inOrder), expected, `${key}: then the editor's text`);
+    }
   } finally {
     await host.dispose();
     rmSync(dir, { recursive: true });
@@ -197,19 +226,14 @@ test('scan host: lines in focus come first, and again in order with the checks a
       undefined,
       focus,
     );
-    // Chunks that continue the file's order are the pass in order; the others came ahead of it.
-    const inOrder: LineResult[] = [];
-    const ahead: LineResult[][] = [];
-    for (const c of chunks) {
-      if (c[0].line === inOrder.length + 1) inOrder.push(...c);
-      else ahead.push(c);
-    }
+    const { inOrder, ahead } = inOrderOf(chunks);
     const lines = (c: LineResult[]) => c.map((r) => r.line);
-    assert.deepEqual(lines(chunks[0]), range(990, 1010), 'the lines on screen first');
-    assert.deepEqual(ahead.map(lines), [range(990, 1010), range(1801, 1840)], 'then the lines scrolled to, ahead of the order');
-    assert.ok(chunks.indexOf(ahead[1]) < chunks.findIndex((c) => c !== ahead[1] && c.some((r) => r.line === 1801)), 'before the order reached them');
+    assert.deepEqual(lines(chunks.slice(0, chunks.findIndex((c) => c[0].line === 1)).flat()), range(990, 1010), 'the lines on screen first, all of them');
+    assert.deepEqual(lines(ahead.flat()), [...range(990, 1010), ...range(1801, 1840)], 'then the lines scrolled to, ahead of the order');
+    const lastAhead = chunks.indexOf(ahead[ahead.length - 1]);
+    assert.ok(lastAhead < chunks.findIndex((c) => !ahead.includes(c) && c.some((r) => r.line === 1801)), 'before the order reached them');
     assert.ok(ahead.flat().every((r) => r.result && !r.cached), 'scored ahead');
-    assert.ok(!ahead[0].find((r) => r.line === 1001)!.diagnostics.some((d) => d.code === 'PL061'), 'ahead: no checks across lines');
+    assert.ok(!ahead.flat().find((r) => r.line === 1001)!.diagnostics.some((d) => d.code === 'PL061'), 'ahead: no checks across lines');
 
     assert.deepEqual(lines(inOrder), range(1, 2000), 'every line, in order');
     const later = inOrder[1000];
@@ -283,6 +307,17 @@ test('scan host: stopped in the middle of a scan, it ends cleanly (a thread ende
     await next.dispose();
   }
 });
+
+/** Chunks that continue the file's order are the pass in order; the others came ahead of it. */
+function inOrderOf(chunks: LineResult[][]): { inOrder: LineResult[]; ahead: LineResult[][] } {
+  const inOrder: LineResult[] = [];
+  const ahead: LineResult[][] = [];
+  for (const c of chunks) {
+    if (c[0].line === inOrder.length + 1) inOrder.push(...c);
+    else ahead.push(c);
+  }
+  return { inOrder, ahead };
+}
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
