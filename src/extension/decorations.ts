@@ -27,6 +27,18 @@ const WHOLE_FILE_MS = 1000;
 /** Lines above and below the visible ones that get gutter icons and badges too, so a short scroll shows them at once. */
 const MARGIN = 100;
 
+/** One object per colour, so that badges compare by it (see sameMarks). */
+const BADGE_COLOR: Record<Flagged, vscode.ThemeColor> = {
+  elevated: new vscode.ThemeColor('personaLens.elevatedRiskForeground'),
+  high: new vscode.ThemeColor('personaLens.highRiskForeground'),
+};
+
+/** Whether two lists of decorations mark the same ranges with the same badges. */
+function sameMarks(a: readonly vscode.DecorationOptions[], b: readonly vscode.DecorationOptions[]): boolean {
+  const badge = (o: vscode.DecorationOptions) => o.renderOptions?.after;
+  return a.length === b.length && a.every((o, i) => o.range.isEqual(b[i].range) && badge(o)?.contentText === badge(b[i])?.contentText && badge(o)?.color === badge(b[i])?.color);
+}
+
 /** What an editor shows now, per decoration type; the test query reports it. */
 export interface AppliedDecorations {
   uri: string;
@@ -35,7 +47,8 @@ export interface AppliedDecorations {
 
 export class Decorations implements vscode.Disposable {
   private readonly types: Record<DecorationTypeName, vscode.TextEditorDecorationType>;
-  private readonly applied = new Map<vscode.TextEditor, Record<DecorationTypeName, vscode.DecorationOptions[]>>();
+  /** What each editor shows, drawn at which version of its document. */
+  private readonly applied = new Map<vscode.TextEditor, { version: number; sets: Record<DecorationTypeName, vscode.DecorationOptions[]> }>();
   /** Paces the redraws of every flagged line's marks while results stream in. */
   private readonly whole = new Throttle(WHOLE_FILE_MS);
   /** Hidden by the toggle command, for this window only; the setting says what shows otherwise. */
@@ -104,7 +117,7 @@ export class Decorations implements vscode.Disposable {
 
   /** What each visible editor shows now. */
   snapshot(): AppliedDecorations[] {
-    return [...this.applied.entries()].map(([editor, sets]) => ({
+    return [...this.applied.entries()].map(([editor, { sets }]) => ({
       uri: editor.document.uri.toString(),
       types: Object.fromEntries(
         TYPE_NAMES.map((name) => [
@@ -126,18 +139,25 @@ export class Decorations implements vscode.Disposable {
 
   private draw(editor: vscode.TextEditor, names: readonly DecorationTypeName[]): void {
     const shown = new Set(SHOWN[this.hidden ? 'off' : this.style()]);
-    let sets = this.applied.get(editor);
-    if (!sets) {
-      sets = Object.fromEntries(TYPE_NAMES.map((n) => [n, []])) as unknown as Record<DecorationTypeName, vscode.DecorationOptions[]>;
-      this.applied.set(editor, sets);
+    let applied = this.applied.get(editor);
+    if (!applied) {
+      applied = { version: editor.document.version, sets: Object.fromEntries(TYPE_NAMES.map((n) => [n, []])) as unknown as Record<DecorationTypeName, vscode.DecorationOptions[]> };
+      this.applied.set(editor, applied);
     }
+    const { sets } = applied;
     // Types neither shown nor showing anything are left alone: no call into the editor for them.
     const touched = names.filter((n) => shown.has(n) || sets[n].length > 0);
     const scan = this.scans.get(editor.document.uri);
     const planned = scan && touched.some((n) => shown.has(n)) ? this.plan(editor, scan, names === WINDOW_TYPES) : {};
+    // The editor moves its marks with an edit: after one, what it shows is not what was drawn.
+    const edited = applied.version !== editor.document.version;
+    applied.version = editor.document.version;
     for (const name of touched) {
-      sets[name] = shown.has(name) ? (planned[name] ?? []) : [];
-      editor.setDecorations(this.types[name], sets[name]);
+      const next = shown.has(name) ? (planned[name] ?? []) : [];
+      // The same marks again would cost a message to the window for nothing (a scan far from the screen redraws often).
+      if (!edited && sameMarks(sets[name], next)) continue;
+      sets[name] = next;
+      editor.setDecorations(this.types[name], next);
     }
   }
 
@@ -163,7 +183,7 @@ export class Decorations implements vscode.Disposable {
     const { badges, tokens } = windowMarks(scan.results, from, to, scan.pack && personaLabel(scan.pack.readout), decision);
     out.badge = badges.map(({ line, level, text }) => {
       const end = doc.lineAt(line).range.end;
-      const after = { contentText: text, color: new vscode.ThemeColor(`personaLens.${level}RiskForeground`), margin: '0 0 0 3ch', fontStyle: 'italic' };
+      const after = { contentText: text, color: BADGE_COLOR[level], margin: '0 0 0 3ch', fontStyle: 'italic' };
       return { range: new vscode.Range(end, end), renderOptions: { after } };
     });
     out.tokens = tokens.map(({ line, start, end }) => ({ range: doc.validateRange(new vscode.Range(line, start, line, end)) }));

@@ -5,15 +5,15 @@
 // kept up to date by its edits (`change`) until `close`. A document that is its
 // saved file can be opened from the file instead (`openFile`: the scan host reads
 // it and compares it with lines the editor has; copying a 38 MB text to the scan
-// host held the extension host's thread for 0.36 s); it does so when a scan or
-// an edit first needs it, a scan having scored the lines on screen first from
-// the file's start. When they differ it holds nothing, and a scan of it answers
+// host held the extension host's thread for 0.36 s): the lines on screen from
+// the file's first MiB, the whole file once a scan needs other lines or an edit
+// comes. When they differ it holds nothing, and a scan of it answers
 // `needText`: the extension sends the text (`open`) and the scan again. Any number of `scan`s of
 // open documents follow; each streams `lines` in chunks and ends with exactly
 // one of `done`, `cancelled` or `failed`.
 // Scans take turns a chunk at a time, the newest first. A scan goes through the file in
 // order, except that the lines in focus (the ones on screen: given with the scan,
-// or moved by `focus` while it runs) are scored first; those come in a chunk of
+// or moved by `focus` while it runs) are scored first; those come in chunks of
 // their own, without the checks across lines, and again, complete, when the pass
 // in order reaches them.
 
