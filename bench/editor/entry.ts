@@ -118,8 +118,8 @@ async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof s
 /**
  * The extension host's stalls with VS Code alone: the file as plain text (which
  * Persona Lens does not scan), the same parts as the measured run: a wait after
- * the editor shows, the edits (each followed by a wait as long as a re-score
- * took), a wait after them.
+ * the editor shows, the edits (300 ms apart, as the measured run's once each is
+ * re-scored), a wait after them.
  */
 async function baselineStalls(file: string, scanSeconds: number): Promise<PhaseStalls> {
   const text = file.replace(/\.jsonl$/, '.baseline.txt');

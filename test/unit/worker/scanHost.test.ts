@@ -96,6 +96,18 @@ test('scan host: after an edit it scans its own updated copy, without the text b
   }
 });
 
+/** Runs `test` with a scan host on the test pack and a folder for saved files, both gone after. */
+async function withSavedFiles(test: (host: ScanHost, dir: string) => Promise<void>): Promise<void> {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
+  try {
+    await test(host, dir);
+  } finally {
+    await host.dispose();
+    rmSync(dir, { recursive: true });
+  }
+}
+
 /** Results without whether they came from the cache. */
 const scored = (results: LineResult[]) => results.map(({ cached: _, ...r }) => r);
 
@@ -110,10 +122,8 @@ function savedSource(key: string, version: number, path: string, text: string, s
   };
 }
 
-test('scan host: a saved file is read by the scan host, not sent; one that differs from the editor is sent', async () => {
-  const host = await ScanHost.start(WORKER, PACK, 1);
-  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
-  try {
+test('scan host: a saved file is read by the scan host, not sent; one that differs from the editor is sent', () =>
+  withSavedFiles(async (host, dir) => {
     const text = readFileSync(SAMPLE, 'utf8');
     const path = join(dir, 'saved.jsonl');
     writeFileSync(path, text);
@@ -129,16 +139,10 @@ test('scan host: a saved file is read by the scan host, not sent; one that diffe
     await host.scan(savedSource('changed on disk', 1, path, text, sent), (r) => lines.push(...r));
     assert.equal(sent.count, 1, 'the text was sent');
     assert.deepEqual(scored(lines), fromFile);
-  } finally {
-    await host.dispose();
-    rmSync(dir, { recursive: true });
-  }
-});
+  }));
 
-test("scan host: a saved file's lines on screen come first, read from its first MiB, and only where they are the editor's", async () => {
-  const host = await ScanHost.start(WORKER, PACK, 1);
-  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
-  try {
+test("scan host: a saved file's lines on screen come first, read from its first MiB, and only where they are the editor's", () =>
+  withSavedFiles(async (host, dir) => {
     // 1.2 MB: the last line is past the first MiB.
     const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ prompt: `question ${i} ${'and so on '.repeat(36)}`, completion: ` answer ${i}` }));
     const text = rows.join('\n');
@@ -157,16 +161,10 @@ test("scan host: a saved file's lines on screen come first, read from its first 
       assert.deepEqual(scored(beforeText), expected.slice(10, 10 + early.length), `${key}: the editor's lines' results`);
       assert.deepEqual(scored(inOrderOf(after).inOrder), expected, `${key}: then the editor's text`);
     }
-  } finally {
-    await host.dispose();
-    rmSync(dir, { recursive: true });
-  }
-});
+  }));
 
-test('scan host: an edit made while the saved file is read applies to it; to a file that differs, the edited text is sent', async () => {
-  const host = await ScanHost.start(WORKER, PACK, 1);
-  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-saved-'));
-  try {
+test('scan host: an edit made while the saved file is read applies to it; to a file that differs, the edited text is sent', () =>
+  withSavedFiles(async (host, dir) => {
     const text = readFileSync(SAMPLE, 'utf8');
     for (const [key, onDisk, textsSent] of [['same', text, 0], ['differs', text.replace('Bonjour', 'Salut'), 1]] as const) {
       const path = join(dir, `${key}.jsonl`);
@@ -186,11 +184,7 @@ test('scan host: an edit made while the saved file is read applies to it; to a f
       assert.equal(sent.count, textsSent, `${key}: texts sent`);
       assert.deepEqual(scored(lines), scored(await scanAll(host, edited)), `${key}: the edited text scanned`);
     }
-  } finally {
-    await host.dispose();
-    rmSync(dir, { recursive: true });
-  }
-});
+  }));
 
 test('scan host: an aborted scan resolves null and sends no more lines', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
