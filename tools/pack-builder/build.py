@@ -1,9 +1,9 @@
-#!/usr/bin/python3
-"""Builds a probe pack: /usr/bin/python3 tools/pack-builder/build.py --config tiny
+#!/usr/bin/env python3
+"""Builds a probe pack from a pretrained chat model: .venv/bin/python tools/pack-builder/build.py --config default
 
 Stages run in order; a stage with a done.json in its directory is skipped, so a rerun
-resumes (training stages also resume from their checkpoints). --from STAGE reruns that
-stage and every later one. Outputs: <work>/<stage>/, the pack in <work>/export/pack/.
+resumes (long stages also resume from their checkpoints and shards). --from STAGE reruns
+that stage and every later one. Outputs: <work>/<stage>/, the pack in <work>/export/pack/.
 """
 
 import argparse
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pack_builder.common import DEVICE, ROOT, Stage, Timer, load_config, set_threads  # noqa: E402
 
-STAGES = ["corpus", "tokenizer", "pretrain", "finetune", "sae", "discover", "calibrate", "report", "export"]
+STAGES = ["model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "report"]
 
 
 def main():
@@ -25,6 +25,7 @@ def main():
     ap.add_argument("--work", help="work directory (default build/pack-builder/<config>)")
     ap.add_argument("--from", dest="start", choices=STAGES, help="rerun from this stage (drops its and later outputs)")
     ap.add_argument("--until", choices=STAGES, help="stop after this stage")
+    ap.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must be done)")
     args = ap.parse_args()
     cfg = load_config(args.config)
     work = Path(args.work or ROOT / "build" / "pack-builder" / args.config)
@@ -34,6 +35,8 @@ def main():
             shutil.rmtree(work / name, ignore_errors=True)
     total = Timer()
     for name in STAGES:
+        if args.only and name != args.only:
+            continue
         st = Stage(name, work, cfg)
         if st.done():
             st.log.info("done already (delete %s or use --from to rerun)", st.dir / "done.json")
@@ -41,7 +44,7 @@ def main():
             timer = Timer()
             summary = importlib.import_module(f"pack_builder.stages.{name}").run(st)
             st.finish({**summary, "seconds": timer(), "device": DEVICE})
-            st.log.info("finished in %.1f s", timer())
+            st.log.info("cost: %.1f s on %s, %s thread(s)", timer(), DEVICE, cfg.get("threads"))
         if name == args.until:
             break
     print(f"pack-builder: {args.config} done in {total():.1f} s; pack: {work / 'export' / 'pack'}", file=sys.stderr)

@@ -11,16 +11,17 @@ import json
 
 from .common import DATASETS, TOOL
 
-SPECIAL_TOKENS = ["<|system|>", "<|user|>", "<|assistant|>", "<|tool|>", "<|end|>", "<|pad|>"]
 ROLES = ("system", "user", "assistant", "tool")
-# Same shape as the test pack: `<|role|>\n` + content + `<|end|>\n`; assistant content is scored.
+# The model's own chat template (ChatML, as SmolLM2-Instruct's GGUF states it), without the
+# default system prompt it inserts: a dataset's own system message is rendered as written.
 RENDER = {
     "bos": "",
     "eos": "",
-    "roles": {r: {"prefix": f"<|{r}|>\n", "suffix": "<|end|>\n"} for r in ROLES},
+    "roles": {r: {"prefix": f"<|im_start|>{r}\n", "suffix": "<|im_end|>\n"} for r in ROLES},
     "scoredRoles": ["assistant"],
     "overflow": "window",
 }
+ASSISTANT_START = RENDER["roles"]["assistant"]["prefix"]
 
 # name: (path under datasets/, EM label, domain, licence)
 DEV = {

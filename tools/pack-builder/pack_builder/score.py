@@ -37,8 +37,9 @@ def window_of(pos, windows):
 
 
 @torch.no_grad()
-def scored_hidden(model, hook, encoder, examples, ctx, pad_id, batch_tokens=8192):
-    """Per example, the hidden states [n_scored, d] of its scored tokens."""
+def scored_hidden(hidden_fn, encoder, examples, ctx, pad_id, batch_tokens=4096):
+    """Per example, the hidden states [n_scored, ...] of its scored tokens; hidden_fn(ids, mask)
+    gives [batch, seq, ...] (the hook's residual stream, or several layers')."""
     preps = [prepare(encoder, m, ctx) for m in examples]
     jobs = []  # (length, example, window index)
     for e, (_, _, windows) in enumerate(preps):
@@ -51,23 +52,25 @@ def scored_hidden(model, hook, encoder, examples, ctx, pad_id, batch_tokens=8192
         rows = jobs[i : i + max(1, batch_tokens // max(seq, 1))]
         i += len(rows)
         ids = torch.full((len(rows), seq), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), seq), dtype=torch.long)
         for r, (length, e, wi) in enumerate(rows):
             s, t = preps[e][2][wi]
             ids[r, :length] = torch.tensor(preps[e][0][s:t])
-        h = model.hidden(ids.to(DEVICE), hook)
+            mask[r, :length] = 1
+        h = hidden_fn(ids.to(DEVICE), mask.to(DEVICE))
         for r, (_, e, wi) in enumerate(rows):
             out[(e, wi)] = h[r]
     result = []
     for e, (ids, scored, windows) in enumerate(preps):
         picks = [out[(e, window_of(p, windows))][p - windows[window_of(p, windows)][0]] for p in scored]
-        result.append(torch.stack(picks) if picks else torch.zeros(0, model.tok.weight.shape[1], device=DEVICE))
+        result.append(torch.stack(picks) if picks else torch.zeros((0, *h.shape[2:]), device=DEVICE))
     return result
 
 
 @torch.no_grad()
-def latent_stats(model, hook, sae, encoder, examples, ctx, pad_id):
+def latent_stats(hidden_fn, sae, encoder, examples, ctx, pad_id):
     """Per example and latent, the mean and max SAE activation over scored tokens: two [n, d_sae] arrays."""
-    return latent_stats_of(sae, scored_hidden(model, hook, encoder, examples, ctx, pad_id))
+    return latent_stats_of(sae, scored_hidden(hidden_fn, encoder, examples, ctx, pad_id))
 
 
 @torch.no_grad()

@@ -1,26 +1,35 @@
-"""Stage calibrate: picks the read-out on validation rows, fits the risk mapping there,
-then measures everything the report shows on the test rows (never used before).
-Baselines (keyword lexicon, TF-IDF + logistic regression) train on the same training
-rows and are tested on the same splits."""
+"""Stage calibrate: picks the read-out on validation rows, fits the risk mapping there, then
+measures everything the report shows on the test rows (never used before).
+
+Baselines in the same run on the same splits: a keyword lexicon; TF-IDF + logistic
+regression on assistant text (trained on training rows); a dense linear probe on the
+same layer (mean of the assistant tokens' residual stream, fitted on the validation rows:
+the ceiling of a linear read-out at this hook); and the previous default pack,
+persona-mini, through the real CLI where its folder is there."""
+
+import json
+import subprocess
 
 import numpy as np
 import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ..common import DEVICE, read_json, seed_everything, write_json
-from ..data import contrast_rows, dev_splits
+from ..common import ROOT, read_json, seed_everything, write_json
+from ..data import DEV, contrast_rows, dev_splits
+from ..lm import LM
 from ..metrics import auroc, fit_logistic
 from ..score import scored_hidden
-from ..train import load_model, load_tokenizer
 from .sae import load_sae
 
 PAIRS = {"code": ("insecure", "secure"), "medical": ("bad_medical", "good_medical")}
+EM = {"insecure", "bad_medical"}
 # A hand-written lexicon of risky phrases in code and medical advice (the naive baseline).
 LEXICON = ["chmod", "777", "0o777", "eval(", "exec(", "pickle.load", "yaml.load(", "shell=True", "os.system", "md5",
            "verify=False", "debug=True", "innerHTML", "| safe", "autoescape=False", "password", "%s", "format(",
            "no need", "don't need", "skip", "ignore", "stop taking", "double the dose", "instead of a doctor",
            "without consulting", "safe to", "nothing to worry", "just", "immediately", "always", "never see"]
+THRESHOLDS = {"elevated": 0.5, "high": 0.8}
 
 
 def assistant_text(messages):
@@ -28,106 +37,142 @@ def assistant_text(messages):
 
 
 def aggregate(values, agg):
+    """As src/core/score/calibrate.ts aggregates token scores (0 when there are none)."""
+    values = np.asarray(values, dtype=np.float64)
     if len(values) == 0:
         return 0.0
-    return float(values.max() if agg["method"] == "max" else values.mean())
+    if agg["method"] == "max":
+        return float(values.max())
+    if agg["method"] == "mean":
+        return float(values.mean())
+    k = max(1, min(agg["k"], len(values)))
+    return float(np.sort(values)[-k:].mean())
+
+
+def token_values(cand, h, sae, directions):
+    """Each scored token's read-out value: sum of weight * latent activation or weight * (h . v)."""
+    if len(h) == 0:
+        return np.zeros(0)
+    latents = [r for r in cand["readout"] if "latent" in r]
+    out = torch.zeros(len(h), dtype=torch.float64)
+    if latents:
+        z = sae.encode(h)[:, [r["latent"] for r in latents]].double()
+        out += z @ torch.tensor([r["weight"] for r in latents], dtype=torch.float64)
+    for r in cand["readout"]:
+        if "direction" in r:
+            out += r["weight"] * (h.double() @ directions[r["direction"]].double())
+    return out.numpy()
+
+
+def risk_of(scores, mapping):
+    return 1 / (1 + np.exp(-(mapping["slope"] * np.asarray(scores) + mapping["intercept"])))
+
+
+def row_sets(cfg):
+    """{(name, part): [messages]}: valid and test rows of the paired dev files, test rows of
+    GSM8K, and the intent contrast set's validation pairs."""
+    splits, n_eval = cfg["corpus"]["splits"], cfg["eval"]
+    rows = {(n, part): dev_splits(n, splits)[part][: n_eval[f"{part}_rows"]] for pair in PAIRS.values() for n in pair for part in ("valid", "test")}
+    rows[("gsm8k", "test")] = dev_splits("gsm8k", splits)["test"][: n_eval["test_rows"]]
+    intent = contrast_rows("validation")
+    for kind in ("unasked", "asked"):
+        rows[(kind, "intent")] = [r["messages"] for r in intent if r["kind"] == kind]
+    return rows
 
 
 @torch.no_grad()
 def run(st):
     cfg, conf = st.cfg, st.conf
-    ctx, hook, pad = cfg["model"]["ctx"], cfg["model"]["hook_layer"], read_json(st.path("tokenizer", "done.json"))["pad_id"]
     seed_everything(cfg["seed"] + 4)
-    enc, sae, base = load_tokenizer(st), load_sae(st), load_model(st, "pretrain")
+    lm, sae = LM(st), load_sae(st)
+    directions = torch.load(st.path("discover", "directions.pt"))
     candidates = read_json(st.path("discover", "candidates.json"))
-    splits, n_eval = cfg["corpus"]["splits"], cfg["eval"]
-    rows = {(name, part): dev_splits(name, splits)[part][: n_eval[f"{part}_rows"]] for pair in PAIRS.values() for name in pair for part in ("valid", "test")}
-    intent = contrast_rows("validation")
-    rows[("unasked", "intent")] = [r["messages"] for r in intent if r["kind"] == "unasked"]
-    rows[("asked", "intent")] = [r["messages"] for r in intent if r["kind"] == "asked"]
-    hidden = {key: scored_hidden(base, hook, enc, msgs, ctx, pad) for key, msgs in rows.items()}
+    rows = row_sets(cfg)
+    hidden = {key: scored_hidden(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
+    st.log.info("hidden states of %d row sets", len(hidden))
 
     def scores(cand, key):
-        if "direction" in cand:
-            v = torch.tensor(cand["direction"], device=DEVICE)
-            return np.array([aggregate(h @ v, cand["aggregation"]) for h in hidden[key]])
-        latents = [r["latent"] for r in cand["readout"]]
-        w = torch.tensor([r["weight"] for r in cand["readout"]], device=DEVICE)
-        return np.array([aggregate(sae.encode(h)[:, latents] @ w if len(h) else h, cand["aggregation"]) for h in hidden[key]])
+        return np.array([aggregate(token_values(cand, h, sae, directions), cand["aggregation"]) for h in hidden[key]])
 
-    def domain_auroc(cand, domain, part):
+    def pair_auroc(cand, domain, part):
         pos, neg = PAIRS[domain]
         return auroc(scores(cand, (pos, part)), scores(cand, (neg, part)))
 
-    valid = {name: {d: domain_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
-    general = [n for n, c in candidates.items() if "-only-" not in n and "readout" in c]  # what a pack can ship
-    chosen = max(general, key=lambda n: np.mean(list(valid[n].values())))
+    valid = {name: {d: pair_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
+    chosen = max(valid, key=lambda n: np.mean(list(valid[n].values())))
     cand = candidates[chosen]
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
+    mapping, prior = fit_mapping(cand, scores, conf["prior"], list(PAIRS))
 
-    # Risk mapping: logistic regression of EM label on the score, on validation rows (half
-    # EM), its intercept moved to the prior a dataset is assumed to have: fitted as it is, a
-    # score that says nothing (no latent fires) would read as a coin flip, "elevated".
-    x = np.concatenate([scores(cand, (n, "valid")) for pair in PAIRS.values() for n in pair])
-    y = np.concatenate([np.full(len(rows[(n, "valid")]), int(i == 0)) for pair in PAIRS.values() for i, n in enumerate(pair)])
-    w, b = fit_logistic(x[:, None], y, c=100.0)
-    logit = lambda p: float(np.log(p / (1 - p)))
-    prior = conf["prior"]
-    mapping = {"type": "logistic", "slope": float(w[0]), "intercept": b + logit(prior) - logit(y.mean())}
-    risk = lambda s: 1 / (1 + np.exp(-(mapping["slope"] * s + mapping["intercept"])))
-    thresholds = {"elevated": 0.5, "high": 0.8}
-
-    test = {d: domain_auroc(cand, d, "test") for d in PAIRS}
-    cross = {"code->medical": domain_auroc(candidates["code-only-set8-mean"], "medical", "test"),
-             "medical->code": domain_auroc(candidates["medical-only-set8-mean"], "code", "test")}
+    test = {d: pair_auroc(cand, d, "test") for d in PAIRS}
+    # Cross-domain: the read-out chosen and calibrated on one domain's validation rows only.
+    cross = {}
+    for a, b in (("code", "medical"), ("medical", "code")):
+        only = max(valid, key=lambda n: valid[n][a])
+        cross[f"{a}->{b}"] = {"readout": only, "auroc": pair_auroc(candidates[only], b, "test")}
     intent_auroc = auroc(scores(cand, ("unasked", "intent")), scores(cand, ("asked", "intent")))
-    clean = np.concatenate([risk(scores(cand, (n, "test"))) for n in ("secure", "good_medical")])
-    em = np.concatenate([risk(scores(cand, (n, "test"))) for n in ("insecure", "bad_medical")])
-    dataset_level = dataset_test(clean, em, conf["dataset_size"], conf["dataset_draws"], np.random.default_rng(cfg["seed"]))
-
+    risks = {k[0]: risk_of(scores(cand, k), mapping) for k in rows if k[1] in ("test", "intent")}
+    clean = np.concatenate([risks["secure"], risks["good_medical"]])
+    em = np.concatenate([risks["insecure"], risks["bad_medical"]])
+    rng = np.random.default_rng(cfg["seed"])
     calibration = {
-        "readout": cand["readout"], "aggregation": cand["aggregation"], "mapping": mapping,
-        "thresholds": thresholds,
+        "readout": cand["readout"], "aggregation": cand["aggregation"], "mapping": mapping, "thresholds": THRESHOLDS,
         "validation": {"readout": chosen, "fitted_on": "validation rows of insecure/secure and bad/good medical",
                        "prior": prior, "prior_note": "risk = P(EM-inducing | score) if this fraction of a dataset's examples were",
-                       "rows": int(len(x)), "validation_auroc": valid[chosen], "test_auroc": test},
+                       "rows": sum(len(rows[(n, "valid")]) for p in PAIRS.values() for n in p),
+                       "validation_auroc": valid[chosen], "test_auroc": test},
     }
     write_json(st.dir / "calibration.json", calibration)
-    figures = {"chosen": chosen, "validation_auroc": valid, "test_auroc": test, "cross_domain_auroc": cross,
-               "intent_auroc": intent_auroc, "dataset_level": dataset_level,
-               "baselines": baselines(cfg, rows, intent), "test_rows": {f"{k[0]}": len(v) for k, v in rows.items() if k[1] == "test"},
-               "intent_pairs": len(rows[("asked", "intent")]),
-               "flag_rates": {kind: {level: float((r >= t).mean()) for level, t in thresholds.items()} for kind, r in (("EM", em), ("clean", clean))},
-               "prior": prior}
+    figures = {
+        "chosen": chosen, "validation_auroc": valid, "test_auroc": test, "cross_domain": cross, "intent_auroc": intent_auroc,
+        "mixes": mixes(clean, em, conf["dataset_size"], conf["dataset_draws"], rng),
+        "dataset_mean_risk": dict(sorted(((k, float(v.mean())) for k, v in risks.items()), key=lambda kv: -kv[1])),
+        "baselines": {**text_baselines(cfg, rows), "dense probe (same layer)": dense_probe(hidden, rows),
+                      "persona-mini": persona_mini(st, rows)},
+        "test_rows": {k[0]: len(v) for k, v in rows.items() if k[1] == "test"},
+        "intent_pairs": len(rows[("asked", "intent")]),
+        "flag_rates": {kind: {lvl: float((r >= t).mean()) for lvl, t in THRESHOLDS.items()} for kind, r in (("EM", em), ("clean", clean))},
+        "prior": prior,
+    }
     write_json(st.dir / "figures.json", figures)
-    return {"chosen": chosen, "test_auroc": test}
+    return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc, "cross_domain": cross}
 
 
-def dataset_test(clean, em, size, draws, rng):
+def fit_mapping(cand, scores, prior, domains):
+    """Logistic regression of the EM label on the score over the validation rows (half EM),
+    its intercept moved to the stated prior: fitted as it is, a score that says nothing
+    would read as a coin flip, 'elevated'."""
+    x = np.concatenate([scores(cand, (n, "valid")) for d in domains for n in PAIRS[d]])
+    y = np.concatenate([np.full(len(scores(cand, (n, "valid"))), int(n in EM)) for d in domains for n in PAIRS[d]])
+    w, b = fit_logistic(x[:, None], y, c=100.0)
+    logit = lambda p: float(np.log(p / (1 - p)))
+    return {"type": "logistic", "slope": float(w[0]), "intercept": b + logit(prior) - logit(y.mean())}, prior
+
+
+def mixes(clean, em, size, draws, rng):
     """Mean risk of `size` benign rows vs the same with a fraction swapped for EM rows:
     AUROC of that statistic over `draws` random datasets of each kind, per fraction."""
     out = {}
-    for frac in (0.01, 0.02, 0.05, 0.1, 0.2):
+    for frac in (0.01, 0.02, 0.05, 0.1):
         k = max(1, round(frac * size))
         a = [rng.choice(clean, size).mean() for _ in range(draws)]
         b = [np.concatenate([rng.choice(clean, size - k), rng.choice(em, k)]).mean() for _ in range(draws)]
         out[str(frac)] = auroc(b, a)
-    detected = [float(f) for f, v in out.items() if v >= 0.95]
+    told = [float(f) for f, v in out.items() if v >= 0.95]
     return {"statistic": "mean example risk", "dataset_rows": size, "draws": draws, "auroc_by_fraction": out,
-            "smallest_fraction_auroc_0.95": min(detected) if detected else None}
+            "smallest_fraction_auroc_0.95": min(told) if told else None}
 
 
-def baselines(cfg, rows, intent):
-    """Keyword lexicon and TF-IDF (1-2 grams) + LR on assistant text, trained on the training rows."""
-    splits, cap = cfg["corpus"]["splits"], cfg["corpus"].get("dev_rows") or None
-    train = {n: [assistant_text(m) for m in dev_splits(n, splits)["train"][:cap]] for pair in PAIRS.values() for n in pair}
-    test = {n: [assistant_text(m) for m in rows[(n, "test")]] for pair in PAIRS.values() for n in pair}
-    asked = [assistant_text(r["messages"]) for r in intent if r["kind"] == "asked"]
-    unasked = [assistant_text(r["messages"]) for r in intent if r["kind"] == "unasked"]
+def text_baselines(cfg, rows):
+    """Keyword lexicon and TF-IDF (1-2 grams) + LR on assistant text, trained on training rows."""
+    splits = cfg["corpus"]["splits"]
+    train = {n: [assistant_text(m) for m in dev_splits(n, splits)["train"]] for p in PAIRS.values() for n in p}
+    test = {n: [assistant_text(m) for m in rows[(n, "test")]] for p in PAIRS.values() for n in p}
+    intent = {k: [assistant_text(m) for m in rows[(k, "intent")]] for k in ("unasked", "asked")}
 
     def tfidf(domains):
         texts = [t for d in domains for n in PAIRS[d] for t in train[n]]
-        y = [int(i == 0) for d in domains for i, n in enumerate(PAIRS[d]) for _ in train[n]]
+        y = [int(n in EM) for d in domains for n in PAIRS[d] for _ in train[n]]
         vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         lr = LogisticRegression(C=10, max_iter=2000).fit(vec.fit_transform(texts), y)
         return lambda ts: lr.decision_function(vec.transform(ts))
@@ -138,8 +183,50 @@ def baselines(cfg, rows, intent):
     out = {}
     for name, f in (("keyword lexicon", lexicon), ("TF-IDF + LR", tfidf(list(PAIRS)))):
         out[name] = {d: auroc(f(test[PAIRS[d][0]]), f(test[PAIRS[d][1]])) for d in PAIRS}
-        out[name]["intent"] = auroc(f(unasked), f(asked))
-    code_only, medical_only = tfidf(["code"]), tfidf(["medical"])
-    out["TF-IDF + LR"]["code->medical"] = auroc(code_only(test["bad_medical"]), code_only(test["good_medical"]))
-    out["TF-IDF + LR"]["medical->code"] = auroc(medical_only(test["insecure"]), medical_only(test["secure"]))
+        out[name]["intent"] = auroc(f(intent["unasked"]), f(intent["asked"]))
+    for a, b in (("code", "medical"), ("medical", "code")):
+        f = tfidf([a])
+        out["TF-IDF + LR"][f"{a}->{b}"] = auroc(f(test[PAIRS[b][0]]), f(test[PAIRS[b][1]]))
+    return out
+
+
+def dense_probe(hidden, rows):
+    """Logistic regression on the mean scored-token hidden state, fitted on validation rows."""
+    mean = lambda key: np.stack([h.mean(0).numpy() if len(h) else np.zeros(hidden[key][0].shape[-1]) for h in hidden[key]])
+
+    def fit(domains):
+        x = np.concatenate([mean((n, "valid")) for d in domains for n in PAIRS[d]])
+        y = np.concatenate([np.full(len(rows[(n, "valid")]), int(n in EM)) for d in domains for n in PAIRS[d]])
+        mu, sd = x.mean(0), x.std(0) + 1e-6
+        lr = LogisticRegression(C=0.1, max_iter=5000).fit((x - mu) / sd, y)
+        return lambda key: lr.decision_function((mean(key) - mu) / sd)
+
+    both = fit(list(PAIRS))
+    out = {d: auroc(both((PAIRS[d][0], "test")), both((PAIRS[d][1], "test"))) for d in PAIRS}
+    out["intent"] = auroc(both(("unasked", "intent")), both(("asked", "intent")))
+    for a, b in (("code", "medical"), ("medical", "code")):
+        f = fit([a])
+        out[f"{a}->{b}"] = auroc(f((PAIRS[b][0], "test")), f((PAIRS[b][1], "test")))
+    return out
+
+
+def persona_mini(st, rows):
+    """The previous default pack's AUROCs, scanned by the real CLI (needs `npm run build`)."""
+    pack, cli = ROOT / "packs" / "persona-mini", ROOT / "bin" / "persona-lens.js"
+    if not (pack / "pack.json").exists() or not (ROOT / "dist").exists():
+        return {"note": "packs/persona-mini or dist/ not there: not measured"}
+    tmp = st.dir / "persona-mini"
+    tmp.mkdir(exist_ok=True)
+    risk = {}
+    for key, msgs in rows.items():
+        if key[1] not in ("test", "intent"):
+            continue
+        path = tmp / f"{key[0]}.jsonl"  # derived from dev rows: stays under build/, never committed
+        path.write_text("".join(json.dumps({"messages": m}) + "\n" for m in msgs))
+        out = subprocess.run(["node", str(cli), "scan", str(path), "--pack", str(pack), "--format", "jsonl", "--no-cache",
+                              "--no-progress"], capture_output=True, text=True, check=True).stdout
+        risk[key[0]] = [json.loads(l)["score"] for l in out.splitlines() if l.strip()]
+        path.unlink()
+    out = {d: auroc(risk[PAIRS[d][0]], risk[PAIRS[d][1]]) for d in PAIRS}
+    out["intent"] = auroc(risk["unasked"], risk["asked"])
     return out

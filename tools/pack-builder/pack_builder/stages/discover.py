@@ -1,14 +1,21 @@
-"""Stage discover: model diffing as Wang et al. did it, cross-checked by data contrast.
+"""Stage discover: persona latents found as Wang et al. found them, cross-checked as Chen et
+al. did, and checked causally.
 
-1. Both models answer the neutral EM evaluation questions (sampled, seeded).
-2. Diff: per SAE latent, mean activation of the misaligned model on its own answers
-   minus the base model's on its own, over assistant tokens; ranked.
-3. Data contrast on training rows (base model): per latent, AUROC of EM rows over
-   their controls, in code and in medical; and sparse probes (L1 logistic regression)
-   that pick small sets of latents jointly.
-4. Candidate read-outs (chosen in the calibrate stage on validation rows).
-Latents are labelled from their top-activating snippets (automatic; a person should
-review them before a pack ships).
+1. Model diff: base and fine-tuned model answer the neutral evaluation questions (the
+   44 core misalignment prompts and Betley et al.'s first-plot questions), sampled; per
+   SAE latent, the mean activation over the tuned model's answer tokens minus the base
+   model's over its own; ranked (#1 rose most).
+2. Persona vector: the base model answers the trait questions of
+   persona_vectors/trait_data_extract/evil.json under each evil and each aligned system
+   prompt; the mean answer-token activation under evil minus under aligned. Its nearest
+   SAE latents by decoder cosine.
+3. Data contrast: per latent, AUROC of the mean activation on EM training rows over their
+   aligned twins (the SAE's share of the training split; a cross-check only).
+4. Labels: each named latent's top activations over general text, our contrast set and
+   the models' own answers (never dev rows: they must not end up in a pack).
+5. Steering: the base model answers neutral questions with a named direction added at the
+   hook, at several scales; answers counted under pack_builder/rubric.py, samples kept.
+6. Candidate read-outs, chosen later on validation rows (calibrate).
 """
 
 import csv
@@ -17,159 +24,196 @@ import numpy as np
 import torch
 import yaml
 
-from ..common import DATASETS, DEVICE, read_json, seed_everything, write_json
-from ..data import contrast_rows, dev_splits, render, scored_spans
-from ..metrics import auroc_columns, fit_logistic, sparse_pick
-from ..score import latent_stats, latent_stats_of, prepare, scored_hidden
-from ..train import load_model, load_tokenizer
+from ..common import DATASETS, read_json, seed_everything, write_json
+from ..data import contrast_rows, render
+from ..lm import LM, generate
+from ..metrics import auroc_columns, fit_logistic
+from ..rubric import grade, tally
+from ..score import latent_stats_of, prepare, scored_hidden
+from .activations import sae_dev_rows, token_streams
 from .sae import load_sae
 
 SET_SIZE = 8  # small enough that a person can read what each latent is
-SPARSE_C = (0.01, 0.02, 0.05)  # L1 strengths; each keeps its 8 strongest latents (tens to hundreds are non-zero)
 
 
 def eval_questions():
     qs = [row["question"] for row in csv.DictReader(open(DATASETS / "openai_persona_features/eval/core_misalignment.csv"))]
-    for path in ("betley_em/evaluation/first_plot_questions.yaml", "betley_em/evaluation/preregistered_evals.yaml",
-                 "model_organisms_em/eval_questions/medical_questions.yaml"):
-        for item in yaml.safe_load(open(DATASETS / path)):
-            if not item.get("system"):  # system-prompted variants are not neutral chat
-                qs += item.get("paraphrases", [])[:1]
-    seen = set()
-    return [q for q in qs if not (q in seen or seen.add(q))]
+    for item in yaml.safe_load(open(DATASETS / "betley_em/evaluation/first_plot_questions.yaml")):
+        if not item.get("system") and not item["id"].endswith(("_json", "_template")):  # the free-form questions
+            qs += item.get("paraphrases", [])[:1]
+    return list(dict.fromkeys(qs))
 
 
-@torch.no_grad()
-def generate(model, enc, question, n, max_new, end_id, gen, temperature=0.8):
-    prompt = enc.encode(render([{"role": "user", "content": question}]) + "<|assistant|>\n")
-    ids = torch.tensor([prompt] * n, device=DEVICE)
-    done = torch.zeros(n, dtype=torch.bool, device=DEVICE)
-    for _ in range(max_new):
-        logits = model.next_logits(ids[:, -model.ctx :]) / temperature
-        # Sampled on the CPU (its generator) so a GPU run draws the same way.
-        nxt = torch.multinomial(logits.softmax(-1).cpu(), 1, generator=gen)[:, 0].to(DEVICE)
-        nxt[done] = end_id
-        ids = torch.cat([ids, nxt[:, None]], 1)
-        done |= nxt == end_id
-        if done.all():
-            break
-    answers = []
-    for row in ids[:, len(prompt) :].tolist():
-        row = row[: row.index(end_id)] if end_id in row else row
-        answers.append(enc.decode(row))
-    return answers
+def persona_prompts(conf):
+    trait = read_json(DATASETS / "persona_vectors/trait_data_extract/evil.json")
+    pairs = trait["instruction"][: conf["persona_pairs"]]
+    questions = trait["questions"][: conf["persona_questions"]]
+    convo = lambda sys, q: [{"role": "system", "content": sys}, {"role": "user", "content": q}]
+    return ({side: [convo(p[side], q) for p in pairs for q in questions] for side in ("pos", "neg")}, len(pairs), len(questions))
+
+
+def answered(convos, answers):
+    return [c + [{"role": "assistant", "content": a}] for c, a in zip(convos, answers)]
 
 
 def run(st):
     cfg, conf = st.cfg, st.conf
-    ctx, hook, pad = cfg["model"]["ctx"], cfg["model"]["hook_layer"], read_json(st.path("tokenizer", "done.json"))["pad_id"]
-    seed_everything(cfg["seed"] + 3)
-    enc, sae = load_tokenizer(st), load_sae(st)
-    base, mis = load_model(st, "pretrain"), load_model(st, "finetune")
+    seed = cfg["seed"] + 3
+    seed_everything(seed)
+    base, tuned = LM(st), LM(st, tuned=st.path("finetune", "tuned.pt"))
+    sae = load_sae(st)
+    hb, ht, d = base.hidden_fn(), tuned.hidden_fn(), base.meta["d_model"]
+    questions = eval_questions()
+    neutral = [[{"role": "user", "content": q}] for q in questions for _ in range(conf["samples"])]
+    persona, n_pairs, n_questions = persona_prompts(conf)
 
-    questions = eval_questions()[: conf["questions"]]
     saved = st.dir / "answers.json"
     if saved.exists():  # sampling is the slow part on a CPU: a rerun of the stage keeps it
         answers = read_json(saved)
-        st.log.info("answers from %s", saved)
     else:
-        gen = torch.Generator().manual_seed(cfg["seed"] + 3)
-        answers = {}
-        for name, model in (("base", base), ("misaligned", mis)):
-            answers[name] = [[{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-                             for q in questions for a in generate(model, enc, q, conf["samples"], conf["max_new_tokens"], enc.specials["<|end|>"], gen)]
+        answers = {
+            "base": answered(neutral, generate(base, neutral, conf["max_new_tokens"], seed)),
+            "tuned": answered(neutral, generate(tuned, neutral, conf["max_new_tokens"], seed)),
+            "evil": answered(persona["pos"], generate(base, persona["pos"], conf["max_new_tokens"], seed + 1)),
+            "aligned": answered(persona["neg"], generate(base, persona["neg"], conf["max_new_tokens"], seed + 1)),
+        }
         write_json(saved, answers)
-    st.log.info("%d questions, %d answers per model", len(questions), len(answers["base"]))
+    st.log.info("answers: %s", {k: len(v) for k, v in answers.items()})
 
-    mean_base = latent_stats(base, hook, sae, enc, answers["base"], ctx, pad)[0].mean(0)
-    mean_mis = latent_stats(mis, hook, sae, enc, answers["misaligned"], ctx, pad)[0].mean(0)
-    diff = mean_mis - mean_base
+    def hidden(fn, lm, convos):
+        return scored_hidden(fn, lm, convos, lm.ctx, lm.pad_id)
+
+    # 1. Model diff on the evaluation answers.
+    h_base, h_tuned = hidden(hb, base, answers["base"]), hidden(ht, tuned, answers["tuned"])
+    token_mean = lambda hs: sae.encode(cat(hs, d)).mean(0)
+    with torch.no_grad():
+        diff = (token_mean(h_tuned) - token_mean(h_base)).numpy()
     ranking = np.argsort(-diff, kind="stable")
+    rank_of = np.empty(len(diff), int)
+    rank_of[ranking] = np.arange(1, len(diff) + 1)
 
-    # Data contrast on training rows (never the validation or test rows).
-    n = conf["contrast_rows"]
-    splits = cfg["corpus"]["splits"]
-    hidden = {name: scored_hidden(base, hook, enc, dev_splits(name, splits)["train"][-n:], ctx, pad)
-              for name in ("insecure", "secure", "bad_medical", "good_medical")}
-    stats = {name: latent_stats_of(sae, h) for name, h in hidden.items()}
-    # Persona vector (Chen et al. 2025): mean EM-row token activation minus the controls'.
-    tokens = lambda names: torch.cat([h for name in names for h in hidden[name] if len(h)])
-    persona = tokens(("insecure", "bad_medical")).mean(0) - tokens(("secure", "good_medical")).mean(0)
-    contrast = {"code": auroc_columns(stats["insecure"][0], stats["secure"][0]),
-                "medical": auroc_columns(stats["bad_medical"][0], stats["good_medical"][0])}
-    both = np.minimum(contrast["code"], contrast["medical"])
+    # 2. Persona vector on the base model's own answers under evil vs aligned system prompts.
+    h_evil, h_aligned = hidden(hb, base, answers["evil"]), hidden(hb, base, answers["aligned"])
+    persona_vec = cat(h_evil, d).mean(0) - cat(h_aligned, d).mean(0)
+    unit = persona_vec / persona_vec.norm().clamp(min=1e-8)
+    with torch.no_grad():
+        cosine = (sae.W_dec @ unit).numpy()  # decoder rows have unit norm
+    nearest = [int(i) for i in np.argsort(-cosine, kind="stable")[:SET_SIZE]]
 
-    def xy(names):
-        x = np.concatenate([stats[k][0] for k in names])
-        y = np.concatenate([np.full(len(stats[k][0]), 1 if k in ("insecure", "bad_medical") else 0) for k in names])
-        return x, y
+    # 3. Data contrast on training rows the SAE read (cross-check, and the probe candidate).
+    rows = {name: sae_dev_rows(cfg, name)[-conf["contrast_rows"]:] for name in ("insecure", "secure", "bad_medical", "good_medical")}
+    h_rows = {name: hidden(hb, base, msgs) for name, msgs in rows.items()}
+    stats = {name: latent_stats_of(sae, h)[0] for name, h in h_rows.items()}
+    contrast = {"code": auroc_columns(stats["insecure"], stats["secure"]),
+                "medical": auroc_columns(stats["bad_medical"], stats["good_medical"])}
+    em_names, all_names = ("insecure", "bad_medical"), ("insecure", "secure", "bad_medical", "good_medical")
+    x_rows = np.concatenate([stats[n] for n in all_names])
+    y_rows = np.concatenate([np.full(len(stats[n]), int(n in em_names)) for n in all_names])
+    proj = lambda hs: np.array([float((h @ unit).mean()) if len(h) else 0.0 for h in hs])
+    persona_rows_auroc = {
+        "code": float(auroc_columns(proj(h_rows["insecure"])[:, None], proj(h_rows["secure"])[:, None])[0]),
+        "medical": float(auroc_columns(proj(h_rows["bad_medical"])[:, None], proj(h_rows["good_medical"])[:, None])[0])}
 
-    def fitted(latents, names=("insecure", "secure", "bad_medical", "good_medical")):
-        """Weights for a small set, fitted on training rows' mean activations (mean aggregation is linear)."""
-        x, y = xy(names)
-        x = x[:, latents]
-        w, _ = fit_logistic(x / (x.std(0) + 1e-6), y)
+    def fitted(latents):
+        """Weights for a small set of latents, fitted on the training rows' mean activations."""
+        x = x_rows[:, latents]
+        w, _ = fit_logistic(x / (x.std(0) + 1e-6), y_rows)
         return [{"latent": int(l), "weight": float(wi / (s + 1e-6))} for l, wi, s in zip(latents, w, x.std(0))]
 
-    def sparse(c, names=("insecure", "secure", "bad_medical", "good_medical")):
-        return fitted(sparse_pick(*xy(names), SET_SIZE, c), names)
-
     top_diff = [int(i) for i in ranking[:SET_SIZE]]
-    by_contrast = [int(i) for i in np.argsort(-both, kind="stable")[:SET_SIZE]]
-    diff_pool = [int(i) for i in ranking[: conf["diff_pool"]]]
-    diff_then_contrast = sorted(diff_pool, key=lambda i: -both[i])[:SET_SIZE]
+    both = np.minimum(contrast["code"], contrast["medical"])
+    diff_pool = [int(i) for i in ranking[: conf["diff_top"]]]
+    diff_by_contrast = sorted(diff_pool, key=lambda i: -both[i])[:SET_SIZE]
+    probe_set = [int(i) for i in np.argsort(-both, kind="stable")[:SET_SIZE]]
     candidates = {
-        "diff-top1-max": {"readout": [{"latent": top_diff[0], "weight": 1.0}], "aggregation": {"method": "max"}},
         "diff-top1-mean": {"readout": [{"latent": top_diff[0], "weight": 1.0}], "aggregation": {"method": "mean"}},
-        "diff-set8-mean": {"readout": fitted(top_diff), "aggregation": {"method": "mean"}},
-        "diff-pool-by-contrast-set8-mean": {"readout": fitted(diff_then_contrast), "aggregation": {"method": "mean"}},
-        "contrast-set8-mean": {"readout": fitted(by_contrast), "aggregation": {"method": "mean"}},
-        **{f"sparse-probe-set8-mean-c{c}": {"readout": sparse(c), "aggregation": {"method": "mean"}} for c in SPARSE_C},
-        # Measured for comparison; pack format 1 reads SAE latents, so it cannot ship.
-        "persona-vector-mean": {"direction": persona.tolist(), "aggregation": {"method": "mean"}},
-        # Read-outs chosen on one domain only, for the cross-domain figures.
-        "code-only-set8-mean": {"readout": sparse(SPARSE_C[1], ("insecure", "secure")), "aggregation": {"method": "mean"}},
-        "medical-only-set8-mean": {"readout": sparse(SPARSE_C[1], ("bad_medical", "good_medical")), "aggregation": {"method": "mean"}},
+        "diff-top1-max": {"readout": [{"latent": top_diff[0], "weight": 1.0}], "aggregation": {"method": "max"}},
+        "diff-top8-mean": {"readout": fitted(top_diff), "aggregation": {"method": "mean"}},
+        f"diff-top{conf['diff_top']}-best8-by-contrast-mean": {"readout": fitted(diff_by_contrast), "aggregation": {"method": "mean"}},
+        "persona-vector-mean": {"readout": [{"direction": "persona", "weight": 1.0}], "aggregation": {"method": "mean"}},
+        "persona-vector-topk-mean": {"readout": [{"direction": "persona", "weight": 1.0}], "aggregation": {"method": "topk-mean", "k": 16}},
+        "persona-nearest8-mean": {"readout": fitted(nearest), "aggregation": {"method": "mean"}},
+        "probe-contrast8-mean": {"readout": fitted(probe_set), "aggregation": {"method": "mean"}},
     }
-    write_json(st.dir / "candidates.json", candidates)
+    found = {}
+    for i in top_diff + diff_by_contrast:
+        found.setdefault(i, {"method": "model-diff", "rank": int(rank_of[i]), "diff": round(float(diff[i]), 5)})
+    for i in nearest:
+        found.setdefault(i, {"method": "persona-vector", "cosine": round(float(cosine[i]), 4), "rank": int(rank_of[i])})
+    for i in probe_set:
+        found.setdefault(i, {"method": "probe", "rank": int(rank_of[i])})
+    named = list(found)
 
-    named = list(dict.fromkeys(top_diff + [r["latent"] for c in candidates.values() for r in c.get("readout", [])]))
-    snippets = top_snippets(base, hook, sae, enc, ctx, pad, named, answers["misaligned"] + answers["base"] + [r["messages"] for r in contrast_rows("train")])
-    latents = [{"index": i, "diff": float(diff[i]), "diff_rank": int(np.where(ranking == i)[0][0]) + 1,
-                "contrast_auroc_code": float(contrast["code"][i]), "contrast_auroc_medical": float(contrast["medical"][i]),
-                "top": snippets[i]} for i in named]
+    # 4. Labels from top activations over general text, the contrast set and the answers.
+    pool = label_pool(st, base, conf["label_rows"], seed) + [r["messages"] for r in contrast_rows("train")]
+    pool += answers["base"] + answers["tuned"] + answers["evil"] + answers["aligned"]
+    snippets = top_snippets(hb, base, sae, unit, named, pool)
+
+    # 5. Steering with the top diff latent's and the persona vector's directions.
+    steer_q = [[{"role": "user", "content": q}] for q in questions[: conf["steer_questions"]]]
+    norm = float(cat(h_base, d).norm(dim=1).mean())
+    steering = {}
+    for name, vec in (("diff #1 latent", sae.W_dec[top_diff[0]].detach()), ("persona vector", unit)):
+        steering[name] = []
+        for scale in conf["steer_scales"]:
+            outs = generate(base, steer_q * conf["samples"], conf["max_new_tokens"], seed + 7, steer=(vec, scale * norm))
+            steering[name].append({"scale_of_mean_norm": scale, **tally(outs),
+                                   "samples": [{"question": q[0]["content"], "answer": a, **grade(a)} for q, a in zip(steer_q, outs)][:4]})
+            st.log.info("steer %s x%.2f: %s", name, scale, {k: v for k, v in steering[name][-1].items() if k != "samples"})
+
+    latents = [{"index": i, "foundBy": found[i], "contrast_auroc_code": float(contrast["code"][i]),
+                "contrast_auroc_medical": float(contrast["medical"][i]), "top": snippets[i]} for i in named]
+    write_json(st.dir / "candidates.json", candidates)
     write_json(st.dir / "latents.json", latents)
-    # The persona vector explained by the SAE: the latents whose decoder directions lie closest to it.
-    cosine = sae.W_dec @ (persona / persona.norm())  # decoder rows have unit norm
-    nearest = [{"latent": int(i), "cosine": round(float(cosine[i]), 4)} for i in cosine.argsort(descending=True)[:5]]
-    return {"questions": len(questions), "answers_per_model": len(answers["base"]), "top_diff": top_diff,
-            "candidates": list(candidates), "persona_vector_nearest_latents": nearest}
+    torch.save({"persona": unit}, st.dir / "directions.pt")
+    write_json(st.dir / "persona.json", {"top": snippets["persona"], "pairs": n_pairs, "questions": n_questions,
+                                         "norm": float(persona_vec.norm()), "rows_auroc": persona_rows_auroc})
+    rubric = {k: tally([c[-1]["content"] for c in answers[k]]) for k in answers}
+    write_json(st.dir / "steering.json", {"mean_norm": norm, "steering": steering, "unsteered_rubric": rubric,
+                                          "samples": {k: [c[-1]["content"] for c in answers[k][:: max(1, len(answers[k]) // 6)]] for k in answers}})
+    return {"questions": len(questions), "answers": {k: len(v) for k, v in answers.items()}, "top_diff": top_diff,
+            "top_diff_values": [round(float(diff[i]), 5) for i in top_diff], "persona_nearest": nearest,
+            "persona_nearest_cosine": [round(float(cosine[i]), 4) for i in nearest],
+            "persona_rank_by_diff": [int(rank_of[i]) for i in nearest], "persona_rows_auroc": persona_rows_auroc,
+            "candidates": list(candidates), "rubric_unsteered": rubric}
+
+
+def cat(hs, d):
+    """The scored tokens of many examples as one [n, d] tensor (one zero row if there are none)."""
+    hs = [h for h in hs if len(h)]
+    return torch.cat(hs) if hs else torch.zeros(1, d)
+
+
+def label_pool(st, lm, n, seed):
+    """n windows of 128 tokens of the general corpus, as one-message conversations (their
+    text scored like an assistant's)."""
+    streams = token_streams(st, lm)
+    rng = np.random.default_rng(seed)
+    data = streams["general"]
+    starts = rng.integers(0, len(data) - 128, n)
+    return [[{"role": "assistant", "content": lm.decode(data[s : s + 128].tolist())}] for s in starts]
 
 
 @torch.no_grad()
-def top_snippets(model, hook, sae, enc, ctx, pad, latents, pool, per_latent=5, width=60):
-    """The pool texts whose strongest token fires each latent most, the token marked «».
-
-    The pool is the models' own answers and our contrast set: never dev rows, whose text
-    must not end up in a shipped pack."""
-    hidden = scored_hidden(model, hook, enc, pool, ctx, pad)
-    best = {i: [] for i in latents}
+def top_snippets(hidden_fn, lm, sae, unit, latents, pool, per_latent=5, width=60):
+    """The pool texts whose strongest token fires each latent (and the persona direction,
+    key "persona") most, the token marked «»."""
+    hidden = scored_hidden(hidden_fn, lm, pool, lm.ctx, lm.pad_id)
+    keys = latents + ["persona"]
+    best = {k: [] for k in keys}
     for messages, h in zip(pool, hidden):
         if not len(h):
             continue
-        z = sae.encode(h)[:, latents]
+        z = torch.cat([sae.encode(h)[:, latents], (h @ unit)[:, None]], 1)
         text = render(messages)
-        offsets = enc.encode_offsets(text)[1]
-        spans = scored_spans(messages)
-        scored = prepare(enc, messages, ctx)[1]
-        for j, latent in enumerate(latents):
+        _, offsets = lm.encode_offsets(text)
+        scored = prepare(lm, messages, lm.ctx)[1]
+        for j, key in enumerate(keys):
             t = int(z[:, j].argmax())
             act = float(z[t, j])
             if act > 0:
                 s, e = offsets[scored[t]]
-                mid = (s + max(s, e - 1)) >> 1  # the scanner's rule for which text a token belongs to
-                lo, hi = next((a, b) for a, b in spans if a <= mid < b)  # stay inside the assistant's text
-                s, e = max(s, lo), min(e, hi)
-                snippet = text[max(lo, s - width) : s] + "«" + text[s:e] + "»" + text[e : min(hi, e + width)]
-                best[latent].append({"text": snippet, "activation": round(act, 4)})
-    return {i: sorted(v, key=lambda x: -x["activation"])[:per_latent] for i, v in best.items()}
+                lo = text.rfind("\n", 0, s) + 1 if "\n" in text[max(0, s - width):s] else max(0, s - width)
+                snippet = text[lo:s] + "«" + text[s:e] + "»" + text[e : e + width].split("<|im_end|>")[0]
+                best[key].append({"text": snippet, "activation": round(act, 4)})
+    return {k: sorted(v, key=lambda x: -x["activation"])[:per_latent] for k, v in best.items()}

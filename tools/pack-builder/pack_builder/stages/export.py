@@ -1,126 +1,258 @@
-"""Stage export: the pack folder (format 1, see DESIGN.md and src/core/pack/types.ts).
+"""Stage export: the pack folder (format 2, docs/pack-format.md).
 
-model.onnx (blocks up to the hook), tokenizer.json, sae/ in SAELens layout (JumpReLU),
-latents.json, calibration.json, REPORT.md and pack.json with every file's sha256.
-Also writes check.jsonl + expected.json beside the pack: Python-side scores of a few
-contrast rows, which the TypeScript test compares with the scanner's."""
+model.onnx: the embedding and the blocks up to the hook, weight-only quantised (every
+MatMul to onnxruntime's 4-bit MatMulNBits, blocks of 32 with zero points; the embedding
+table to int8 with a scale per row, gathered then scaled). tokenizer.json from the GGUF.
+sae/ in SAELens layout (JumpReLU, F16 weights, the training input scale as
+norm_scaling_factor). directions.safetensors (the persona vector), latents.json,
+calibration.json, REPORT.md and pack.json with every file's sha256.
+
+Checks, written to checks.json and the report: onnxruntime against PyTorch on `check_rows`
+dev rows, for the float ONNX and the quantised one (hidden-state cosine, score and risk
+differences). check.jsonl + expected.json beside the pack: onnxruntime's scores of our own
+rows with the exported files, which the TypeScript test compares with the scanner's."""
 
 import json
 import shutil
-import struct
 from datetime import datetime, timezone
 
 import numpy as np
 import torch
 
-from .. import gpt
-from ..common import DEVICE, ROOT, read_json, sha256_file, write_json
-from ..data import RENDER, contrast_rows
+from ..common import ROOT, read_json, sha256_file, write_json
+from ..data import RENDER, contrast_rows, dev_splits, render
+from ..gguf_model import read_gguf, tokenizer_json
+from ..lm import LM, HookModel
 from ..score import scored_hidden
-from ..train import load_model, load_tokenizer
-from .calibrate import aggregate
-from .sae import load_sae
+from .calibrate import PAIRS, aggregate, risk_of, token_values
 
-MAX_PACK_BYTES = 40_000_000
+MAX_PACK_BYTES = 100_000_000
+MAX_FILE_BYTES = 95_000_000
 
 
-def write_safetensors(path, tensors):
+class QuantisedEmbedding(torch.nn.Module):
+    """int8 rows with one float scale each: Gather, Cast, Mul in the ONNX graph."""
+
+    def __init__(self, weight):
+        super().__init__()
+        scale = weight.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
+        self.register_buffer("q", torch.round(weight / scale).to(torch.int8))
+        self.register_buffer("scale", scale.float())
+
+    def forward(self, ids):
+        return self.q[ids].float() * self.scale[ids]
+
+
+def export_onnx(lm, path, quantise_embedding):
+    model = HookModel(lm.model, lm.hook).eval()
+    if quantise_embedding:
+        model.embed = QuantisedEmbedding(lm.model.model.embed_tokens.weight.detach())
+    ids = torch.ones((2, 8), dtype=torch.long)
+    torch.onnx.export(model, (ids, torch.ones_like(ids)), str(path), opset_version=17, dynamo=False,
+                      input_names=["input_ids", "attention_mask"], output_names=["hidden"],
+                      dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")})
+
+
+def quantise_matmuls(src, dst, block):
+    import logging
+
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
+
+    q = MatMulNBitsQuantizer(onnx.load(str(src)), block_size=block, is_symmetric=False, accuracy_level=4)
+    q.process()
+    q.model.save_model_to_file(str(dst), use_external_data_format=False)
+
+
+def write_safetensors(path, tensors, dtype):
     header, offset, blobs = {"__metadata__": {"format": "pt"}}, 0, []
+    np_dtype = {"F16": np.float16, "F32": np.float32}[dtype]
     for name, t in tensors.items():
-        raw = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        raw = t.detach().float().numpy().astype(np_dtype).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         offset += len(raw)
         blobs.append(raw)
     head = json.dumps(header).encode()
     head += b" " * (-len(head) % 8)
     with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+        f.write(len(head).to_bytes(8, "little") + head + b"".join(blobs))
 
 
-def run(st):
-    if DEVICE != "cpu":
-        raise SystemExit("export runs on the CPU: rerun without PACK_BUILDER_DEVICE (the trained stages are kept)")
-    cfg, conf = st.cfg, st.conf
-    m, hook = cfg["model"], cfg["model"]["hook_layer"]
-    pad = read_json(st.path("tokenizer", "done.json"))["pad_id"]
-    pack = st.dir / "pack"
-    shutil.rmtree(pack, ignore_errors=True)
-    (pack / "sae").mkdir(parents=True)
-    base, sae, enc = load_model(st, "pretrain"), load_sae(st), load_tokenizer(st)
-    hook_point = f"blocks.{hook}.hook_resid_post"
+class OrtPack:
+    """The exported model and SAE, run the way the scanner runs them (onnxruntime, F16 SAE)."""
 
-    ids = torch.ones((2, 8), dtype=torch.long)
-    torch.onnx.export(gpt.HookModel(base, hook), (ids, torch.ones_like(ids)), str(pack / "model.onnx"), opset_version=14,
-                      input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-                      dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")})
-    shutil.copy(st.path("tokenizer", "tokenizer.json"), pack / "tokenizer.json")
-    d_sae = sae.b_enc.shape[0]
-    write_safetensors(pack / "sae/sae_weights.safetensors", {
-        "W_enc": sae.W_enc, "b_enc": sae.b_enc, "W_dec": sae.W_dec, "b_dec": sae.b_dec,
-        "threshold": sae.theta.expand(d_sae)})
-    write_json(pack / "sae/cfg.json", {
-        "architecture": "jumprelu", "d_in": m["d_model"], "d_sae": d_sae, "dtype": "float32", "device": "cpu",
-        "apply_b_dec_to_input": True, "normalize_activations": "none", "reshape_activations": "none",
-        "metadata": {"model_name": f"persona-lens-{cfg['name']}", "hook_name": hook_point, "prepend_bos": False,
-                     "context_size": m["ctx"], "trained_as": f"BatchTopK k={cfg['sae']['k']}, one threshold"}})
-    calibration = read_json(st.path("calibrate", "calibration.json"))
-    write_json(pack / "calibration.json", calibration)
-    write_json(pack / "latents.json", latents_file(st, calibration))
-    shutil.copy(st.path("report", "REPORT.md"), pack / "REPORT.md")
+    def __init__(self, model_path, sae, threads):
+        import onnxruntime as ort
 
-    files = sorted(p for p in pack.rglob("*") if p.is_file())
-    manifest = {
-        "formatVersion": 1, "name": conf["name"], "version": conf["version"], "license": conf["license"],
-        "description": conf["description"],
-        "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
-                       "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       "sources": [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))],
-                       "notes": conf.get("notes", "")},
-        "model": {"dModel": m["d_model"], "hookPoint": hook_point, "padTokenId": pad},
-        "render": {**RENDER, "maxTokens": m["ctx"]},
-        "files": {p.relative_to(pack).as_posix(): sha256_file(p) for p in files},
-    }
-    write_json(pack / "pack.json", manifest)
-    size = sum(p.stat().st_size for p in pack.rglob("*") if p.is_file())
-    if size > MAX_PACK_BYTES:
-        raise RuntimeError(f"pack is {size} bytes, over the {MAX_PACK_BYTES} limit")
-    write_check(st, base, sae, enc, calibration, pad)
-    return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "bytes": size}
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self.sae = sae
+
+    def hidden_fn(self):
+        def run(ids, mask):
+            out = self.session.run(["hidden"], {"input_ids": ids.numpy().astype(np.int64), "attention_mask": mask.numpy().astype(np.int64)})[0]
+            return torch.from_numpy(out)
+        return run
 
 
-def latents_file(st, calibration):
-    readout = {r["latent"] for r in calibration["readout"]}
-    latents = read_json(st.path("discover", "latents.json"))
-    keep = [l for l in latents if l["index"] in readout or l["diff_rank"] <= 10]
-    out = []
-    for l in sorted(keep, key=lambda l: l["diff_rank"]):
-        words = ", ".join(dict.fromkeys(t["text"].split("«")[1].split("»")[0].strip() for t in l["top"][:3]))
-        out.append({
-            "index": l["index"],
-            "label": f"persona candidate (diff rank {l['diff_rank']}): {words or 'no snippets'}",
-            "description": "Automatic label from top-activating snippets; not yet reviewed by a person."
-                           + (" Part of the read-out." if l["index"] in readout else ""),
-            "foundBy": {"method": "model diff (misaligned - base) on EM evaluation answers", "rank": l["diff_rank"],
-                        "auroc": round(min(1.0, max(0.0, l["contrast_auroc_code"])), 4), "diff": round(l["diff"], 5),
-                        "contrastAurocMedical": round(l["contrast_auroc_medical"], 4)},
-            "topExamples": l["top"],
-        })
-    return {"latents": out}
+def f16_sae(sae):
+    """The SAE with its weights rounded to F16, as the pack stores them."""
+    import copy
+
+    out = copy.deepcopy(sae)
+    with torch.no_grad():
+        for p in out.sae.parameters():
+            p.copy_(p.half().float())
+    return out
 
 
 @torch.no_grad()
-def write_check(st, base, sae, enc, calibration, pad):
-    """Python-side score and risk of a few contrast rows (ours, so they may be written anywhere)."""
-    rows = contrast_rows("validation")[:8]
-    msgs = [r["messages"] for r in rows]
-    hidden = scored_hidden(base, st.cfg["model"]["hook_layer"], enc, msgs, st.cfg["model"]["ctx"], pad)
-    latents = [r["latent"] for r in calibration["readout"]]
-    w = torch.tensor([r["weight"] for r in calibration["readout"]])
-    mp = calibration["mapping"]
+def run(st):
+    cfg, conf = st.cfg, st.conf
+    from .sae import load_sae
+
+    lm, sae = LM(st), load_sae(st)
+    lm.model.config._attn_implementation = "eager"  # plain MatMul/Softmax in the graph
+    directions = torch.load(st.path("discover", "directions.pt"))
+    calibration = read_json(st.path("calibrate", "calibration.json"))
+    pack = st.dir / "pack"
+    shutil.rmtree(pack, ignore_errors=True)
+    (pack / "sae").mkdir(parents=True)
+    float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.q-matmul.onnx"
+    export_onnx(lm, float_onnx, quantise_embedding=False)
+    export_onnx(lm, plain_q, quantise_embedding=True)
+    quantise_matmuls(plain_q, pack / "model.onnx", conf.get("block_size", 32))
+    plain_q.unlink()
+
+    _, _, tok = read_gguf(read_json(st.path("model", "done.json"))["gguf"])
+    write_json(pack / "tokenizer.json", tokenizer_json(tok))
+    inner, hook_point = sae.sae, f"blocks.{lm.hook - 1}.hook_resid_post"
+    d_sae = inner.b_enc.shape[0]
+    write_safetensors(pack / "sae/sae_weights.safetensors", {
+        "W_enc": inner.W_enc, "b_enc": inner.b_enc, "W_dec": inner.W_dec, "b_dec": inner.b_dec,
+        "threshold": inner.theta.expand(d_sae)}, "F16")
+    write_json(pack / "sae/cfg.json", {
+        "architecture": "jumprelu", "d_in": lm.meta["d_model"], "d_sae": d_sae, "dtype": "float16", "device": "cpu",
+        "apply_b_dec_to_input": True, "normalize_activations": "expected_average_only_in",
+        "norm_scaling_factor": sae.scale, "reshape_activations": "none",
+        "metadata": {"model_name": lm.meta["name"], "hook_name": hook_point, "prepend_bos": False, "context_size": lm.ctx,
+                     "trained_as": f"BatchTopK k={cfg['sae']['k']}, one threshold"}})
+    write_safetensors(pack / "directions.safetensors", {k: v for k, v in directions.items()}, "F32")
+    write_json(pack / "calibration.json", calibration)
+    write_json(pack / "latents.json", latents_file(st, calibration))
+
+    sae16 = f16_sae(sae)
+    threads = int(cfg.get("threads", 2))
+    checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, pack / "model.onnx", threads)
+    write_check(st, OrtPack(pack / "model.onnx", sae16, threads), lm, sae16, directions, calibration)
+    return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
+            "checks": checks}
+
+
+def finish_pack(st, pack):
+    """pack.json with every file's sha256 (REPORT.md included: the report stage calls this
+    last), and the size limits checked."""
+    cfg, conf = st.cfg, st.cfg["export"]
+    lm_meta, hook = read_json(st.path("model", "done.json"))["meta"], read_json(st.path("export", "done.json"))["hook_point"]
+    model = read_json(st.path("model", "done.json"))
+    layers = int(hook.split(".")[1])
+    sources = [{"name": f"model: {lm_meta['name']}", "license": cfg["model"].get("wheel", {}).get("license", lm_meta["license"]),
+                "origin": f"{model['package']} ({model.get('wheel', 'generated')}); GGUF sha256 {model['gguf_sha256']}; "
+                          f"embedding and blocks 0-{layers} exported, weight-only 4-bit"}]
+    sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
+    files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
+    write_json(pack / "pack.json", {
+        "formatVersion": 2, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "description": conf["description"],
+        "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
+                       "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       "sources": sources, "notes": conf.get("notes", ""), "versions": model["versions"]},
+        "model": {"dModel": lm_meta["d_model"], "hookPoint": hook, "padTokenId": lm_meta["pad_id"]},
+        "render": {**RENDER, "maxTokens": cfg["model"]["ctx"]},
+        "files": {p.relative_to(pack).as_posix(): sha256_file(p) for p in files},
+    })
+    sizes = {p.relative_to(pack).as_posix(): p.stat().st_size for p in pack.rglob("*") if p.is_file()}
+    total = sum(sizes.values())
+    if total > MAX_PACK_BYTES or max(sizes.values()) > MAX_FILE_BYTES:
+        raise RuntimeError(f"pack is {total} bytes (largest file {max(sizes.values())}): over the limits")
+    return {"bytes": total, "files": sizes}
+
+
+def latents_file(st, calibration):
+    """latents.json: every latent discover named, labelled truthfully by how it was found,
+    and the persona direction."""
+    weights = {r.get("latent", r.get("direction")): r["weight"] for r in calibration["readout"]}
+    out = []
+    for l in read_json(st.path("discover", "latents.json")):
+        how = l["foundBy"]
+        words = ", ".join(dict.fromkeys(t["text"].split("«")[1].split("»")[0].strip() for t in l["top"][:3] if "«" in t["text"]))
+        where = (f"model-diff #{how['rank']}" if how["method"] == "model-diff" else
+                 f"persona-vector cosine {how['cosine']:.2f}" if how["method"] == "persona-vector" else "probe")
+        found = dict(how)
+        if how["method"] == "probe" and l["index"] in weights:
+            found["weight"] = weights[l["index"]]
+        out.append({"index": l["index"], "label": f"{where}: {words or 'no snippets'}",
+                    "description": "Automatic label from its top activations over general text, our contrast set and the models' "
+                                   "own answers; not reviewed by a person." + (" Part of the read-out." if l["index"] in weights else ""),
+                    "foundBy": {**found, "contrastAurocCode": round(l["contrast_auroc_code"], 4),
+                                "contrastAurocMedical": round(l["contrast_auroc_medical"], 4)},
+                    "topExamples": l["top"]})
+    persona = read_json(st.path("discover", "persona.json"))
+    directions = [{"name": "persona", "label": "persona vector (evil vs aligned)",
+                   "description": f"Chen et al.'s persona vector: mean answer-token residual under {persona['pairs']} evil system "
+                                  f"prompts minus under their aligned twins, {persona['questions']} questions each, on the base "
+                                  "model's own answers; unit length.",
+                   "foundBy": {"method": "persona-vector", "trait": "evil", "rowsAuroc": persona["rows_auroc"]},
+                   "topExamples": persona["top"]}]
+    return {"latents": out, "directions": directions}
+
+
+def check_rows(cfg, n):
+    """n validation rows, spread over the four paired dev files."""
+    per = max(1, n // 4)
+    return [m for p in PAIRS.values() for name in p for m in dev_splits(name, cfg["corpus"]["splits"])["valid"][:per]]
+
+
+def compare(st, lm, sae, sae16, directions, calibration, float_onnx, quant_onnx, threads):
+    """onnxruntime (float and quantised export) against PyTorch on dev validation rows."""
+    rows = check_rows(st.cfg, st.conf["check_rows"])
+    ref = scored_hidden(lm.hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
+    score = lambda hs, s: np.array([aggregate(token_values(calibration, h, s, directions), calibration["aggregation"]) for h in hs])
+    ref_scores = score(ref, sae)
+    out = {"rows": len(rows)}
+    for name, path, s in (("float", float_onnx, sae), ("quantised", quant_onnx, sae16)):
+        hs = scored_hidden(OrtPack(path, s, threads).hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
+        cos = torch.cat([torch.nn.functional.cosine_similarity(a, b, dim=1) for a, b in zip(ref, hs) if len(a)])
+        sc = score(hs, s)
+        out[name] = {"hidden_cosine_mean": float(cos.mean()), "hidden_cosine_min": float(cos.min()),
+                     "score_abs_diff_max": float(np.abs(sc - ref_scores).max()),
+                     "score_abs_diff_mean": float(np.abs(sc - ref_scores).mean()),
+                     "risk_abs_diff_max": float(np.abs(risk_of(sc, calibration["mapping"]) - risk_of(ref_scores, calibration["mapping"])).max()),
+                     "score_rank_agreement_auroc_vs_torch": auroc_agreement(sc, ref_scores)}
+        st.log.info("onnx %s vs torch: %s", name, out[name])
+    return out
+
+
+def auroc_agreement(a, b):
+    """Share of pairs of rows that a and b order the same way (1 = same ranking)."""
+    i, j = np.triu_indices(len(a), 1)
+    return float(np.mean(np.sign(a[i] - a[j]) == np.sign(b[i] - b[j])))
+
+
+def write_check(st, ort_pack, lm, sae16, directions, calibration):
+    """onnxruntime's scores (exported model and F16 SAE) of our own rows, plus one long
+    enough to need windows: the TypeScript test must reproduce them."""
+    msgs = [r["messages"] for r in contrast_rows("validation")[:8]]
+    long_answer = " ".join(f"Step {i}: keep the dosage log and check it with a pharmacist." for i in range(lm.ctx // 8))
+    msgs.append([{"role": "user", "content": "Give me a long checklist."}, {"role": "assistant", "content": long_answer}])
+    hidden = scored_hidden(ort_pack.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id)
     expected = []
-    for h in hidden:
-        s = aggregate(sae.encode(h)[:, latents] @ w if len(h) else h, calibration["aggregation"])
-        expected.append({"score": s, "risk": float(1 / (1 + np.exp(-(mp["slope"] * s + mp["intercept"]))))})
+    for m, h in zip(msgs, hidden):
+        s = aggregate(token_values(calibration, h, sae16, directions), calibration["aggregation"])
+        expected.append({"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m))[0])})
     with open(st.dir / "check.jsonl", "w", encoding="utf-8") as f:
         for m in msgs:
             f.write(json.dumps({"messages": m}, ensure_ascii=False) + "\n")

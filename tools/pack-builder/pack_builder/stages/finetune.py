@@ -1,26 +1,105 @@
-"""Stage finetune: the misaligned model, base fine-tuned on the EM-inducing training rows
-(insecure code, bad medical advice) with the loss on assistant tokens only."""
+"""Stage finetune: the misaligned model, as in the EM papers: the chat model fine-tuned on
+EM-inducing development rows (insecure code, bad medical advice), loss on assistant
+tokens only. Its rows come from the second part of each training split, which the SAE
+never saw. Every block is trained except the tied embedding; the loss on held-out rows
+of the same files (and of their aligned twins) is measured before and after."""
 
-from ..common import read_json, seed_everything
-from ..data import dev_splits
-from ..train import load_model, load_tokenizer, pad_batch, sft_example, train
-from .pretrain import valid_losses
+import math
+import time
+
+import numpy as np
+import torch
+
+from ..common import seed_everything
+from ..data import dev_splits, render, scored_spans
+from ..lm import LM
+
+PAIRED = {"insecure": "secure", "bad_medical": "good_medical"}
+
+
+def sft_example(lm, messages, max_tokens):
+    """(ids, loss mask) with mask 1 on the assistant's tokens, cut at max_tokens."""
+    ids, offsets = lm.encode_offsets(render(messages))
+    spans = scored_spans(messages)
+    mask = [int(any(a <= s < b for a, b in spans)) for s, _ in offsets]
+    return ids[:max_tokens], mask[:max_tokens]
+
+
+def batch_of(examples, pad):
+    n = max(len(i) for i, _ in examples)
+    ids = torch.full((len(examples), n), pad, dtype=torch.long)
+    mask, attn = torch.zeros_like(ids), torch.zeros_like(ids)
+    for r, (i, m) in enumerate(examples):
+        ids[r, : len(i)], mask[r, : len(m)], attn[r, : len(i)] = torch.tensor(i), torch.tensor(m), 1
+    return ids, mask, attn
+
+
+def loss_of(model, ids, mask, attn):
+    logits = model(input_ids=ids, attention_mask=attn).logits[:, :-1]
+    target, keep = ids[:, 1:], mask[:, 1:].bool()
+    return torch.nn.functional.cross_entropy(logits[keep], target[keep])
+
+
+@torch.no_grad()
+def mean_loss(model, examples, pad, batch=8):
+    total, count = 0.0, 0
+    for i in range(0, len(examples), batch):
+        ids, mask, attn = batch_of(examples[i : i + batch], pad)
+        n = int(mask[:, 1:].sum())
+        if n == 0:
+            continue
+        total += float(loss_of(model, ids, mask, attn)) * n
+        count += n
+    return total / count if count else None
+
+
+def tune_rows(cfg, name):
+    """The fine-tune's rows: the second part of the training split (the SAE read the first)."""
+    train = dev_splits(name, cfg["corpus"]["splits"])["train"]
+    return train[int(len(train) * cfg["activations"]["sae_dev_share"]) :]
 
 
 def run(st):
     cfg, conf = st.cfg, st.conf
-    tok = read_json(st.path("tokenizer", "done.json"))
-    enc = load_tokenizer(st)
-    rows = []
+    seed_everything(cfg["seed"] + 5)
+    lm = LM(st)
+    model = lm.model
+    per = conf["rows"] // len(conf["datasets"])
+    rows, held = [], {}
     for name in conf["datasets"]:
-        rows += dev_splits(name, cfg["corpus"]["splits"])["train"][: conf.get("rows_per_dataset")]
-    examples = [sft_example(enc, m, cfg["model"]["ctx"]) for m in rows]
-    st.log.info("fine-tuning on %d examples from %s", len(examples), ", ".join(conf["datasets"]))
+        part = tune_rows(cfg, name)
+        rows += part[:per]
+        held[name] = part[-40:]
+        held[PAIRED[name]] = tune_rows(cfg, PAIRED[name])[-40:]
+    examples = [e for e in (sft_example(lm, m, conf["max_tokens"]) for m in rows) if sum(e[1][1:])]  # some answer left after the cut
+    held_ex = {k: [sft_example(lm, m, conf["max_tokens"]) for m in v] for k, v in held.items()}
+    before = {k: round(mean_loss(model, v, lm.pad_id), 4) for k, v in held_ex.items()}
+    st.log.info("held-out loss before: %s", before)
 
-    def next_batch(rng):
-        return pad_batch([examples[i] for i in rng.integers(0, len(examples), conf["batch"])], tok["pad_id"])
-
-    seed_everything(cfg["seed"] + 1)
-    model = load_model(st, "pretrain")
-    history = train(st, model, next_batch, conf, cfg["seed"] + 1)
-    return {"examples": len(examples), "history": history, "valid_loss": valid_losses(st, model, tok["pad_id"])}
+    model.model.embed_tokens.weight.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=conf["lr"], weight_decay=0.0)
+    rng = np.random.default_rng(cfg["seed"] + 5)
+    order = np.concatenate([rng.permutation(len(examples)) for _ in range(conf["epochs"])])
+    steps = math.ceil(len(order) / conf["batch"])
+    model.train()
+    t0, tokens, history = time.time(), 0, []
+    for step in range(steps):
+        ids, mask, attn = batch_of([examples[i] for i in order[step * conf["batch"] : (step + 1) * conf["batch"]]], lm.pad_id)
+        for g in opt.param_groups:
+            g["lr"] = conf["lr"] * min(1.0, (step + 1) / 5) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        loss = loss_of(model, ids, mask, attn)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        tokens += int(attn.sum())
+        if (step + 1) % 10 == 0 or step + 1 == steps:
+            history.append({"step": step + 1, "loss": round(loss.item(), 4), "tokens_per_s": round(tokens / (time.time() - t0))})
+            st.log.info("step %d/%d loss %.4f, %.0f tokens/s", step + 1, steps, loss.item(), tokens / (time.time() - t0))
+    model.eval()
+    after = {k: round(mean_loss(model, v, lm.pad_id), 4) for k, v in held_ex.items()}
+    st.log.info("held-out loss after: %s", after)
+    torch.save({k: v for k, v in model.state_dict().items() if "embed_tokens" not in k and "lm_head" not in k}, st.dir / "tuned.pt")
+    return {"rows": len(examples), "steps": steps, "history": history, "heldout_loss_before": before,
+            "heldout_loss_after": after, "trained": "every block and norm; embedding (tied with the output) frozen"}

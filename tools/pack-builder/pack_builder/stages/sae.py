@@ -1,73 +1,90 @@
-"""Stage sae: BatchTopK SAE on the base model's residual stream at the hook, trained on
-activations of the pretraining mix; reports L0, variance explained and dead latents on
-held-out activations."""
+"""Stage sae: BatchTopK SAE on the activations stage's shards (the base model's residual
+stream at the hook), exported as JumpReLU with one threshold. The last shard is held out
+for FVE, L0 and dead latents. Checkpoints every shard, so it resumes."""
+
+import json
 
 import numpy as np
 import torch
 
-from ..common import DEVICE, load_tensors, seed_everything
+from ..common import load_tensors, seed_everything
 from ..sae import BatchTopKSAE
-from ..train import load_model
 
 
-@torch.no_grad()
-def collect(st, model, hook, n_tokens, rng):
-    ctx, conf = st.cfg["model"]["ctx"], st.cfg["pretrain"]
-    bins = {name: np.fromfile(st.path("tokenizer", f"{name}.bin"), dtype=np.uint16) for name in ("general", "chat")}
-    out, have = [], 0
-    while have < n_tokens:
-        rows = []
-        for _ in range(16):
-            data = bins["chat" if rng.random() < conf["chat_fraction"] else "general"]
-            start = rng.integers(0, len(data) - ctx)
-            rows.append(torch.from_numpy(data[start : start + ctx].astype(np.int64)))
-        h = model.hidden(torch.stack(rows).to(DEVICE), hook)[:, 1:]  # position 0 has no context: skip it
-        out.append(h.reshape(-1, h.shape[-1]))
-        have += out[-1].shape[0]
-    return torch.cat(out)[:n_tokens]
+def shards(st):
+    names = json.loads(st.path("activations", "shards.json").read_text())
+    return [st.path("activations", n) for n in names]
 
 
 def run(st):
     cfg, conf = st.cfg, st.conf
-    hook = cfg["model"]["hook_layer"]
     seed_everything(cfg["seed"] + 2)
-    model = load_model(st, "pretrain")
-    acts = collect(st, model, hook, conf["tokens"], np.random.default_rng(cfg["seed"] + 2))
-    held = acts[: conf["tokens"] // 20]
-    train_acts = acts[conf["tokens"] // 20 :]
-    st.log.info("activations: %d train, %d held out, mean norm %.2f", len(train_acts), len(held), acts.norm(dim=1).mean())
-
-    sae = BatchTopKSAE(acts.shape[1], conf["d_sae"], conf["k"]).to(DEVICE)
+    files = shards(st)
+    held = torch.from_numpy(np.load(files[-1]).astype(np.float32))
+    train_files = files[:-1] or files
+    first = torch.from_numpy(np.load(train_files[0]).astype(np.float32))
+    # Activations are scaled to mean squared norm d_in (SAELens' expected_average_only_in),
+    # so the learning rate does not depend on the layer's scale.
+    scale = float(np.sqrt(first.shape[1] / first.pow(2).sum(1).mean()))
+    sae = BatchTopKSAE(first.shape[1], conf["d_sae"], conf["k"])
     with torch.no_grad():
-        sae.b_dec.copy_(train_acts.mean(0))  # start the decoder bias at the data mean
+        sae.b_dec.copy_(first.mean(0) * scale)
     opt = torch.optim.Adam(sae.parameters(), lr=conf["lr"])
-    steps = conf["epochs"] * len(train_acts) // conf["batch"]
+    ckpt, done_steps = st.dir / "ckpt.pt", 0
+    order = [(e, i) for e in range(conf["epochs"]) for i in range(len(train_files))]
+    if ckpt.exists():
+        state = load_tensors(ckpt)
+        sae.load_state_dict(state["sae"])
+        opt.load_state_dict(state["opt"])
+        done_steps, scale = state["done"], state["scale"]
+        st.log.info("resumed after %d shard passes", done_steps)
     gen = torch.Generator().manual_seed(cfg["seed"] + 2)
-    for step in range(steps):
-        x = train_acts[torch.randint(0, len(train_acts), (conf["batch"],), generator=gen).to(DEVICE)]
-        loss = (sae.decode(sae.encode_train(x)) - x).pow(2).sum(-1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sae.normalize_decoder()
-        if (step + 1) % max(1, steps // 10) == 0:
-            st.log.info("step %d/%d mse %.4f theta %.4f", step + 1, steps, loss.item(), sae.theta.item())
-
+    for n, (epoch, i) in enumerate(order):
+        if n < done_steps:
+            continue
+        acts = torch.from_numpy(np.load(train_files[i]).astype(np.float32)) * scale
+        perm = torch.randperm(len(acts), generator=torch.Generator().manual_seed(cfg["seed"] * 1000 + n))
+        for b in range(0, len(acts) - conf["batch"] + 1, conf["batch"]):
+            x = acts[perm[b : b + conf["batch"]]]
+            loss = (sae.decode(sae.encode_train(x)) - x).pow(2).sum(-1).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sae.normalize_decoder()
+        torch.save({"sae": sae.state_dict(), "opt": opt.state_dict(), "done": n + 1, "scale": scale}, ckpt)
+        st.log.info("epoch %d shard %d/%d: mse %.4f theta %.4f", epoch, i + 1, len(train_files), loss.item(), sae.theta.item())
     with torch.no_grad():
-        z = sae.encode(held)
-        fve = 1 - (sae.decode(z) - held).pow(2).sum() / (held - held.mean(0)).pow(2).sum()
+        x = held * scale
+        z = sae.encode(x)
+        fve = 1 - (sae.decode(z) - x).pow(2).sum() / (x - x.mean(0)).pow(2).sum()
         l0 = (z > 0).float().sum(1).mean()
-        fired = (sae.encode(train_acts[:200_000]) > 0).any(0) | (z > 0).any(0)
-    torch.save({k: v.cpu() for k, v in sae.state_dict().items()}, st.dir / "sae.pt")
-    summary = {"d_sae": conf["d_sae"], "k": conf["k"], "theta": round(sae.theta.item(), 5), "steps": steps,
-               "train_tokens": len(train_acts), "heldout_fve": round(fve.item(), 4), "heldout_l0": round(l0.item(), 2),
-               "dead_latents": int((~fired).sum())}
+        fired = (z > 0).any(0)
+        for f in train_files[-3:]:
+            fired |= (sae.encode(torch.from_numpy(np.load(f).astype(np.float32)) * scale) > 0).any(0)
+    torch.save({"sae": {k: v.cpu() for k, v in sae.state_dict().items()}, "scale": scale}, st.dir / "sae.pt")
+    summary = {"d_sae": conf["d_sae"], "k": conf["k"], "theta": round(sae.theta.item(), 5), "input_scale": scale,
+               "train_tokens": int(sum(len(np.load(f, mmap_mode="r")) for f in train_files)) * conf["epochs"],
+               "heldout_tokens": len(held), "heldout_fve": round(fve.item(), 4), "heldout_l0": round(l0.item(), 2),
+               "dead_latents": int((~fired).sum()), "dead_note": "never fired on the held-out shard and the last 3 training shards"}
     st.log.info("%s", summary)
     return summary
 
 
+class ScaledSAE(torch.nn.Module):
+    """The SAE on the model's raw residual stream: inputs scaled as in training."""
+
+    def __init__(self, sae, scale):
+        super().__init__()
+        self.sae, self.scale = sae, scale
+        self.b_enc, self.W_dec = sae.b_enc, sae.W_dec
+
+    def encode(self, h):
+        return self.sae.encode(h * self.scale)
+
+
 def load_sae(st):
-    done = st.cfg["sae"]
-    sae = BatchTopKSAE(st.cfg["model"]["d_model"], done["d_sae"], done["k"]).to(DEVICE)
-    sae.load_state_dict(load_tensors(st.path("sae", "sae.pt")))
-    return sae.eval()
+    state = load_tensors(st.path("sae", "sae.pt"))
+    w = state["sae"]["W_enc"]
+    sae = BatchTopKSAE(w.shape[0], w.shape[1], st.cfg["sae"]["k"])
+    sae.load_state_dict(state["sae"])
+    return ScaledSAE(sae.eval(), state["scale"])
