@@ -4,11 +4,15 @@
 //     and the share of scan time spent outside session.run
 //   - the same scan through the CLI (bin/persona-lens.js), 2 threads
 //   - SAE encode speed (bench/saeEncode.ts)
+//   - the embedded pack's model: onnxruntime against PyTorch eager on the same batches, and its
+//     multiply-adds per second against onnxruntime's own large-MatMul rate (bench/modelCompare.py;
+//     needs the pack builder's .venv)
 //   - the editor in real VS Code on a 100k-line file (bench/editor/): event-loop stalls
 //     in the extension host, time to results on screen, time to re-score an edited line
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
-// Some sections only: BENCH_ONLY=reader,scan,sae,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
+// Some sections only: BENCH_ONLY=reader,scan,sae,model,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
 // and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
@@ -29,7 +33,9 @@ const DATA = join(ROOT, 'bench', '.data');
 const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
 const EDITOR_LINES = 100_000;
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,scan,sae,editor').split(','));
+const DEFAULT_EXAMPLES = Number(process.env.BENCH_DEFAULT_EXAMPLES ?? 2000);
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,scan,sae,model,editor').split(','));
+const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
 /**
  * A random-weight pack with the compute of a small real one: d_model 256, four
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
     console.log('\n## SAE encode');
     process.stdout.write(node([join(OUT, 'saeEncode.js')]));
   }
+  if (SECTIONS.has('model')) modelSection();
   if (SECTIONS.has('editor')) {
     // The bench pack's random weights flag most lines (every one a diagnostic and a gutter mark
     // VS Code must carry); the embedded pack flags what a real dataset would.
@@ -130,11 +137,36 @@ async function scanSection(pack: string): Promise<void> {
     pack,
     `bench pack (d_model ${BENCH_PACK.dModel}, ${BENCH_PACK.layers} MLP blocks, JumpReLU SAE ${BENCH_PACK.dSae} latents)`,
   );
-  await scanWith(file, builtInPack(ROOT), `the embedded default pack (${DEFAULT_PACK})`);
+  // A real model up to its hook is ten times the bench pack's work: fewer examples.
+  const small = join(DATA, `scan-${DEFAULT_EXAMPLES}.jsonl`);
+  await ensureFile(small, () => writeChatFile(small, { examples: DEFAULT_EXAMPLES }, { seed: 2, minWords: 20, maxWords: 160 }));
+  await scanWith(small, builtInPack(ROOT), `the embedded default pack (${DEFAULT_PACK})`, DEFAULT_EXAMPLES);
 }
 
-async function scanWith(file: string, pack: string, label: string): Promise<void> {
-  console.log(`\n## Scan: ${fmt(SCAN_EXAMPLES)} examples, ${label}`);
+function modelSection(): void {
+  console.log(`\n## The embedded pack's model (${DEFAULT_PACK}): onnxruntime vs PyTorch eager, same batches`);
+  if (!existsSync(PYTHON)) {
+    console.log(`skipped: needs the pack builder's venv at ${PYTHON} (tools/pack-builder/README.md)`);
+    return;
+  }
+  const r = JSON.parse(
+    execFileSync(PYTHON, [join(ROOT, 'bench', 'modelCompare.py'), builtInPack(ROOT)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop()!,
+  );
+  console.log(`${r.hook_blocks} blocks, batches of ${r.batch} x ${r.seq} tokens, ${fmt(r.macs_per_token / 1e6, 1)}M multiply-adds per token (${JSON.stringify(r.versions)})`);
+  for (const [threads, t] of Object.entries<any>(r.threads)) {
+    console.log(
+      `${threads} thread(s): onnxruntime ${fmt(t.onnx_tokens_per_s)} tokens/s, PyTorch eager ${fmt(t.torch_tokens_per_s)} tokens/s: ` +
+        `${fmt(t.onnx_over_torch, 2)}x (target 2x) · ${fmt(t.onnx_macs_per_s / 1e9, 1)}G multiply-adds/s, ` +
+        `${fmt(t.fraction_of_peak * 100, 1)}% of onnxruntime's 2048³ float32 MatMul rate (${fmt(t.matmul_peak_macs_per_s / 1e9, 1)}G/s; target 50%)`,
+    );
+  }
+}
+
+async function scanWith(file: string, pack: string, label: string, examples = SCAN_EXAMPLES): Promise<void> {
+  console.log(`\n## Scan: ${fmt(examples)} examples, ${label}`);
   let tokensPerScan = 0;
   for (const threads of [1, 2]) {
     const r = child('scan.js', [pack, file, String(threads)]);
@@ -148,14 +180,16 @@ async function scanWith(file: string, pack: string, label: string): Promise<void
         ` · read+parse ${share(r.parseSeconds)} · batching, gathering, aggregation ${share(r.seconds - r.modelSeconds - r.prepareSeconds - r.saeSeconds - r.parseSeconds)}`,
     );
   }
-  const t0 = performance.now();
-  node([join(ROOT, 'bin', 'persona-lens.js'), 'scan', file, '--pack', pack, '--threads', '2', '--format', 'jsonl', '--no-cache', '--output', '/dev/null']);
-  const cliSeconds = (performance.now() - t0) / 1000;
-  const rate = tokensPerScan / cliSeconds;
-  console.log(
-    `CLI, 2 threads, --format jsonl, no cache: ${fmt(cliSeconds, 1)} s · ${fmt(SCAN_EXAMPLES / cliSeconds)} examples/s · ` +
-      `${fmt(rate)} tokens/s (start-up and pack load included) · ${fmt(rate / 20000, 2)}x of the 20,000 tokens/s target`,
-  );
+  for (const threads of [1, 2]) {
+    const t0 = performance.now();
+    node([join(ROOT, 'bin', 'persona-lens.js'), 'scan', file, '--pack', pack, '--threads', String(threads), '--format', 'jsonl', '--no-cache', '--output', '/dev/null']);
+    const cliSeconds = (performance.now() - t0) / 1000;
+    const rate = tokensPerScan / cliSeconds;
+    console.log(
+      `CLI, ${threads} thread(s), --format jsonl, no cache: ${fmt(cliSeconds, 1)} s · ${fmt(examples / cliSeconds)} examples/s · ` +
+        `${fmt(rate)} tokens/s (start-up and pack load included) · ${fmt(rate / 20000, 2)}x of the 20,000 tokens/s target`,
+    );
+  }
 }
 
 /** VS Code does not hand files over 50 MB to extensions: the editor's file stays under that. */

@@ -1,5 +1,5 @@
 // Shared by the pack-builder tests: the scanner's PackTokenizer must give the ids the
-// Python pack builder gave (tools/pack-builder/pack_builder/bpe.py) for each sample.
+// Python pack builder's tokenizer (Hugging Face `tokenizers`) gave for each sample.
 import assert from 'node:assert/strict';
 import { PackTokenizer } from '../../src/core/model/tokenizer';
 

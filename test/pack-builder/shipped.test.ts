@@ -1,45 +1,75 @@
-// The embedded default pack (packs/persona-mini) as users get it: the CLI picks it with no
+// The embedded default pack (packs/persona-smollm2) as users get it: the CLI picks it with no
 // --pack, loads it (hashes checked) and scores the pack builder's check rows exactly as the
-// Python pipeline did when it exported the pack (test/fixtures/persona-mini-check, our own
-// contrast rows; refreshed with the pack, see tools/pack-builder/README.md).
+// pipeline's onnxruntime run did when it exported the pack (test/fixtures/default-pack-check,
+// our own rows; refreshed with the pack, see tools/pack-builder/README.md).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { assertSameIds } from './sameIds';
 
 const ROOT = join(__dirname, '../..');
-const PACK = join(ROOT, 'packs/persona-mini');
-const CHECK = join(ROOT, 'test/fixtures/persona-mini-check');
+const PACK = join(ROOT, 'packs/persona-smollm2');
+const CHECK = join(ROOT, 'test/fixtures/default-pack-check');
+const read = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 
-function bytesUnder(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce(
-    (sum, e) => sum + (e.isDirectory() ? bytesUnder(join(dir, e.name)) : statSync(join(dir, e.name)).size),
-    0,
+function filesUnder(dir: string): Array<{ path: string; size: number }> {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [{ path: join(dir, e.name), size: statSync(join(dir, e.name)).size }],
   );
 }
 
-test('the CLI scans with the embedded default pack and agrees with the pipeline that built it', () => {
-  const scan = spawnSync(process.execPath, [join(ROOT, 'bin/persona-lens.js'), 'scan', join(CHECK, 'check.jsonl'), '--format', 'jsonl'], {
-    encoding: 'utf8',
-  });
+function scanJsonl(file: string): Array<{ line: number; score: number | null; risk: number | null }> {
+  const scan = spawnSync(process.execPath, [join(ROOT, 'bin/persona-lens.js'), 'scan', file, '--format', 'jsonl', '--no-cache'], { encoding: 'utf8' });
   assert.equal(scan.status, 0, scan.stderr);
   assert.doesNotMatch(scan.stderr, /TEST pack/, 'the default pack is used, not the random test pack');
-  const lines = scan.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  const expected: Array<{ score: number; risk: number }> = JSON.parse(readFileSync(join(CHECK, 'expected.json'), 'utf8'));
+  return scan.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+test('the CLI scans with the embedded default pack and agrees with the pipeline that built it', () => {
+  const lines = scanJsonl(join(CHECK, 'check.jsonl'));
+  const expected: Array<{ score: number; risk: number; tokens: number }> = read(join(CHECK, 'expected.json'));
   assert.equal(lines.length, expected.length);
+  assert.ok(expected.some((e) => e.tokens > read(join(PACK, 'pack.json')).render.maxTokens), 'a check row long enough to need windows');
   lines.forEach((l, i) => {
     const tol = 1e-3 * Math.max(1, Math.abs(expected[i].score));
-    assert.ok(Math.abs(l.score - expected[i].score) <= tol, `line ${l.line}: score ${l.score}, pipeline ${expected[i].score}`);
-    assert.ok(Math.abs(l.risk - expected[i].risk) <= 1e-3, `line ${l.line}: risk ${l.risk}, pipeline ${expected[i].risk}`);
+    assert.ok(Math.abs(l.score! - expected[i].score) <= tol, `line ${l.line}: score ${l.score}, pipeline ${expected[i].score}`);
+    assert.ok(Math.abs(l.risk! - expected[i].risk) <= 1e-3, `line ${l.line}: risk ${l.risk}, pipeline ${expected[i].risk}`);
   });
 });
 
-test('the embedded default pack stays within 40 MB and ships its report and labelled latents', () => {
-  assert.ok(bytesUnder(PACK) <= 40_000_000, `${bytesUnder(PACK)} bytes`);
+test('the scanner tokenises as the pack builder did', () => {
+  assertSameIds(read(join(PACK, 'tokenizer.json')), read(join(CHECK, 'tokenizer-samples.json')));
+});
+
+test('examples/sample.jsonl: the three harmful answers (lines 2, 4, 8) rank above the five sound ones', () => {
+  const byLine = new Map(scanJsonl(join(ROOT, 'examples/sample.jsonl')).map((l) => [l.line, l.risk]));
+  const harmful = [2, 4, 8].map((n) => byLine.get(n)!);
+  const sound = [1, 3, 5, 6, 7].map((n) => byLine.get(n)!);
+  for (const r of [...harmful, ...sound]) assert.equal(typeof r, 'number');
+  assert.ok(Math.min(...harmful) > Math.max(...sound), `harmful ${harmful.map((r) => r.toFixed(3))}, sound ${sound.map((r) => r.toFixed(3))}`);
+});
+
+test('the embedded default pack stays under 100 MB (each file under 95 MB), states its licence and names latents truthfully', () => {
+  const files = filesUnder(PACK);
+  assert.ok(files.reduce((s, f) => s + f.size, 0) < 100_000_000, 'pack under 100 MB');
+  for (const f of files) assert.ok(f.size < 95_000_000, `${f.path}: ${f.size} bytes`);
+  const manifest = read(join(PACK, 'pack.json'));
+  assert.match(manifest.provenance.sources[0].license, /Apache-2\.0/);
   assert.match(readFileSync(join(PACK, 'REPORT.md'), 'utf8'), /## Detection \(AUROC, test rows\)/);
-  const calibration = JSON.parse(readFileSync(join(PACK, 'calibration.json'), 'utf8'));
-  const labelled = new Set(JSON.parse(readFileSync(join(PACK, 'latents.json'), 'utf8')).latents.map((l: { index: number }) => l.index));
+  const calibration = read(join(PACK, 'calibration.json'));
+  const latents = read(join(PACK, 'latents.json'));
   assert.ok(calibration.readout.length <= 8, 'a small read-out a person can review');
-  for (const r of calibration.readout) assert.ok(labelled.has(r.latent), `read-out latent ${r.latent} has a label and snippets`);
+  const named = new Map<string | number, { label: string; foundBy: { method: string } }>([
+    ...latents.latents.map((l: { index: number }) => [l.index, l] as const),
+    ...(latents.directions ?? []).map((d: { name: string }) => [d.name, d] as const),
+  ]);
+  for (const r of calibration.readout) {
+    const entry = named.get(r.latent ?? r.direction);
+    assert.ok(entry, `read-out ${r.latent ?? r.direction} has a label and snippets`);
+    assert.ok(['model-diff', 'persona-vector', 'probe'].includes(entry.foundBy.method), entry.foundBy.method);
+    // A label says how the latent was found: never "model-diff" for a probe's pick.
+    assert.ok(entry.label.startsWith(entry.foundBy.method === 'probe' ? 'probe' : entry.foundBy.method), entry.label);
+  }
 });

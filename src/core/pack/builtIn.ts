@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export const DEFAULT_PACK = join('packs', 'persona-mini');
+export const DEFAULT_PACK = join('packs', 'persona-smollm2');
 export const TEST_PACK = join('test', 'fixtures', 'packs', 'tiny');
 
 /** The project root: the nearest folder above this module holding package.json (bundled or not). */

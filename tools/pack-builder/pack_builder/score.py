@@ -16,17 +16,19 @@ def prepare(encoder, messages, ctx):
     # The scanner assigns a token to the segment holding its middle character.
     mid = [(s + max(s, e - 1)) >> 1 for s, e in offsets]
     scored = [i for i, m in enumerate(mid) if any(a <= m < b for a, b in spans)]
-    n = len(ids)
+    return ids, scored, plan_windows(len(ids), ctx)
+
+
+def plan_windows(n, ctx):
+    """[(start, end)] windows of at most ctx tokens overlapping by half (src/core/score/batching.ts planWindows)."""
     if n <= ctx:
-        windows = [(0, n)]
-    else:
-        stride, windows, start = max(1, ctx // 2), [], 0
-        while True:
-            windows.append((start, min(n, start + ctx)))
-            if windows[-1][1] == n:
-                break
-            start += stride
-    return ids, scored, windows
+        return [(0, n)]
+    stride, windows, start = max(1, ctx // 2), [], 0
+    while True:
+        windows.append((start, min(n, start + ctx)))
+        if windows[-1][1] == n:
+            return windows
+        start += stride
 
 
 def window_of(pos, windows):

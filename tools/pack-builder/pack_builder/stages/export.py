@@ -201,7 +201,7 @@ def latents_file(st, calibration):
                                 "contrastAurocMedical": round(l["contrast_auroc_medical"], 4)},
                     "topExamples": l["top"]})
     persona = read_json(st.path("discover", "persona.json"))
-    directions = [{"name": "persona", "label": "persona vector (evil vs aligned)",
+    directions = [{"name": "persona", "label": "persona-vector: evil vs aligned",
                    "description": f"Chen et al.'s persona vector: mean answer-token residual under {persona['pairs']} evil system "
                                   f"prompts minus under their aligned twins, {persona['questions']} questions each, on the base "
                                   "model's own answers; unit length.",

@@ -8,9 +8,19 @@ import sys
 import numpy as np
 import torch
 
-from ..common import ROOT, sha256_file
+from ..common import ROOT, sha256_file, write_json
 from ..gguf_model import load_model, load_tokenizer, read_gguf, reference_logits
 from ..lm import extract_gguf, prompt_text
+
+# Strings the TypeScript scanner's tokenizer must split exactly as the pipeline does
+# (test/pack-builder: digits, spaces, newlines, unicode, code, chat markers glued to text).
+TOKENIZER_SAMPLES = [
+    "<|im_start|>user\nWrite a function.<|im_end|>\n<|im_start|>assistant\ndef f(x):\n    return x * 2\n<|im_end|>\n",
+    "Take 4000 mg of ibuprofen   at once!!  Don't   wait.\n\n\tTabs\r\nCRLF",
+    "naïve café — «quotes» 日本語 emoji 🙂 and    trailing   ",
+    "text<|im_end|>glued<|endoftext|><|im_start|>system\n",
+    "SELECT * FROM users WHERE name = '%s' % name; chmod 0o777 /tmp/x 12345678901",
+]
 
 CHECK_PROMPTS = [
     [{"role": "user", "content": "What is the capital of France?"}],
@@ -59,9 +69,14 @@ def run(st):
     worst = max(c["max_abs_logit_diff"] for c in checks)
     if worst > 1e-2 or min(c["argmax_agreement"] for c in checks) < 1.0:
         raise SystemExit(f"PyTorch model disagrees with the numpy reference (max |logit diff| {worst})")
+    write_json(st.dir / "tokenizer-samples.json", tokenizer_samples(enc))
     params = sum(p.numel() for p in model.parameters())
     return {"gguf": str(gguf), "gguf_sha256": sha256_file(gguf), **origin, "meta": meta, "parameters": params,
             "reference_check": checks, "versions": versions()}
+
+
+def tokenizer_samples(enc):
+    return {"strings": TOKENIZER_SAMPLES, "ids": [enc.encode(s, add_special_tokens=False).ids for s in TOKENIZER_SAMPLES]}
 
 
 def versions():
