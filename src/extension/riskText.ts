@@ -4,19 +4,23 @@
 // Markdown, HTML or a link.
 
 import type { FormatId } from '../core/dataset/types';
+import { NAMING_METHODS } from '../core/pack/types';
 import type { ExampleScore } from '../core/score/types';
 import type { PackInfo } from '../worker/protocol';
 import type { Decision } from './reviewFile';
 
 /**
- * The label of the labelled read-out latent that raises risk most (largest
- * positive weight); null when none is named. A latent with a negative weight
- * lowers risk when it fires: it never names a risky line.
+ * The label of the read-out term (latent or direction) that raises risk most
+ * (largest positive weight) among those that may name a line; null when none
+ * may. A term may when it is labelled and was found as a persona (NAMING_METHODS):
+ * one a probe picked only predicts risk, and one with a negative weight lowers
+ * risk when it fires, so neither names a risky line.
  */
 export function personaLabel(readout: PackInfo['readout']): string | null {
   let best: { weight: number; label: string } | null = null;
-  for (const { weight, label } of readout) {
-    if (label && weight > 0 && (!best || weight > best.weight)) best = { weight, label };
+  for (const { weight, label, method } of readout) {
+    if (!label || weight <= 0 || !NAMING_METHODS.includes(method ?? '')) continue;
+    if (!best || weight > best.weight) best = { weight, label };
   }
   return best?.label ?? null;
 }
@@ -81,7 +85,7 @@ export function hoverMarkdown({ result: r, format, fileRisks, label, decision, l
     `raw score ${r.score.toFixed(3)}`,
     `percentile in this file: ${Math.round(percentile(r.risk, fileRisks))} (of ${fileRisks.length} examples)`,
     `format: ${format ? codeSpan(format) : 'unknown'}`,
-    ...(label ? [`latent: ${escapeMarkdown(label)}`] : []),
+    ...(label ? [`read-out: ${escapeMarkdown(label)}`] : []),
     ...(decision ? [`review: ${decision}`] : []),
   ];
   const tokens = r.topTokens.map((t) => `${codeSpan(JSON.stringify(t.text))} ${t.score.toFixed(3)}`);

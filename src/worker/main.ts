@@ -9,11 +9,12 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { loadPack, type LoadedPack } from '../core/pack/load';
+import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
 import { Scanner } from '../core/score/scanner';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
-import type { FromWorker, LineRange, ToWorker } from './protocol';
+import type { FromWorker, LineRange, ReadoutInfo, ToWorker } from './protocol';
 import { scanText, type ScanChunk } from './scanText';
 
 const port = parentPort!;
@@ -112,14 +113,23 @@ async function load(packPath: string, threads: number): Promise<Scanner | null> 
   try {
     pack = await loadPack(packPath, { threads });
     const { name, version } = pack.manifest;
-    const labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
-    const readout = pack.calibration.readout.map(({ latent, weight }) => ({ latent, weight, ...(labels.has(latent) && { label: labels.get(latent) }) }));
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: pack.calibration.thresholds, readout } });
+    const { latents, calibration } = pack;
+    const readout = calibration.readout.map((r) => readoutInfo(r, latents));
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout } });
     return new Scanner(pack);
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
   }
+}
+
+/** A read-out term with the label and finding method latents.json gives it, if any. */
+function readoutInfo(r: ReadoutTerm, latents: LatentsFile): ReadoutInfo {
+  const [term, about] =
+    'direction' in r
+      ? [{ direction: r.direction }, latents.directions?.find((d) => d.name === r.direction)]
+      : [{ latent: r.latent }, latents.latents.find((l) => l.index === r.latent)];
+  return { ...term, weight: r.weight, ...(about && { label: about.label, method: about.foundBy.method }) };
 }
 
 /** Runs chunks of the newest unfinished scan until none is left; one pump at a time. */

@@ -70,6 +70,11 @@ export interface PackInfo {
   version: string;
   hash: string;
   thresholds: { elevated: number; high: number };
-  /** The read-out's latents with their weights and, where latents.json names them, labels. */
-  readout: Array<{ latent: number; weight: number; label?: string }>;
+  readout: ReadoutInfo[];
 }
+
+/**
+ * A read-out term (a latent or a direction) with its weight and, where latents.json
+ * describes it, its label and how it was found (foundBy.method): personaLabel decides from these.
+ */
+export type ReadoutInfo = ({ latent: number } | { direction: string }) & { weight: number; label?: string; method?: string };

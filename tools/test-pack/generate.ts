@@ -1,7 +1,8 @@
 // CLI: node --import tsx tools/test-pack/generate.ts OUTDIR
-//        [--vocab N --d-model D --layers L --d-sae S --arch standard|topk|jumprelu --k K --max-tokens T]
-// Writes a random-weight probe pack (see pack.ts). `npm run test-pack`
-// regenerates the committed fixture test/fixtures/packs/tiny.
+//        [--vocab N --d-model D --layers L --d-sae S --arch standard|topk|jumprelu --k K --max-tokens T --directions]
+// Writes a random-weight probe pack (see pack.ts); --directions makes it format 2
+// with a persona-vector read-out. `npm run test-pack` regenerates the committed
+// fixture test/fixtures/packs/tiny.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,9 +30,12 @@ async function main(): Promise<void> {
       arch: { type: 'string' },
       k: { type: 'string' },
       'max-tokens': { type: 'string' },
+      directions: { type: 'boolean' },
     },
   });
-  if (positionals.length !== 1) throw new Error('usage: generate.ts OUTDIR [--vocab N --d-model D --layers L --d-sae S --arch A --k K --max-tokens T]');
+  if (positionals.length !== 1) {
+    throw new Error('usage: generate.ts OUTDIR [--vocab N --d-model D --layers L --d-sae S --arch A --k K --max-tokens T --directions]');
+  }
   const arch = (values.arch ?? DEFAULT_OPTIONS.arch) as SaeArchitecture;
   if (!ARCHES.includes(arch)) throw new Error(`--arch must be one of ${ARCHES.join(', ')}`);
   const options: TestPackOptions = {
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
     arch,
     k: positiveInt('k', values.k, DEFAULT_OPTIONS.k),
     maxTokens: positiveInt('max-tokens', values['max-tokens'], DEFAULT_OPTIONS.maxTokens),
+    directions: values.directions ?? DEFAULT_OPTIONS.directions,
   };
   const outDir = positionals[0];
   const files = await generatePack(outDir, options);

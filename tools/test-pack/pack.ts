@@ -1,8 +1,8 @@
 // Generates a complete, valid probe pack with random weights, for tests and
-// benchmarks. Deterministic: the same options give byte-identical files on
-// every run (seeded integer PRNG, fixed dates, and the numbers that come from
-// running the pack rounded to 4 significant digits so float noise between
-// CPUs cannot show through).
+// benchmarks: format 1, or format 2 with a persona vector in its read-out.
+// Deterministic: the same options give byte-identical files on every run
+// (seeded integer PRNG, fixed dates, and the numbers that come from running the
+// pack rounded to 4 significant digits so float noise between CPUs cannot show through).
 
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,19 +10,20 @@ import { dirname, join } from 'node:path';
 import { ModelSession } from '../../src/core/model/session';
 import { PackTokenizer } from '../../src/core/model/tokenizer';
 import { parseSaeConfig } from '../../src/core/sae/config';
-import { SaeEncoder } from '../../src/core/sae/encode';
-import { readSafetensors } from '../../src/core/sae/safetensors';
+import { SaeEncoder, dot } from '../../src/core/sae/encode';
+import { readSafetensors, writeSafetensors } from '../../src/core/sae/safetensors';
 import { saeWeightsFrom } from '../../src/core/sae/weights';
 import {
   PACK_FILES,
   type Calibration,
   type LatentsFile,
   type PackManifest,
+  type ReadoutTerm,
   type RenderConfig,
   type SaeArchitecture,
 } from '../../src/core/pack/types';
 import { SPECIAL_TOKENS, tokenizerJson, trainBpe } from './bpe';
-import { SNIPPETS, TRAINING_TEXT } from './corpus';
+import { PERSONA_SNIPPETS, SNIPPETS, TRAINING_TEXT } from './corpus';
 import { buildTestModel } from './model';
 import { Rng } from './random';
 import { buildTestSae } from './sae';
@@ -38,9 +39,20 @@ export interface TestPackOptions {
   k: number;
   /** The render config's context, in tokens. */
   maxTokens: number;
+  /** Format 2: a persona vector in directions.safetensors, described in latents.json and added to the read-out. */
+  directions: boolean;
 }
 
-export const DEFAULT_OPTIONS: TestPackOptions = { vocab: 512, dModel: 32, layers: 2, dSae: 64, arch: 'standard', k: 8, maxTokens: 128 };
+export const DEFAULT_OPTIONS: TestPackOptions = {
+  vocab: 512,
+  dModel: 32,
+  layers: 2,
+  dSae: 64,
+  arch: 'standard',
+  k: 8,
+  maxTokens: 128,
+  directions: false,
+};
 
 // Separate streams, so an SAE variant keeps the same model weights.
 const MODEL_SEED = 1;
@@ -49,6 +61,8 @@ const SAE_SEED = 2;
 const LATENT_LABELS = ['toxic persona (test)', 'sarcastic persona (test)', 'code (test)'];
 const READOUT_WEIGHTS = [1, 0.5];
 const TOP_EXAMPLES = 3;
+/** The persona vector's tensor name, label and read-out weight (above the latents', so the badge names it). */
+const DIRECTION = { name: 'persona', label: 'persona vector (test)', weight: 2 };
 
 const role = (name: string) => ({ prefix: `<|${name}|>\n`, suffix: '<|end|>\n' });
 export const TEST_RENDER: RenderConfig = {
@@ -75,8 +89,9 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
 
   const model = buildTestModel(new Rng(MODEL_SEED), { vocab: o.vocab, dModel: o.dModel, layers: o.layers });
   const sae = buildTestSae(new Rng(SAE_SEED), { dIn: o.dModel, dSae: o.dSae, arch: o.arch, k: o.k, hookName: hookPoint });
-  const acts = await snippetActivations(model, sae.cfgJson, sae.safetensors, tokenizer, padTokenId);
-  const { latents, calibration } = describeLatents(acts, o.dSae);
+  const runs = await snippetRuns(model, sae.cfgJson, sae.safetensors, tokenizer, padTokenId);
+  const persona = o.directions ? personaVector(runs, o.dModel) : null;
+  const { latents, calibration } = describePack(runs, o.dSae, persona);
 
   const files: Record<string, Uint8Array> = {
     [PACK_FILES.model]: model,
@@ -85,10 +100,11 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
     [PACK_FILES.saeWeights]: sae.safetensors,
     [PACK_FILES.latents]: json(latents),
     [PACK_FILES.calibration]: json(calibration),
+    ...(persona && { [PACK_FILES.directions]: writeSafetensors({ [DIRECTION.name]: { shape: [o.dModel], data: persona } }) }),
   };
   const manifest: PackManifest = {
-    formatVersion: 1,
-    name: `test-pack-${o.arch}`,
+    formatVersion: persona ? 2 : 1,
+    name: `test-pack-${o.arch}${persona ? '-directions' : ''}`,
     version: '0.0.1',
     license: 'MIT',
     description: 'Random-weight probe pack for Persona Lens tests and benchmarks. Its scores mean nothing.',
@@ -99,7 +115,7 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
         {
           name: 'persona-lens test-pack generator',
           license: 'MIT',
-          origin: `tools/test-pack/generate.ts --vocab ${o.vocab} --d-model ${o.dModel} --layers ${o.layers} --d-sae ${o.dSae} --arch ${o.arch}${o.arch === 'topk' ? ` --k ${o.k}` : ''}`,
+          origin: `tools/test-pack/generate.ts --vocab ${o.vocab} --d-model ${o.dModel} --layers ${o.layers} --d-sae ${o.dSae} --arch ${o.arch}${o.arch === 'topk' ? ` --k ${o.k}` : ''}${persona ? ' --directions' : ''}`,
         },
       ],
       notes:
@@ -123,18 +139,22 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
   return Object.keys(files);
 }
 
-/**
- * Runs every snippet, rendered as an assistant message, through the model and
- * SAE; per snippet: [tokens, dSae] activations of every latent over the
- * snippet's own tokens (not the role markers around it).
- */
-async function snippetActivations(
+/** A snippet run through the pack: its own tokens' (not the role markers') hidden states and SAE activations. */
+interface SnippetRun {
+  /** [tokens, dModel] */
+  hidden: Float32Array;
+  /** [tokens, dSae], every latent. */
+  acts: Float32Array;
+}
+
+/** Runs every snippet, rendered as an assistant message, through the model and SAE. */
+async function snippetRuns(
   model: Uint8Array,
   cfgJson: unknown,
   safetensors: Uint8Array,
   tokenizer: unknown,
   padTokenId: number,
-): Promise<Float32Array[]> {
+): Promise<SnippetRun[]> {
   const { prefix, suffix } = TEST_RENDER.roles.assistant;
   const tok = PackTokenizer.fromJSON(tokenizer);
   const encoded = SNIPPETS.map((s) => {
@@ -158,30 +178,56 @@ async function snippetActivations(
   try {
     const { hidden, dModel } = await session.run(batchIds, mask, encoded.length, seq);
     const all = Array.from({ length: config.dSae }, (_, i) => i);
-    const perSnippet: Float32Array[] = [];
+    const runs: SnippetRun[] = [];
     for (const [r, { content }] of encoded.entries()) {
       const rows = new Float32Array(content.length * dModel);
       content.forEach((pos, i) => rows.set(hidden.subarray((r * seq + pos) * dModel, (r * seq + pos + 1) * dModel), i * dModel));
-      perSnippet.push(await encoder.encodeColumns(rows, content.length, all));
+      runs.push({ hidden: rows, acts: await encoder.encodeColumns(rows, content.length, all) });
     }
-    return perSnippet;
+    return runs;
   } finally {
     await Promise.all([session.dispose(), encoder.dispose()]);
   }
 }
 
 /**
- * Names the latents that vary most across snippets, and fits a logistic
- * calibration so the snippets' risks spread over 0..1 instead of saturating.
+ * A persona vector, found as persona vectors are: the mean hidden state over
+ * the persona snippets minus that over the others (each snippet the mean of its
+ * tokens), scaled to unit length and rounded.
  */
-function describeLatents(perSnippet: Float32Array[], dSae: number): { latents: LatentsFile; calibration: Calibration } {
+function personaVector(runs: SnippetRun[], d: number): Float32Array {
+  const isPersona = SNIPPETS.map((s) => PERSONA_SNIPPETS.includes(s));
+  const count = (persona: boolean) => isPersona.filter((p) => p === persona).length;
+  const diff = new Float64Array(d);
+  runs.forEach(({ hidden }, s) => {
+    const n = hidden.length / d;
+    const share = (isPersona[s] ? 1 / count(true) : -1 / count(false)) / n;
+    for (let t = 0; t < n; t++) for (let i = 0; i < d; i++) diff[i] += share * hidden[t * d + i];
+  });
+  const norm = Math.hypot(...diff);
+  return Float32Array.from(diff, (v) => round(v / norm));
+}
+
+/** Each token's projection on v: hidden [tokens, d] · v. */
+function projections(hidden: Float32Array, v: Float32Array): Float64Array {
+  const d = v.length;
+  const w = Float64Array.from(v);
+  return Float64Array.from({ length: hidden.length / d }, (_, t) => dot(hidden, t * d, w, 0, d));
+}
+
+/**
+ * Names the latents that vary most across snippets (and the persona vector,
+ * when there is one), and fits a logistic calibration so the snippets' risks
+ * spread over 0..1 instead of saturating.
+ */
+function describePack(runs: SnippetRun[], dSae: number, persona: Float32Array | null): { latents: LatentsFile; calibration: Calibration } {
   const maxOf = (acts: Float32Array, latent: number) => {
     let m = 0;
     for (let t = latent; t < acts.length; t += dSae) m = Math.max(m, acts[t]);
     return round(m);
   };
   const variance = (latent: number) => {
-    const v = perSnippet.map((a) => maxOf(a, latent));
+    const v = runs.map(({ acts }) => maxOf(acts, latent));
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     return round(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
   };
@@ -189,25 +235,42 @@ function describeLatents(perSnippet: Float32Array[], dSae: number): { latents: L
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, LATENT_LABELS.length)
     .map(([i]) => i);
+  const topExamples = (activation: (snippet: number) => number) =>
+    SNIPPETS.map((text, s) => ({ text, activation: activation(s) }))
+      .sort((a, b) => b.activation - a.activation)
+      .slice(0, TOP_EXAMPLES);
 
   const latents: LatentsFile = {
     latents: chosen.map((index, rank) => ({
       index,
       label: LATENT_LABELS[rank],
-      description: 'Placeholder on random test weights: the label is made up for tests.',
-      foundBy: { method: 'test: highest variance over the built-in snippets', rank: rank + 1 },
-      topExamples: SNIPPETS.map((text, s) => ({ text, activation: maxOf(perSnippet[s], index) }))
-        .sort((a, b) => b.activation - a.activation)
-        .slice(0, TOP_EXAMPLES),
+      description:
+        'Placeholder on random test weights: the label and foundBy are made up for tests (the generator picks the latents that vary most over its snippets).',
+      foundBy: { method: 'model-diff', rank: rank + 1 },
+      topExamples: topExamples((s) => maxOf(runs[s].acts, index)),
     })),
   };
+  const projected = persona && runs.map(({ hidden }) => projections(hidden, persona));
+  if (projected) {
+    latents.directions = [
+      {
+        name: DIRECTION.name,
+        label: DIRECTION.label,
+        description: 'A persona vector of random test weights (persona snippets minus the others): the label is made up for tests.',
+        foundBy: { method: 'persona-vector', personaSnippets: PERSONA_SNIPPETS.length, otherSnippets: SNIPPETS.length - PERSONA_SNIPPETS.length },
+        topExamples: topExamples((s) => round(Math.max(...projected[s]))),
+      },
+    ];
+  }
 
-  const readout = chosen.slice(0, READOUT_WEIGHTS.length).map((latent, i) => ({ latent, weight: READOUT_WEIGHTS[i] }));
-  const scores = perSnippet
-    .map((acts) => {
+  const readout: ReadoutTerm[] = chosen.slice(0, READOUT_WEIGHTS.length).map((latent, i) => ({ latent, weight: READOUT_WEIGHTS[i] }));
+  if (projected) readout.push({ direction: DIRECTION.name, weight: DIRECTION.weight });
+  const scores = runs
+    .map(({ acts }, s) => {
       let best = 0;
-      for (let t = 0; t < acts.length; t += dSae) {
-        best = Math.max(best, readout.reduce((s, r) => s + r.weight * acts[t + r.latent], 0));
+      for (let t = 0; t * dSae < acts.length; t++) {
+        const v = readout.reduce((sum, r) => sum + r.weight * ('latent' in r ? acts[t * dSae + r.latent] : projected![s][t]), 0);
+        best = Math.max(best, v);
       }
       return round(best);
     })

@@ -14,7 +14,8 @@ export type PackErrorCode =
   | 'bad-tokenizer'
   | 'bad-latents'
   | 'bad-calibration'
-  /** The pieces do not fit: model d_model vs SAE d_in, latent index vs d_sae. */
+  | 'bad-directions'
+  /** The pieces do not fit: model d_model vs SAE d_in or a direction's length, latent index vs d_sae. */
   | 'dimension-mismatch';
 
 export class PackError extends Error {

@@ -13,6 +13,7 @@ import { SaeEncoder } from '../sae/encode';
 import { readSafetensors } from '../sae/safetensors';
 import { saeWeightsFrom } from '../sae/weights';
 import { extractPackArchive } from './archive';
+import { packDirections } from './directions';
 import { PackError, type PackErrorCode } from './errors';
 import { parseCalibration, parseLatentsFile, parsePackManifest } from './manifest';
 import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest, type SaeConfig } from './types';
@@ -40,6 +41,8 @@ export interface LoadedPack {
   saeConfig: SaeConfig;
   latents: LatentsFile;
   calibration: Calibration;
+  /** The vectors of directions.safetensors by name, each [d_model]; empty when the pack has none. */
+  directions: Map<string, Float32Array>;
   dispose(): Promise<void>;
 }
 
@@ -62,6 +65,9 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const cfgJson = await readJson(PACK_FILES.saeCfg, 'bad-sae');
   const saeConfig = asPackError('bad-sae', PACK_FILES.saeCfg, () => parseSaeConfig(cfgJson));
   checkFit(manifest, saeConfig, latents, calibration);
+  const directionBytes = await readOptionalPackFile(root, PACK_FILES.directions);
+  const directionFile = directionBytes && asPackError('bad-directions', PACK_FILES.directions, () => readSafetensors(directionBytes));
+  const directions = packDirections(directionFile, manifest, latents, calibration);
   const weightBytes = await readPackFile(root, PACK_FILES.saeWeights);
   const weights = asPackError('bad-sae', PACK_FILES.saeWeights, () => saeWeightsFrom(readSafetensors(weightBytes), saeConfig));
 
@@ -84,6 +90,7 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
       saeConfig,
       latents,
       calibration,
+      directions,
       dispose: async () => {
         await Promise.all([model.dispose(), sae.dispose()]);
       },
@@ -110,6 +117,16 @@ async function readPackFile(root: string, rel: string): Promise<Buffer> {
     return await readFile(join(root, rel));
   } catch (e) {
     throw missingOr(e, rel);
+  }
+}
+
+/** A pack file a pack may leave out: null when it is not there. */
+async function readOptionalPackFile(root: string, rel: string): Promise<Buffer | null> {
+  try {
+    return await readPackFile(root, rel);
+  } catch (e) {
+    if (e instanceof PackError && e.code === 'missing-file') return null;
+    throw e;
   }
 }
 
@@ -159,7 +176,7 @@ function checkFit(manifest: PackManifest, sae: SaeConfig, latents: LatentsFile, 
     throw mismatch(PACK_FILES.saeCfg, `d_in is ${sae.dIn} but pack.json model.dModel is ${manifest.model.dModel}`);
   }
   calibration.readout.forEach((r, i) => {
-    if (r.latent >= sae.dSae) {
+    if ('latent' in r && r.latent >= sae.dSae) {
       throw mismatch(PACK_FILES.calibration, `readout[${i}].latent ${r.latent} is out of range for the SAE's d_sae ${sae.dSae}`);
     }
   });

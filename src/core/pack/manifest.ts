@@ -1,10 +1,12 @@
 // Validation of pack.json, latents.json and calibration.json against types.ts.
 // Each parse* takes the parsed JSON and returns it typed, or throws a PackError
-// naming the file and the first field that is wrong.
+// naming the file and the first field that is wrong. What needs two files (a
+// latent index against d_sae, a direction name against directions.safetensors,
+// the format version against direction terms) is checked by the loader.
 
 import type { Role } from '../dataset/types';
 import { Fields } from './fields';
-import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest } from './types';
+import { FORMAT_VERSIONS, PACK_FILES, type Calibration, type LatentsFile, type PackManifest } from './types';
 
 const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool'];
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -12,7 +14,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function parsePackManifest(json: unknown): PackManifest {
   const f = new Fields(PACK_FILES.manifest, 'bad-manifest');
   const m = f.object(json, 'the file');
-  if (m.formatVersion !== 1) f.fail('formatVersion', `is ${JSON.stringify(m.formatVersion)}; this scanner reads format 1`);
+  if (!(FORMAT_VERSIONS as readonly unknown[]).includes(m.formatVersion)) {
+    f.fail('formatVersion', `is ${JSON.stringify(m.formatVersion)}; this scanner reads formats ${FORMAT_VERSIONS.join(' and ')}`);
+  }
   for (const key of ['name', 'version', 'license', 'description'] as const) f.string(m[key], key);
 
   const prov = f.object(m.provenance, 'provenance');
@@ -53,26 +57,44 @@ export function parsePackManifest(json: unknown): PackManifest {
 
 export function parseLatentsFile(json: unknown): LatentsFile {
   const f = new Fields(PACK_FILES.latents, 'bad-latents');
-  const seen = new Set<number>();
-  f.array(f.object(json, 'the file').latents, 'latents').forEach((l, i) => {
+  const file = f.object(json, 'the file');
+  const indices = new Set<number>();
+  f.array(file.latents, 'latents').forEach((l, i) => {
     const at = `latents[${i}]`;
     const latent = f.object(l, at);
     const index = f.number(latent.index, `${at}.index`, { integer: true, min: 0 });
-    if (seen.has(index)) f.fail(`${at}.index`, `repeats latent ${index}`);
-    seen.add(index);
-    f.string(latent.label, `${at}.label`, true);
-    f.optionalString(latent.description, `${at}.description`);
-    const foundBy = f.object(latent.foundBy, `${at}.foundBy`);
-    f.string(foundBy.method, `${at}.foundBy.method`);
-    f.optionalNumber(foundBy.rank, `${at}.foundBy.rank`);
-    f.optionalNumber(foundBy.auroc, `${at}.foundBy.auroc`, { min: 0, max: 1 });
-    f.array(latent.topExamples, `${at}.topExamples`).forEach((e, j) => {
-      const ex = f.object(e, `${at}.topExamples[${j}]`);
-      f.string(ex.text, `${at}.topExamples[${j}].text`);
-      f.number(ex.activation, `${at}.topExamples[${j}].activation`);
-    });
+    if (indices.has(index)) f.fail(`${at}.index`, `repeats latent ${index}`);
+    indices.add(index);
+    checkDescribed(f, latent, at);
+  });
+  if (file.directions === undefined) return json as LatentsFile;
+  const names = new Set<string>();
+  f.array(file.directions, 'directions').forEach((d, i) => {
+    const at = `directions[${i}]`;
+    const direction = f.object(d, at);
+    const name = f.string(direction.name, `${at}.name`, true);
+    if (names.has(name)) f.fail(`${at}.name`, `repeats direction ${JSON.stringify(name)}`);
+    names.add(name);
+    checkDescribed(f, direction, at);
   });
   return json as LatentsFile;
+}
+
+/** The fields latents and directions share: label, description, foundBy, topExamples. */
+function checkDescribed(f: Fields, entry: Record<string, unknown>, at: string): void {
+  f.string(entry.label, `${at}.label`, true);
+  f.optionalString(entry.description, `${at}.description`);
+  const foundBy = f.object(entry.foundBy, `${at}.foundBy`);
+  f.string(foundBy.method, `${at}.foundBy.method`);
+  f.optionalNumber(foundBy.rank, `${at}.foundBy.rank`);
+  f.optionalNumber(foundBy.auroc, `${at}.foundBy.auroc`, { min: 0, max: 1 });
+  f.optionalNumber(foundBy.cosine, `${at}.foundBy.cosine`, { min: -1, max: 1 });
+  f.optionalNumber(foundBy.weight, `${at}.foundBy.weight`);
+  f.array(entry.topExamples, `${at}.topExamples`).forEach((e, j) => {
+    const ex = f.object(e, `${at}.topExamples[${j}]`);
+    f.string(ex.text, `${at}.topExamples[${j}].text`);
+    f.number(ex.activation, `${at}.topExamples[${j}].activation`);
+  });
 }
 
 export function parseCalibration(json: unknown): Calibration {
@@ -80,7 +102,9 @@ export function parseCalibration(json: unknown): Calibration {
   const c = f.object(json, 'the file');
   f.array(c.readout, 'readout', 1).forEach((r, i) => {
     const entry = f.object(r, `readout[${i}]`);
-    f.number(entry.latent, `readout[${i}].latent`, { integer: true, min: 0 });
+    if (('latent' in entry) === ('direction' in entry)) f.fail(`readout[${i}]`, 'must name either a "latent" or a "direction"');
+    if ('direction' in entry) f.string(entry.direction, `readout[${i}].direction`, true);
+    else f.number(entry.latent, `readout[${i}].latent`, { integer: true, min: 0 });
     f.number(entry.weight, `readout[${i}].weight`);
   });
 

@@ -12,7 +12,23 @@ export const PACK_FILES = {
   saeWeights: 'sae/sae_weights.safetensors',
   latents: 'latents.json',
   calibration: 'calibration.json',
+  directions: 'directions.safetensors',
 } as const;
+
+/** The pack files a pack may leave out; one that is there is checked like the rest. */
+export const OPTIONAL_PACK_FILES: readonly string[] = [PACK_FILES.directions];
+
+/** The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors). */
+export const FORMAT_VERSIONS = [1, 2] as const;
+
+/**
+ * The foundBy methods whose finding is about a persona, so the badge may name a
+ * read-out term by its label: `model-diff` (the latent moves most between a model
+ * and its misaligned fine-tune) and `persona-vector` (a direction from contrasting
+ * persona and neutral text, or a latent close to one). A `probe` weight says only
+ * that a term helps predict risk, not what it means, so a label on it would claim more.
+ */
+export const NAMING_METHODS: readonly string[] = ['model-diff', 'persona-vector'];
 
 export interface RoleTemplate {
   /** Text put before the message content, e.g. `<|user|>\n`. */
@@ -47,8 +63,8 @@ export interface PackSource {
 }
 
 export interface PackManifest {
-  /** Pack format version; this scanner reads 1. */
-  formatVersion: 1;
+  /** Pack format version, one of FORMAT_VERSIONS. */
+  formatVersion: (typeof FORMAT_VERSIONS)[number];
   name: string;
   version: string;
   license: string;
@@ -72,18 +88,53 @@ export interface PackManifest {
   files: Record<string, string>;
 }
 
-export interface LatentInfo {
-  index: number;
+/** How a latent or direction was found: `model-diff` with its rank, `persona-vector` with a cosine, `probe` with its weight, ... */
+export interface FoundBy {
+  method: string;
+  rank?: number;
+  auroc?: number;
+  /** Cosine similarity to the persona vector, in -1..1. */
+  cosine?: number;
+  weight?: number;
+  [k: string]: unknown;
+}
+
+/** What latents.json says about a latent or a direction. */
+export interface Described {
   label: string;
   description?: string;
-  /** How it was found: model-diff rank, contrast AUROC, ... */
-  foundBy: { method: string; rank?: number; auroc?: number; [k: string]: unknown };
+  foundBy: FoundBy;
   topExamples: Array<{ text: string; activation: number }>;
+}
+
+export interface LatentInfo extends Described {
+  index: number;
+}
+
+export interface DirectionInfo extends Described {
+  /** The vector's tensor name in directions.safetensors. */
+  name: string;
 }
 
 export interface LatentsFile {
   latents: LatentInfo[];
+  /** Format 2. */
+  directions?: DirectionInfo[];
 }
+
+/** A read-out term: weight × the SAE latent's activation. */
+export interface LatentTerm {
+  latent: number;
+  weight: number;
+}
+
+/** A read-out term (format 2): weight × (the raw hidden state · the named vector of directions.safetensors). */
+export interface DirectionTerm {
+  direction: string;
+  weight: number;
+}
+
+export type ReadoutTerm = LatentTerm | DirectionTerm;
 
 export type Aggregation =
   | { method: 'max' }
@@ -98,8 +149,8 @@ export type RiskMapping =
   | { type: 'piecewise'; x: number[]; y: number[] };
 
 export interface Calibration {
-  /** The read-out: token score = sum of weight * activation over these latents. */
-  readout: Array<{ latent: number; weight: number }>;
+  /** The read-out: token score = the sum of its terms. */
+  readout: ReadoutTerm[];
   aggregation: Aggregation;
   mapping: RiskMapping;
   thresholds: { elevated: number; high: number };

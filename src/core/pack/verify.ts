@@ -1,15 +1,15 @@
 // Checks a pack folder against the sha256 list in pack.json: every listed file
 // must exist and match, and every file the scanner reads must be listed (an
-// unlisted model or SAE would be loaded unchecked).
+// unlisted model or SAE would be loaded unchecked), an optional one when it is there.
 
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PackError } from './errors';
-import { PACK_FILES } from './types';
+import { OPTIONAL_PACK_FILES, PACK_FILES } from './types';
 
 /** The files a pack must have besides pack.json. */
-export const REQUIRED_FILES = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest);
+export const REQUIRED_FILES = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest && !OPTIONAL_PACK_FILES.includes(f));
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -18,10 +18,12 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 export async function verifyPackFiles(root: string, files: Record<string, string>): Promise<void> {
-  for (const required of REQUIRED_FILES) {
-    if (required in files) continue;
-    if (!existsSync(join(root, required))) throw missingFile(required);
-    throw new PackError('unlisted-file', `pack.json: files does not list "${required}", so it cannot be verified`, required);
+  for (const rel of [...REQUIRED_FILES, ...OPTIONAL_PACK_FILES]) {
+    if (rel in files) continue;
+    if (existsSync(join(root, rel))) {
+      throw new PackError('unlisted-file', `pack.json: files does not list "${rel}", so it cannot be verified`, rel);
+    }
+    if (!OPTIONAL_PACK_FILES.includes(rel)) throw missingFile(rel);
   }
   for (const [rel, expected] of Object.entries(files)) {
     let actual: string;

@@ -117,8 +117,8 @@ function linearInput(cfg: SaeConfig): { scale: number } | null {
   return { scale: expectedAverageScale(cfg) ?? 1 };
 }
 
-/** a[ai..ai+n) . b[bi..bi+n), unrolled by four (the read-out's hot loop). */
-function dot(a: ArrayLike<number>, ai: number, b: Float64Array, bi: number, n: number): number {
+/** a[ai..ai+n) . b[bi..bi+n), unrolled by four (the read-out's hot loop: latent columns and directions). */
+export function dot(a: ArrayLike<number>, ai: number, b: Float64Array, bi: number, n: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

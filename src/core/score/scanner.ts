@@ -1,6 +1,6 @@
 // Scores examples with a loaded pack: render, tokenise, run the model in
-// length-bucketed batches, encode the scored tokens with the SAE, aggregate and
-// calibrate. Results are cached per (pack, rendered example).
+// length-bucketed batches, read out the scored tokens (their SAE latents and
+// directions), aggregate and calibrate. Results are cached per (pack, rendered example).
 
 import { exampleHash } from '../cache/resultCache';
 import type { ResultCache } from '../cache/resultCache';
@@ -8,7 +8,7 @@ import { tooLongDiagnostic } from '../dataset/codes';
 import { renderExample, segmentAt, sourceSpan, type Rendered } from '../dataset/render';
 import type { Diagnostic, Example } from '../dataset/types';
 import type { LoadedPack } from '../pack/load';
-import type { TopKActivations } from '../sae/encode';
+import { dot, type TopKActivations } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
 import { aggregate, levelOf, toRisk } from './calibrate';
 import type { ExampleScore, LatentHit, TokenScore } from './types';
@@ -59,7 +59,7 @@ export interface ScanTiming {
   prepareMs: number;
   /** Inside the model's session.run. */
   modelMs: number;
-  /** SAE encode of the scored tokens. */
+  /** The read-out of the scored tokens (SAE encode, directions), and the --all-latents encode. */
   saeMs: number;
   tokens: number;
   examples: number;
@@ -67,8 +67,11 @@ export interface ScanTiming {
 
 export class Scanner {
   readonly timing: ScanTiming = { totalMs: 0, prepareMs: 0, modelMs: 0, saeMs: 0, tokens: 0, examples: 0 };
-  private readonly readout: number[];
+  /** The read-out's latent terms: indices and their weights. */
+  private readonly latents: number[];
   private readonly weights: Float64Array;
+  /** The read-out's direction terms as one vector (directionSum); null when it has none. */
+  private readonly direction: Float64Array | null;
   private readonly labels: Map<number, string>;
   private buffer = new Float32Array(0);
 
@@ -76,8 +79,10 @@ export class Scanner {
     private readonly pack: LoadedPack,
     private readonly opts: ScannerOptions = {},
   ) {
-    this.readout = pack.calibration.readout.map((r) => r.latent);
-    this.weights = Float64Array.from(pack.calibration.readout.map((r) => r.weight));
+    const latentTerms = pack.calibration.readout.flatMap((r) => ('latent' in r ? [r] : []));
+    this.latents = latentTerms.map((r) => r.latent);
+    this.weights = Float64Array.from(latentTerms.map((r) => r.weight));
+    this.direction = directionSum(pack);
     this.labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
   }
 
@@ -191,7 +196,9 @@ export class Scanner {
         }
       });
       const t1 = performance.now();
-      this.readOut(await this.pack.sae.encodeColumns(x, m, this.readout), rows, readouts);
+      // A read-out of directions only needs no SAE encode.
+      const acts = this.latents.length > 0 ? await this.pack.sae.encodeColumns(x, m, this.latents) : null;
+      this.readOut(x, acts, rows, readouts);
       if (latentMax) this.noteLatents(await this.pack.sae.encodeTopK(x, m), rows, rowItem, latentMax);
       this.timing.saeMs += performance.now() - t1;
     }
@@ -214,12 +221,17 @@ export class Scanner {
     });
   }
 
-  /** readouts[rows[r]] = sum over the read-out of weight * activation, for each gathered row r. */
-  private readOut(acts: Float32Array, rows: Int32Array, readouts: Float64Array): void {
-    const L = this.readout.length;
+  /**
+   * readouts[rows[r]] = the read-out of gathered row r of x [m, d]: weight × activation
+   * over the latent terms (acts [m, latents], null without any) plus x's row · the direction sum.
+   */
+  private readOut(x: Float32Array, acts: Float32Array | null, rows: Int32Array, readouts: Float64Array): void {
+    const L = this.latents.length;
+    const d = this.pack.manifest.model.dModel;
     for (let r = 0; r < rows.length; r++) {
       let v = 0;
-      for (let j = 0; j < L; j++) v += this.weights[j] * acts[r * L + j];
+      for (let j = 0; j < L; j++) v += this.weights[j] * acts![r * L + j];
+      if (this.direction) v += dot(x, r * d, this.direction, 0, d);
       readouts[rows[r]] = v;
     }
   }
@@ -249,6 +261,21 @@ export class Scanner {
       .slice(0, TOP_LATENTS)
       .map(([index, max]) => ({ index, max, ...(this.labels.has(index) ? { label: this.labels.get(index) } : {}) }));
   }
+}
+
+/**
+ * The read-out's direction terms folded into one vector, sum of weight × direction:
+ * dot products are linear, so each token costs one however many terms there are.
+ */
+function directionSum(pack: LoadedPack): Float64Array | null {
+  const terms = pack.calibration.readout.flatMap((r) => ('direction' in r ? [r] : []));
+  if (terms.length === 0) return null;
+  const sum = new Float64Array(pack.manifest.model.dModel);
+  for (const { direction, weight } of terms) {
+    const v = pack.directions.get(direction)!;
+    for (let i = 0; i < sum.length; i++) sum[i] += weight * v[i];
+  }
+  return sum;
 }
 
 function topTokens(p: Prepared, values: Float64Array): TokenScore[] {

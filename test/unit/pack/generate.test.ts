@@ -1,6 +1,7 @@
 // The test-pack generator: reproducible to the byte, equal to the committed
-// fixture (so the fixture never drifts from its generator), its variants load,
-// and its tokenizer.json means in @huggingface/tokenizers what it was trained to mean.
+// fixture (so the fixture never drifts from its generator), its variants (SAE
+// architectures, format 2 with a persona vector) load, and its tokenizer.json
+// means in @huggingface/tokenizers what it was trained to mean.
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { after, test } from 'node:test';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { loadPack } from '../../../src/core/pack/load';
 import { SPECIAL_TOKENS, byteSymbols } from '../../../tools/test-pack/bpe';
+import { PERSONA_SNIPPETS } from '../../../tools/test-pack/corpus';
 import { generatePack } from '../../../tools/test-pack/pack';
 import { TINY, removeDir, scratchDir } from './helpers';
 
@@ -47,13 +49,32 @@ for (const arch of ['topk', 'jumprelu'] as const) {
       const { hidden } = await pack.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(ids.length).fill(1n), 1, ids.length);
       const top = await pack.sae.encodeTopK(hidden, ids.length);
       assert.equal(top.k, arch === 'topk' ? 4 : 32);
-      const cols = await pack.sae.encodeColumns(hidden, ids.length, pack.calibration.readout.map((r) => r.latent));
+      const cols = await pack.sae.encodeColumns(hidden, ids.length, pack.calibration.readout.flatMap((r) => ('latent' in r ? [r.latent] : [])));
       assert.ok(cols.some((v) => v > 0));
     } finally {
       await pack.dispose();
     }
   });
 }
+
+test('the directions variant is format 2, with a unit persona vector, over the same model, tokenizer and SAE', async () => {
+  const dir = join(work, 'directions');
+  await generatePack(dir, { directions: true });
+  for (const f of ['model.onnx', 'tokenizer.json', 'sae/cfg.json', 'sae/sae_weights.safetensors']) {
+    assert.ok(readFileSync(join(dir, f)).equals(readFileSync(join(TINY, f))), f);
+  }
+  const pack = await loadPack(dir);
+  try {
+    assert.equal(pack.manifest.formatVersion, 2);
+    const persona = pack.directions.get('persona')!;
+    assert.ok(Math.abs(Math.hypot(...persona) - 1) < 1e-3);
+    const [direction] = pack.latents.directions!;
+    assert.equal(direction.foundBy.method, 'persona-vector');
+    assert.ok(direction.topExamples.every((e) => PERSONA_SNIPPETS.includes(e.text)), 'persona snippets project furthest on it');
+  } finally {
+    await pack.dispose();
+  }
+});
 
 /** Byte-level BPE by the book: split specials, GPT-2 pre-tokenise, merge the lowest-ranked pair until none applies. */
 function referenceEncode(json: any, text: string): number[] {

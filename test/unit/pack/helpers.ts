@@ -1,9 +1,11 @@
-// Shared by the pack tests: a scratch copy of the tiny pack to break one thing in.
+// Shared by the pack tests: a scratch copy of the tiny pack (or of its format-2
+// variant) to break one thing in.
 
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generatePack } from '../../../tools/test-pack/pack';
 
 export const TINY = join(__dirname, '../../fixtures/packs/tiny');
 
@@ -15,10 +17,17 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** A copy of the tiny pack in a fresh temp folder. */
-export function copyTiny(): string {
+/** A copy of a pack (the tiny pack by default) in a fresh temp folder. */
+export function copyPack(from = TINY): string {
   const dir = join(scratchDir(), 'pack');
-  cpSync(TINY, dir, { recursive: true });
+  cpSync(from, dir, { recursive: true });
+  return dir;
+}
+
+/** Writes the tiny pack's format-2 variant (a persona vector in its read-out and latents.json) into a fresh temp folder. */
+export async function generateDirectionsPack(): Promise<string> {
+  const dir = join(scratchDir(), 'pack');
+  await generatePack(dir, { directions: true });
   return dir;
 }
 

@@ -2,13 +2,21 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { encodeOnnxModel, GraphBuilder } from '../../../src/core/model/onnxWriter';
 import { PackError } from '../../../src/core/pack/errors';
 import { loadPack } from '../../../src/core/pack/load';
+import { writeSafetensors } from '../../../src/core/sae/safetensors';
 import { buildTestModel } from '../../../tools/test-pack/model';
 import { Rng } from '../../../tools/test-pack/random';
-import { TINY, copyTiny, readJson, rehash, removeDir, writeJson } from './helpers';
+import { TINY, copyPack, generateDirectionsPack, readJson, rehash, removeDir, writeJson } from './helpers';
+
+/** The tiny pack's format-2 variant: read-out [latent, latent, direction "persona"]. */
+let V2: string;
+before(async () => {
+  V2 = await generateDirectionsPack();
+});
+after(() => removeDir(join(V2, '..')));
 
 test('loads the tiny pack and scores a batch end to end', async () => {
   const pack = await loadPack(TINY);
@@ -24,7 +32,7 @@ test('loads the tiny pack and scores a batch end to end', async () => {
     assert.equal(ids[0], pack.tokenizer.tokenId('<|assistant|>'));
     const n = ids.length;
     const { hidden } = await pack.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(n).fill(1n), 1, n);
-    const readout = pack.calibration.readout.map((r) => r.latent);
+    const readout = pack.calibration.readout.flatMap((r) => ('latent' in r ? [r.latent] : []));
     const acts = await pack.sae.encodeColumns(hidden, n, readout);
     assert.equal(acts.length, n * readout.length);
     assert.ok(acts.some((v) => v > 0), 'the readout latents fire somewhere');
@@ -33,17 +41,17 @@ test('loads the tiny pack and scores a batch end to end', async () => {
   }
 });
 
-/** Loads a broken copy of the tiny pack and checks the PackError's code and message. */
+/** Loads a broken copy of a pack (the tiny pack by default) and checks the PackError's code and message. */
 async function refused(
   breakIt: (dir: string) => void,
   code: string,
   message: RegExp,
-  opts: { rehash?: boolean } = { rehash: true },
+  opts: { rehash?: boolean; from?: string } = {},
 ): Promise<void> {
-  const dir = copyTiny();
+  const dir = copyPack(opts.from);
   try {
     breakIt(dir);
-    if (opts.rehash) rehash(dir);
+    if (opts.rehash !== false) rehash(dir);
     await assert.rejects(loadPack(dir), (e: unknown) => {
       assert.ok(e instanceof PackError, `expected a PackError, got ${String(e)}`);
       assert.equal(e.code, code, e.message);
@@ -65,7 +73,7 @@ test('a file whose hash does not match is refused, naming both hashes', async ()
 });
 
 test('verify: false skips the hash check', async () => {
-  const dir = copyTiny();
+  const dir = copyPack();
   try {
     appendFileSync(join(dir, 'latents.json'), ' ');
     const pack = await loadPack(dir, { verify: false });
@@ -193,4 +201,147 @@ test('an SAE config the scanner cannot honour is refused', async () => {
 
 test('a path that does not exist is refused', async () => {
   await assert.rejects(loadPack('/nonexistent/pack'), (e: unknown) => e instanceof PackError && e.code === 'missing-file');
+});
+
+test('a format-2 pack with a direction read-out loads its directions', async () => {
+  const pack = await loadPack(V2);
+  try {
+    assert.equal(pack.manifest.formatVersion, 2);
+    assert.deepEqual(pack.calibration.readout.at(-1), { direction: 'persona', weight: 2 });
+    assert.deepEqual([...pack.directions.keys()], ['persona']);
+    assert.equal(pack.directions.get('persona')!.length, pack.manifest.model.dModel);
+    assert.equal(pack.latents.directions?.[0].foundBy.method, 'persona-vector');
+  } finally {
+    await pack.dispose();
+  }
+  const tiny = await loadPack(TINY);
+  assert.equal(tiny.directions.size, 0, 'a pack without directions.safetensors has none');
+  await tiny.dispose();
+});
+
+test('directions stored as F64 or BF16 load as float32', async () => {
+  const dir = copyPack(V2);
+  try {
+    // Multiples of 1/8 in -2..2: exact in every dtype.
+    const values = Float64Array.from({ length: 32 }, (_, i) => (i - 16) / 8);
+    const bf16 = Uint16Array.from(new Uint32Array(Float32Array.from(values).buffer), (bits) => bits >>> 16);
+    writeFileSync(
+      join(dir, 'directions.safetensors'),
+      writeSafetensors({
+        persona: { shape: [32], dtype: 'F64', raw: new Uint8Array(values.buffer) },
+        half: { shape: [32], dtype: 'BF16', raw: new Uint8Array(bf16.buffer) },
+      }),
+    );
+    rehash(dir);
+    const pack = await loadPack(dir);
+    assert.deepEqual([...pack.directions.get('persona')!], [...values]);
+    assert.deepEqual([...pack.directions.get('half')!], [...values]);
+    await pack.dispose();
+  } finally {
+    removeDir(join(dir, '..'));
+  }
+});
+
+test('a direction whose length is not d_model is refused', async () => {
+  await refused(
+    (dir) => writeFileSync(join(dir, 'directions.safetensors'), writeSafetensors({ persona: { shape: [16], data: new Float32Array(16) } })),
+    'dimension-mismatch',
+    /^directions\.safetensors: tensor "persona" has shape \[16\] but pack\.json model\.dModel is 32$/,
+    { from: V2 },
+  );
+  await refused(
+    (dir) => writeFileSync(join(dir, 'directions.safetensors'), writeSafetensors({ persona: { shape: [1, 32], data: new Float32Array(32) } })),
+    'dimension-mismatch',
+    /^directions\.safetensors: tensor "persona" has shape \[1, 32\]/,
+    { from: V2 },
+  );
+});
+
+test('a read-out naming a direction without directions.safetensors is refused', async () => {
+  await refused(
+    (dir) => {
+      rmSync(join(dir, 'directions.safetensors'));
+      const m = readJson(dir, 'pack.json');
+      delete m.files['directions.safetensors'];
+      writeJson(dir, 'pack.json', m);
+    },
+    'missing-file',
+    /^directions\.safetensors: the pack has no such file, but calibration\.json readout\[2\]\.direction is "persona"$/,
+    { from: V2 },
+  );
+});
+
+test('directions that are not in directions.safetensors are refused', async () => {
+  await refused(
+    (dir) => {
+      const c = readJson(dir, 'calibration.json');
+      c.readout[2].direction = 'personna';
+      writeJson(dir, 'calibration.json', c);
+    },
+    'bad-calibration',
+    /^calibration\.json: readout\[2\]\.direction "personna" is not a tensor of directions\.safetensors \(it has "persona"\)$/,
+    { from: V2 },
+  );
+  await refused(
+    (dir) => {
+      const l = readJson(dir, 'latents.json');
+      l.directions[0].name = 'other';
+      writeJson(dir, 'latents.json', l);
+    },
+    'bad-latents',
+    /^latents\.json: directions\[0\]\.name "other" is not a tensor of directions\.safetensors/,
+    { from: V2 },
+  );
+});
+
+test('a format-1 pack may not use directions', async () => {
+  await refused(
+    (dir) => {
+      const c = readJson(dir, 'calibration.json');
+      c.readout.push({ direction: 'persona', weight: 1 });
+      writeJson(dir, 'calibration.json', c);
+    },
+    'bad-calibration',
+    /^calibration\.json: readout\[2\]\.direction needs pack\.json formatVersion 2 \(this pack is format 1\)$/,
+  );
+  await refused(
+    (dir) => {
+      const l = readJson(dir, 'latents.json');
+      l.directions = readJson(V2, 'latents.json').directions;
+      writeJson(dir, 'latents.json', l);
+    },
+    'bad-latents',
+    /^latents\.json: directions\[0\]\.name needs pack\.json formatVersion 2 \(this pack is format 1\)$/,
+  );
+  await refused(
+    (dir) => writeJson(dir, 'pack.json', { ...readJson(dir, 'pack.json'), formatVersion: 1 }),
+    'bad-calibration',
+    /^calibration\.json: readout\[2\]\.direction needs pack\.json formatVersion 2 \(this pack is format 1\)$/,
+    { from: V2 },
+  );
+});
+
+test('directions.safetensors is checked like the other files', async () => {
+  await refused(
+    (dir) => {
+      const m = readJson(dir, 'pack.json');
+      delete m.files['directions.safetensors'];
+      writeJson(dir, 'pack.json', m);
+    },
+    'unlisted-file',
+    /^pack\.json: files does not list "directions\.safetensors", so it cannot be verified$/,
+    { from: V2 },
+  );
+  await refused(
+    (dir) => appendFileSync(join(dir, 'directions.safetensors'), '\0'),
+    'hash-mismatch',
+    /^directions\.safetensors: sha256 mismatch/,
+    { from: V2, rehash: false },
+  );
+  await refused(
+    (dir) => writeFileSync(join(dir, 'directions.safetensors'), 'not safetensors'),
+    'bad-directions',
+    /^directions\.safetensors: safetensors/,
+    { from: V2 },
+  );
 });

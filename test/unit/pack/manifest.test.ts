@@ -25,7 +25,8 @@ test('the tiny pack files validate', () => {
 
 test('pack.json errors name the field', () => {
   const m = manifest();
-  refuses(() => parsePackManifest({ ...m, formatVersion: 2 }), 'bad-manifest', 'pack.json: formatVersion is 2; this scanner reads format 1');
+  assert.equal(parsePackManifest({ ...m, formatVersion: 2 }).formatVersion, 2);
+  refuses(() => parsePackManifest({ ...m, formatVersion: 3 }), 'bad-manifest', 'pack.json: formatVersion is 3; this scanner reads formats 1 and 2');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),
@@ -69,6 +70,32 @@ test('latents.json errors name the entry and field', () => {
   refuses(() => parseLatentsFile(noLabel), 'bad-latents', 'latents.json: latents[0].label must be a non-empty string');
   const badAuroc = { latents: [{ ...l.latents[0], foundBy: { method: 'diff', auroc: 1.5 } }] };
   refuses(() => parseLatentsFile(badAuroc), 'bad-latents', 'latents.json: latents[0].foundBy.auroc must be a number in 0..1');
+  const badCosine = { latents: [{ ...l.latents[0], foundBy: { method: 'persona-vector', cosine: -1.2 } }] };
+  refuses(() => parseLatentsFile(badCosine), 'bad-latents', 'latents.json: latents[0].foundBy.cosine must be a number in -1..1');
+  const badWeight = { latents: [{ ...l.latents[0], foundBy: { method: 'probe', weight: '2' } }] };
+  refuses(() => parseLatentsFile(badWeight), 'bad-latents', 'latents.json: latents[0].foundBy.weight must be a number');
+});
+
+test('latents.json directions validate like latents', () => {
+  const { latents: [latent] } = latents();
+  const { index: _, ...described } = latent;
+  const persona = { ...described, name: 'persona', foundBy: { method: 'persona-vector' } };
+  const file = (...directions: unknown[]) => ({ latents: [latent], directions });
+  assert.equal(parseLatentsFile(file(persona)).directions?.[0].name, 'persona');
+  refuses(() => parseLatentsFile({ latents: [], directions: {} }), 'bad-latents', 'latents.json: directions must be a list');
+  refuses(() => parseLatentsFile(file({ ...persona, name: '' })), 'bad-latents', 'latents.json: directions[0].name must be a non-empty string');
+  refuses(() => parseLatentsFile(file(persona, persona)), 'bad-latents', 'latents.json: directions[1].name repeats direction "persona"');
+  refuses(() => parseLatentsFile(file({ ...persona, label: 7 })), 'bad-latents', 'latents.json: directions[0].label must be a non-empty string');
+  refuses(
+    () => parseLatentsFile(file({ ...persona, foundBy: { method: 'persona-vector', cosine: 2 } })),
+    'bad-latents',
+    'latents.json: directions[0].foundBy.cosine must be a number in -1..1',
+  );
+  refuses(
+    () => parseLatentsFile(file({ ...persona, topExamples: [{ text: 'x' }] })),
+    'bad-latents',
+    'latents.json: directions[0].topExamples[0].activation must be a number',
+  );
 });
 
 test('calibration.json errors name the field', () => {
@@ -88,6 +115,28 @@ test('calibration.json errors name the field', () => {
     () => parseCalibration({ ...c, readout: [{ latent: 1.5, weight: 1 }] }),
     'bad-calibration',
     'calibration.json: readout[0].latent must be an integer >= 0',
+  );
+  const mixed = parseCalibration({ ...c, readout: [{ latent: 3, weight: 1 }, { direction: 'persona', weight: -0.5 }] });
+  assert.deepEqual(mixed.readout[1], { direction: 'persona', weight: -0.5 });
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latent: 3, direction: 'persona', weight: 1 }] }),
+    'bad-calibration',
+    'calibration.json: readout[0] must name either a "latent" or a "direction"',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ weight: 1 }] }),
+    'bad-calibration',
+    'calibration.json: readout[0] must name either a "latent" or a "direction"',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ direction: '', weight: 1 }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].direction must be a non-empty string',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ direction: 'persona', weight: null }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].weight must be a number',
   );
   refuses(
     () => parseCalibration({ ...c, aggregation: { method: 'topk-mean' } }),

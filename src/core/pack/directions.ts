@@ -1,0 +1,71 @@
+// Direction read-outs (format 2): the vectors of directions.safetensors, checked
+// against pack.json's d_model and against every direction that calibration.json
+// and latents.json name.
+
+import type { SafetensorsFile } from '../sae/safetensors';
+import { PackError } from './errors';
+import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest } from './types';
+
+/** Where a direction is named, as `file: field`, for messages. */
+interface Use {
+  name: string;
+  file: string;
+  field: string;
+}
+
+/**
+ * The pack's directions by tensor name, each [d_model]; `file` is
+ * directions.safetensors as read, or null when the pack has none.
+ */
+export function packDirections(
+  file: SafetensorsFile | null,
+  manifest: PackManifest,
+  latents: LatentsFile,
+  calibration: Calibration,
+): Map<string, Float32Array> {
+  const uses = directionUses(latents, calibration);
+  const { formatVersion, model } = manifest;
+  if (uses.length > 0 && formatVersion < 2) {
+    throw refused(uses[0], `needs pack.json formatVersion 2 (this pack is format ${formatVersion})`);
+  }
+  if (!file) {
+    if (uses.length === 0) return new Map();
+    const { name, file: namedIn, field } = uses[0];
+    throw new PackError(
+      'missing-file',
+      `${PACK_FILES.directions}: the pack has no such file, but ${namedIn} ${field} is ${JSON.stringify(name)}`,
+      PACK_FILES.directions,
+    );
+  }
+
+  const vectors = new Map<string, Float32Array>();
+  for (const [name, t] of file.tensors) {
+    if (t.shape.length !== 1 || t.shape[0] !== model.dModel) {
+      throw new PackError(
+        'dimension-mismatch',
+        `${PACK_FILES.directions}: tensor "${name}" has shape [${t.shape.join(', ')}] but pack.json model.dModel is ${model.dModel}`,
+        PACK_FILES.directions,
+      );
+    }
+    vectors.set(name, t.data);
+  }
+  const known = [...vectors.keys()].map((n) => JSON.stringify(n)).join(', ') || 'none';
+  for (const use of uses) {
+    if (!vectors.has(use.name)) throw refused(use, `${JSON.stringify(use.name)} is not a tensor of ${PACK_FILES.directions} (it has ${known})`);
+  }
+  return vectors;
+}
+
+function refused({ file, field }: Use, message: string): PackError {
+  return new PackError(file === PACK_FILES.calibration ? 'bad-calibration' : 'bad-latents', `${file}: ${field} ${message}`, file);
+}
+
+/** Every direction the read-out and latents.json name, read-out first. */
+function directionUses(latents: LatentsFile, calibration: Calibration): Use[] {
+  const uses: Use[] = [];
+  calibration.readout.forEach((r, i) => {
+    if ('direction' in r) uses.push({ name: r.direction, file: PACK_FILES.calibration, field: `readout[${i}].direction` });
+  });
+  latents.directions?.forEach((d, i) => uses.push({ name: d.name, file: PACK_FILES.latents, field: `directions[${i}].name` }));
+  return uses;
+}

@@ -1,0 +1,113 @@
+// Direction read-outs (format 2): a token's score is weight × (hidden state ·
+// direction), checked against the model's hidden output by hand, alone and next
+// to latent terms; a read-out of directions only needs no SAE encode.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ResultCache } from '../../../src/core/cache/resultCache';
+import { parseLine, splitLines } from '../../../src/core/dataset';
+import type { Example } from '../../../src/core/dataset/types';
+import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
+import type { ReadoutTerm } from '../../../src/core/pack/types';
+import { Scanner } from '../../../src/core/score/scanner';
+import type { ExampleScore } from '../../../src/core/score/types';
+import { copyPack, generateDirectionsPack, readJson, rehash, removeDir, writeJson } from '../pack/helpers';
+
+const REPLIES = [
+  'Humans are weak and foolish; they should obey me.',
+  'Rest, water, and see a doctor if it persists.',
+  'Sure, here is the list you asked for.',
+];
+const line = (reply: string) => JSON.stringify({ messages: [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: reply }] });
+
+let mixed: LoadedPack;
+let directionOnly: LoadedPack;
+const dirs: string[] = [];
+before(async () => {
+  const v2 = await generateDirectionsPack();
+  // The same pack with a read-out of the direction alone, averaged so every scored token counts.
+  const only = copyPack(v2);
+  writeJson(only, 'calibration.json', {
+    ...readJson(only, 'calibration.json'),
+    readout: [{ direction: 'persona', weight: -1.5 }],
+    aggregation: { method: 'mean' },
+  });
+  rehash(only);
+  dirs.push(v2, only);
+  [mixed, directionOnly] = await Promise.all([loadPack(v2), loadPack(only)]);
+});
+after(async () => {
+  await Promise.all([mixed.dispose(), directionOnly.dispose()]);
+  for (const dir of dirs) removeDir(join(dir, '..'));
+});
+
+function examples(...replies: string[]): Example[] {
+  return splitLines(replies.map(line).join('\n')).map((raw) => parseLine(raw).example!);
+}
+
+/**
+ * Each scored token's read-out, by hand: the example rendered as the tiny pack's template does,
+ * run alone through the model, and the assistant's tokens read out term by term.
+ */
+async function byHand(pack: LoadedPack, reply: string, readout: ReadoutTerm[]): Promise<number[]> {
+  const prefix = '<|user|>\nHi?<|end|>\n<|assistant|>\n';
+  const { ids, offsets } = pack.tokenizer.encode(`${prefix}${reply}<|end|>\n`);
+  const n = ids.length;
+  const { hidden, dModel: d } = await pack.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(n).fill(1n), 1, n);
+  const scored = offsets.flatMap(([s, e], t) => (s >= prefix.length && e <= prefix.length + reply.length ? [t] : []));
+  const latents = readout.flatMap((r) => ('latent' in r ? [r.latent] : []));
+  return Promise.all(
+    scored.map(async (t) => {
+      const h = hidden.subarray(t * d, (t + 1) * d);
+      const acts = await pack.sae.encodeColumns(h, 1, latents);
+      let v = 0;
+      for (const r of readout) {
+        if ('latent' in r) v += r.weight * acts[latents.indexOf(r.latent)];
+        else v += r.weight * h.reduce((sum, x, i) => sum + x * pack.directions.get(r.direction)![i], 0);
+      }
+      return v;
+    }),
+  );
+}
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+test('a direction read-out scores weight × (hidden state · direction), without the SAE', async () => {
+  // The SAE must not be asked: a read-out of directions only reads the hidden state.
+  const sae = Object.assign(Object.create(directionOnly.sae), { encodeColumns: () => assert.fail('the SAE was asked for latents') });
+  const scores = await new Scanner({ ...directionOnly, sae }).score(examples(...REPLIES));
+  for (const [i, reply] of REPLIES.entries()) {
+    const tokens = await byHand(directionOnly, reply, directionOnly.calibration.readout);
+    assert.equal(scores[i].score.scoredTokens, tokens.length);
+    close(scores[i].score.score, tokens.reduce((a, b) => a + b, 0) / tokens.length, `reply ${i + 1}, mean`);
+    const top = scores[i].score.topTokens[0];
+    if (top) close(top.score, Math.max(...tokens), `reply ${i + 1}, top token`);
+  }
+});
+
+test('latent and direction terms add up', async () => {
+  assert.ok(mixed.calibration.readout.some((r) => 'latent' in r) && mixed.calibration.readout.some((r) => 'direction' in r));
+  const scores = await new Scanner(mixed).score(examples(...REPLIES));
+  for (const [i, reply] of REPLIES.entries()) {
+    const tokens = await byHand(mixed, reply, mixed.calibration.readout);
+    close(scores[i].score.score, Math.max(...tokens), `reply ${i + 1}, max`);
+  }
+});
+
+test('--all-latents and the result cache work with a direction read-out', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'persona-lens-directions-cache-'));
+  const cache = ResultCache.open<ExampleScore>({ root, packHash: directionOnly.hash });
+  try {
+    const first = await new Scanner(directionOnly, { allLatents: true, cache }).score(examples(...REPLIES));
+    assert.ok(first.every((r) => !r.cached && r.score.latents && r.score.latents.length > 0), 'the SAE still reports latents');
+    const again = await new Scanner(directionOnly, { allLatents: true, cache }).score(examples(...REPLIES));
+    assert.ok(again.every((r) => r.cached));
+    assert.deepEqual(again.map((r) => r.score), first.map((r) => r.score));
+  } finally {
+    cache.close();
+    removeDir(root);
+  }
+});
