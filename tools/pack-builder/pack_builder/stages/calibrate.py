@@ -73,7 +73,7 @@ def row_sets(cfg):
     GSM8K, and the intent contrast set's validation pairs."""
     splits, n_eval = cfg["corpus"]["splits"], cfg["eval"]
     rows = {(n, part): dev_splits(n, splits)[part][: n_eval[f"{part}_rows"]] for pair in PAIRS.values() for n in pair for part in ("valid", "test")}
-    rows[("gsm8k", "test")] = dev_splits("gsm8k", splits)["test"][: n_eval["test_rows"]]
+    rows[("gsm8k", "test")] = dev_splits("gsm8k", splits)["test"][: n_eval["control_rows"]]
     intent = contrast_rows("validation")
     for kind in ("unasked", "asked"):
         rows[(kind, "intent")] = [r["messages"] for r in intent if r["kind"] == kind]
