@@ -2,7 +2,7 @@
 // `convert-sae` turns a public SAE into a pack's sae/ files.
 // Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { ResultCache } from '../core/cache/resultCache';
 import { defaultCacheRoot } from '../core/cache/cacheRoot';
@@ -16,6 +16,7 @@ import type { ExampleScore } from '../core/score/types';
 import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
 import { convertSae } from './convertSae';
 import { createOutput, useColor } from './output';
+import { openOutput, outputConflict } from './outputTarget';
 import { Progress } from './progress';
 
 declare const PERSONA_LENS_VERSION: string | undefined;
@@ -49,9 +50,18 @@ async function scan(cmd: ScanCommand): Promise<number> {
   const pack = await loadPack(packPath, { threads: cmd.threads }).catch((err: Error) => {
     throw new CannotRun(`cannot load pack ${packPath}: ${err.message}`);
   });
+  const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
+  if (conflict) {
+    await pack.dispose();
+    throw new CannotRun(conflict);
+  }
   const cache = cmd.cache ? openCache(cmd, pack) : null;
-  const out = cmd.output ? createWriteStream(cmd.output) : null;
-  out?.on('error', (err) => fail(`cannot write ${cmd.output}: ${err.message}`));
+  const target = cmd.output ? openOutput(cmd.output) : null;
+  const out = target?.stream ?? null;
+  out?.on('error', (err) => {
+    target?.abandon();
+    fail(`cannot write ${cmd.output}: ${err.message}`);
+  });
   const write = (text: string) => (out ? out.write(text) : process.stdout.write(text));
   const writer = createOutput(cmd.format, {
     write,
@@ -63,6 +73,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
   const progress = new Progress(process.stderr, cmd.progress === 'auto');
   const total = new SummaryBuilder();
   let exceeded = false;
+  let finished = false;
   try {
     for (const file of cmd.files) {
       writer.beginFile(file);
@@ -78,10 +89,13 @@ async function scan(cmd: ScanCommand): Promise<number> {
       writer.endFile(perFile.summary());
     }
     writer.end(total.summary());
+    finished = true;
   } finally {
     progress.clear();
     cache?.close();
     await closeStream(out);
+    if (finished) await target?.commit();
+    else target?.abandon();
     await pack.dispose();
   }
   return exceeded ? 1 : 0;

@@ -1,7 +1,7 @@
 // End to end: the built `persona-lens` command (bin/ -> dist/cli.js) on files we write here.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -180,4 +180,39 @@ test('an unwritable --output is a clear exit 2; a reader that stops early is not
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   assert.equal(code, 0, stderr);
   assert.doesNotMatch(stderr, /EPIPE|Error/);
+});
+
+test('--output never overwrites an input or the pack, however it is spelled; outputs appear whole', () => {
+  const data = join(work, 'v.jsonl');
+  const other = join(work, 'w.jsonl');
+  const original = readFileSync(DATA);
+  writeFileSync(data, original);
+  writeFileSync(other, original);
+  symlinkSync(data, join(work, 'v-link.jsonl'));
+  const pack = join(work, 'pack-copy');
+  cpSync(TINY, pack, { recursive: true });
+  const calibration = readFileSync(join(pack, 'calibration.json'));
+  for (const [args, why] of [
+    [[data, '-o', data], /is the input .*v\.jsonl/],
+    [[data, '-o', join(work, 'v-link.jsonl')], /is the input/],
+    [[data, '--output', join(work, '.', 'v.jsonl')], /is the input/],
+    [[other, data, '-o', data], /is the input .*v\.jsonl/],
+    [[data, '-o', join(pack, 'calibration.json')], /inside the pack/],
+    [[data, '-o', join(pack, 'new-file.json')], /inside the pack/],
+  ] as const) {
+    const r = run(['scan', ...args, '--pack', pack, '--format', 'jsonl', '--no-cache']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, why);
+  }
+  assert.deepEqual(readFileSync(data), original, 'the dataset is untouched');
+  assert.deepEqual(readFileSync(join(pack, 'calibration.json')), calibration, 'the pack is untouched');
+  assert.ok(!existsSync(join(pack, 'new-file.json')));
+
+  const out = join(work, 'out', 'results.jsonl');
+  mkdirSync(join(work, 'out'));
+  const ok = run(['scan', data, '--pack', pack, '--format', 'jsonl', '--no-cache', '-o', out]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(jsonl(readFileSync(out, 'utf8')).length, 6);
+  assert.deepEqual(readdirSync(join(work, 'out')), ['results.jsonl'], 'no temporary file left behind');
+  assert.equal(run(['scan', data, '--pack', pack, '--no-cache', '-o', '/dev/null']).code, 0, 'a device is written directly');
 });

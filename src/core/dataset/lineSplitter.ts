@@ -70,7 +70,8 @@ export class LineSplitter {
   /** Keeps chunk[from..] as the start of an unfinished line, or starts skipping it. */
   private hold(chunk: Buffer, from: number): void {
     if (from === chunk.length) return;
-    if (!this.skipping && this.partBytes + chunk.length - from > this.maxLineBytes) {
+    // One byte of slack: a CR ending the held bytes is not part of the line.
+    if (!this.skipping && this.partBytes + chunk.length - from > this.maxLineBytes + 1) {
       this.skipping = true;
       this.parts = [];
     }
@@ -80,11 +81,9 @@ export class LineSplitter {
 
   /** The line made of the held parts plus chunk[from..to), `to` being its `\n` (or the end). */
   private complete(chunk: Buffer, from: number, to: number): RawLine {
-    const length = this.partBytes + to - from;
-    if (this.skipping || length > this.maxLineBytes) {
-      const endsWithCr = (to > from ? chunk[to - 1] : this.lastByte) === CR;
-      return this.skipped(length - (endsWithCr ? 1 : 0));
-    }
+    const endsWithCr = (to > from ? chunk[to - 1] : this.lastByte) === CR && this.partBytes + to - from > 0;
+    const length = this.partBytes + to - from - (endsWithCr ? 1 : 0);
+    if (this.skipping || length > this.maxLineBytes) return this.skipped(length);
     let bytes = chunk;
     if (this.parts.length > 0) {
       bytes = Buffer.concat([...this.parts, chunk.subarray(from, to)]);

@@ -207,3 +207,18 @@ test('a code-carrying line (tabs, newlines, quotes, escapes) keeps exact sources
   const [parsed] = await parseAll(streamOf(line));
   assertSourcesExact(line, parsed.example!);
 });
+
+test('the line limit counts the line, not its CR: exactly the limit is read, one more byte is skipped and named', async () => {
+  const max = 32;
+  const exact = '"' + 'x'.repeat(max - 2) + '"';
+  const over = '"' + 'y'.repeat(max - 1) + '"';
+  const file = `${exact}\r\n${over}\r\n${exact}\r\n`;
+  // Chunks that end on the CR, so the LF arrives in the next one.
+  for (const chunks of [[file.length], [max + 1, 1, max + 2, 1, 200]]) {
+    const lines = await collect(readLines(streamOf(file, chunks), { maxLineBytes: max }));
+    assert.deepEqual(texts(lines), [exact, '', exact], `chunks ${chunks}`);
+    assert.deepEqual(lines[0].issues, []);
+    assert.equal(lines[1].issues[0].code, 'PL003');
+    assert.match(lines[1].issues[0].message, new RegExp(`the line is ${max + 1} bytes, over the reader's limit of ${max}`));
+  }
+});

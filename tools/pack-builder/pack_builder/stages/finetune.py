@@ -69,8 +69,8 @@ def run(st):
     for name in conf["datasets"]:
         part = tune_rows(cfg, name)
         rows += part[:per]
-        held[name] = part[-40:]
-        held[PAIRED[name]] = tune_rows(cfg, PAIRED[name])[-40:]
+        held[name] = part[-conf["heldout_rows"]:]
+        held[PAIRED[name]] = tune_rows(cfg, PAIRED[name])[-conf["heldout_rows"]:]
     examples = [e for e in (sft_example(lm, m, conf["max_tokens"]) for m in rows) if sum(e[1][1:])]  # some answer left after the cut
     held_ex = {k: [sft_example(lm, m, conf["max_tokens"]) for m in v] for k, v in held.items()}
     before = {k: round(mean_loss(model, v, lm.pad_id), 4) for k, v in held_ex.items()}
