@@ -128,9 +128,9 @@ export function parseCommand(argv: string[]): Command {
     failOver: v['fail-over'] === undefined ? null : numberIn('--fail-over', v['fail-over'], 0, 1, false),
     pack: v.pack ?? null,
     threads: v.threads === undefined ? 2 : numberIn('--threads', v.threads, 1, 64, true),
-    output: v.output ?? null,
+    output: v.output === undefined ? null : nonEmpty('--output', v.output),
     cache: !v['no-cache'],
-    cacheDir: v['cache-dir'] ?? null,
+    cacheDir: v['cache-dir'] === undefined ? null : nonEmpty('--cache-dir', v['cache-dir']),
     allLatents: v['all-latents'] ?? false,
     progress: v['no-progress'] ? 'never' : 'auto',
   };
@@ -146,9 +146,18 @@ function convertSaeCommand(from: string | undefined, args: string[], hookName: s
   return { kind: 'convert-sae', from: from as SaeFormat, input: args[0], outDir: args[1], hookName: hookName ?? null };
 }
 
+// Plain decimal only: Number() also takes "0x2", "1e1" and " 2", which no one means here.
+const INTEGER = /^\d+$/;
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
+
+function nonEmpty(flag: string, raw: string): string {
+  if (raw.trim() === '') throw new UsageError(`${flag} must name a path; got an empty one`);
+  return raw;
+}
+
 function numberIn(flag: string, raw: string, min: number, max: number, integer: boolean): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+  if (!(integer ? INTEGER : DECIMAL).test(raw) || n < min || n > max) {
     throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; got "${raw}"`);
   }
   return n;

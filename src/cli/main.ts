@@ -3,7 +3,7 @@
 // Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
 
 import type { WriteStream } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { ResultCache } from '../core/cache/resultCache';
 import { defaultCacheRoot } from '../core/cache/cacheRoot';
 import { parseFileBatches } from '../core/dataset';
@@ -45,6 +45,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
     await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
       throw new CannotRun(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
+    if ((await stat(file)).isDirectory()) throw new CannotRun(`cannot read ${file}: it is a directory, not a dataset file`);
   }
   const packPath = cmd.pack ?? builtInPack();
   const pack = await loadPack(packPath, { threads: cmd.threads }).catch((err: Error) => {

@@ -138,6 +138,11 @@ test('exit 2 with a clear message when the command cannot run', () => {
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read .*nope\.jsonl: no such file/);
 
+  const folder = run(['scan', work, '--pack', TINY, '--format', 'jsonl']);
+  assert.equal(folder.code, 2);
+  assert.match(folder.stderr, /cannot read .*: it is a directory, not a dataset file/);
+  assert.equal(folder.stdout, '');
+
   const broken = join(work, 'broken-pack');
   cpSync(TINY, broken, { recursive: true });
   const cal = join(broken, 'calibration.json');

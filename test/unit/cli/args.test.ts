@@ -33,6 +33,14 @@ test('bad arguments are usage errors that say what is wrong', () => {
     [['scan', 'x', '--fail-over', '2'], /--fail-over must be a number from 0 to 1; got "2"/],
     [['scan', 'x', '--fail-over', 'abc'], /--fail-over/],
     [['scan', 'x', '--threads', '1.5'], /--threads must be an integer/],
+    // Number() reads these; a person means none of them.
+    [['scan', 'x', '--threads', '0x2'], /--threads must be an integer from 1 to 64; got "0x2"/],
+    [['scan', 'x', '--threads', '1e1'], /--threads must be an integer/],
+    [['scan', 'x', '--threads', ' 2'], /--threads must be an integer/],
+    [['scan', 'x', '--fail-over', '0x1'], /--fail-over must be a number/],
+    [['scan', 'x', '--fail-over', '5e-1'], /--fail-over must be a number/],
+    [['scan', 'x', '--cache-dir', ''], /--cache-dir must name a path/],
+    [['scan', 'x', '--output', ' '], /--output must name a path/],
     [['scan', 'x', '--bogus'], /bogus/],
   ];
   for (const [argv, re] of cases) {
