@@ -13,6 +13,7 @@ import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import type { ExampleScore } from '../core/score/types';
+import { isExampleScore } from '../core/score/validate';
 import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
 import { convertSae } from './convertSae';
 import { createOutput, useColor } from './output';
@@ -108,6 +109,7 @@ function openCache(cmd: ScanCommand, pack: LoadedPack): ResultCache<ExampleScore
     return ResultCache.open<ExampleScore>({
       root,
       packHash: pack.hash,
+      validate: isExampleScore,
       onNotice: (n) => process.stderr.write(`persona-lens: ${n.message}\n`),
     });
   } catch (err) {

@@ -19,7 +19,7 @@ export const HEADER_SIZE = MAGIC.length + 4 + 32;
 export const RECORD_HEAD = 32 + 4 + 4;
 
 /** Why a cache file could not be trusted (from its first bad byte on). */
-export type CacheDamage = 'bad-header' | 'version' | 'pack-hash' | 'truncated' | 'checksum' | 'json';
+export type CacheDamage = 'bad-header' | 'version' | 'pack-hash' | 'truncated' | 'checksum' | 'json' | 'shape';
 
 /** Where a record sits: `offset` of its first byte, `length` of its payload. */
 export interface Slot {

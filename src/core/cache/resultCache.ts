@@ -62,6 +62,11 @@ export interface ResultCacheOptions {
   onNotice?: (notice: CacheNotice) => void;
   /** Unflushed bytes that trigger a flush (default 256 KiB). */
   flushBytes?: number;
+  /**
+   * Checks a stored value's shape: a record that passes its CRC but not this (written by
+   * another version, or by hand) is damage like any other, dropped and rebuilt.
+   */
+  validate?: (value: unknown) => boolean;
 }
 
 const KEY = /^[0-9a-f]{64}$/;
@@ -176,12 +181,18 @@ export class ResultCache<T> {
     if (!slot) return undefined;
     const decoded = decodeRecord(readAt(this.fd, slot.offset, RECORD_HEAD + slot.length));
     if (decoded?.key === key) {
+      let value: unknown;
       try {
-        return JSON.parse(decoded.payload.toString('utf8')) as T;
+        value = JSON.parse(decoded.payload.toString('utf8'));
       } catch {
         this.repair('json', slot.offset);
         return undefined;
       }
+      if (this.opts.validate && !this.opts.validate(value)) {
+        this.repair('shape', slot.offset);
+        return undefined;
+      }
+      return value as T;
     }
     this.repair('checksum', slot.offset);
     return undefined;
@@ -276,6 +287,7 @@ const DAMAGE: Record<CacheDamage, string> = {
   truncated: 'a record is cut short',
   checksum: 'a record fails its checksum',
   json: 'a record holds invalid JSON',
+  shape: 'a record does not hold a result',
 };
 
 function checkKey(key: string): string {

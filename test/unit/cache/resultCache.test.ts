@@ -149,6 +149,27 @@ describe('ResultCache', () => {
     assert.deepEqual(notices, []);
   });
 
+  it('a record with a valid checksum but the wrong shape is damage: dropped, rebuilt, never returned', () => {
+    const isValue = (v: unknown) => typeof v === 'object' && v !== null && typeof (v as Value).risk === 'number';
+    const writer = ResultCache.open<unknown>({ root, packHash: PACK_A, onNotice: (n) => notices.push(n) });
+    writer.set(key(0), value(0));
+    writer.set(key(1), { riks: 'not a result' }); // as another version, or a person, might write it
+    writer.set(key(2), value(2));
+    writer.close();
+    const cache = ResultCache.open<Value>({ root, packHash: PACK_A, validate: isValue, onNotice: (n) => notices.push(n) });
+    assert.deepEqual(cache.get(key(0)), value(0));
+    assert.equal(cache.get(key(1)), undefined);
+    assert.equal(notices.length, 1);
+    assert.ok(notices[0].kind === 'rebuilt' && notices[0].damage === 'shape', JSON.stringify(notices[0]));
+    assert.match(notices[0].message, /a record does not hold a result/);
+    cache.set(key(1), value(1)); // rebuilt like any other damage
+    cache.close();
+    const again = ResultCache.open<Value>({ root, packHash: PACK_A, validate: isValue });
+    assert.deepEqual(again.get(key(0)), value(0));
+    assert.deepEqual(again.get(key(1)), value(1));
+    again.close();
+  });
+
   it('keeps separate packs apart', () => {
     const a = open(PACK_A);
     a.set(key(1), value(1));
