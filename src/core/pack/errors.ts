@@ -7,6 +7,8 @@ export type PackErrorCode =
   /** A required file is present but pack.json's `files` does not list its hash. */
   | 'unlisted-file'
   | 'hash-mismatch'
+  /** A pack path that is a symbolic link, or not a regular file (a FIFO, a device). */
+  | 'unsafe-file'
   | 'bad-archive'
   | 'bad-manifest'
   | 'bad-onnx'

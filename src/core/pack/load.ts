@@ -3,7 +3,7 @@
 // model and SAE sessions. Every problem becomes a PackError with its own code.
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelSession } from '../model/session';
@@ -17,7 +17,8 @@ import { packDirections } from './directions';
 import { PackError, type PackErrorCode } from './errors';
 import { parseCalibration, parseLatentsFile, parsePackManifest } from './manifest';
 import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest, type SaeConfig } from './types';
-import { missingOr, verifyPackFiles } from './verify';
+import { readPackBytes } from './packFile';
+import { SCANNED_FILES, verifyPackFiles } from './verify';
 
 export interface LoadPackOptions {
   /** onnxruntime intra-op threads for the model and the SAE. */
@@ -53,11 +54,14 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
     ? pathOrArchive
     : await extractPackArchive(pathOrArchive, opts.cacheDir ?? DEFAULT_PACK_CACHE);
 
-  const manifestBytes = await readPackFile(root, PACK_FILES.manifest);
+  const manifestBytes = await readPackBytes(root, PACK_FILES.manifest);
   const manifest = parsePackManifest(parseJson(manifestBytes, PACK_FILES.manifest, 'bad-manifest'));
-  if (opts.verify !== false) await verifyPackFiles(root, manifest.files);
+  const verify = opts.verify !== false;
+  // Files the scanner uses are hashed as they are read (below); verifyPackFiles checks the rest.
+  if (verify) await verifyPackFiles(root, manifest.files, SCANNED_FILES);
+  const readPackFile = (rel: string) => readPackBytes(root, rel, verify ? manifest.files[rel] : undefined);
 
-  const readJson = async (rel: string, code: PackErrorCode) => parseJson(await readPackFile(root, rel), rel, code);
+  const readJson = async (rel: string, code: PackErrorCode) => parseJson(await readPackFile(rel), rel, code);
   const tokenizerJson = await readJson(PACK_FILES.tokenizer, 'bad-tokenizer');
   const tokenizer = asPackError('bad-tokenizer', PACK_FILES.tokenizer, () => PackTokenizer.fromJSON(tokenizerJson));
   const latents = parseLatentsFile(await readJson(PACK_FILES.latents, 'bad-latents'));
@@ -65,15 +69,16 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const cfgJson = await readJson(PACK_FILES.saeCfg, 'bad-sae');
   const saeConfig = asPackError('bad-sae', PACK_FILES.saeCfg, () => parseSaeConfig(cfgJson));
   checkFit(manifest, saeConfig, latents, calibration);
-  const directionBytes = await readOptionalPackFile(root, PACK_FILES.directions);
+  const directionBytes = PACK_FILES.directions in manifest.files || !verify ? await readOptional(() => readPackFile(PACK_FILES.directions)) : null;
   const directionFile = directionBytes && asPackError('bad-directions', PACK_FILES.directions, () => readSafetensors(directionBytes));
   const directions = packDirections(directionFile, manifest, latents, calibration);
-  const weightBytes = await readPackFile(root, PACK_FILES.saeWeights);
+  const weightBytes = await readPackFile(PACK_FILES.saeWeights);
   const weights = asPackError('bad-sae', PACK_FILES.saeWeights, () => saeWeightsFrom(readSafetensors(weightBytes), saeConfig));
 
-  const modelPath = await packFilePath(root, PACK_FILES.model);
+  // onnxruntime gets the bytes that were hashed, never the path: the file could be swapped in between.
+  const modelBytes = await readPackFile(PACK_FILES.model);
   const threads = opts.threads ?? 1;
-  const model = await asPackErrorAsync('bad-onnx', PACK_FILES.model, () => ModelSession.create(modelPath, { threads }));
+  const model = await asPackErrorAsync('bad-onnx', PACK_FILES.model, () => ModelSession.create(modelBytes, { threads }));
   try {
     await checkModelWidth(model, manifest);
     const sae = await asPackErrorAsync('bad-sae', PACK_FILES.saeWeights, () =>
@@ -112,33 +117,14 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-async function readPackFile(root: string, rel: string): Promise<Buffer> {
-  try {
-    return await readFile(join(root, rel));
-  } catch (e) {
-    throw missingOr(e, rel);
-  }
-}
-
 /** A pack file a pack may leave out: null when it is not there. */
-async function readOptionalPackFile(root: string, rel: string): Promise<Buffer | null> {
+async function readOptional(read: () => Promise<Buffer>): Promise<Buffer | null> {
   try {
-    return await readPackFile(root, rel);
+    return await read();
   } catch (e) {
     if (e instanceof PackError && e.code === 'missing-file') return null;
     throw e;
   }
-}
-
-/** The path of a pack file that onnxruntime reads itself, once it is known to exist. */
-async function packFilePath(root: string, rel: string): Promise<string> {
-  const path = join(root, rel);
-  try {
-    await stat(path);
-  } catch (e) {
-    throw missingOr(e, rel);
-  }
-  return path;
 }
 
 function parseJson(bytes: Buffer, file: string, code: PackErrorCode): unknown {

@@ -49,7 +49,8 @@ export function parsePackManifest(json: unknown): PackManifest {
   const files = f.object(m.files, 'files');
   for (const [path, hash] of Object.entries(files)) {
     if (path === PACK_FILES.manifest) f.fail(`files["${path}"]`, 'cannot be listed: pack.json cannot hold its own hash');
-    if (!isSafeRelativePath(path)) f.fail(`files["${path}"]`, 'must be a relative path inside the pack (no "..", no leading "/")');
+    // JSON.stringify: a control character in the key shows escaped, never raw.
+    if (!isSafeRelativePath(path)) f.fail(`files[${JSON.stringify(path)}]`, 'must be a relative path inside the pack (no "..", no leading "/", no control characters)');
     if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) f.fail(`files["${path}"]`, 'must be a lower-case hex sha256');
   }
   return json as PackManifest;
@@ -133,5 +134,6 @@ export function parseCalibration(json: unknown): Calibration {
 
 /** A path that stays inside the pack root once joined to it. */
 export function isSafeRelativePath(path: string): boolean {
-  return path.length > 0 && !path.startsWith('/') && !/^[A-Za-z]:/.test(path) && !path.split(/[\\/]/).some((s) => s === '..' || s === '');
+  // Control characters (NUL above all) never name a pack file.
+  return path.length > 0 && !/[\u0000-\u001f]/.test(path) && !path.startsWith('/') && !/^[A-Za-z]:/.test(path) && !path.split(/[\\/]/).some((s) => s === '..' || s === '');
 }

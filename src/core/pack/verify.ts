@@ -6,10 +6,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PackError } from './errors';
+import { assertRegularFile } from './packFile';
 import { OPTIONAL_PACK_FILES, PACK_FILES } from './types';
 
 /** The files a pack must have besides pack.json. */
 export const REQUIRED_FILES = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest && !OPTIONAL_PACK_FILES.includes(f));
+/** The files the scanner reads: the loader hashes them as it reads them. */
+export const SCANNED_FILES: readonly string[] = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest);
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -17,7 +20,8 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function verifyPackFiles(root: string, files: Record<string, string>): Promise<void> {
+/** Checks every listed file (but those in `except`, which the caller hashes as it reads them). */
+export async function verifyPackFiles(root: string, files: Record<string, string>, except: readonly string[] = []): Promise<void> {
   for (const rel of [...REQUIRED_FILES, ...OPTIONAL_PACK_FILES]) {
     if (rel in files) continue;
     if (existsSync(join(root, rel))) {
@@ -26,8 +30,10 @@ export async function verifyPackFiles(root: string, files: Record<string, string
     if (!OPTIONAL_PACK_FILES.includes(rel)) throw missingFile(rel);
   }
   for (const [rel, expected] of Object.entries(files)) {
+    if (except.includes(rel)) continue;
     let actual: string;
     try {
+      await assertRegularFile(root, rel);
       actual = await sha256File(join(root, rel));
     } catch (e) {
       throw missingOr(e, rel);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { encodeOnnxModel, GraphBuilder } from '../../../src/core/model/onnxWriter';
@@ -9,7 +10,7 @@ import { loadPack } from '../../../src/core/pack/load';
 import { writeSafetensors } from '../../../src/core/sae/safetensors';
 import { buildTestModel } from '../../../tools/test-pack/model';
 import { Rng } from '../../../tools/test-pack/random';
-import { TINY, copyPack, generateDirectionsPack, readJson, rehash, removeDir, writeJson } from './helpers';
+import { TINY, copyPack, generateDirectionsPack, readJson, rehash, removeDir, scratchDir, writeJson } from './helpers';
 
 /** The tiny pack's format-2 variant: read-out [latent, latent, direction "persona"]. */
 let V2: string;
@@ -343,5 +344,43 @@ test('directions.safetensors is checked like the other files', async () => {
     'bad-directions',
     /^directions\.safetensors: safetensors/,
     { from: V2 },
+  );
+});
+
+test('a symbolic link in the pack is refused, to a file or to a folder, even when the hashes match', async () => {
+  const outside = scratchDir();
+  try {
+    await refused(
+      (dir) => {
+        renameSync(join(dir, 'model.onnx'), join(outside, 'model.onnx'));
+        symlinkSync(join(outside, 'model.onnx'), join(dir, 'model.onnx'));
+      },
+      'unsafe-file',
+      /^model\.onnx: model\.onnx is a symbolic link; a pack holds regular files only$/,
+      { rehash: false },
+    );
+    await refused(
+      (dir) => {
+        renameSync(join(dir, 'sae'), join(outside, 'sae'));
+        symlinkSync(join(outside, 'sae'), join(dir, 'sae'));
+      },
+      'unsafe-file',
+      /^sae\/\S+: sae is a symbolic link/,
+      { rehash: false },
+    );
+  } finally {
+    removeDir(outside);
+  }
+});
+
+test('a FIFO in place of a pack file is refused at once, not waited on', async () => {
+  await refused(
+    (dir) => {
+      rmSync(join(dir, 'latents.json'));
+      execFileSync('mkfifo', [join(dir, 'latents.json')]);
+    },
+    'unsafe-file',
+    /^latents\.json: not a regular file$/,
+    { rehash: false },
   );
 });

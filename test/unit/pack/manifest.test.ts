@@ -52,7 +52,12 @@ test('pack.json errors name the field', () => {
   refuses(
     () => parsePackManifest({ ...m, files: { '../model.onnx': 'a'.repeat(64) } }),
     'bad-manifest',
-    'pack.json: files["../model.onnx"] must be a relative path inside the pack (no "..", no leading "/")',
+    'pack.json: files["../model.onnx"] must be a relative path inside the pack (no "..", no leading "/", no control characters)',
+  );
+  refuses(
+    () => parsePackManifest({ ...m, files: { 'model.onnx\u0000.txt': 'a'.repeat(64) } }),
+    'bad-manifest',
+    'pack.json: files["model.onnx\\u0000.txt"] must be a relative path inside the pack (no "..", no leading "/", no control characters)',
   );
   refuses(
     () => parsePackManifest({ ...m, files: { 'model.onnx': 'ABC' } }),
