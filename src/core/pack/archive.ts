@@ -1,11 +1,13 @@
 // Packs shipped as a .tar or .tar.gz of the pack folder. The archive is read in
 // JS (ustar with GNU long names and pax paths; gzip by magic bytes) and
-// extracted once into a cache folder named by the archive's sha256, so a pack
-// is unpacked once however often it is loaded.
+// extracted once into a private cache folder (the user's own, no one else may
+// write there) named by the archive's sha256. An extraction found there is used
+// only if every file in it is byte for byte the archive's; otherwise it is
+// extracted afresh. Never trusted for its name.
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -103,10 +105,10 @@ function paxRecords(data: Uint8Array): Record<string, string> {
 export async function extractPackArchive(archivePath: string, cacheDir: string): Promise<string> {
   const bytes = await readFile(archivePath);
   const target = join(cacheDir, createHash('sha256').update(bytes).digest('hex'));
+  const entries = readTar(isGzip(bytes) ? await gunzipBytes(bytes) : bytes);
+  await privateDir(cacheDir);
+  if (existsSync(target) && !(await holdsExactly(target, entries))) await rm(target, { recursive: true, force: true });
   if (!existsSync(target)) {
-    const tar = isGzip(bytes) ? await gunzipBytes(bytes) : bytes;
-    const entries = readTar(tar);
-    await mkdir(cacheDir, { recursive: true });
     // Extract beside the target, then rename: a concurrent loader sees all or nothing.
     const partial = await mkdtemp(`${target}.partial-`);
     try {
@@ -125,6 +127,29 @@ export async function extractPackArchive(archivePath: string, cacheDir: string):
     }
   }
   return packRootIn(target);
+}
+
+/** Makes `dir` (mode 700) or checks it: a real folder of this user that no one else can write to. */
+async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+    throw archiveError(`${dir} is not a private folder (a link, another user's, or writable by others): refusing to extract a pack there`);
+  }
+}
+
+/** Whether an earlier extraction holds every file of the archive, byte for byte, as regular files. */
+async function holdsExactly(dir: string, entries: TarEntry[]): Promise<boolean> {
+  for (const e of entries) {
+    if (e.type !== 'file') continue;
+    const path = join(dir, e.path);
+    const info = await lstat(path).catch(() => null);
+    if (!info?.isFile()) return false;
+    const onDisk = await readFile(path);
+    if (Buffer.compare(onDisk, Buffer.from(e.data)) !== 0) return false;
+  }
+  return true;
 }
 
 function isGzip(b: Uint8Array): boolean {

@@ -4,8 +4,8 @@
 
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheRoot } from '../cache/cacheRoot';
 import { ModelSession } from '../model/session';
 import { PackTokenizer } from '../model/tokenizer';
 import { parseSaeConfig } from '../sae/config';
@@ -25,7 +25,7 @@ export interface LoadPackOptions {
   threads?: number;
   /** Check every file against pack.json's sha256 list (default true). */
   verify?: boolean;
-  /** Where archives are extracted (default: the OS temp folder). */
+  /** Where archives are extracted (default: packs/ in the user's persona-lens cache folder). */
   cacheDir?: string;
 }
 
@@ -47,7 +47,8 @@ export interface LoadedPack {
   dispose(): Promise<void>;
 }
 
-export const DEFAULT_PACK_CACHE = join(tmpdir(), 'persona-lens', 'packs');
+/** Archives are extracted under the user's own cache folder, never the shared temp folder. */
+export const DEFAULT_PACK_CACHE = join(defaultCacheRoot(), 'packs');
 
 export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}): Promise<LoadedPack> {
   const root = (await isDirectory(pathOrArchive))

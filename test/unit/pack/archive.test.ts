@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import { readTar } from '../../../src/core/pack/archive';
 import { PackError } from '../../../src/core/pack/errors';
 import { loadPack } from '../../../src/core/pack/load';
-import { TINY, removeDir, scratchDir } from './helpers';
+import { TINY, copyPack, readJson, rehash, removeDir, scratchDir, writeJson } from './helpers';
 
 const work = scratchDir();
 after(() => removeDir(work));
@@ -105,4 +105,34 @@ test('refuses archives that escape the folder, hold links, or are damaged', asyn
     loadPack(notTar, { cacheDir: join(work, 'c2') }),
     (e: unknown) => e instanceof PackError && e.code === 'bad-archive' && /gzip data is corrupt/.test(e.message),
   );
+});
+
+test('an extraction found under the archive’s hash is used only if it holds exactly the archive’s files', async () => {
+  const archive = join(work, 'tiny-seeded.tar.gz');
+  execFileSync('tar', ['-czf', archive, '-C', join(TINY, '..'), 'tiny']);
+  const cacheDir = join(work, 'cache-seeded');
+  const genuine = await loadPack(TINY);
+  await genuine.dispose();
+  // Someone plants another pack (here: a copy with its description changed and rehashed) under the archive's name.
+  const first = await loadPack(archive, { cacheDir });
+  await first.dispose();
+  const planted = copyPack();
+  writeJson(planted, 'calibration.json', { ...readJson(planted, 'calibration.json'), thresholds: { elevated: 0.01, high: 0.02 } });
+  rehash(planted);
+  rmSync(first.root, { recursive: true });
+  cpSync(planted, first.root, { recursive: true });
+  removeDir(join(planted, '..'));
+  const second = await loadPack(archive, { cacheDir });
+  await second.dispose();
+  assert.equal(second.hash, genuine.hash, 'the archive’s pack, not the planted one');
+  assert.deepEqual(second.calibration.thresholds, genuine.calibration.thresholds);
+});
+
+test('archives are never extracted into a folder others can write to', async () => {
+  const archive = join(work, 'tiny-shared.tar.gz');
+  execFileSync('tar', ['-czf', archive, '-C', join(TINY, '..'), 'tiny']);
+  const shared = join(work, 'shared-cache');
+  mkdirSync(shared, { mode: 0o777 });
+  chmodSync(shared, 0o777);
+  await assert.rejects(loadPack(archive, { cacheDir: shared }), (e: unknown) => e instanceof PackError && /not a private folder/.test(e.message));
 });
