@@ -3,6 +3,8 @@
 // unit tests can drive the real worker.
 
 import { Worker } from 'node:worker_threads';
+// In the spawning thread: a worker's process.env is its own copy, which onnxruntime's native code never reads.
+import '../core/model/ortEnv';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
 

@@ -221,3 +221,18 @@ test('--output never overwrites an input or the pack, however it is spelled; out
   assert.deepEqual(readdirSync(join(work, 'out')), ['results.jsonl'], 'no temporary file left behind');
   assert.equal(run(['scan', data, '--pack', pack, '--no-cache', '-o', '/dev/null']).code, 0, 'a device is written directly');
 });
+
+test('a scan writes nothing outside its outputs and cache: no onnxruntime telemetry or debug logs', () => {
+  const home = join(work, 'clean-home');
+  const temp = join(work, 'clean-tmp');
+  mkdirSync(home);
+  mkdirSync(temp);
+  const r = spawnSync(process.execPath, [BIN, 'scan', DATA, '--pack', TINY, '--format', 'jsonl', '--no-cache'], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home, TMPDIR: temp, XDG_CACHE_HOME: join(home, '.cache'), ORT_DISABLE_TELEMETRY: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(home, { recursive: true }), [], 'nothing under HOME (onnxruntime wrote ~/.cache/Microsoft/…/onnxruntime.db)');
+  assert.deepEqual(readdirSync(temp), [], 'nothing in the temp folder (onnxruntime wrote mat-debug-<pid>.log)');
+});

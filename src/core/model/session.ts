@@ -2,6 +2,7 @@
 // hook point out. Checks the model's interface once at load so a wrong export
 // fails with a message naming the problem, not deep inside a scan.
 
+import './ortEnv';
 import * as ort from 'onnxruntime-node';
 
 export const MODEL_INPUTS = ['input_ids', 'attention_mask'] as const;

@@ -6,6 +6,7 @@
 // - encodeTopK: every latent, through an onnxruntime graph, returning each
 //   token's k strongest latents.
 
+import '../model/ortEnv';
 import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../model/session';
 import type { SaeConfig } from '../pack/types';
