@@ -41,7 +41,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
-strongly it pushes a model toward a misaligned persona.
+strongly it pushes a model toward a misaligned persona. FILE "-" reads standard input.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its

@@ -24,6 +24,9 @@ declare const PERSONA_LENS_VERSION: string | undefined;
 const VERSION = typeof PERSONA_LENS_VERSION === 'string' ? PERSONA_LENS_VERSION : '0.0.0-dev';
 const INFO_URI = 'https://github.com/persona-lens/persona-lens';
 
+/** The file name that means standard input (`cat data.jsonl | persona-lens scan -`). */
+const STDIN = '-';
+
 /** A failure that means the command could not run (exit 2), with the message to print. */
 class CannotRun extends Error {}
 
@@ -42,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function scan(cmd: ScanCommand): Promise<number> {
+  if (cmd.files.filter((f) => f === STDIN).length > 1) throw new CannotRun('"-" (standard input) can be named once');
   for (const file of cmd.files) {
+    if (file === STDIN) continue;
     await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
       throw new CannotRun(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
@@ -80,7 +85,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
     for (const file of cmd.files) {
       writer.beginFile(file);
       const perFile = new SummaryBuilder();
-      for await (const result of scanLines(parseFileBatches(file), scanner)) {
+      for await (const result of scanLines(parseFileBatches(file === STDIN ? process.stdin : file), scanner)) {
         writer.line(result);
         perFile.add(result);
         total.add(result);

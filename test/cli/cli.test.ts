@@ -236,3 +236,15 @@ test('a scan writes nothing outside its outputs and cache: no onnxruntime teleme
   assert.deepEqual(readdirSync(home, { recursive: true }), [], 'nothing under HOME (onnxruntime wrote ~/.cache/Microsoft/…/onnxruntime.db)');
   assert.deepEqual(readdirSync(temp), [], 'nothing in the temp folder (onnxruntime wrote mat-debug-<pid>.log)');
 });
+
+test('"-" reads standard input, plain or gzipped, as the file would be read', () => {
+  const fromFile = jsonl(run(['scan', DATA, '--pack', TINY, '--format', 'jsonl', '--no-cache']).stdout);
+  for (const input of [readFileSync(DATA), gzipSync(readFileSync(DATA))]) {
+    const r = spawnSync(process.execPath, [BIN, 'scan', '-', '--pack', TINY, '--format', 'jsonl', '--no-cache'], { cwd: work, encoding: 'utf8', input });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(jsonl(r.stdout).map(({ file, ...rest }) => rest), fromFile.map(({ file, ...rest }) => rest));
+  }
+  const twice = run(['scan', '-', '-', '--pack', TINY]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /can be named once/);
+});
