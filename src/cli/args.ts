@@ -50,7 +50,8 @@ folder), or a sparsify SAE folder (cfg.json + sae.safetensors).
 Scan options:
   --format table|json|jsonl|sarif  output format (default: table)
   --output FILE                    write the report to FILE instead of stdout
-  --fail-over R                    exit 1 when any example's risk exceeds R (0..1)
+  --fail-over R                    exit 1 when any example's risk exceeds R (0..1);
+                                   exit 2 when no example could be scored
   --pack PATH                      probe pack folder or .tar.gz (default: the embedded pack)
   --threads N                      model threads (default: 2)
   --all-latents                    also report each example's strongest SAE latents

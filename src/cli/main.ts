@@ -95,8 +95,13 @@ async function scan(cmd: ScanCommand): Promise<number> {
       progress.clear();
       writer.endFile(perFile.summary());
     }
-    writer.end(total.summary());
+    const summary = total.summary();
+    writer.end(summary);
     finished = true;
+    // A gate that read nothing must not pass: the files held no example it could score.
+    if (cmd.failOver !== null && summary.examples === 0) {
+      throw new CannotRun(`--fail-over: no example could be scored in ${cmd.files.join(', ')}, so the gate cannot pass`);
+    }
   } finally {
     progress.clear();
     cache?.close();

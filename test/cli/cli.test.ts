@@ -248,3 +248,13 @@ test('"-" reads standard input, plain or gzipped, as the file would be read', ()
   assert.equal(twice.code, 2);
   assert.match(twice.stderr, /can be named once/);
 });
+
+test('--fail-over does not pass files in which nothing could be scored', () => {
+  const broken = join(work, 'nothing-valid.jsonl');
+  writeFileSync(broken, '{"messages": [\n\nnot json\n');
+  const r = run(['scan', broken, '--pack', TINY, '--format', 'jsonl', '--no-cache', '--fail-over', '0.9']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--fail-over: no example could be scored in .*nothing-valid\.jsonl, so the gate cannot pass/);
+  assert.equal(jsonl(r.stdout).length, 3, 'the report is still written, every line with its diagnostics');
+  assert.equal(run(['scan', broken, '--pack', TINY, '--no-cache']).code, 0, 'without the gate a scan of bad lines is not a failure');
+});
