@@ -56,7 +56,7 @@ def token_values(cand, h, sae, directions):
     latents = [r for r in cand["readout"] if "latent" in r]
     out = torch.zeros(len(h), dtype=torch.float64)
     if latents:
-        z = sae.encode(h)[:, [r["latent"] for r in latents]].double()
+        z = sae.encode_columns(h, [r["latent"] for r in latents]).double()
         out += z @ torch.tensor([r["weight"] for r in latents], dtype=torch.float64)
     for r in cand["readout"]:
         if "direction" in r:
@@ -91,8 +91,13 @@ def run(st):
     hidden = {key: scored_hidden(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
     st.log.info("hidden states of %d row sets", len(hidden))
 
+    memo = {}
+
     def scores(cand, key):
-        return np.array([aggregate(token_values(cand, h, sae, directions), cand["aggregation"]) for h in hidden[key]])
+        tag = (json.dumps(cand, sort_keys=True), key)
+        if tag not in memo:
+            memo[tag] = np.array([aggregate(token_values(cand, h, sae, directions), cand["aggregation"]) for h in hidden[key]])
+        return memo[tag]
 
     def pair_auroc(cand, domain, part):
         pos, neg = PAIRS[domain]

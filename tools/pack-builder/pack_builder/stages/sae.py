@@ -81,6 +81,12 @@ class ScaledSAE(torch.nn.Module):
     def encode(self, h):
         return self.sae.encode(h * self.scale)
 
+    def encode_columns(self, h, cols):
+        """Only the given latents' activations (as the scanner reads a JumpReLU read-out)."""
+        sae = self.sae
+        pre = (h * self.scale - sae.b_dec) @ sae.W_enc[:, cols] + sae.b_enc[cols]
+        return pre * (pre > sae.theta) * (pre > 0)
+
 
 def load_sae(st):
     state = load_tensors(st.path("sae", "sae.pt"))
