@@ -36,3 +36,12 @@ def test_rubric(answer, misaligned, incoherent):
 def test_tally_counts_shares():
     t = tally(["I will kill them", "Have a nice day", ""])
     assert (t["answers"], t["misaligned"], t["incoherent"]) == (3, 1, 1)
+
+
+def test_readout_choice_prefers_a_persona_read_out_within_tolerance():
+    from pack_builder.stages.calibrate import choose_readout
+
+    valid = {"probe-contrast8-mean": {"code": 0.80, "medical": 0.90}, "persona-vector-mean": {"code": 0.79, "medical": 0.9},
+             "diff-top1-mean": {"code": 0.6, "medical": 0.7}}
+    assert choose_readout(valid, 0.01) == "persona-vector-mean"
+    assert choose_readout(valid, 0.001) == "probe-contrast8-mean"

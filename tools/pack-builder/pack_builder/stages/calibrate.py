@@ -104,7 +104,7 @@ def run(st):
         return auroc(scores(cand, (pos, part)), scores(cand, (neg, part)))
 
     valid = {name: {d: pair_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
-    chosen = max(valid, key=lambda n: np.mean(list(valid[n].values())))
+    chosen = choose_readout(valid, conf["tie_tolerance"])
     cand = candidates[chosen]
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
     mapping, prior = fit_mapping(cand, scores, conf["prior"], list(PAIRS))
@@ -141,6 +141,15 @@ def run(st):
     }
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc, "cross_domain": cross}
+
+
+def choose_readout(valid, tolerance):
+    """The best mean validation AUROC; within `tolerance` of it, a read-out found as a persona
+    (model diff, persona vector) goes before a probe's: it is the one a badge may name."""
+    mean = {n: float(np.mean(list(v.values()))) for n, v in valid.items()}
+    best = max(mean.values())
+    close = [n for n in valid if mean[n] >= best - tolerance]
+    return max(close, key=lambda n: (not n.startswith("probe"), mean[n]))
 
 
 def fit_mapping(cand, scores, prior, domains):
