@@ -14,6 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import torch  # noqa: E402
+
 from pack_builder.common import DEVICE, ROOT, Stage, Timer, load_config, set_threads  # noqa: E402
 
 STAGES = ["model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "report"]
@@ -44,7 +46,7 @@ def main():
             timer = Timer()
             summary = importlib.import_module(f"pack_builder.stages.{name}").run(st)
             st.finish({**summary, "seconds": timer(), "device": DEVICE})
-            st.log.info("cost: %.1f s on %s, %s thread(s)", timer(), DEVICE, cfg.get("threads"))
+            st.log.info("cost: %.1f s on %s, %d thread(s)", timer(), DEVICE, torch.get_num_threads())
         if name == args.until:
             break
     print(f"pack-builder: {args.config} done in {total():.1f} s; pack: {work / 'export' / 'pack'}", file=sys.stderr)
