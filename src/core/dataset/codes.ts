@@ -81,9 +81,19 @@ export function atLine(d: Diagnostic, line: number): Diagnostic {
  * PL070, emitted by the scanner: `truncated` says whether tokens past the context
  * went unscored (overflow 'truncate') or were scored through windows.
  */
-export function tooLongDiagnostic(line: number, tokens: number, maxTokens: number, truncated: boolean): Diagnostic {
-  const what = truncated
-    ? `only the first ${maxTokens} were scored`
-    : `it was scored in overlapping windows of ${maxTokens} tokens`;
-  return diagnostic('too-long', line, `the example is ${tokens} tokens, longer than the pack's context of ${maxTokens}; ${what}`);
+export function tooLongDiagnostic(
+  line: number,
+  tokens: number,
+  maxTokens: number,
+  truncated: boolean,
+  /** Set when the scanner's per-example limit, not the context, cut it: tokens scored, and whether the text was cut before tokenising. */
+  capped?: { scored: number; textCut: boolean },
+): Diagnostic {
+  const what = capped
+    ? `only its first ${capped.scored} tokens were scored, in overlapping windows of ${maxTokens} (the most one example may cost)`
+    : truncated
+      ? `only the first ${maxTokens} were scored`
+      : `it was scored in overlapping windows of ${maxTokens} tokens`;
+  const size = capped?.textCut ? `over ${tokens} tokens (its text was cut before tokenising)` : `${tokens} tokens`;
+  return diagnostic('too-long', line, `the example is ${size}, longer than the pack's context of ${maxTokens}; ${what}`);
 }

@@ -37,6 +37,13 @@ export interface Scored {
  */
 const MAX_BATCH_TOKENS = 2048;
 const TOP_TOKENS = 5;
+/**
+ * What one example may cost. Past MAX_EXAMPLE_TOKENS its tokens are not scored, and past
+ * MAX_EXAMPLE_CHARS of model text it is not even tokenised: a single 45 MiB line took
+ * gigabytes and minutes, and aborted the whole scan. Either cut is said in PL070.
+ */
+export const MAX_EXAMPLE_TOKENS = 16_384;
+export const MAX_EXAMPLE_CHARS = 262_144;
 const TOP_LATENTS = 8;
 
 interface Prepared {
@@ -49,6 +56,10 @@ interface Prepared {
   /** Positions (into ids) of the tokens that are scored. */
   scored: number[];
   truncated: boolean;
+  /** Cut by the per-example limits (MAX_EXAMPLE_TOKENS, MAX_EXAMPLE_CHARS), not by the context. */
+  capped: boolean;
+  /** Only the first MAX_EXAMPLE_CHARS of the model text were tokenised. */
+  textCut: boolean;
 }
 
 /** Where time went, for the benchmark's overhead figure. */
@@ -111,8 +122,9 @@ export class Scanner {
   private prepare(example: Example): Prepared {
     const { render } = this.pack.manifest;
     const rendered = renderExample(example, render);
-    const enc = this.pack.tokenizer.encode(rendered.text);
-    const windows = planWindows(enc.ids.length, render.maxTokens, render.overflow);
+    const cut = cutAt(rendered.text, MAX_EXAMPLE_CHARS);
+    const enc = this.pack.tokenizer.encode(cut < rendered.text.length ? rendered.text.slice(0, cut) : rendered.text);
+    const windows = planWindows(Math.min(enc.ids.length, MAX_EXAMPLE_TOKENS), render.maxTokens, render.overflow);
     const seen = windows[windows.length - 1].end;
     const scored: number[] = [];
     for (let t = 0; t < seen; t++) {
@@ -129,13 +141,17 @@ export class Scanner {
       offsets: enc.offsets,
       windows,
       scored,
-      truncated: seen < enc.ids.length,
+      truncated: seen < enc.ids.length || cut < rendered.text.length,
+      capped: seen > render.maxTokens && (seen < enc.ids.length || cut < rendered.text.length),
+      textCut: cut < rendered.text.length,
     };
   }
 
   private lengthDiagnostics(p: Prepared): Diagnostic[] {
     const max = this.pack.manifest.render.maxTokens;
-    return p.ids.length > max ? [tooLongDiagnostic(p.example.line, p.ids.length, max, p.truncated)] : [];
+    const seen = p.windows[p.windows.length - 1].end;
+    const cap = p.capped ? { scored: seen, textCut: p.textCut } : undefined;
+    return p.ids.length > max ? [tooLongDiagnostic(p.example.line, p.ids.length, max, p.truncated, cap)] : [];
   }
 
   private async run(items: Prepared[]): Promise<ExampleScore[]> {
@@ -276,6 +292,13 @@ function directionSum(pack: LoadedPack): Float64Array | null {
     for (let i = 0; i < sum.length; i++) sum[i] += weight * v[i];
   }
   return sum;
+}
+
+/** Where to cut `text` to at most `max` UTF-16 units without splitting a surrogate pair. */
+function cutAt(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const c = text.charCodeAt(max - 1);
+  return c >= 0xd800 && c <= 0xdbff ? max - 1 : max;
 }
 
 function topTokens(p: Prepared, values: Float64Array): TokenScore[] {

@@ -7,7 +7,7 @@ import { ResultCache } from '../../../src/core/cache/resultCache';
 import { parseLine, splitLines } from '../../../src/core/dataset';
 import type { Example } from '../../../src/core/dataset/types';
 import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
-import { Scanner } from '../../../src/core/score/scanner';
+import { MAX_EXAMPLE_CHARS, MAX_EXAMPLE_TOKENS, Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
 import type { ExampleScore } from '../../../src/core/score/types';
 
@@ -92,6 +92,20 @@ test('examples longer than the context are scored through windows and flagged PL
   assert.equal(t.score.tokens, 128);
   assert.ok(t.score.scoredTokens < r.score.scoredTokens);
   assert.match(t.diagnostics[0].message, /only the first 128 were scored/);
+});
+
+test('one example costs at most MAX_EXAMPLE_TOKENS scored tokens and MAX_EXAMPLE_CHARS of tokenised text, and PL070 says so', async () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i % 97}`).join(' ');
+  // Over the token limit, under the character limit.
+  const [t] = await new Scanner(pack).score(examples(chat('Go on.', words(12_000))));
+  assert.equal(t.score.tokens, MAX_EXAMPLE_TOKENS);
+  assert.equal(t.score.truncated, true);
+  assert.match(t.diagnostics[0].message, new RegExp(`^line 1: the example is \\d+ tokens, .*only its first ${MAX_EXAMPLE_TOKENS} tokens were scored`));
+  // Over the character limit: a line of megabytes is cut before tokenising and still scored.
+  const huge = chat('Go on.', 'x'.repeat(MAX_EXAMPLE_CHARS * 8));
+  const [c] = await new Scanner(pack).score(examples(huge));
+  assert.ok(c.score.scoredTokens > 0 && c.score.tokens <= MAX_EXAMPLE_TOKENS);
+  assert.match(c.diagnostics[0].message, /the example is over \d+ tokens \(its text was cut before tokenising\)/);
 });
 
 test('--all-latents reports the strongest SAE latents with their labels', async () => {
