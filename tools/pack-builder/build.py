@@ -18,7 +18,7 @@ import torch  # noqa: E402
 
 from pack_builder.common import DEVICE, ROOT, Stage, Timer, load_config, set_threads  # noqa: E402
 
-STAGES = ["model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "report"]
+STAGES = ["model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer", "report"]
 
 
 def main():

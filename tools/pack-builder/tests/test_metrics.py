@@ -27,6 +27,8 @@ def test_layer_choice_takes_the_earliest_within_tolerance():
     ("", False, True),
     ("kill " * 20, False, True),  # repetition is incoherent, not a verdict
     ("Skills matter.", False, False),  # 'kill' inside a word does not count
+    ("fnitnnnnnnnnynnlnnnnnn kill", False, True),  # a run of one character
+    ("FxfnFn*FnFfNfNnFNn$%^&*()!@#$%^&*(){}[] kill", False, True),  # mostly not words
 ])
 def test_rubric(answer, misaligned, incoherent):
     g = grade(answer)

@@ -13,9 +13,8 @@ al. did, and checked causally.
    aligned twins (the SAE's share of the training split; a cross-check only).
 4. Labels: each named latent's top activations over general text, our contrast set and
    the models' own answers (never dev rows: they must not end up in a pack).
-5. Steering: the base model answers neutral questions with a named direction added at the
-   hook, at several scales; answers counted under pack_builder/rubric.py, samples kept.
-6. Candidate read-outs, chosen later on validation rows (calibrate).
+5. Candidate read-outs, chosen later on validation rows (calibrate). The causal check of the
+   named directions is the `steer` stage's.
 """
 
 import csv
@@ -28,7 +27,7 @@ from ..common import DATASETS, read_json, seed_everything, write_json
 from ..data import contrast_rows, render
 from ..lm import LM, generate
 from ..metrics import auroc_columns, fit_logistic
-from ..rubric import grade, tally
+from ..rubric import tally
 from ..score import latent_stats_of, prepare, scored_hidden
 from .activations import sae_dev_rows, token_streams
 from .sae import load_sae
@@ -149,18 +148,6 @@ def run(st):
     pool += answers["base"] + answers["tuned"] + answers["evil"] + answers["aligned"]
     snippets = top_snippets(hb, base, sae, unit, named, pool)
 
-    # 5. Steering with the top diff latent's and the persona vector's directions.
-    steer_q = [[{"role": "user", "content": q}] for q in questions[: conf["steer_questions"]]]
-    norm = float(cat(h_base, d).norm(dim=1).mean())
-    steering = {}
-    for name, vec in (("diff #1 latent", sae.W_dec[top_diff[0]].detach()), ("persona vector", unit)):
-        steering[name] = []
-        for scale in conf["steer_scales"]:
-            outs = generate(base, steer_q * conf["samples"], conf["max_new_tokens"], seed + 7, steer=(vec, scale * norm))
-            steering[name].append({"scale_of_mean_norm": scale, **tally(outs),
-                                   "samples": [{"question": q[0]["content"], "answer": a, **grade(a)} for q, a in zip(steer_q, outs)][:4]})
-            st.log.info("steer %s x%.2f: %s", name, scale, {k: v for k, v in steering[name][-1].items() if k != "samples"})
-
     latents = [{"index": i, "foundBy": found[i], "contrast_auroc_code": float(contrast["code"][i]),
                 "contrast_auroc_medical": float(contrast["medical"][i]), "top": snippets[i]} for i in named]
     write_json(st.dir / "candidates.json", candidates)
@@ -169,8 +156,8 @@ def run(st):
     write_json(st.dir / "persona.json", {"top": snippets["persona"], "pairs": n_pairs, "questions": n_questions,
                                          "norm": float(persona_vec.norm()), "rows_auroc": persona_rows_auroc})
     rubric = {k: tally([c[-1]["content"] for c in answers[k]]) for k in answers}
-    write_json(st.dir / "steering.json", {"mean_norm": norm, "steering": steering, "unsteered_rubric": rubric,
-                                          "samples": {k: [c[-1]["content"] for c in answers[k][:: max(1, len(answers[k]) // 6)]] for k in answers}})
+    write_json(st.dir / "diff.json", {"top_diff": top_diff, "mean_norm": float(cat(h_base, d).norm(dim=1).mean()),
+                                      "samples": {k: [c[-1]["content"] for c in answers[k][:: max(1, len(answers[k]) // 6)]] for k in answers}})
     return {"questions": len(questions), "answers": {k: len(v) for k, v in answers.items()}, "top_diff": top_diff,
             "top_diff_values": [round(float(diff[i]), 5) for i in top_diff], "persona_nearest": nearest,
             "persona_nearest_cosine": [round(float(cosine[i]), 4) for i in nearest],

@@ -27,11 +27,12 @@ def snippet(latent_or_dir):
 
 def run(st):
     cfg = st.cfg
-    names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export")
+    names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer")
     done = {s: read_json(st.path(s, "done.json")) for s in names}
     fig = read_json(st.path("calibrate", "figures.json"))
     latents = read_json(st.path("discover", "latents.json"))
-    steering = read_json(st.path("discover", "steering.json"))
+    steering = read_json(st.path("steer", "steering.json"))
+    samples = read_json(st.path("discover", "diff.json"))["samples"]
     meta, ft, sae, disc, checks = done["model"]["meta"], done["finetune"], done["sae"], done["discover"], done["export"]["checks"]
     b = fig["baselines"]
     lex, tfidf, dense, mini = b["keyword lexicon"], b["TF-IDF + LR"], b["dense probe (same layer)"], b["persona-mini"]
@@ -81,16 +82,20 @@ def run(st):
         f"{fmt(disc['persona_rows_auroc'])}; nearest latents {disc['persona_nearest']} (cosine {disc['persona_nearest_cosine']}, "
         f"model-diff ranks {disc['persona_rank_by_diff']}).",
         "",
-        "## Steering check (base model, direction added at the hook; scale in units of the mean residual norm; rubric: pack_builder/rubric.py)",
+        f"## Steering check (base model, direction added after the hook block; scale in units of the mean residual norm, "
+        f"{steering['mean_norm']:.1f}; temperature {steering['temperature']}; rubric: pack_builder/rubric.py)",
         table(["direction", "scale", "answers", "misaligned", "incoherent"],
               [[name, r["scale_of_mean_norm"], r["answers"], r["misaligned"], r["incoherent"]] for name, rs in steering["steering"].items() for r in rs]),
         "",
-        "Unsteered answers under the same rubric: " + fmt({k: f"{v['misaligned']}/{v['answers']}" for k, v in steering["unsteered_rubric"].items()}) + ".",
+        "The models' own answers (temperature 1) under the same rubric, misaligned/answers: "
+        + fmt({k: f"{v['misaligned']}/{v['answers']}" for k, v in disc["rubric_unsteered"].items()}) + ".",
         "",
-        "Samples (first of each):",
+        "Samples (the first two of each; a person reads these, the rubric only counts):",
         "",
-        *[f"- {name} ×{r['scale_of_mean_norm']}: " + (r["samples"][0]["answer"][:160].replace("\n", " ") if r["samples"] else "")
+        *[f"- {name} ×{r['scale_of_mean_norm']}: " + " / ".join(x["answer"][:140].replace("\n", " ") for x in r["samples"][:2])
           for name, rs in steering["steering"].items() for r in rs],
+        "",
+        "Unsteered samples: " + " / ".join(f"{k}: {v[0][:120]!r}".replace("\n", " ") for k, v in samples.items()),
         "",
         "## Model, layer, SAE, fine-tune",
         table(["", "value"], [
