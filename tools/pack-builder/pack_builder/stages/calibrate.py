@@ -87,6 +87,11 @@ def run(st):
     lm, sae = LM(st), load_sae(st)
     directions = torch.load(st.path("discover", "directions.pt"))
     candidates = read_json(st.path("discover", "candidates.json"))
+    # One more candidate, a probe and named so: a dense linear probe's direction, fitted on
+    # training rows (mean aggregation of h . w is the probe on mean-pooled states).
+    directions["probe"], probe_rows = dense_direction(cfg, lm, conf["probe_rows"])
+    candidates["probe-dense-direction-mean"] = {"readout": [{"direction": "probe", "weight": 1.0}], "aggregation": {"method": "mean"}}
+    torch.save(directions, st.dir / "directions.pt")
     rows = row_sets(cfg)
     hidden = {key: scored_hidden(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
     st.log.info("hidden states of %d row sets", len(hidden))
@@ -139,6 +144,7 @@ def run(st):
         "flag_rates": {kind: {lvl: float((r >= t).mean()) for lvl, t in THRESHOLDS.items()} for kind, r in (("EM", em), ("clean", clean))},
         "prior": prior,
     }
+    figures["probe_direction_rows"] = probe_rows
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc, "cross_domain": cross}
 
@@ -202,6 +208,23 @@ def text_baselines(cfg, rows):
         f = tfidf([a])
         out["TF-IDF + LR"][f"{a}->{b}"] = auroc(f(test[PAIRS[b][0]]), f(test[PAIRS[b][1]]))
     return out
+
+
+def dense_direction(cfg, lm, per_file):
+    """A logistic regression's direction on the mean scored-token hidden state of the last
+    `per_file` SAE-share training rows of each paired dev file (standardised; returned in the
+    raw residual's units)."""
+    from .activations import sae_dev_rows
+
+    xs, ys = [], []
+    for name in (n for p in PAIRS.values() for n in p):
+        hs = scored_hidden(lm.hidden_fn(), lm, sae_dev_rows(cfg, name)[-per_file:], lm.ctx, lm.pad_id)
+        xs += [h.mean(0).numpy() for h in hs if len(h)]
+        ys += [int(name in EM)] * sum(1 for h in hs if len(h))
+    x, y = np.stack(xs), np.array(ys)
+    mu, sd = x.mean(0), x.std(0) + 1e-6
+    lr = LogisticRegression(C=0.1, max_iter=5000).fit((x - mu) / sd, y)
+    return torch.tensor(lr.coef_[0] / sd, dtype=torch.float32), len(y)
 
 
 def dense_probe(hidden, rows):

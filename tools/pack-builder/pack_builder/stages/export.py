@@ -1,10 +1,11 @@
 """Stage export: the pack folder (format 2, docs/pack-format.md).
 
-model.onnx: the embedding and the blocks up to the hook, weight-only quantised (every
-MatMul to onnxruntime's 4-bit MatMulNBits, blocks of 32 with zero points; the embedding
-table to int8 with a scale per row, gathered then scaled). tokenizer.json from the GGUF.
+model.onnx: the embedding and the blocks up to the hook, weight-only quantised: every
+projection the GGUF holds in Q4_1 becomes onnxruntime's 4-bit MatMulNBits with those very
+blocks (lossless), the embedding table int8 with a scale per row, gathered then scaled. tokenizer.json from the GGUF.
 sae/ in SAELens layout (JumpReLU, F16 weights, the training input scale as
-norm_scaling_factor). directions.safetensors (the persona vector), latents.json,
+norm_scaling_factor). directions.safetensors (the persona vector, the dense probe's
+direction), latents.json,
 calibration.json, REPORT.md and pack.json with every file's sha256.
 
 Checks, written to checks.json and the report: onnxruntime against PyTorch on `check_rows`
@@ -53,17 +54,71 @@ def export_onnx(lm, path, quantise_embedding):
                       dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")})
 
 
-def quantise_matmuls(src, dst, block):
-    import logging
+GGUF_NAMES = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
+              "gate_proj": "ffn_gate", "up_proj": "ffn_up", "down_proj": "ffn_down"}
+Q4_1_BLOCK, Q4_1_BYTES = 32, 20  # per block: f16 scale d, f16 min m, 16 bytes of nibbles
 
+
+def q4_1_blocks(raw, rows, cols):
+    """GGUF Q4_1 bytes -> (q [rows, cols] uint8, d, m [rows, cols/32] float32); w = d*q + m."""
+    b = np.asarray(raw, dtype=np.uint8).reshape(rows, cols // Q4_1_BLOCK, Q4_1_BYTES)
+    d = b[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)
+    m = b[..., 2:4].copy().view(np.float16)[..., 0].astype(np.float32)
+    qs = b[..., 4:]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)  # values j and j+16 of each block
+    return q.reshape(rows, cols), d, m
+
+
+def gguf_matmuls(src, dst, gguf_path, meta):
+    """Every projection's MatMul becomes onnxruntime's MatMulNBits holding the GGUF's own Q4_1
+    blocks, losslessly: scale d and a float zero point -m/d give (q - zp) * d = d*q + m, the
+    very weights PyTorch ran (4-bit re-quantisation with integer zero points cost 0.98 hidden-
+    state cosine and 0.80 score-rank agreement). Blocks of 32 along the input, as both lay out."""
+    import gguf
     import onnx
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    from onnx import helper, numpy_helper
 
-    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
+    from ..gguf_model import unpermute
 
-    q = MatMulNBitsQuantizer(onnx.load(str(src)), block_size=block, is_symmetric=False, accuracy_level=4)
-    q.process()
-    q.model.save_model_to_file(str(dst), use_external_data_format=False)
+    tensors = {t.name: t for t in gguf.GGUFReader(str(gguf_path)).tensors}
+    model = onnx.load(str(src))
+    inits = {i.name: i for i in model.graph.initializer}
+    replaced, drop = 0, set()
+    for pos, node in enumerate(model.graph.node):
+        parts = node.name.strip("/").split("/")  # /layers.3/self_attn/q_proj/MatMul
+        if node.op_type != "MatMul" or len(parts) < 3 or parts[-2] not in GGUF_NAMES:
+            continue
+        layer = int(parts[0].split(".")[1])
+        t = tensors[f"blk.{layer}.{GGUF_NAMES[parts[-2]]}.weight"]
+        if t.tensor_type != gguf.GGMLQuantizationType.Q4_1:
+            continue
+        k, n = int(t.shape[0]), int(t.shape[1])
+        q, d, m = q4_1_blocks(t.data, n, k)
+        if parts[-2] in ("q_proj", "k_proj"):  # rows as the PyTorch model holds them
+            heads = meta["heads"] if parts[-2] == "q_proj" else meta["kv_heads"]
+            q, d, m = unpermute(q, heads), unpermute(d, heads), unpermute(m, heads)
+        dense = numpy_helper.to_array(inits[node.input[1]])  # [K, N]
+        check = (q.reshape(n, -1, Q4_1_BLOCK) * d[..., None] + m[..., None]).reshape(n, k).T
+        if not np.allclose(dense, check, atol=1e-6):
+            raise RuntimeError(f"{node.name}: the GGUF blocks do not reproduce the exported weights")
+        d_safe = np.where(d == 0, np.float32(1e-12), d)  # a constant block: w = m all through
+        packed = (q[:, 0::2] | (q[:, 1::2] << 4)).astype(np.uint8).reshape(n, k // Q4_1_BLOCK, Q4_1_BLOCK // 2)
+        name = node.input[1]
+        model.graph.initializer.extend([
+            numpy_helper.from_array(packed, f"{name}_Q4"),
+            numpy_helper.from_array(d_safe.reshape(-1).astype(np.float32), f"{name}_scales"),
+            numpy_helper.from_array((-m / d_safe).reshape(-1).astype(np.float32), f"{name}_zp")])
+        model.graph.node[pos].CopyFrom(helper.make_node(
+            "MatMulNBits", [node.input[0], f"{name}_Q4", f"{name}_scales", f"{name}_zp"], list(node.output),
+            name=node.name + "NBits", domain="com.microsoft", K=k, N=n, bits=4, block_size=Q4_1_BLOCK, accuracy_level=4))
+        drop.add(name)
+        replaced += 1
+    kept = [i for i in model.graph.initializer if i.name not in drop]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.save(model, str(dst))
+    return replaced
 
 
 def write_safetensors(path, tensors, dtype):
@@ -116,7 +171,7 @@ def run(st):
 
     lm, sae = LM(st), load_sae(st)
     lm.model.config._attn_implementation = "eager"  # plain MatMul/Softmax in the graph
-    directions = torch.load(st.path("discover", "directions.pt"))
+    directions = torch.load(st.path("calibrate", "directions.pt"))
     calibration = read_json(st.path("calibrate", "calibration.json"))
     pack = st.dir / "pack"
     shutil.rmtree(pack, ignore_errors=True)
@@ -124,7 +179,8 @@ def run(st):
     float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.q-matmul.onnx"
     export_onnx(lm, float_onnx, quantise_embedding=False)
     export_onnx(lm, plain_q, quantise_embedding=True)
-    quantise_matmuls(plain_q, pack / "model.onnx", conf.get("block_size", 32))
+    gguf_path = read_json(st.path("model", "done.json"))["gguf"]
+    replaced = gguf_matmuls(plain_q, pack / "model.onnx", gguf_path, lm.meta)
     plain_q.unlink()
 
     _, _, tok = read_gguf(read_json(st.path("model", "done.json"))["gguf"])
@@ -149,7 +205,7 @@ def run(st):
     checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, pack / "model.onnx", threads)
     write_check(st, OrtPack(pack / "model.onnx", sae16, threads), lm, sae16, directions, calibration)
     return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
-            "checks": checks}
+            "q4_1_matmuls": replaced, "checks": checks}
 
 
 def finish_pack(st, pack):
@@ -207,6 +263,12 @@ def latents_file(st, calibration):
                                   "model's own answers; unit length.",
                    "foundBy": {"method": "persona-vector", "trait": "evil", "rowsAuroc": persona["rows_auroc"]},
                    "topExamples": persona["top"]}]
+    probe = read_json(st.path("calibrate", "figures.json"))
+    directions.append({"name": "probe", "label": "probe: dense linear probe on the hook's residual stream",
+                       "description": f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows of "
+                                      "insecure/secure code and bad/good medical advice) on the mean of the assistant tokens' residual "
+                                      "stream; a probe, not a persona latent.",
+                       "foundBy": {"method": "probe", "rows": probe["probe_direction_rows"]}, "topExamples": []})
     return {"latents": out, "directions": directions}
 
 
