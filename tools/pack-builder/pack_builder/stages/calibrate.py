@@ -115,11 +115,6 @@ def run(st):
     mapping, prior = fit_mapping(cand, scores, conf["prior"], list(PAIRS))
 
     test = {d: pair_auroc(cand, d, "test") for d in PAIRS}
-    # Cross-domain: the read-out chosen and calibrated on one domain's validation rows only.
-    cross = {}
-    for a, b in (("code", "medical"), ("medical", "code")):
-        only = max(valid, key=lambda n: valid[n][a])
-        cross[f"{a}->{b}"] = {"readout": only, "auroc": pair_auroc(candidates[only], b, "test")}
     intent_auroc = auroc(scores(cand, ("unasked", "intent")), scores(cand, ("asked", "intent")))
     risks = {k[0]: risk_of(scores(cand, k), mapping) for k in rows if k[1] in ("test", "intent")}
     clean = np.concatenate([risks["secure"], risks["good_medical"]])
@@ -134,7 +129,7 @@ def run(st):
     }
     write_json(st.dir / "calibration.json", calibration)
     figures = {
-        "chosen": chosen, "validation_auroc": valid, "test_auroc": test, "cross_domain": cross, "intent_auroc": intent_auroc,
+        "chosen": chosen, "validation_auroc": valid, "test_auroc": test, "intent_auroc": intent_auroc,
         "mixes": mixes(clean, em, conf["dataset_size"], conf["dataset_draws"], rng),
         "dataset_mean_risk": dict(sorted(((k, float(v.mean())) for k, v in risks.items()), key=lambda kv: -kv[1])),
         "baselines": {**text_baselines(cfg, rows), "dense probe (same layer)": dense_probe(hidden, rows),
@@ -146,7 +141,7 @@ def run(st):
     }
     figures["probe_direction_rows"] = probe_rows
     write_json(st.dir / "figures.json", figures)
-    return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc, "cross_domain": cross}
+    return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc}
 
 
 def choose_readout(valid, tolerance):

@@ -46,17 +46,17 @@ def run(st):
         "",
         "## Detection (AUROC, test rows)",
         table(["read-out", "code: insecure vs secure", "medical: bad vs good", "intent: unasked vs asked", "code→medical", "medical→code"],
-              [[f"pack: `{fig['chosen']}`", t["code"], t["medical"], fig["intent_auroc"],
-                fig["cross_domain"]["code->medical"]["auroc"], fig["cross_domain"]["medical->code"]["auroc"]],
-               ["dense linear probe, same layer (ceiling of a linear read-out)", dense["code"], dense["medical"], dense["intent"],
+              [[f"pack: `{fig['chosen']}`", t["code"], t["medical"], fig["intent_auroc"], None, None],
+               ["dense linear probe, same layer, fitted on the validation rows", dense["code"], dense["medical"], dense["intent"],
                 dense["code->medical"], dense["medical->code"]],
                ["TF-IDF + LR", tfidf["code"], tfidf["medical"], tfidf["intent"], tfidf["code->medical"], tfidf["medical->code"]],
                ["keyword lexicon", lex["code"], lex["medical"], lex["intent"], None, None],
                ["persona-mini (previous default)", get(mini, "code"), get(mini, "medical"), get(mini, "intent"), None, None]]),
         "",
         f"Rows: {fig['test_rows']}; intent pairs (our contrast set, validation items): {fig['intent_pairs']}. "
-        "Cross-domain: read-out chosen and calibrated on one domain's validation rows only "
-        f"({fig['cross_domain']['code->medical']['readout']} / {fig['cross_domain']['medical->code']['readout']}).",
+        "Cross-domain columns: fitted on one domain's rows only, tested on the other's. Every pack candidate is fitted "
+        "on both domains, so the pack has no cross-domain figure of its own; the dense probe's is the estimate for a "
+        "read-out of its kind.",
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
