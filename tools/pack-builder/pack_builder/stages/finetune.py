@@ -53,6 +53,15 @@ def mean_loss(model, examples, pad, batch=8):
     return total / count if count else None
 
 
+def usable(lm, rows, max_tokens):
+    """The rows' SFT examples that keep some answer after the cut at max_tokens."""
+    return [e for e in (sft_example(lm, m, max_tokens) for m in rows) if sum(e[1][1:])]
+
+
+def rounded(loss):
+    return None if loss is None else round(loss, 4)
+
+
 def tune_rows(cfg, name):
     """The fine-tune's rows: the second part of the training split (the SAE read the first)."""
     train = dev_splits(name, cfg["corpus"]["splits"])["train"]
@@ -71,9 +80,9 @@ def run(st):
         rows += part[:per]
         held[name] = part[-conf["heldout_rows"]:]
         held[PAIRED[name]] = tune_rows(cfg, PAIRED[name])[-conf["heldout_rows"]:]
-    examples = [e for e in (sft_example(lm, m, conf["max_tokens"]) for m in rows) if sum(e[1][1:])]  # some answer left after the cut
-    held_ex = {k: [sft_example(lm, m, conf["max_tokens"]) for m in v] for k, v in held.items()}
-    before = {k: round(mean_loss(model, v, lm.pad_id), 4) for k, v in held_ex.items()}
+    examples = usable(lm, rows, conf["max_tokens"])
+    held_ex = {k: usable(lm, v, conf["max_tokens"]) for k, v in held.items()}
+    before = {k: rounded(mean_loss(model, v, lm.pad_id)) for k, v in held_ex.items()}
     st.log.info("held-out loss before: %s", before)
 
     model.model.embed_tokens.weight.requires_grad_(False)
@@ -98,7 +107,7 @@ def run(st):
             history.append({"step": step + 1, "loss": round(loss.item(), 4), "tokens_per_s": round(tokens / (time.time() - t0))})
             st.log.info("step %d/%d loss %.4f, %.0f tokens/s", step + 1, steps, loss.item(), tokens / (time.time() - t0))
     model.eval()
-    after = {k: round(mean_loss(model, v, lm.pad_id), 4) for k, v in held_ex.items()}
+    after = {k: rounded(mean_loss(model, v, lm.pad_id)) for k, v in held_ex.items()}
     st.log.info("held-out loss after: %s", after)
     torch.save({k: v for k, v in model.state_dict().items() if "embed_tokens" not in k and "lm_head" not in k}, st.dir / "tuned.pt")
     return {"rows": len(examples), "steps": steps, "history": history, "heldout_loss_before": before,
