@@ -256,7 +256,10 @@ test('scan host: a newer scan goes ahead of a long one, which then finishes wher
     await first;
     await second;
     assert.ok(longChunks >= 24, `${longChunks} chunks`);
-    assert.match(events[0], /^short after [2-4] long chunks$/, events.join('; '));
+    // Goes ahead within a few chunks, far before the long scan ends (how few depends on the
+    // machine's load: 2-4 alone, 6 seen in CI while the pack-builder test ran beside it).
+    const after = Number(/^short after (\d+) long chunks$/.exec(events[0])?.[1]);
+    assert.ok(after >= 2 && after <= 16 && after < longChunks / 4, events.join('; '));
     assert.equal(events[1], 'short done');
     assert.equal(events[2], `long done: 3000 lines, ${longChunks} chunks`);
   } finally {
