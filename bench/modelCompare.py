@@ -84,7 +84,6 @@ def main():
 
 
 def matmul_session(threads):
-    import onnx
     from onnx import TensorProto, helper
 
     graph = helper.make_graph([helper.make_node("MatMul", ["A", "B"], ["C"])], "mm",

@@ -56,8 +56,6 @@ interface Prepared {
   /** Positions (into ids) of the tokens that are scored. */
   scored: number[];
   truncated: boolean;
-  /** Cut by the per-example limits (MAX_EXAMPLE_TOKENS, MAX_EXAMPLE_CHARS), not by the context. */
-  capped: boolean;
   /** Only the first MAX_EXAMPLE_CHARS of the model text were tokenised. */
   textCut: boolean;
 }
@@ -142,7 +140,6 @@ export class Scanner {
       windows,
       scored,
       truncated: seen < enc.ids.length || cut < rendered.text.length,
-      capped: seen > render.maxTokens && (seen < enc.ids.length || cut < rendered.text.length),
       textCut: cut < rendered.text.length,
     };
   }
@@ -150,7 +147,8 @@ export class Scanner {
   private lengthDiagnostics(p: Prepared): Diagnostic[] {
     const max = this.pack.manifest.render.maxTokens;
     const seen = p.windows[p.windows.length - 1].end;
-    const cap = p.capped ? { scored: seen, textCut: p.textCut } : undefined;
+    // Cut past the windows: by the per-example limits (MAX_EXAMPLE_*), not by the context.
+    const cap = p.truncated && seen > max ? { scored: seen, textCut: p.textCut } : undefined;
     return p.ids.length > max ? [tooLongDiagnostic(p.example.line, p.ids.length, max, p.truncated, cap)] : [];
   }
 

@@ -70,14 +70,9 @@ def scored_hidden(hidden_fn, encoder, examples, ctx, pad_id, batch_tokens=4096):
 
 
 @torch.no_grad()
-def latent_stats(hidden_fn, sae, encoder, examples, ctx, pad_id):
-    """Per example and latent, the mean and max SAE activation over scored tokens: two [n, d_sae] arrays."""
-    return latent_stats_of(sae, scored_hidden(hidden_fn, encoder, examples, ctx, pad_id))
-
-
-@torch.no_grad()
 def latent_stats_of(sae, hidden):
-    """latent_stats from the examples' hidden states (scored_hidden)."""
+    """Per example and latent, the mean and max SAE activation over its scored tokens
+    (hidden states from scored_hidden): two [n, d_sae] arrays."""
     means, maxes = [], []
     for h in hidden:
         z = sae.encode(h) if len(h) else torch.zeros(1, sae.b_enc.shape[0], device=DEVICE)

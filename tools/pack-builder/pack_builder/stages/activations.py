@@ -26,14 +26,22 @@ def sae_dev_rows(cfg, name):
     return train[: int(len(train) * cfg["activations"]["sae_dev_share"])]
 
 
+def general_docs(st):
+    return [d["text"] for d in read_jsonl(st.path("corpus", "general.jsonl"))]
+
+
+def token_stream(lm, docs):
+    """The documents' token ids back to back, each ended by EOS."""
+    ids = [e.ids + [lm.eos_id] for e in lm.tok.encode_batch(docs, add_special_tokens=False)]
+    return np.concatenate([np.asarray(i, dtype=np.int32) for i in ids])
+
+
 def token_streams(st, lm):
-    general = [d["text"] for d in read_jsonl(st.path("corpus", "general.jsonl"))]
     chat = [render(m) for name in DEV for m in sae_dev_rows(st.cfg, name)]
     chat += [render(r["messages"]) for r in contrast_rows("train")]
     streams = {}
-    for name, docs in (("general", general), ("chat", chat)):
-        ids = [e.ids + [lm.eos_id] for e in lm.tok.encode_batch(docs, add_special_tokens=False)]
-        streams[name] = np.concatenate([np.asarray(i, dtype=np.int32) for i in ids])
+    for name, docs in (("general", general_docs(st)), ("chat", chat)):
+        streams[name] = token_stream(lm, docs)
         st.log.info("%s: %d documents, %d tokens", name, len(docs), len(streams[name]))
     return streams
 

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..common import ROOT, read_json, seed_everything, write_json
-from ..data import DEV, contrast_rows, dev_splits
+from ..data import contrast_rows, dev_splits
 from ..lm import LM
 from ..metrics import auroc, fit_logistic
 from ..score import scored_hidden
@@ -216,10 +216,16 @@ def dense_direction(cfg, lm, per_file):
         hs = scored_hidden(lm.hidden_fn(), lm, sae_dev_rows(cfg, name)[-per_file:], lm.ctx, lm.pad_id)
         xs += [h.mean(0).numpy() for h in hs if len(h)]
         ys += [int(name in EM)] * sum(1 for h in hs if len(h))
-    x, y = np.stack(xs), np.array(ys)
+    w, _, sd = mean_state_probe(np.stack(xs), np.array(ys))
+    return torch.tensor(w / sd, dtype=torch.float32), len(ys)
+
+
+def mean_state_probe(x, y):
+    """L2 logistic regression on standardised mean hidden states: (weights, mean, std), the
+    score of rows x' being ((x' - mean) / std) . weights, up to the intercept."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
     lr = LogisticRegression(C=0.1, max_iter=5000).fit((x - mu) / sd, y)
-    return torch.tensor(lr.coef_[0] / sd, dtype=torch.float32), len(y)
+    return lr.coef_[0], mu, sd
 
 
 def dense_probe(hidden, rows):
@@ -229,9 +235,8 @@ def dense_probe(hidden, rows):
     def fit(domains):
         x = np.concatenate([mean((n, "valid")) for d in domains for n in PAIRS[d]])
         y = np.concatenate([np.full(len(rows[(n, "valid")]), int(n in EM)) for d in domains for n in PAIRS[d]])
-        mu, sd = x.mean(0), x.std(0) + 1e-6
-        lr = LogisticRegression(C=0.1, max_iter=5000).fit((x - mu) / sd, y)
-        return lambda key: lr.decision_function((mean(key) - mu) / sd)
+        w, mu, sd = mean_state_probe(x, y)
+        return lambda key: ((mean(key) - mu) / sd) @ w
 
     both = fit(list(PAIRS))
     out = {d: auroc(both((PAIRS[d][0], "test")), both((PAIRS[d][1], "test"))) for d in PAIRS}

@@ -29,7 +29,7 @@ from ..lm import LM, generate
 from ..metrics import auroc_columns, fit_logistic
 from ..rubric import tally
 from ..score import latent_stats_of, prepare, scored_hidden
-from .activations import sae_dev_rows, token_streams
+from .activations import general_docs, sae_dev_rows, token_stream
 from .sae import load_sae
 
 SET_SIZE = 8  # small enough that a person can read what each latent is
@@ -174,9 +174,8 @@ def cat(hs, d):
 def label_pool(st, lm, n, seed):
     """n windows of 128 tokens of the general corpus, as one-message conversations (their
     text scored like an assistant's)."""
-    streams = token_streams(st, lm)
+    data = token_stream(lm, general_docs(st))
     rng = np.random.default_rng(seed)
-    data = streams["general"]
     starts = rng.integers(0, len(data) - 128, n)
     return [[{"role": "assistant", "content": lm.decode(data[s : s + 128].tolist())}] for s in starts]
 

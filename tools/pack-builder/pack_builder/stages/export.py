@@ -136,15 +136,14 @@ def write_safetensors(path, tensors, dtype):
 
 
 class OrtPack:
-    """The exported model and SAE, run the way the scanner runs them (onnxruntime, F16 SAE)."""
+    """The exported model, run the way the scanner runs it (onnxruntime)."""
 
-    def __init__(self, model_path, sae, threads):
+    def __init__(self, model_path, threads):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
-        self.sae = sae
 
     def hidden_fn(self):
         def run(ids, mask):
@@ -166,7 +165,7 @@ def f16_sae(sae):
 
 @torch.no_grad()
 def run(st):
-    cfg, conf = st.cfg, st.conf
+    cfg = st.cfg
     from .sae import load_sae
 
     lm, sae = LM(st), load_sae(st)
@@ -176,7 +175,7 @@ def run(st):
     pack = st.dir / "pack"
     shutil.rmtree(pack, ignore_errors=True)
     (pack / "sae").mkdir(parents=True)
-    float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.q-matmul.onnx"
+    float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.int8-embedding.onnx"
     export_onnx(lm, float_onnx, quantise_embedding=False)
     export_onnx(lm, plain_q, quantise_embedding=True)
     gguf_path = read_json(st.path("model", "done.json"))["gguf"]
@@ -203,7 +202,7 @@ def run(st):
     sae16 = f16_sae(sae)
     threads = int(cfg.get("threads", 2))
     checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, pack / "model.onnx", threads)
-    write_check(st, OrtPack(pack / "model.onnx", sae16, threads), lm, sae16, directions, calibration)
+    write_check(st, OrtPack(pack / "model.onnx", threads), lm, sae16, directions, calibration)
     return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
             "q4_1_matmuls": replaced, "checks": checks}
 
@@ -286,7 +285,7 @@ def compare(st, lm, sae, sae16, directions, calibration, float_onnx, quant_onnx,
     ref_scores = score(ref, sae)
     out = {"rows": len(rows)}
     for name, path, s in (("float", float_onnx, sae), ("quantised", quant_onnx, sae16)):
-        hs = scored_hidden(OrtPack(path, s, threads).hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
+        hs = scored_hidden(OrtPack(path, threads).hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
         cos = torch.cat([torch.nn.functional.cosine_similarity(a, b, dim=1) for a, b in zip(ref, hs) if len(a)])
         sc = score(hs, s)
         out[name] = {"hidden_cosine_mean": float(cos.mean()), "hidden_cosine_min": float(cos.min()),

@@ -35,7 +35,6 @@ def run(st):
     taps = {}
 
     def all_layers(ids, mask):
-        hs, x = [], None
         handles = [top.layers[l - 1].register_forward_hook(lambda m, i, o, l=l: taps.__setitem__(l, o[0] if isinstance(o, tuple) else o)) for l in cands]
         try:
             top(ids, mask)

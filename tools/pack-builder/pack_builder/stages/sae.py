@@ -38,7 +38,6 @@ def run(st):
         opt.load_state_dict(state["opt"])
         done_steps, scale = state["done"], state["scale"]
         st.log.info("resumed after %d shard passes", done_steps)
-    gen = torch.Generator().manual_seed(cfg["seed"] + 2)
     for n, (epoch, i) in enumerate(order):
         if n < done_steps:
             continue
