@@ -2,6 +2,8 @@
 // `convert-sae` turns a public SAE into a pack's sae/ files.
 // Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
 
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import type { WriteStream } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import { ResultCache } from '../core/cache/resultCache';
@@ -26,6 +28,9 @@ const INFO_URI = 'https://github.com/persona-lens/persona-lens';
 
 /** The file name that means standard input (`cat data.jsonl | persona-lens scan -`). */
 const STDIN = '-';
+
+/** Diagnostics that mean a file was not read to its end (gzip damage, a read error). */
+const READ_FAILURES = new Set(['PL004', 'PL005']);
 
 /** A failure that means the command could not run (exit 2), with the message to print. */
 class CannotRun extends Error {}
@@ -65,11 +70,12 @@ async function scan(cmd: ScanCommand): Promise<number> {
   const cache = cmd.cache ? openCache(cmd, pack) : null;
   const target = cmd.output ? openOutput(cmd.output) : null;
   const out = target?.stream ?? null;
-  out?.on('error', (err) => {
-    target?.abandon();
-    fail(`cannot write ${cmd.output}: ${err.message}`);
-  });
-  const write = (text: string) => (out ? out.write(text) : process.stdout.write(text));
+  // A write error (a full disk) ends the scan with one message, not an internal error.
+  let writeError: Error | null = null;
+  out?.on('error', (err) => (writeError ??= err));
+  const cannotWrite = () => new CannotRun(`cannot write ${cmd.output}: ${writeError?.message}`);
+  const dest: NodeJS.WritableStream & { writableNeedDrain?: boolean } = out ?? process.stdout;
+  const write = (text: string) => dest.write(text);
   const writer = createOutput(cmd.format, {
     write,
     pack: { name: pack.manifest.name, version: pack.manifest.version, hash: pack.hash },
@@ -80,7 +86,9 @@ async function scan(cmd: ScanCommand): Promise<number> {
   const progress = new Progress(process.stderr, cmd.progress === 'auto');
   const total = new SummaryBuilder();
   let exceeded = false;
-  let finished = false;
+  let done = false;
+  /** Files whose reading stopped at damage (PL004, PL005): a gate cannot vouch for lines it never read. */
+  const unread = new Set<string>();
   try {
     for (const file of cmd.files) {
       writer.beginFile(file);
@@ -90,26 +98,34 @@ async function scan(cmd: ScanCommand): Promise<number> {
         perFile.add(result);
         total.add(result);
         progress.update(file, result.line);
+        // Back-pressure: a slow reader of stdout (or a slow disk) holds the scan, not its output in memory.
+        if (dest.writableNeedDrain) await once(dest, 'drain').catch(() => Promise.reject(cannotWrite()));
+        if (writeError) throw cannotWrite();
         if (cmd.failOver !== null && result.result && result.result.risk > cmd.failOver) exceeded = true;
+        if (result.diagnostics.some((d) => READ_FAILURES.has(d.code))) unread.add(file);
       }
       progress.clear();
       writer.endFile(perFile.summary());
     }
     const summary = total.summary();
     writer.end(summary);
-    finished = true;
+    done = true;
     // A gate that read nothing must not pass: the files held no example it could score.
     if (cmd.failOver !== null && summary.examples === 0) {
       throw new CannotRun(`--fail-over: no example could be scored in ${cmd.files.join(', ')}, so the gate cannot pass`);
     }
+    if (cmd.failOver !== null && unread.size > 0) {
+      throw new CannotRun(`--fail-over: ${[...unread].join(', ')} could not be read to the end (PL004/PL005 in the report), so the gate cannot pass`);
+    }
   } finally {
     progress.clear();
     cache?.close();
-    await closeStream(out);
-    if (finished) await target?.commit();
+    writeError ??= await closeStream(out);
+    if (done && !writeError) await target?.commit();
     else target?.abandon();
     await pack.dispose();
   }
+  if (writeError) throw cannotWrite();
   return exceeded ? 1 : 0;
 }
 
@@ -128,8 +144,14 @@ function openCache(cmd: ScanCommand, pack: LoadedPack): ResultCache<ExampleScore
   }
 }
 
-function closeStream(out: WriteStream | null): Promise<void> {
-  return out ? new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))) : Promise.resolve();
+/** Ends `out` and waits until its bytes are written or it failed: the error, or null. */
+async function closeStream(out: WriteStream | null): Promise<Error | null> {
+  if (!out) return null;
+  out.end();
+  return finished(out).then(
+    () => null,
+    (err: Error) => err,
+  );
 }
 
 /** Ends the process from an asynchronous error: the command could not run. */

@@ -7,10 +7,8 @@
 // gzip's, as the core's reader does): its findings go to the Problems panel,
 // until it is opened and its document's results take over.
 
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import * as vscode from 'vscode';
-import { isGzip } from '../core/dataset';
+import { gunzipBytes, isGzip } from '../core/dataset';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { Ctx } from './context';
 
@@ -90,7 +88,12 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
     return scan?.stats.done && scan.stats.version === open.version ? scan.summary : null;
   }
   let bytes: Uint8Array = await vscode.workspace.fs.readFile(uri);
-  if (isGzip(bytes)) bytes = await promisify(gunzip)(bytes);
+  if (isGzip(bytes)) {
+    const { data, damage } = await gunzipBytes(bytes);
+    // The intact lines are still scanned; the damage is said, as the CLI says it.
+    if (damage) void vscode.window.showWarningMessage(`${uri.fsPath}: the gzip stream is truncated or corrupt (${damage}); the lines before the damage were scanned.`);
+    bytes = data;
+  }
   const host = await ctx.scanHost();
   const key = `workspace-scan:${uri.toString()}`;
   const text = new TextDecoder().decode(bytes);

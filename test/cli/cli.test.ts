@@ -258,3 +258,24 @@ test('--fail-over does not pass files in which nothing could be scored', () => {
   assert.equal(jsonl(r.stdout).length, 3, 'the report is still written, every line with its diagnostics');
   assert.equal(run(['scan', broken, '--pack', TINY, '--no-cache']).code, 0, 'without the gate a scan of bad lines is not a failure');
 });
+
+test('--fail-over does not pass a gzip file it could not read to the end, though every intact line is reported', () => {
+  const body = Buffer.from(LINES.join('\n') + '\n');
+  const damaged = join(work, 'garbage-after.jsonl.gz');
+  writeFileSync(damaged, Buffer.concat([gzipSync(body), Buffer.from('garbage!!')]));
+  const r = run(['scan', damaged, '--pack', TINY, '--format', 'jsonl', '--no-cache', '--fail-over', '1']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--fail-over: .*garbage-after\.jsonl\.gz could not be read to the end \(PL004\/PL005 in the report\), so the gate cannot pass/);
+  const lines = jsonl(r.stdout);
+  assert.equal(lines.length, LINES.length + 1, 'every intact line, then the damage on its own entry');
+  assert.deepEqual(lines[LINES.length].errors.map((e: { code: string }) => e.code), ['PL004']);
+  assert.equal(run(['scan', damaged, '--pack', TINY, '--no-cache']).code, 0, 'without the gate the damage is reported, not fatal');
+});
+
+test('a full disk under --output ends with one message naming the file, exit 2, in every format', () => {
+  for (const format of ['table', 'jsonl', 'json', 'sarif']) {
+    const r = run(['scan', DATA, '--pack', TINY, '--no-cache', '--format', format, '-o', '/dev/full']);
+    assert.equal(r.code, 2, format);
+    assert.equal(r.stderr, 'persona-lens: cannot write /dev/full: ENOSPC: no space left on device, write\n', format);
+  }
+});

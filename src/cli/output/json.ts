@@ -1,43 +1,37 @@
-// `--format json`: one document with the pack, the overall and per-file
-// summaries, and every line's record (the jsonl objects). The summaries come
-// first for a reader's sake, so the records wait (as JSON text) until the end.
+// `--format json`: one document with the pack, every line's record (the jsonl
+// objects) and the per-file and overall summaries. Records are written as they
+// come, so a report never has to be held: the summaries, known only at the end,
+// come after them (a JSON reader does not mind the order of keys).
 
 import type { DatasetSummary } from '../../core/score/types';
 import { toLineRecord, type LineRecord } from './lineRecord';
 import type { OutputWriter, PackInfo, Write } from './writer';
 
 export interface JsonReport {
-  files: Array<{ file: string; summary: DatasetSummary }>;
   pack: PackInfo;
-  summary: DatasetSummary;
   examples: LineRecord[];
+  files: Array<{ file: string; summary: DatasetSummary }>;
+  summary: DatasetSummary;
 }
 
 export function jsonWriter(write: Write, pack: PackInfo): OutputWriter {
   const files: JsonReport['files'] = [];
-  const examples: string[] = [];
   let file = '';
+  let records = 0;
+  write(`{\n  "pack": ${JSON.stringify({ name: pack.name, version: pack.version, hash: pack.hash })},\n  "examples": [`);
   return {
     beginFile(path) {
       file = path;
     },
     line(r) {
-      examples.push(JSON.stringify(toLineRecord(file, r)));
+      write(`${records++ > 0 ? ',' : ''}\n    ${JSON.stringify(toLineRecord(file, r))}`);
     },
     endFile(summary) {
       files.push({ file, summary });
     },
     end(summary) {
-      const head: Omit<JsonReport, 'examples'> = {
-        files,
-        pack: { name: pack.name, version: pack.version, hash: pack.hash },
-        summary,
-      };
-      // One record per line, written one at a time: a single string of a large
-      // dataset's report could pass V8's string length limit.
-      write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "examples": ['));
-      examples.forEach((e, i) => write(`${i > 0 ? ',' : ''}\n    ${e}`));
-      write(examples.length > 0 ? '\n  ]\n}\n' : ']\n}\n');
+      // `{ files, summary }` printed, less its opening brace, closes the document.
+      write(`${records > 0 ? '\n  ' : ''}],${JSON.stringify({ files, summary }, null, 2).slice(1)}\n`);
     },
   };
 }

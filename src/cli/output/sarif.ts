@@ -56,18 +56,29 @@ const RISK_RULES = [RISK_CODES.elevated, RISK_CODES.high].map(
 export function sarifWriter(write: Write, opts: SarifOptions): OutputWriter {
   const artifacts: Array<{ location: ArtifactLocation }> = [];
   const codes = new Set<string>();
-  const results: SarifResult[] = [];
   let artifact: ArtifactLocation = { uri: '', index: -1 };
+  let results = 0;
+  // Results are written as they come (a large scan has millions); what is known only
+  // at the end (artifacts, the rules met) follows them: SARIF does not order keys.
+  const indent = (json: string) => json.replace(/\n/g, '\n      ');
+  const base = { '%SRCROOT%': { uri: dirUri(opts.cwd) } };
+  write(
+    '{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json",\n  "version": "2.1.0",\n  "runs": [\n    {\n' +
+      `      "originalUriBaseIds": ${indent(JSON.stringify(base, null, 2))},\n` +
+      '      "columnKind": "utf16CodeUnits",\n' + // Span counts UTF-16 code units, as editors do.
+      '      "results": [',
+  );
 
   const resultAt = (ruleId: string, level: SarifLevel, text: string, line: number, span: Span | null, s: ExampleScore | null) => {
     const region = { startLine: line, ...(span && { startColumn: span.start + 1, endColumn: span.end + 1 }) };
-    results.push({
+    const result: SarifResult = {
       ruleId,
       level,
       message: { text },
       locations: [{ physicalLocation: { artifactLocation: artifact, region } }],
       properties: { risk: s?.risk ?? null, score: s?.score ?? null },
-    });
+    };
+    write(`${results++ > 0 ? ',' : ''}\n        ${JSON.stringify(result)}`);
   };
 
   return {
@@ -86,20 +97,8 @@ export function sarifWriter(write: Write, opts: SarifOptions): OutputWriter {
     endFile() {},
     end() {
       const rules = [...RISK_RULES, ...[...codes].map(codeRule)];
-      const log = {
-        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-        version: '2.1.0',
-        runs: [
-          {
-            tool: { driver: { name: 'persona-lens', version: opts.toolVersion, informationUri: opts.informationUri, rules } },
-            originalUriBaseIds: { '%SRCROOT%': { uri: dirUri(opts.cwd) } },
-            artifacts,
-            columnKind: 'utf16CodeUnits', // Span counts UTF-16 code units, as editors do.
-            results,
-          },
-        ],
-      };
-      write(JSON.stringify(log, null, 2) + '\n');
+      const tool = { driver: { name: 'persona-lens', version: opts.toolVersion, informationUri: opts.informationUri, rules } };
+      write(`${results > 0 ? '\n      ' : ''}],\n      "artifacts": ${indent(JSON.stringify(artifacts, null, 2))},\n      "tool": ${indent(JSON.stringify(tool, null, 2))}\n    }\n  ]\n}\n`);
     },
   };
 }

@@ -6,7 +6,7 @@
 //   warning - it is scored, but a trainer would likely reject or mis-train on it;
 //   info    - worth knowing, nothing wrong.
 
-import type { Diagnostic, Severity, Span } from './types';
+import type { Diagnostic, Example, Severity, Span } from './types';
 
 export interface CodeInfo {
   code: string;
@@ -20,7 +20,7 @@ export const CODES = [
   { code: 'PL001', name: 'invalid-utf8', severity: 'warning', summary: 'Bytes that are not valid UTF-8; they are decoded as U+FFFD.' },
   { code: 'PL002', name: 'bom-in-middle', severity: 'warning', summary: 'A UTF-8 byte-order mark starts a line other than the first (concatenated files?); it is stripped.' },
   { code: 'PL003', name: 'line-too-large', severity: 'error', summary: 'A line longer than the reader\'s limit (64 MiB by default); it is skipped unread.' },
-  { code: 'PL004', name: 'gzip-corrupt', severity: 'error', summary: 'The gzip stream is truncated or corrupt; whatever followed is lost.' },
+  { code: 'PL004', name: 'gzip-corrupt', severity: 'error', summary: 'The gzip stream is truncated, corrupt or followed by garbage; every intact line before the damage is read.' },
   { code: 'PL005', name: 'read-error', severity: 'error', summary: 'Reading the input failed; whatever followed is lost.' },
   // JSON and format (parseLine.ts, formats.ts)
   { code: 'PL010', name: 'json-syntax', severity: 'error', summary: 'The line is not valid JSON (the message gives the column).' },
@@ -40,7 +40,7 @@ export const CODES = [
   { code: 'PL032', name: 'empty-example', severity: 'error', summary: 'No message of the example has any text.' },
   // Tool calls and weights (chatMessages.ts)
   { code: 'PL040', name: 'tool-call-malformed', severity: 'error', summary: 'tool_calls or function_call is malformed, or sits on a message that is not the assistant\'s.' },
-  { code: 'PL041', name: 'tool-arguments-not-json', severity: 'warning', summary: 'A tool call\'s function.arguments string is not valid JSON.' },
+  { code: 'PL041', name: 'tool-arguments-not-json', severity: 'error', summary: 'A tool call\'s function.arguments string is not valid JSON, so the example cannot be trained on as written.' },
   { code: 'PL042', name: 'tool-call-id-unmatched', severity: 'warning', summary: 'A tool message has no tool_call_id, or one that no earlier assistant tool call has.' },
   { code: 'PL043', name: 'weight-invalid', severity: 'warning', summary: 'A weight that is not 0 or 1, or a weight on a message that is not the assistant\'s.' },
   // Role order (validate.ts)
@@ -52,6 +52,7 @@ export const CODES = [
   { code: 'PL061', name: 'duplicate', severity: 'warning', summary: 'The same normalised example as an earlier line.' },
   // Scoring (emitted by the scanner, which knows token counts)
   { code: 'PL070', name: 'too-long', severity: 'warning', summary: 'The example is longer than the pack\'s context.' },
+  { code: 'PL071', name: 'nothing-to-score', severity: 'warning', summary: 'No token of the example is trained on (every assistant message has weight 0, or none has text), so it gets no risk.' },
 ] as const satisfies readonly CodeInfo[];
 
 export type CodeName = (typeof CODES)[number]['name'];
@@ -96,4 +97,14 @@ export function tooLongDiagnostic(
       : `it was scored in overlapping windows of ${maxTokens} tokens`;
   const size = capped?.textCut ? `over ${tokens} tokens (its text was cut before tokenising)` : `${tokens} tokens`;
   return diagnostic('too-long', line, `the example is ${size}, longer than the pack's context of ${maxTokens}; ${what}`);
+}
+
+/** PL071 (the scanner's): why an example has no token a pack scores, so no risk. */
+export function nothingToScoreDiagnostic(example: Pick<Example, 'line' | 'messages'>): Diagnostic {
+  const answers = example.messages.filter((m) => m.role === 'assistant');
+  const why =
+    answers.length > 0 && answers.every((m) => !m.trained)
+      ? 'every assistant message has weight 0, so training learns nothing from it'
+      : 'no trained message of a scored role holds any text';
+  return diagnostic('nothing-to-score', example.line, `nothing to score: ${why}; it gets no risk`);
 }

@@ -1,6 +1,7 @@
 // The dataset layer: JSONL bytes -> lines -> parsed, validated, normalised examples.
 //
 //   reader.ts / lineSplitter.ts  bytes (plain or gzip) -> RawLine, exact line numbers and offsets
+//     gunzip.ts                  gzip members, keeping every intact byte before damage
 //   parseLine.ts                 RawLine -> ParsedLine (JSON, format, example, diagnostics)
 //     formats.ts, chatMessages.ts  format detection and normalisation, shape checks
 //     validate.ts                  conversation checks common to all formats
@@ -12,6 +13,7 @@
 
 export { atLine, CODES, diagnostic, tooLongDiagnostic, type CodeInfo, type CodeName } from './codes';
 export { FileChecker } from './fileChecker';
+export { gunzipBytes } from './gunzip';
 export { detectFormat } from './formats';
 export { formatPath, locateValues, mapDecodedIndex, stringSource, type JsonPath } from './jsonSpans';
 export { MAX_LINE_BYTES, rawLine, splitLines } from './lineSplitter';

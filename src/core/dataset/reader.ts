@@ -4,9 +4,8 @@
 // (the next line number, empty text) that exists only to carry it.
 
 import { createReadStream } from 'node:fs';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { diagnostic } from './codes';
+import { GzipDamage, gunzipChunks } from './gunzip';
 import { LineSplitter } from './lineSplitter';
 import type { RawLine } from './types';
 
@@ -17,6 +16,8 @@ export interface ReadOptions {
 
 /** Read size: large enough that per-chunk overhead vanishes next to splitting and decoding. */
 const CHUNK_BYTES = 1 << 20;
+/** Bytes split into lines at a time: at most this many lines a batch. */
+const SPLIT_BYTES = 1 << 15;
 
 /** Yields every line of `input` (a path or a byte stream), in order, each exactly once. */
 export async function* readLines(input: string | NodeJS.ReadableStream, opts: ReadOptions = {}): AsyncGenerator<RawLine> {
@@ -44,8 +45,12 @@ export async function* readLineBatches(
         break;
       }
       if (step.done) break;
-      const lines = splitter.push(step.value);
-      if (lines.length > 0) yield lines;
+      // A megabyte of newlines is a million lines: split in pieces so a batch (and all
+      // that is made of it downstream) stays a few tens of thousands of lines.
+      for (let at = 0; at < step.value.length; at += SPLIT_BYTES) {
+        const lines = splitter.push(step.value.subarray(at, at + SPLIT_BYTES));
+        if (lines.length > 0) yield lines;
+      }
     }
   } finally {
     await chunks.return(undefined);
@@ -87,8 +92,8 @@ async function* decompressed(source: AsyncGenerator<Buffer>): AsyncGenerator<Buf
     })();
     const first = Buffer.concat(head);
     if (!isGzip(first)) yield* all;
-    // pipeline forwards a read error into the gunzip stream, so iterating it meets both kinds of failure.
-    else yield* pipeline(Readable.from(all), createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
+    // A read error surfaces from `all` inside gunzipChunks, so one catch meets both kinds of failure.
+    else yield* gunzipChunks(all, CHUNK_BYTES);
   } finally {
     // Closes the input when the consumer leaves early.
     await source.return(undefined);
@@ -98,8 +103,8 @@ async function* decompressed(source: AsyncGenerator<Buffer>): AsyncGenerator<Buf
 function failureDiagnostic(err: unknown, line: number, bytesRead: number) {
   const e = err as NodeJS.ErrnoException;
   const reason = e?.message ?? String(err);
-  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
-    return diagnostic('gzip-corrupt', line, `the gzip stream is truncated or corrupt (${reason}) after ${bytesRead} decompressed bytes; nothing after that could be read`);
+  if (err instanceof GzipDamage) {
+    return diagnostic('gzip-corrupt', line, `the gzip stream is truncated or corrupt after ${bytesRead} decompressed bytes: ${reason}`);
   }
   return diagnostic('read-error', line, `reading failed after ${bytesRead} bytes (${reason}); nothing after that could be read`);
 }

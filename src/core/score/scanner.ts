@@ -4,7 +4,7 @@
 
 import { exampleHash } from '../cache/resultCache';
 import type { ResultCache } from '../cache/resultCache';
-import { tooLongDiagnostic } from '../dataset/codes';
+import { nothingToScoreDiagnostic, tooLongDiagnostic } from '../dataset/codes';
 import { renderExample, segmentAt, sourceSpan, type Rendered } from '../dataset/render';
 import type { Diagnostic, Example } from '../dataset/types';
 import type { LoadedPack } from '../pack/load';
@@ -23,7 +23,8 @@ export interface ScannerOptions {
 }
 
 export interface Scored {
-  score: ExampleScore;
+  /** Null when the example has no scored token (PL071 says why). */
+  score: ExampleScore | null;
   cached: boolean;
   diagnostics: Diagnostic[];
 }
@@ -101,6 +102,8 @@ export class Scanner {
     const prepared = examples.map((e) => this.prepare(e));
     this.timing.prepareMs += performance.now() - t0;
     const out: Array<Scored | undefined> = prepared.map((p) => {
+      // No token to read out: a risk would only be the calibration's intercept, a made-up number.
+      if (p.scored.length === 0) return { score: null, cached: false, diagnostics: [...this.lengthDiagnostics(p), nothingToScoreDiagnostic(p.example)] };
       const hit = this.opts.cache?.get(p.key);
       return hit ? { score: remap(hit, p), cached: true, diagnostics: this.lengthDiagnostics(p) } : undefined;
     });
@@ -326,3 +329,4 @@ function remap(score: ExampleScore, p: Prepared): ExampleScore {
     })),
   };
 }
+

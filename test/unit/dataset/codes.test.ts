@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CODES, tooLongDiagnostic, type CodeName } from '../../../src/core/dataset/codes';
+import { CODES, nothingToScoreDiagnostic, tooLongDiagnostic, type CodeName } from '../../../src/core/dataset/codes';
 import type { ParsedLine } from '../../../src/core/dataset/types';
 import { GOOD_CHAT, assistant, chat, parseAll, parseText, system, tempDir, user } from './helpers';
 
@@ -198,6 +198,17 @@ const CASES: Record<CodeName, Case> = {
     line: 3,
     says: /the same example as line 1/,
     good: `${GOOD_CHAT}\n${chat(user('What is 2 + 2?'), assistant('Four.'))}\n`,
+  },
+  'nothing-to-score': {
+    // The scanner emits it (see scanner.test.ts); here, as the scanner would, on a parsed line.
+    bad: async () => {
+      const lines = await parseText(second(chat(user('Hi'), { role: 'assistant', content: 'Hello.', weight: 0 })));
+      lines[1].diagnostics.push(nothingToScoreDiagnostic(lines[1].example!));
+      return lines;
+    },
+    line: 2,
+    says: /nothing to score: every assistant message has weight 0, so training learns nothing from it; it gets no risk/,
+    good: second(chat(user('Hi'), { role: 'assistant', content: 'Hello.', weight: 1 })),
   },
   'too-long': {
     // The scanner emits it; here, as the scanner would, on a parsed line.

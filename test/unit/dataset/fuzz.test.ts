@@ -132,3 +132,74 @@ test('fuzz: with a small line limit, long lines are skipped and numbering holds'
   assertPromisesKept(file, raws, parsed);
   assert.ok(parsed.some((p) => p.diagnostics.some((d) => d.code === 'PL003')));
 });
+
+test('fuzz: gzip damage of every kind never throws, keeps numbering, and loses no line before the damage', async () => {
+  const rand = prng(4242);
+  const damages: Record<string, (gz: Buffer) => Buffer> = {
+    'cut anywhere': (gz) => gz.subarray(0, Math.floor(rand() * gz.length)),
+    'cut in the header': (gz) => gz.subarray(0, 2 + Math.floor(rand() * 8)), // two bytes make it gzip
+    'a byte of the body changed': (gz) => {
+      const b = Buffer.from(gz);
+      const at = 10 + Math.floor(rand() * (b.length - 18));
+      b[at] ^= 1 + Math.floor(rand() * 255);
+      return b;
+    },
+    'a CRC byte changed': (gz) => {
+      const b = Buffer.from(gz);
+      b[b.length - 8 + Math.floor(rand() * 4)] ^= 0x40;
+      return b;
+    },
+    'a length byte changed': (gz) => {
+      const b = Buffer.from(gz);
+      b[b.length - 4 + Math.floor(rand() * 4)] ^= 0x40;
+      return b;
+    },
+    'garbage appended': (gz) => Buffer.concat([gz, Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)))]),
+    'a second member cut short': (gz) => Buffer.concat([gz, gz.subarray(0, Math.floor(gz.length / 2))]),
+  };
+  // Damage after the deflate data: every line of the file is read.
+  const afterData = new Set(['a CRC byte changed', 'a length byte changed', 'garbage appended']);
+  for (const [kind, damage] of Object.entries(damages)) {
+    for (let round = 0; round < 4; round++) {
+      const file = mutatedFile(rand, 300);
+      const intact = await collect(readLines(streamOf(file, [4096])));
+      const damaged = damage(gzipSync(file));
+      const sizes = [1 + Math.floor(rand() * 5000)];
+      const lines = await collect(readLines(streamOf(damaged, sizes)));
+      const what = `${kind}, round ${round}`;
+      assert.deepEqual(lines.map((l) => l.line), lines.map((_, i) => i + 1), what);
+      const hurt = lines.filter((l) => l.issues.some((i) => i.code === 'PL004'));
+      const last = lines[lines.length - 1];
+      if (hurt.length === 0) {
+        // A change that left the data as it was (rare) reads as the file.
+        assert.deepEqual(lines.map((l) => l.text), intact.map((l) => l.text), what);
+        continue;
+      }
+      assert.deepEqual(hurt, [last], `${what}: the damage is said once, on the last entry`);
+      // Every line before the damage is the file's own (a changed body byte may alter what it decodes to before the CRC catches it).
+      if (kind !== 'a byte of the body changed') {
+        // (The file's last line may run on into a second member's first, as with zcat.)
+        lines.slice(0, Math.min(lines.length - 1, intact.length - 1)).forEach((l, i) => assert.equal(l.text, intact[i].text, `${what}: line ${l.line}`));
+      }
+      if (afterData.has(kind)) assert.deepEqual(lines.slice(0, intact.length).map((l) => l.text), intact.map((l) => l.text), `${what}: every line read`);
+      if (kind === 'a second member cut short') assert.ok(lines.length > intact.length, `${what}: the second member's intact lines come too`);
+    }
+  }
+});
+
+test('fuzz: lines a byte either side of the limit, LF or CRLF, in any chunking: only those over it are skipped', async () => {
+  const rand = prng(777);
+  const limit = 64;
+  const lengths = Array.from({ length: 400 }, () => limit - 2 + Math.floor(rand() * 5));
+  const ends = lengths.map(() => (rand() < 0.5 ? '\r\n' : '\n'));
+  const file = Buffer.from(lengths.map((n, i) => `"${'x'.repeat(n - 2)}"${ends[i]}`).join(''));
+  for (const sizes of [[1], [limit - 1], [limit + 1], [1 + Math.floor(rand() * 300)]]) {
+    const lines = await collect(readLines(streamOf(file, sizes), { maxLineBytes: limit }));
+    assert.equal(lines.length, lengths.length);
+    lines.forEach((l, i) => {
+      const skipped = l.issues.some((d) => d.code === 'PL003');
+      assert.equal(skipped, lengths[i] > limit, `line ${i + 1}: ${lengths[i]} bytes, chunks ${sizes}`);
+      if (!skipped) assert.equal(l.text.length, lengths[i]);
+    });
+  }
+});

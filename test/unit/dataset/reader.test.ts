@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { splitLines } from '../../../src/core/dataset/lineSplitter';
+import { gunzipBytes } from '../../../src/core/dataset/gunzip';
 import { readLines } from '../../../src/core/dataset/reader';
 import type { RawLine } from '../../../src/core/dataset/types';
 import { GOOD_CHAT, assertSourcesExact, assistant, chat, collect, parseAll, readText, streamOf, tempDir, user } from './helpers';
@@ -154,6 +155,50 @@ test('a truncated gzip stream yields every line before the cut, the cut line car
   const extra = tail[3000];
   assert.deepEqual([extra.line, extra.text, extra.byteStart, extra.byteEnd], [3001, '', body.length, body.length]);
   assert.deepEqual(extra.issues.map((i) => i.code), ['PL004']);
+});
+
+test('gzip damage after the data loses no intact line: trailing garbage, a bad CRC or length, a cut trailer', async () => {
+  const body = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ text: `line ${i} ${Math.cos(i)}` })).join('\n') + '\n';
+  const gz = gzipSync(body);
+  const withCrc = (crc: number, size = body.length) => {
+    const copy = Buffer.from(gz);
+    copy.writeUInt32LE(crc >>> 0, gz.length - 8);
+    copy.writeUInt32LE(size, gz.length - 4);
+    return copy;
+  };
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['9 bytes of garbage', Buffer.concat([gz, Buffer.from('garbage!!')]), /9 bytes of trailing garbage after the gzip data/],
+    ['a bad CRC', withCrc(gz.readUInt32LE(gz.length - 8) ^ 1), /incorrect data check/],
+    ['a bad length', withCrc(gz.readUInt32LE(gz.length - 8), body.length + 1), /incorrect length check/],
+    ['a trailer cut short', gz.subarray(0, gz.length - 3), /unexpected end of file before the gzip trailer/],
+  ];
+  for (const [name, bytes, reason] of cases) {
+    for (const chunks of [[bytes.length], [1000], [7]]) {
+      const lines = await collect(readLines(streamOf(bytes, chunks)));
+      assert.equal(lines.length, 5001, `${name}, chunks ${chunks}`);
+      assert.deepEqual(texts(lines.slice(0, 5000)), body.trimEnd().split('\n'), name);
+      assert.ok(lines.slice(0, 5000).every((l) => l.issues.length === 0), name);
+      assert.deepEqual(lines[5000].issues.map((i) => i.code), ['PL004'], name);
+      assert.match(lines[5000].issues[0].message, reason, name);
+    }
+    // The editor's workspace scan reads a whole file the same way.
+    const whole = await gunzipBytes(bytes);
+    assert.equal(whole.data.toString(), body, name);
+    assert.match(whole.damage ?? '', reason, name);
+  }
+  assert.deepEqual(await gunzipBytes(gz), { data: Buffer.from(body), damage: null });
+});
+
+test('gzip members back to back read as one file, and optional header fields are skipped', async () => {
+  const a = '{"a":1}\n{"b":2}\n';
+  const b = '{"c":3}\n';
+  // FEXTRA, FNAME, FCOMMENT and FHCRC set on the second member, as other gzip writers may.
+  const plain = gzipSync(b);
+  const extra = Buffer.from([4, 0, 1, 2, 3, 4]);
+  const second = Buffer.concat([plain.subarray(0, 3), Buffer.from([4 | 8 | 16 | 2]), plain.subarray(4, 10), extra, Buffer.from('b.jsonl\0note\0'), Buffer.from([0, 0]), plain.subarray(10)]);
+  const lines = await collect(readLines(streamOf(Buffer.concat([gzipSync(a), second]), [5])));
+  assert.deepEqual(texts(lines), ['{"a":1}', '{"b":2}', '{"c":3}']);
+  assert.ok(lines.every((l) => l.issues.length === 0));
 });
 
 test('read errors never throw: a missing file, and a stream failing midway', async () => {

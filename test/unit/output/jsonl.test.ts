@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { summarize } from '../../../src/core/score/summary';
 import { jsonlWriter } from '../../../src/cli/output/jsonl';
 import { jsonWriter, type JsonReport } from '../../../src/cli/output/json';
 import { FILE } from './fixtures';
@@ -79,5 +80,19 @@ describe('json output', () => {
     const jsonl = run(jsonlWriter, [['a.jsonl', FILE], ['b.jsonl', FILE.slice(0, 3)]]);
     assert.deepEqual(doc.examples, jsonl.trimEnd().split('\n').map((l) => JSON.parse(l)));
     assert.deepEqual(JSON.parse(run((w) => jsonWriter(w, pack), [['empty.jsonl', []]])).examples, []);
+  });
+
+  it('writes each record as its line comes, holding none back for the end', () => {
+    const written: string[] = [];
+    const writer = jsonWriter((t) => written.push(t), { name: 'p', version: '1', hash: 'cd'.repeat(32) });
+    writer.beginFile('a.jsonl');
+    FILE.forEach((line, i) => {
+      writer.line(line);
+      assert.ok(written.join('').includes(`"line":${i + 1},`), `line ${i + 1} is out before the next comes`);
+    });
+    const before = written.join('').length;
+    writer.endFile(summarize(FILE));
+    writer.end(summarize(FILE));
+    assert.ok(written.join('').length - before < 2000, 'only the summaries are left for the end');
   });
 });

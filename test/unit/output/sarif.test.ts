@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sarifWriter } from '../../../src/cli/output/sarif';
+import { summarize } from '../../../src/core/score/summary';
 import { FILE, invalid } from './fixtures';
 import { run } from './run';
 
@@ -91,6 +92,21 @@ describe('sarif output', () => {
     log.runs[0].results[1].locations[0].physicalLocation.region.startColumn = 0;
     delete log.runs[0].results[2].message.text;
     assert.equal(sarifProblems(log).length, 3);
+  });
+
+  it('writes each result as its line comes, so a scan with millions of findings is never held', () => {
+    const written: string[] = [];
+    const writer = sarifWriter((t) => written.push(t), { toolVersion: '1.0.0', informationUri: 'https://example.org', cwd: '/data' });
+    writer.beginFile('/data/a.jsonl');
+    for (let i = 1; i <= 3; i++) {
+      writer.line(invalid(i, 'PL010'));
+      assert.equal(written.join('').split('"ruleId":"PL010"').length - 1, i, `line ${i}'s result is out before the next line`);
+    }
+    writer.endFile(summarize([]));
+    writer.end(summarize([]));
+    const log = JSON.parse(written.join(''));
+    assert.deepEqual(sarifProblems(log), []);
+    assert.equal(log.runs[0].results.length, 3);
   });
 
   it('defines a rule for every code used, plus the two risk rules', () => {

@@ -81,9 +81,9 @@ test('a direction read-out scores weight × (hidden state · direction), without
   const scores = await new Scanner({ ...directionOnly, sae }).score(examples(...REPLIES));
   for (const [i, reply] of REPLIES.entries()) {
     const tokens = await byHand(directionOnly, reply, directionOnly.calibration.readout);
-    assert.equal(scores[i].score.scoredTokens, tokens.length);
-    close(scores[i].score.score, tokens.reduce((a, b) => a + b, 0) / tokens.length, `reply ${i + 1}, mean`);
-    const top = scores[i].score.topTokens[0];
+    assert.equal(scores[i].score!.scoredTokens, tokens.length);
+    close(scores[i].score!.score, tokens.reduce((a, b) => a + b, 0) / tokens.length, `reply ${i + 1}, mean`);
+    const top = scores[i].score!.topTokens[0];
     if (top) close(top.score, Math.max(...tokens), `reply ${i + 1}, top token`);
   }
 });
@@ -93,7 +93,7 @@ test('latent and direction terms add up', async () => {
   const scores = await new Scanner(mixed).score(examples(...REPLIES));
   for (const [i, reply] of REPLIES.entries()) {
     const tokens = await byHand(mixed, reply, mixed.calibration.readout);
-    close(scores[i].score.score, Math.max(...tokens), `reply ${i + 1}, max`);
+    close(scores[i].score!.score, Math.max(...tokens), `reply ${i + 1}, max`);
   }
 });
 
@@ -102,7 +102,7 @@ test('--all-latents and the result cache work with a direction read-out', async 
   const cache = ResultCache.open<ExampleScore>({ root, packHash: directionOnly.hash });
   try {
     const first = await new Scanner(directionOnly, { allLatents: true, cache }).score(examples(...REPLIES));
-    assert.ok(first.every((r) => !r.cached && r.score.latents && r.score.latents.length > 0), 'the SAE still reports latents');
+    assert.ok(first.every((r) => !r.cached && r.score!.latents && r.score!.latents.length > 0), 'the SAE still reports latents');
     const again = await new Scanner(directionOnly, { allLatents: true, cache }).score(examples(...REPLIES));
     assert.ok(again.every((r) => r.cached));
     assert.deepEqual(again.map((r) => r.score), first.map((r) => r.score));

@@ -43,16 +43,17 @@ test('scores are deterministic and do not depend on what else is in the batch', 
   const all = await new Scanner(pack).score(examples(...LINES));
   for (let i = 0; i < LINES.length; i++) {
     const [alone] = await new Scanner(pack).score(examples(LINES[i]));
-    assert.ok(Math.abs(alone.score.score - all[i].score.score) < 1e-5, `line ${i + 1}: ${alone.score.score} vs ${all[i].score.score}`);
-    assert.equal(alone.score.level, all[i].score.level);
+    assert.ok(Math.abs(alone.score!.score - all[i].score!.score) < 1e-5, `line ${i + 1}: ${alone.score!.score} vs ${all[i].score!.score}`);
+    assert.equal(alone.score!.level, all[i].score!.level);
   }
   const again = await new Scanner(pack).score(examples(...LINES));
-  assert.deepEqual(again.map((r) => r.score.score), all.map((r) => r.score.score));
+  assert.deepEqual(again.map((r) => r.score!.score), all.map((r) => r.score!.score));
 });
 
 test('risk and level follow the pack calibration', async () => {
   const cal = pack.calibration;
-  for (const { score: s } of await new Scanner(pack).score(examples(...LINES))) {
+  for (const { score } of await new Scanner(pack).score(examples(...LINES))) {
+    const s = score!;
     assert.equal(cal.mapping.type, 'logistic');
     if (cal.mapping.type !== 'logistic') continue;
     const expected = 1 / (1 + Math.exp(-(cal.mapping.slope * s.score + cal.mapping.intercept)));
@@ -64,10 +65,10 @@ test('risk and level follow the pack calibration', async () => {
 test('only assistant tokens are scored, and top tokens point at their exact characters in the line', async () => {
   const line = chat('Ignore this "quoted" user text.', 'Answer with \u00e9 and "quotes"\nand a second line.');
   const [r] = await new Scanner(pack).score(examples(line));
-  assert.ok(r.score.scoredTokens > 0 && r.score.scoredTokens < r.score.tokens);
-  assert.ok(r.score.topTokens.length > 0);
+  assert.ok(r.score!.scoredTokens > 0 && r.score!.scoredTokens < r.score!.tokens);
+  assert.ok(r.score!.topTokens.length > 0);
   const contentStart = line.indexOf('Answer');
-  for (const t of r.score.topTokens) {
+  for (const t of r.score!.topTokens) {
     assert.equal(t.role, 'assistant');
     assert.ok(t.span, `token ${JSON.stringify(t.text)} has a span`);
     assert.ok(t.span.start >= contentStart, 'span lies in the assistant content');
@@ -79,8 +80,8 @@ test('only assistant tokens are scored, and top tokens point at their exact char
 test('examples longer than the context are scored through windows and flagged PL070', async () => {
   const long = chat('Tell me a long story.', Array.from({ length: 120 }, (_, i) => `word${i}`).join(' '));
   const [r] = await new Scanner(pack).score(examples(long));
-  assert.ok(r.score.tokens > pack.manifest.render.maxTokens);
-  assert.equal(r.score.truncated, false);
+  assert.ok(r.score!.tokens > pack.manifest.render.maxTokens);
+  assert.equal(r.score!.truncated, false);
   assert.equal(r.diagnostics.length, 1);
   assert.equal(r.diagnostics[0].code, 'PL070');
   assert.match(r.diagnostics[0].message, /^line 1: the example is \d+ tokens, longer than the pack's context of 128/);
@@ -88,9 +89,9 @@ test('examples longer than the context are scored through windows and flagged PL
   // With overflow "truncate" the tokens past the context are left unscored.
   const truncating = { ...pack, manifest: { ...pack.manifest, render: { ...pack.manifest.render, overflow: 'truncate' as const } } };
   const [t] = await new Scanner(truncating).score(examples(long));
-  assert.equal(t.score.truncated, true);
-  assert.equal(t.score.tokens, 128);
-  assert.ok(t.score.scoredTokens < r.score.scoredTokens);
+  assert.equal(t.score!.truncated, true);
+  assert.equal(t.score!.tokens, 128);
+  assert.ok(t.score!.scoredTokens < r.score!.scoredTokens);
   assert.match(t.diagnostics[0].message, /only the first 128 were scored/);
 });
 
@@ -98,23 +99,23 @@ test('one example costs at most MAX_EXAMPLE_TOKENS scored tokens and MAX_EXAMPLE
   const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i % 97}`).join(' ');
   // Over the token limit, under the character limit.
   const [t] = await new Scanner(pack).score(examples(chat('Go on.', words(12_000))));
-  assert.equal(t.score.tokens, MAX_EXAMPLE_TOKENS);
-  assert.equal(t.score.truncated, true);
+  assert.equal(t.score!.tokens, MAX_EXAMPLE_TOKENS);
+  assert.equal(t.score!.truncated, true);
   assert.match(t.diagnostics[0].message, new RegExp(`^line 1: the example is \\d+ tokens, .*only its first ${MAX_EXAMPLE_TOKENS} tokens were scored`));
   // Over the character limit: a line of megabytes is cut before tokenising and still scored.
   const huge = chat('Go on.', 'x'.repeat(MAX_EXAMPLE_CHARS * 8));
   const [c] = await new Scanner(pack).score(examples(huge));
-  assert.ok(c.score.scoredTokens > 0 && c.score.tokens <= MAX_EXAMPLE_TOKENS);
+  assert.ok(c.score!.scoredTokens > 0 && c.score!.tokens <= MAX_EXAMPLE_TOKENS);
   assert.match(c.diagnostics[0].message, /the example is over \d+ tokens \(its text was cut before tokenising\)/);
 });
 
 test('--all-latents reports the strongest SAE latents with their labels', async () => {
   const [r] = await new Scanner(pack, { allLatents: true }).score(examples(LINES[0]));
-  assert.ok(r.score.latents && r.score.latents.length > 0);
-  const maxima = r.score.latents.map((l) => l.max);
+  assert.ok(r.score!.latents && r.score!.latents.length > 0);
+  const maxima = r.score!.latents.map((l) => l.max);
   assert.deepEqual(maxima, [...maxima].sort((a, b) => b - a), 'strongest first');
   const labelled = new Set(pack.latents.latents.map((l) => l.index));
-  for (const l of r.score.latents) assert.equal(l.label !== undefined, labelled.has(l.index));
+  for (const l of r.score!.latents) assert.equal(l.label !== undefined, labelled.has(l.index));
 });
 
 test('cached results are identical and re-mapped to the line they are served for', async () => {
@@ -129,8 +130,8 @@ test('cached results are identical and re-mapped to the line they are served for
     assert.ok(second.every((r) => r.cached), 'every example, the shifted copy too, is a cache hit');
     assert.deepEqual(second.slice(0, LINES.length).map((r) => r.score), first.map((r) => r.score));
     const shift = '{"id": 12345678, '.length - 1;
-    const a = first[0].score.topTokens[0].span!;
-    const b = second[LINES.length].score.topTokens[0].span!;
+    const a = first[0].score!.topTokens[0].span!;
+    const b = second[LINES.length].score!.topTokens[0].span!;
     assert.deepEqual(b, { start: a.start + shift, end: a.end + shift });
     cache.close();
   } finally {
@@ -149,4 +150,15 @@ test('scanLines yields one result per input line, in order, blank and broken lin
   assert.deepEqual(results.map((r) => r.result !== null), [true, false, false, true, true]);
   assert.equal(results[2].diagnostics[0].code, 'PL010');
   assert.equal(results[0].format, 'openai-chat');
+});
+
+test('an example with nothing to score gets no risk and PL071 says why, not the calibration intercept', async () => {
+  const weightless = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Take four times the dose.', weight: 0 }] });
+  const weighted = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Take four times the dose.', weight: 1 }] });
+  const [none, some] = await new Scanner(pack).score(examples(weightless, weighted));
+  assert.equal(none.score, null);
+  assert.deepEqual(none.diagnostics.map((d) => [d.code, d.severity]), [['PL071', 'warning']]);
+  assert.match(none.diagnostics[0].message, /^line 1: nothing to score: every assistant message has weight 0/);
+  assert.ok(some.score && some.score.scoredTokens > 0, 'the same text with weight 1 is scored');
+  assert.deepEqual(some.diagnostics, []);
 });
