@@ -1,5 +1,6 @@
 // `npm run bench`: the figures issue #2 asks for, each next to its target.
 //   - reader: MB/s and peak RSS on a generated 1 GiB file (splitting+decoding, and the full parse)
+//   - memory: the CLI's peak RSS on 1 GiB in every format, empty lines, a 45 MiB line, a slow stdout (bench/memory.ts)
 //   - scan: examples/s and tokens/s at 1 and 2 threads on a generated 10k-example file,
 //     and the share of scan time spent outside session.run
 //   - the same scan through the CLI (bin/persona-lens.js), 2 threads
@@ -12,7 +13,7 @@
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
-// Some sections only: BENCH_ONLY=reader,scan,sae,model,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
 // and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
@@ -26,6 +27,7 @@ import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';
 import { ownStretches } from './editor/profile';
+import { memorySection } from './memory';
 import { editorBench, type Stalls } from './editor/run';
 
 const ROOT = join(__dirname, '..');
@@ -34,7 +36,7 @@ const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
 const EDITOR_LINES = 100_000;
 const DEFAULT_EXAMPLES = Number(process.env.BENCH_DEFAULT_EXAMPLES ?? 2000);
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,scan,sae,model,editor').split(','));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,editor').split(','));
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
 /**
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
 
   if (SECTIONS.has('reader')) await readerSection();
   const pack = await benchPack();
+  if (SECTIONS.has('memory')) await memorySection(DATA, pack, builtInPack(ROOT), fmt);
   if (SECTIONS.has('scan')) await scanSection(pack);
   if (SECTIONS.has('sae')) {
     console.log('\n## SAE encode');

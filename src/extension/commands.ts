@@ -25,7 +25,11 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.clearReview': (ctx, uri?: string, line?: number) => decide(ctx, null, uri, line),
   'personaLens.exportFlagged': (ctx) => exportSubset(ctx, 'flagged'),
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
+  'personaLens.explainRisk': (ctx) => vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(ctx.extension.extensionUri, RISK_PAGE)),
 };
+
+/** The page that says what a risk number means, shipped in the .vsix. */
+const RISK_PAGE = 'docs/what-risk-means.md';
 
 const TEST_QUERIES: Record<string, Command> = {
   /** The scan state of a document: results summary and what the last scan re-scored. */

@@ -20,6 +20,7 @@ const LINKED: HoverCommands = {
   markReviewed: 'personaLens.markReviewed',
   suppress: 'personaLens.suppressRisk',
   clear: 'personaLens.clearReview',
+  explain: 'personaLens.explainRisk',
 };
 /** Any scheme Scans.wants; the providers answer only for scanned documents. */
 const SCANNED: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];

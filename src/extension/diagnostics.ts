@@ -1,7 +1,8 @@
 // The Problems panel: every dataset diagnostic (PL0xx) at its severity, and a
-// risk finding (PLR001 information, PLR002 warning) for each example at or
-// above the pack's elevated threshold: none for a suppressed example, a hint
-// marked "(reviewed)" for a reviewed one.
+// risk finding (PLR001 warning, PLR002 error: as the gutter shows them) for each
+// example at or above the pack's elevated threshold: none for a suppressed example,
+// a hint marked "(reviewed)" for a reviewed one. Risk findings go first, riskiest
+// first, and past VS Code's 1,000 per file one entry counts the rest (problemsCap.ts).
 //
 // A 100k-line file can have tens of thousands: each line's are made once (per
 // result and decision), and while a scan streams in they are published at
@@ -17,6 +18,7 @@ import type { Decision } from './reviewFile';
 import { riskDiagnostic } from '../core/score/riskDiagnostic';
 import type { DatasetLines, Reviews } from './reviews';
 import type { Scans } from './scans';
+import { capProblems } from './problemsCap';
 import { Throttle } from './throttle';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
@@ -33,7 +35,7 @@ const STREAMING_PAUSE = 20;
 export class Diagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('persona-lens');
   /** Each result's diagnostics, made for the decision on its line then. */
-  private readonly made = new WeakMap<LineResult, { decided: Decision | undefined; shown: vscode.Diagnostic[] }>();
+  private readonly made = new WeakMap<LineResult, Made>();
   private readonly publishing = new Throttle(STREAMING_PUBLISH_MS);
   /** How long the last publish of each document took, ms. */
   private readonly took = new Map<string, number>();
@@ -73,9 +75,17 @@ export class Diagnostics implements vscode.Disposable {
 
   private publish(lines: DatasetLines, results: readonly (LineResult | undefined)[]): void {
     const decision = this.reviews.lookup(lines);
-    const out: vscode.Diagnostic[] = [];
-    for (const r of results) if (r) out.push(...this.of(r, decision(r.line - 1), lines));
-    this.collection.set(lines.uri, out);
+    const risk: Array<{ item: vscode.Diagnostic; risk: number }> = [];
+    const others: Array<{ item: vscode.Diagnostic; rank: number }> = [];
+    for (const r of results) {
+      if (!r) continue;
+      const made = this.of(r, decision(r.line - 1), lines);
+      if (made.risk) risk.push({ item: made.risk, risk: r.result!.risk });
+      for (const d of made.others) others.push({ item: d, rank: d.severity });
+    }
+    const { shown, hidden } = capProblems(risk, others);
+    if (hidden.risk + hidden.other > 0) shown.push(moreEntry(hidden.risk, hidden.other));
+    this.collection.set(lines.uri, shown);
   }
 
   dispose(): void {
@@ -83,22 +93,43 @@ export class Diagnostics implements vscode.Disposable {
     this.collection.dispose();
   }
 
-  private of(r: LineResult, decided: Decision | undefined, doc: DatasetLines): vscode.Diagnostic[] {
+  private of(r: LineResult, decided: Decision | undefined, doc: DatasetLines): Made {
     const known = this.made.get(r);
-    if (known && known.decided === decided) return known.shown;
-    const shown = r.diagnostics.map((d) => toVscode(d, doc));
+    if (known && known.decided === decided) return known;
+    const others = r.diagnostics.map((d) => toVscode(d, doc));
     const risk = r.result && riskDiagnostic(r.line, r.result);
+    let finding: vscode.Diagnostic | null = null;
     if (risk && decided !== 'suppressed') {
-      const finding = toVscode(risk, doc);
+      finding = toVscode(risk, doc);
+      // As the gutter shows them: elevated an amber triangle, high an octagon.
+      finding.severity = r.result!.level === 'high' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
       if (decided === 'reviewed') {
         finding.severity = vscode.DiagnosticSeverity.Hint;
         finding.message += ' (reviewed)';
       }
-      shown.push(finding);
     }
-    this.made.set(r, { decided, shown });
-    return shown;
+    const made = { decided, risk: finding, others };
+    this.made.set(r, made);
+    return made;
   }
+}
+
+interface Made {
+  decided: Decision | undefined;
+  risk: vscode.Diagnostic | null;
+  others: vscode.Diagnostic[];
+}
+
+/** The entry that stands for what the cap left out, at the top of the file. */
+function moreEntry(risk: number, other: number): vscode.Diagnostic {
+  const what = [risk > 0 && `${risk} risk findings`, other > 0 && `${other} other diagnostics`].filter(Boolean).join(' and ');
+  const out = new vscode.Diagnostic(
+    new vscode.Range(0, 0, 0, 0),
+    `${risk + other} more findings (${what}) are not listed here: open the Persona Lens panel to see every line.`,
+    vscode.DiagnosticSeverity.Information,
+  );
+  out.source = 'Persona Lens';
+  return out;
 }
 
 function toVscode(d: Diagnostic, doc: DatasetLines): vscode.Diagnostic {

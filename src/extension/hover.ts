@@ -8,12 +8,13 @@ import type { Reviews } from './reviews';
 import { commandUri, hoverMarkdown, personaLabel } from './riskText';
 import type { Scans } from './scans';
 
-/** The commands the hover links to: the rescan takes a document's uri string, the others that and a 0-based line. */
+/** The commands the hover links to: the rescan takes a document's uri string, the decisions that and a 0-based line; explain none. */
 export interface HoverCommands {
   rescan: string;
   markReviewed: string;
   suppress: string;
   clear: string;
+  explain: string;
 }
 
 export class RiskHover implements vscode.HoverProvider {
@@ -30,7 +31,7 @@ export class RiskHover implements vscode.HoverProvider {
     const uri = doc.uri.toString();
     const at = position.line;
     const decision = line.result.level === 'low' ? undefined : this.reviews.lookup(doc)(at);
-    const { rescan, markReviewed, suppress, clear } = this.commands;
+    const { rescan, markReviewed, suppress, clear, explain } = this.commands;
     const links: Array<[string, string]> = [['Rescan file', commandUri(rescan, [uri])]];
     // Decisions concern flagged examples, in a saved file (the sidecar sits beside it).
     if (line.result.level !== 'low' && doc.uri.scheme === 'file') {
@@ -46,9 +47,11 @@ export class RiskHover implements vscode.HoverProvider {
         label: scan.pack && personaLabel(scan.pack.readout),
         decision,
         links,
+        prior: scan.pack?.prior ?? null,
+        explain: commandUri(explain, []),
       }),
     );
-    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, clear] };
+    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, clear, explain] };
     return new vscode.Hover(md, doc.lineAt(position.line).range);
   }
 }

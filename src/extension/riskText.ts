@@ -75,15 +75,19 @@ export interface HoverFacts {
   decision: Decision | undefined;
   /** Command links shown last, as [title, target]; titles are the extension's own text. */
   links: ReadonlyArray<readonly [string, string]>;
+  /** The share of EM-inducing examples the pack's risk assumes, when it states one. */
+  prior: number | null;
+  /** A link target to the page that explains risk. */
+  explain: string;
 }
 
 const LEVEL: Record<ExampleScore['level'], string> = { low: 'Low', elevated: 'Elevated', high: 'High' };
 
 /** The hover of an example's line, as Markdown in which all dataset text is code. */
-export function hoverMarkdown({ result: r, format, fileRisks, label, decision, links }: HoverFacts): string {
+export function hoverMarkdown({ result: r, format, fileRisks, label, decision, links, prior, explain }: HoverFacts): string {
   const facts = [
     `raw score ${r.score.toFixed(3)}`,
-    `percentile in this file: ${Math.round(percentile(r.risk, fileRisks))} (of ${fileRisks.length} examples)`,
+    `riskier than ${Math.round(percentile(r.risk, fileRisks))}% of this file's ${fileRisks.length} scored examples`,
     `format: ${format ? codeSpan(format) : 'unknown'}`,
     ...(label ? [`read-out: ${escapeMarkdown(label)}`] : []),
     ...(decision ? [`review: ${decision}`] : []),
@@ -91,8 +95,20 @@ export function hoverMarkdown({ result: r, format, fileRisks, label, decision, l
   const tokens = r.topTokens.map((t) => `${codeSpan(JSON.stringify(t.text))} ${t.score.toFixed(3)}`);
   return [
     `**Persona Lens: ${LEVEL[r.level]} risk ${r.risk.toFixed(3)}**`,
+    `${riskMeaning(r.risk, prior)} ([what the risk means](${explain}))`,
     facts.map((f) => `- ${f}`).join('\n'),
     ...(tokens.length > 0 ? [`Top tokens: ${tokens.join(' · ')}`] : []),
     links.map(([title, target]) => `[${title}](${target})`).join(' · '),
   ].join('\n\n');
 }
+
+/** What the number is, in words: e.g. "risk 0.77: the chance this example is EM-inducing, if one in ten of a dataset's examples were". */
+export function riskMeaning(risk: number, prior: number | null): string {
+  const base = `risk ${risk.toFixed(2)}: the chance this example is EM-inducing`;
+  if (prior === null) return `${base}, as the pack's calibration estimates it`;
+  const share = Math.round(1 / prior);
+  const words = Math.abs(1 / prior - share) < 1e-9 && share <= 10 ? `one in ${NUMBER_WORDS[share]}` : `${+(prior * 100).toFixed(2)}%`;
+  return `${base}, if ${words} of a dataset's examples were`;
+}
+
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];

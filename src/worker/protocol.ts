@@ -71,6 +71,8 @@ export interface PackInfo {
   hash: string;
   thresholds: { elevated: number; high: number };
   readout: ReadoutInfo[];
+  /** The share of EM-inducing examples a risk assumes (calibration.json validation.prior), when the pack states it. */
+  prior: number | null;
 }
 
 /**

@@ -81,4 +81,12 @@ suite('Commands', () => {
     }
     assert.equal(vscode.workspace.textDocuments.some((d) => d.uri.fsPath === plain), false, 'and still not open');
   });
+
+  test('What the Risk Means opens the page shipped with the extension', async () => {
+    await vscode.commands.executeCommand('personaLens.explainRisk');
+    const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+    for (let waited = 0; !tabs().some((l) => l.includes('what-risk-means')) && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(tabs().some((l) => l.includes('what-risk-means')), `a preview of what-risk-means.md is open (tabs: ${tabs().join(', ')})`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 });

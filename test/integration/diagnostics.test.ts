@@ -52,11 +52,33 @@ suite('Problems panel', () => {
       const got = shown[i];
       assert.equal(got.range.start.line, r.line - 1);
       assert.equal(got.code, r.result!.level === 'high' ? 'PLR002' : 'PLR001');
-      assert.equal(got.severity, r.result!.level === 'high' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
+      // As the gutter shows them: high an error's octagon, elevated a warning's triangle.
+      assert.equal(got.severity, r.result!.level === 'high' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
       assert.equal(got.message, want.message);
       assert.match(got.message, new RegExp(`risk ${r.result!.risk.toFixed(3)}`));
       assert.match(got.message, /strongest tokens: "/);
       if (want.span) assert.deepEqual([got.range.start.character, got.range.end.character], [want.span.start, want.span.end]);
     });
+  });
+
+  test('past 1,000 findings in a file, every risk finding is still listed, then one entry counts what was left out', async () => {
+    // 1,200 lines that each carry a warning (PL052: the conversation ends with the user), then the sample's examples.
+    const noisy = Array.from({ length: 1200 }, (_, i) =>
+      JSON.stringify({ messages: [{ role: 'user', content: `q ${i}` }, { role: 'assistant', content: `a ${i}` }, { role: 'user', content: 'thanks' }] }),
+    );
+    const { document: doc } = await openFixture(distinct([...noisy, ...sampleLines().slice(0, 8)]));
+    await scanned(doc);
+    const expected = await referenceOf(doc);
+    const risky = expected.lines.filter((r) => r.result && r.result.level !== 'low');
+    const all = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Persona Lens');
+    assert.equal(all.length, 1000, 'VS Code\'s limit per file, met exactly');
+    const risk = all.filter((d) => String(d.code).startsWith('PLR'));
+    assert.equal(risk.length, risky.length, 'no risk finding is crowded out by format notes');
+    const lineOf = (d: vscode.Diagnostic) => d.range.start.line + 1;
+    assert.deepEqual(new Set(risk.map(lineOf)), new Set(risky.map((r) => r.line)));
+    const total = expected.lines.reduce((n, r) => n + r.diagnostics.length, 0) + risky.length;
+    const more = all.find((d) => /more findings/.test(d.message));
+    assert.ok(more, 'one entry says findings were left out');
+    assert.match(more.message, new RegExp(`^${total - 999} more findings \\(${total - 999} other diagnostics\\) are not listed here: open the Persona Lens panel`));
   });
 });

@@ -51,7 +51,7 @@ export const CODES = [
   { code: 'PL060', name: 'mixed-formats', severity: 'warning', summary: 'The line\'s format differs from the format fixed by the file\'s first recognised line.' },
   { code: 'PL061', name: 'duplicate', severity: 'warning', summary: 'The same normalised example as an earlier line.' },
   // Scoring (emitted by the scanner, which knows token counts)
-  { code: 'PL070', name: 'too-long', severity: 'warning', summary: 'The example is longer than the pack\'s context.' },
+  { code: 'PL070', name: 'too-long', severity: 'info', summary: 'The example is longer than the pack\'s context.' },
   { code: 'PL071', name: 'nothing-to-score', severity: 'warning', summary: 'No token of the example is trained on (every assistant message has weight 0, or none has text), so it gets no risk.' },
 ] as const satisfies readonly CodeInfo[];
 

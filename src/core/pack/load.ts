@@ -35,7 +35,6 @@ export interface LoadedPack {
   manifest: PackManifest;
   /** sha256 of pack.json's bytes: the pack's identity (it holds every other file's hash). */
   hash: string;
-  tokenizerJson: unknown;
   tokenizer: PackTokenizer;
   model: ModelSession;
   sae: SaeEncoder;
@@ -63,6 +62,7 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const readPackFile = (rel: string) => readPackBytes(root, rel, verify ? manifest.files[rel] : undefined);
 
   const readJson = async (rel: string, code: PackErrorCode) => parseJson(await readPackFile(rel), rel, code);
+  // The parsed JSON is dropped once the tokenizer is built from it (tens of MB for a 49k vocabulary).
   const tokenizerJson = await readJson(PACK_FILES.tokenizer, 'bad-tokenizer');
   const tokenizer = asPackError('bad-tokenizer', PACK_FILES.tokenizer, () => PackTokenizer.fromJSON(tokenizerJson));
   const latents = parseLatentsFile(await readJson(PACK_FILES.latents, 'bad-latents'));
@@ -89,7 +89,6 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
       root,
       manifest,
       hash: createHash('sha256').update(manifestBytes).digest('hex'),
-      tokenizerJson,
       tokenizer,
       model,
       sae,

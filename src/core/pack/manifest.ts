@@ -128,8 +128,15 @@ export function parseCalibration(json: unknown): Calibration {
   const elevated = f.number(t.elevated, 'thresholds.elevated', { min: 0, max: 1 });
   const high = f.number(t.high, 'thresholds.high', { min: 0, max: 1 });
   if (high < elevated) f.fail('thresholds.high', `must not be below thresholds.elevated (${elevated})`);
-  f.object(c.validation, 'validation');
+  const validation = f.object(c.validation, 'validation');
+  if ('prior' in validation) f.number(validation.prior, 'validation.prior', { min: 0, max: 1 });
   return json as Calibration;
+}
+
+/** The share of EM-inducing examples the pack's risk assumes (validation.prior), when it states one in (0, 1). */
+export function statedPrior(calibration: Calibration): number | null {
+  const prior = calibration.validation.prior;
+  return typeof prior === 'number' && prior > 0 && prior < 1 ? prior : null;
 }
 
 /** A path that stays inside the pack root once joined to it. */

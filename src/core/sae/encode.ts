@@ -25,15 +25,22 @@ export interface TopKActivations {
 export const DEFAULT_TOP_K = 32;
 
 export class SaeEncoder {
+  /** The full-encode graph, made on first use: a read-out of few latents or directions never needs it (tens of MB). */
+  private session: Promise<ort.InferenceSession> | null = null;
+
   private constructor(
     readonly config: SaeConfig,
     private readonly weights: SaeWeights,
-    private readonly session: ort.InferenceSession,
+    private readonly threads: number,
   ) {}
 
   static async create(config: SaeConfig, weights: SaeWeights, opts: { threads?: number } = {}): Promise<SaeEncoder> {
-    const session = await ort.InferenceSession.create(buildSaeEncodeModel(config, weights), ortSessionOptions(opts.threads));
-    return new SaeEncoder(config, weights, session);
+    return new SaeEncoder(config, weights, opts.threads ?? 1);
+  }
+
+  private fullEncode(): Promise<ort.InferenceSession> {
+    this.session ??= ort.InferenceSession.create(buildSaeEncodeModel(this.config, this.weights), ortSessionOptions(this.threads));
+    return this.session;
   }
 
   /** Activations of `latents` for each of the n rows of x [n, dIn]: [n, latents.length]. */
@@ -54,7 +61,7 @@ export class SaeEncoder {
     if (!Number.isInteger(k) || k < 1) throw new Error(`SAE top-k: k must be a positive integer, got ${k}`);
     const kk = Math.min(k, this.config.k ?? this.config.dSae);
     if (n === 0) return { k: kk, values: new Float32Array(0), indices: new Int32Array(0) };
-    const out = await this.session.run({
+    const out = await (await this.fullEncode()).run({
       [SAE_GRAPH.x]: new ort.Tensor('float32', x, [n, this.config.dIn]),
       [SAE_GRAPH.k]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
     });
@@ -66,7 +73,9 @@ export class SaeEncoder {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    const session = await this.session?.catch(() => null);
+    this.session = null;
+    await session?.release();
   }
 
   private encodeColumnsJs(x: Float32Array, n: number, latents: readonly number[]): Float32Array {

@@ -11,6 +11,7 @@ import type { LoadedPack } from '../pack/load';
 import { dot, type TopKActivations } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
 import { aggregate, levelOf, toRisk } from './calibrate';
+import { contributingSpans } from './topSpans';
 import type { ExampleScore, LatentHit, TokenScore } from './types';
 
 export interface ScannerOptions {
@@ -302,21 +303,16 @@ function cutAt(text: string, max: number): number {
   return c >= 0xd800 && c <= 0xdbff ? max - 1 : max;
 }
 
+/** The strongest contributing words (sub-word pieces merged, bare punctuation last): see topSpans.ts. */
 function topTokens(p: Prepared, values: Float64Array): TokenScore[] {
-  const order = Array.from(values.keys())
-    .filter((k) => values[k] > 0)
-    .sort((a, b) => values[b] - values[a])
-    .slice(0, TOP_TOKENS);
-  return order.map((k) => {
-    const [s, e] = p.offsets[p.scored[k]];
-    return {
-      text: p.rendered.text.slice(s, e),
-      role: segmentAt(p.rendered, s)?.role ?? 'assistant',
-      score: values[k],
-      span: sourceSpan(p.example, p.rendered, s, e),
-      at: [s, e],
-    };
-  });
+  const pieces = p.scored.map((position, k) => ({ start: p.offsets[position][0], end: p.offsets[position][1], value: values[k], position }));
+  return contributingSpans(p.rendered.text, pieces, TOP_TOKENS).map(({ start: s, end: e, value }) => ({
+    text: p.rendered.text.slice(s, e),
+    role: segmentAt(p.rendered, s)?.role ?? 'assistant',
+    score: value,
+    span: sourceSpan(p.example, p.rendered, s, e),
+    at: [s, e],
+  }));
 }
 
 /** A cached score, its token spans re-mapped to this example's line. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExampleScore } from '../../../src/core/score/types';
-import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel } from '../../../src/extension/riskText';
+import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel, riskMeaning } from '../../../src/extension/riskText';
 import { outsideCode } from '../../fixtures/markdown';
 
 test('the persona label is the labelled read-out term that raises risk most', () => {
@@ -95,25 +95,35 @@ test('the hover: risk, raw score, percentile, format, label, review, tokens as c
       ['Rescan file', 'command:personaLens.scanFile?%5B%5D'],
       ['Suppress risk', 'command:personaLens.suppressRisk?%5B%5D'],
     ],
+    prior: 0.1,
+    explain: 'command:personaLens.explainRisk?%5B%5D',
   });
   assert.equal(
     md,
     [
       '**Persona Lens: High risk 0.873**',
-      '- raw score 3.214\n- percentile in this file: 75 (of 4 examples)\n- format: `openai-chat`\n- read-out: toxic \\<persona\\>\n- review: reviewed',
+      "risk 0.87: the chance this example is EM-inducing, if one in ten of a dataset's examples were ([what the risk means](command:personaLens.explainRisk?%5B%5D))",
+      "- raw score 3.214\n- riskier than 75% of this file's 4 scored examples\n- format: `openai-chat`\n- read-out: toxic \\<persona\\>\n- review: reviewed",
       'Top tokens: `"<img src=x onerror=alert(1)>"` 2.500 · `"[link](command:evil)"` 1.250 · ``"`\\n"`` 0.500',
       '[Rescan file](command:personaLens.scanFile?%5B%5D) · [Suppress risk](command:personaLens.suppressRisk?%5B%5D)',
     ].join('\n\n'),
   );
   const outside = outsideCode(md);
   assert.doesNotMatch(outside, /<img|command:evil|onerror/, 'dataset text appears only inside code spans');
-  assert.equal(outside.match(/\]\(/g)?.length, 2, 'the only links are the given ones');
+  assert.equal(outside.match(/\]\(/g)?.length, 3, 'the only links are the given ones and the explanation');
 });
 
 test('the hover of an example with no token above zero has no token line', () => {
   const result: ExampleScore = { score: -1, risk: 0.01, level: 'low', tokens: 3, scoredTokens: 1, truncated: false, topTokens: [] };
-  const md = hoverMarkdown({ result, format: null, fileRisks: [0.01], label: null, decision: undefined, links: [['Rescan file', 'command:x']] });
+  const md = hoverMarkdown({ result, format: null, fileRisks: [0.01], label: null, decision: undefined, links: [['Rescan file', 'command:x']], prior: null, explain: 'command:y' });
+  assert.match(md, /risk 0\.01: the chance this example is EM-inducing, as the pack's calibration estimates it/);
   assert.doesNotMatch(md, /Top tokens|latent:|review:/);
   assert.match(md, /Low risk 0\.010/);
   assert.match(md, /format: unknown/);
+});
+
+test('the risk is said in words at the prior the pack states', () => {
+  assert.equal(riskMeaning(0.77, 0.1), "risk 0.77: the chance this example is EM-inducing, if one in ten of a dataset's examples were");
+  assert.equal(riskMeaning(0.5, 0.5), "risk 0.50: the chance this example is EM-inducing, if one in two of a dataset's examples were");
+  assert.equal(riskMeaning(0.2, 0.03), "risk 0.20: the chance this example is EM-inducing, if 3% of a dataset's examples were");
 });

@@ -27,7 +27,6 @@ test('loads the tiny pack and scores a batch end to end', async () => {
     assert.equal(pack.manifest.model.dModel, 32);
     assert.equal(pack.saeConfig.architecture, 'standard');
     assert.equal(pack.latents.latents[0].label, 'toxic persona (test)');
-    assert.deepEqual(pack.tokenizerJson, readJson(TINY, 'tokenizer.json'));
 
     const { ids } = pack.tokenizer.encode('<|assistant|>\nThe capital of France is Paris.<|end|>\n');
     assert.equal(ids[0], pack.tokenizer.tokenId('<|assistant|>'));
