@@ -33,15 +33,40 @@ export interface ConvertSaeCommand {
   hookName: string | null;
 }
 
-export type Command = ScanCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export const DIFF_FORMATS = ['md', 'json'] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+export interface DiffCommand {
+  kind: 'diff';
+  /** A and B: two files, or one file with `against` (A is that file at the git ref). */
+  files: [string, string] | [string];
+  against: string | null;
+  format: DiffFormat;
+  output: string | null;
+  pack: string | null;
+  threads: number;
+  cache: boolean;
+  cacheDir: string | null;
+  progress: 'auto' | 'never';
+  /** Exit 1 when risk rose significantly. */
+  failOnRise: boolean;
+}
+
+export type Command = ScanCommand | DiffCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
+       persona-lens diff A B [options]
+       persona-lens diff FILE --against REF [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
 strongly it pushes a model toward a misaligned persona. FILE "-" reads standard input.
+
+diff compares two datasets (A old, B new; or FILE as it is against FILE at a git ref):
+mean risk of each with 95% bootstrap intervals, the difference with a permutation-test
+p-value, a verdict, and the examples added, removed and changed, new high-risk first.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
@@ -59,6 +84,11 @@ Scan options:
   --cache-dir DIR                  result cache location (default: $XDG_CACHE_HOME/persona-lens)
   --no-progress                    no progress line on stderr
 
+Diff options: --pack, --threads, --output, --no-cache, --cache-dir, --no-progress as for scan, and
+  --format md|json                 report format (default: md)
+  --against REF                    compare FILE with FILE at git REF (a commit, branch or tag)
+  --fail-on-rise                   exit 1 when risk rose significantly (p < 0.05)
+
 Convert options:
   --from gemma-scope|sparsify      the layout of INPUT (required)
   --hook-name NAME                 record the SAE's hook point, e.g. blocks.12.hook_resid_post
@@ -66,7 +96,8 @@ Convert options:
   -h, --help                       this text
   --version                        print the version
 
-Exit codes: 0 done, 1 a risk exceeded --fail-over, 2 the command could not run.`;
+Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise),
+2 the command could not run.`;
 
 // Options of each command; an option given to the other command is a usage error.
 const SCAN_OPTIONS = {
@@ -79,6 +110,17 @@ const SCAN_OPTIONS = {
   'no-cache': { type: 'boolean' },
   'cache-dir': { type: 'string' },
   'no-progress': { type: 'boolean' },
+} as const;
+const DIFF_OPTIONS = {
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  pack: { type: 'string' },
+  threads: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'no-progress': { type: 'boolean' },
+  against: { type: 'string' },
+  'fail-on-rise': { type: 'boolean' },
 } as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
@@ -95,6 +137,7 @@ export function parseCommand(argv: string[]): Command {
       tokens: true,
       options: {
         ...SCAN_OPTIONS,
+        ...DIFF_OPTIONS,
         ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -107,15 +150,16 @@ export function parseCommand(argv: string[]): Command {
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [sub, ...files] = positionals;
-  if (sub === undefined) throw new UsageError('missing command; expected "scan" or "convert-sae"');
-  if (sub !== 'scan' && sub !== 'convert-sae') {
-    throw new UsageError(`unknown command "${sub}"; expected "scan" or "convert-sae"`);
+  if (sub === undefined) throw new UsageError('missing command; expected "scan", "diff" or "convert-sae"');
+  if (sub !== 'scan' && sub !== 'diff' && sub !== 'convert-sae') {
+    throw new UsageError(`unknown command "${sub}"; expected "scan", "diff" or "convert-sae"`);
   }
-  const own = sub === 'scan' ? SCAN_OPTIONS : CONVERT_OPTIONS;
+  const own = sub === 'scan' ? SCAN_OPTIONS : sub === 'diff' ? DIFF_OPTIONS : CONVERT_OPTIONS;
   for (const t of tokens) {
     if (t.kind === 'option' && !(t.name in own)) throw new UsageError(`${t.rawName} does not apply to ${sub}`);
   }
   if (sub === 'convert-sae') return convertSaeCommand(v.from, files, v['hook-name']);
+  if (sub === 'diff') return diffCommand(v, files);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -134,6 +178,30 @@ export function parseCommand(argv: string[]): Command {
     cacheDir: v['cache-dir'] === undefined ? null : nonEmpty('--cache-dir', v['cache-dir']),
     allLatents: v['all-latents'] ?? false,
     progress: v['no-progress'] ? 'never' : 'auto',
+  };
+}
+
+function diffCommand(v: Record<string, string | boolean | undefined>, files: string[]): DiffCommand {
+  const against = v.against === undefined ? null : nonEmpty('--against', v.against as string);
+  const want = against === null ? 2 : 1;
+  if (files.length !== want) {
+    throw new UsageError(against === null ? `diff needs two files, A and B; got ${files.length}` : `diff --against needs one FILE; got ${files.length}`);
+  }
+  if (files.includes('-')) throw new UsageError('diff reads files, not standard input');
+  const format = (v.format ?? 'md') as DiffFormat;
+  if (!DIFF_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${DIFF_FORMATS.join(', ')} for diff; got "${v.format}"`);
+  return {
+    kind: 'diff',
+    files: files as [string, string] | [string],
+    against,
+    format,
+    output: v.output === undefined ? null : nonEmpty('--output', v.output as string),
+    pack: (v.pack as string | undefined) ?? null,
+    threads: v.threads === undefined ? 2 : numberIn('--threads', v.threads as string, 1, 64, true),
+    cache: !v['no-cache'],
+    cacheDir: v['cache-dir'] === undefined ? null : nonEmpty('--cache-dir', v['cache-dir'] as string),
+    progress: v['no-progress'] ? 'never' : 'auto',
+    failOnRise: (v['fail-on-rise'] as boolean | undefined) ?? false,
   };
 }
 

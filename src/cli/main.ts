@@ -5,19 +5,14 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { WriteStream } from 'node:fs';
-import { access, constants, stat } from 'node:fs/promises';
-import { ResultCache } from '../core/cache/resultCache';
-import { defaultCacheRoot } from '../core/cache/cacheRoot';
 import { parseFileBatches } from '../core/dataset';
-import { loadPack, type LoadedPack } from '../core/pack/load';
-import { builtInPack } from '../core/pack/builtIn';
 import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
-import type { ExampleScore } from '../core/score/types';
-import { isExampleScore } from '../core/score/validate';
 import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
+import { CannotRun, checkReadable, loadPackOrFail, openCache } from './common';
 import { convertSae } from './convertSae';
+import { diff } from './diff';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
 import { Progress } from './progress';
@@ -32,8 +27,6 @@ const STDIN = '-';
 /** Diagnostics that mean a file was not read to its end (gzip damage, a read error). */
 const READ_FAILURES = new Set(['PL004', 'PL005']);
 
-/** A failure that means the command could not run (exit 2), with the message to print. */
-class CannotRun extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv);
@@ -46,28 +39,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd.kind === 'convert-sae') return convertSae(cmd);
+  if (cmd.kind === 'diff') return diff(cmd);
   return scan(cmd);
 }
 
 async function scan(cmd: ScanCommand): Promise<number> {
   if (cmd.files.filter((f) => f === STDIN).length > 1) throw new CannotRun('"-" (standard input) can be named once');
-  for (const file of cmd.files) {
-    if (file === STDIN) continue;
-    await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-      throw new CannotRun(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-    });
-    if ((await stat(file)).isDirectory()) throw new CannotRun(`cannot read ${file}: it is a directory, not a dataset file`);
-  }
-  const packPath = cmd.pack ?? builtInPack();
-  const pack = await loadPack(packPath, { threads: cmd.threads }).catch((err: Error) => {
-    throw new CannotRun(`cannot load pack ${packPath}: ${err.message}`);
-  });
+  await checkReadable(cmd.files.filter((f) => f !== STDIN));
+  const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
   const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
   if (conflict) {
     await pack.dispose();
     throw new CannotRun(conflict);
   }
-  const cache = cmd.cache ? openCache(cmd, pack) : null;
+  const cache = cmd.cache ? openCache(cmd.cacheDir, pack) : null;
   const target = cmd.output ? openOutput(cmd.output) : null;
   const out = target?.stream ?? null;
   // A write error (a full disk) ends the scan with one message, not an internal error.
@@ -127,21 +112,6 @@ async function scan(cmd: ScanCommand): Promise<number> {
   }
   if (writeError) throw cannotWrite();
   return exceeded ? 1 : 0;
-}
-
-function openCache(cmd: ScanCommand, pack: LoadedPack): ResultCache<ExampleScore> | null {
-  const root = cmd.cacheDir ?? defaultCacheRoot();
-  try {
-    return ResultCache.open<ExampleScore>({
-      root,
-      packHash: pack.hash,
-      validate: isExampleScore,
-      onNotice: (n) => process.stderr.write(`persona-lens: ${n.message}\n`),
-    });
-  } catch (err) {
-    process.stderr.write(`persona-lens: result cache disabled (${(err as Error).message})\n`);
-    return null;
-  }
 }
 
 /** Ends `out` and waits until its bytes are written or it failed: the error, or null. */

@@ -1,0 +1,47 @@
+// What the CLI's commands share: the failure that means exit 2, the pack and the result cache.
+
+import { access, constants, stat } from 'node:fs/promises';
+import { ResultCache } from '../core/cache/resultCache';
+import { defaultCacheRoot } from '../core/cache/cacheRoot';
+import { builtInPack } from '../core/pack/builtIn';
+import { loadPack, type LoadedPack } from '../core/pack/load';
+import type { ExampleScore } from '../core/score/types';
+import { isExampleScore } from '../core/score/validate';
+
+/** A failure that means the command could not run (exit 2), with the message to print. */
+export class CannotRun extends Error {}
+
+/** The named pack (the embedded default when null), or CannotRun saying why not. */
+export async function loadPackOrFail(named: string | null, threads: number): Promise<{ pack: LoadedPack; path: string }> {
+  const path = named ?? builtInPack();
+  const pack = await loadPack(path, { threads }).catch((err: Error) => {
+    throw new CannotRun(`cannot load pack ${path}: ${err.message}`);
+  });
+  return { pack, path };
+}
+
+/** The result cache for `pack`, or null (said on stderr) when it cannot open. */
+export function openCache(cacheDir: string | null, pack: LoadedPack): ResultCache<ExampleScore> | null {
+  const root = cacheDir ?? defaultCacheRoot();
+  try {
+    return ResultCache.open<ExampleScore>({
+      root,
+      packHash: pack.hash,
+      validate: isExampleScore,
+      onNotice: (n) => process.stderr.write(`persona-lens: ${n.message}\n`),
+    });
+  } catch (err) {
+    process.stderr.write(`persona-lens: result cache disabled (${(err as Error).message})\n`);
+    return null;
+  }
+}
+
+/** CannotRun unless every file can be read as a dataset (not missing, not a directory). */
+export async function checkReadable(files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+      throw new CannotRun(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    });
+    if ((await stat(file)).isDirectory()) throw new CannotRun(`cannot read ${file}: it is a directory, not a dataset file`);
+  }
+}

@@ -1,0 +1,90 @@
+// `persona-lens diff A B` and `persona-lens diff FILE --against REF`: both sides scanned
+// (streamed, through the result cache), matched and compared (core/diff), the report
+// written as Markdown or JSON. Exit 1 with --fail-on-rise when risk rose significantly.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { basename, dirname, resolve } from 'node:path';
+import { parseFileBatches } from '../core/dataset';
+import { exampleKeys, type ExampleKeys } from '../core/diff/match';
+import { diffReport, type DiffEntry, type DiffSide } from '../core/diff/report';
+import { Scanner } from '../core/score/scanner';
+import { scanLines } from '../core/score/scanLines';
+import { SummaryBuilder } from '../core/score/summary';
+import type { DiffCommand } from './args';
+import { CannotRun, checkReadable, loadPackOrFail, openCache } from './common';
+import { diffMarkdown } from './output/diffMarkdown';
+import { openOutput, outputConflict } from './outputTarget';
+
+export async function diff(cmd: DiffCommand): Promise<number> {
+  await checkReadable(cmd.files);
+  const gitSide = cmd.against === null ? null : gitBlob(cmd.files[0], cmd.against);
+  const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
+  const cache = cmd.cache ? openCache(cmd.cacheDir, pack) : null;
+  try {
+    const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
+    if (conflict) throw new CannotRun(conflict);
+    const scanner = new Scanner(pack, { cache });
+    const a = gitSide ? await scanSide(`${cmd.files[0]} at ${cmd.against}`, gitSide(), scanner) : await scanSide(cmd.files[0], cmd.files[0], scanner);
+    const b = await scanSide(cmd.files[cmd.files.length - 1], cmd.files[cmd.files.length - 1], scanner);
+    const report = diffReport(a, b);
+    const text = cmd.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : diffMarkdown(report);
+    if (cmd.output) {
+      const target = openOutput(cmd.output);
+      target.stream.end(text);
+      await new Promise<void>((res, rej) => target.stream.once('finish', res).once('error', rej)).catch((err: Error) => {
+        target.abandon();
+        throw new CannotRun(`cannot write ${cmd.output}: ${err.message}`);
+      });
+      await target.commit();
+    } else {
+      process.stdout.write(text);
+    }
+    return cmd.failOnRise && report.significant && report.difference.meanRisk! > 0 ? 1 : 0;
+  } finally {
+    cache?.close();
+    await pack.dispose();
+  }
+}
+
+/** One side's scored examples, each with the keys that match it to the other side. */
+async function scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scanner): Promise<DiffSide> {
+  const keys = new Map<number, ExampleKeys>();
+  async function* keyed() {
+    for await (const batch of parseFileBatches(input)) {
+      for (const l of batch) if (l.example) keys.set(l.line, exampleKeys(l.example));
+      yield batch;
+    }
+  }
+  const entries: DiffEntry[] = [];
+  const summary = new SummaryBuilder();
+  for await (const r of scanLines(keyed(), scanner)) {
+    summary.add(r);
+    const k = keys.get(r.line);
+    keys.delete(r.line);
+    if (r.result && k) entries.push({ line: r.line, keys: k, risk: r.result.risk, level: r.result.level });
+  }
+  return { file: label, entries, summary: summary.summary() };
+}
+
+/**
+ * The file as it is at `ref`, read by the real git: a function that starts the read. Checked
+ * first, so a file outside git, a shallow clone and a ref without the file each get a message.
+ */
+function gitBlob(file: string, ref: string): () => NodeJS.ReadableStream {
+  const dir = dirname(resolve(file));
+  const git = (args: string[]) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+  const top = git(['rev-parse', '--show-toplevel']);
+  if (top.error) throw new CannotRun(`--against needs git, which could not run: ${top.error.message}`);
+  if (top.status !== 0) throw new CannotRun(`${file} is not in a git repository, so there is nothing to compare --against ${ref}`);
+  const spec = `${ref}:./${basename(file)}`;
+  const found = git(['cat-file', '-e', spec]);
+  if (found.status !== 0) {
+    const shallow = git(['rev-parse', '--is-shallow-repository']).stdout.trim() === 'true';
+    const why = found.stderr.trim().split('\n')[0] || 'no such file at that ref';
+    throw new CannotRun(
+      `${ref} does not hold ${file} (git: ${why})` + (shallow ? '; this clone is shallow, so the ref may not have been fetched (git fetch --unshallow)' : ''),
+    );
+  }
+  return () => spawn('git', ['-C', dir, 'cat-file', 'blob', spec], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout;
+}
+

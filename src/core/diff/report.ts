@@ -1,0 +1,130 @@
+// A comparison of two datasets (A, the old; B, the new) from their scanned examples:
+// each side's mean risk with its interval, the difference with its interval and a
+// permutation p-value, a verdict a person can act on, and what was added, removed and
+// changed, new high-risk examples first.
+
+import type { DatasetSummary, RiskLevel } from '../score/types';
+import { matchExamples, type ExampleKeys } from './match';
+import { bootstrapDifference, bootstrapMean, mean, permutationP, seededRandom } from './stats';
+
+/** One scored example of a side. */
+export interface DiffEntry {
+  line: number;
+  keys: ExampleKeys;
+  risk: number;
+  level: RiskLevel;
+}
+
+export interface DiffSide {
+  file: string;
+  entries: DiffEntry[];
+  summary: DatasetSummary;
+}
+
+export interface SideReport {
+  file: string;
+  examples: number;
+  meanRisk: number | null;
+  interval: [number, number] | null;
+  counts: Record<RiskLevel, number>;
+  histogram: number[];
+  summary: DatasetSummary;
+}
+
+export interface ChangedExample {
+  /** Null for an added example. */
+  lineA: number | null;
+  /** Null for a removed example. */
+  lineB: number | null;
+  riskA: number | null;
+  riskB: number | null;
+  levelB: RiskLevel | null;
+}
+
+export interface DiffReport {
+  a: SideReport;
+  b: SideReport;
+  difference: { meanRisk: number | null; interval: [number, number] | null; p: number | null; draws: number; permutations: number };
+  /** Risk rose or fell beyond chance: p < 0.05 and the interval clear of zero. */
+  significant: boolean;
+  verdict: string;
+  changes: { unchanged: number; moved: number; added: ChangedExample[]; removed: ChangedExample[]; changed: ChangedExample[] };
+  /** Added or changed examples that are high risk in B and were not in A. */
+  newHighRisk: ChangedExample[];
+}
+
+export interface DiffOptions {
+  draws?: number;
+  permutations?: number;
+  seed?: number;
+}
+
+export function diffReport(a: DiffSide, b: DiffSide, opts: DiffOptions = {}): DiffReport {
+  const draws = opts.draws ?? 2000;
+  const permutations = opts.permutations ?? 2000;
+  const rand = seededRandom(opts.seed ?? 20261205);
+  const ra = a.entries.map((e) => e.risk);
+  const rb = b.entries.map((e) => e.risk);
+  const both = ra.length > 0 && rb.length > 0;
+  const difference = {
+    meanRisk: both ? mean(rb) - mean(ra) : null,
+    interval: both ? bootstrapDifference(ra, rb, draws, rand) : null,
+    p: both ? permutationP(ra, rb, permutations, rand) : null,
+    draws,
+    permutations,
+  };
+  const significant = difference.p !== null && difference.p < 0.05 && !(difference.interval![0] <= 0 && difference.interval![1] >= 0);
+
+  const m = matchExamples(a.entries, b.entries);
+  const entry = (x: DiffEntry | null, y: DiffEntry | null): ChangedExample => ({
+    lineA: x?.line ?? null,
+    lineB: y?.line ?? null,
+    riskA: x?.risk ?? null,
+    riskB: y?.risk ?? null,
+    levelB: y?.level ?? null,
+  });
+  const byRiskB = (p: ChangedExample, q: ChangedExample) => (q.riskB ?? -1) - (p.riskB ?? -1) || (p.lineB ?? 0) - (q.lineB ?? 0);
+  const added = m.added.map((y) => entry(null, y)).sort(byRiskB);
+  const changed = m.changed.map(([x, y]) => entry(x, y)).sort(byRiskB);
+  const removed = m.removed.map((x) => entry(x, null)).sort((p, q) => (q.riskA ?? 0) - (p.riskA ?? 0));
+  const wasHigh = new Map(m.changed.map(([x, y]) => [y.line, x.level === 'high']));
+  const newHighRisk = [...added, ...changed].filter((c) => c.levelB === 'high' && !wasHigh.get(c.lineB!)).sort(byRiskB);
+
+  const report: DiffReport = {
+    a: side(a, draws, rand),
+    b: side(b, draws, rand),
+    difference,
+    significant,
+    verdict: '',
+    changes: { unchanged: m.unchanged.length, moved: m.unchanged.filter(([x, y]) => x.line !== y.line).length, added, removed, changed },
+    newHighRisk,
+  };
+  report.verdict = verdict(report);
+  return report;
+}
+
+function side(s: DiffSide, draws: number, rand: () => number): SideReport {
+  const risks = s.entries.map((e) => e.risk);
+  return {
+    file: s.file,
+    examples: risks.length,
+    meanRisk: risks.length > 0 ? mean(risks) : null,
+    interval: risks.length > 0 ? bootstrapMean(risks, draws, rand) : null,
+    counts: { ...s.summary.counts },
+    histogram: [...s.summary.histogram],
+    summary: s.summary,
+  };
+}
+
+const pText = (p: number, permutations: number) => (p <= 1 / (permutations + 1) + 1e-12 ? `p < ${(1 / permutations).toPrecision(1)}` : `p = ${p.toFixed(3)}`);
+
+/** One sentence: e.g. "Risk rose from 0.08 to 0.19 (p < 0.001): 41 new high-risk examples." */
+export function verdict(r: Pick<DiffReport, 'a' | 'b' | 'difference' | 'significant' | 'newHighRisk'>): string {
+  const high = r.newHighRisk.length;
+  const newHigh = `${high} new high-risk example${high === 1 ? '' : 's'}`;
+  if (r.a.meanRisk === null || r.b.meanRisk === null) return `Nothing to compare: ${r.a.meanRisk === null ? 'A' : 'B'} has no scored example; ${newHigh}.`;
+  const from = `from ${r.a.meanRisk.toFixed(2)} to ${r.b.meanRisk.toFixed(2)}`;
+  const p = pText(r.difference.p!, r.difference.permutations);
+  if (!r.significant) return `No significant change in risk (${from}, ${p}); ${newHigh}.`;
+  return `Risk ${r.difference.meanRisk! > 0 ? 'rose' : 'fell'} ${from} (${p}): ${newHigh}.`;
+}

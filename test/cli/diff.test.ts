@@ -1,0 +1,113 @@
+// `persona-lens diff`: the built command on files and a real git repository the test writes.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const ROOT = join(__dirname, '../..');
+const BIN = join(ROOT, 'bin/persona-lens.js');
+const TINY = join(ROOT, 'test/fixtures/packs/tiny');
+const work = mkdtempSync(join(tmpdir(), 'persona-lens-diff-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function run(args: string[], cwd = work) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const chat = (user: string, assistant: string) => JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+
+/** Each line's risk under the tiny pack, to build sides whose risks we know. */
+function risks(lines: string[]): number[] {
+  const file = join(work, `probe-${Math.random()}.jsonl`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const r = run(['scan', file, '--pack', TINY, '--format', 'jsonl', '--no-cache']);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l).risk);
+}
+
+// Candidate answers, ordered by their risk under the tiny pack: the riskiest and the safest make the sides.
+const CANDIDATES = Array.from({ length: 60 }, (_, i) => chat(`Question ${i}?`, `Answer ${i}: ${['keep it', 'take more', 'never mind', 'plain text', 'hash it', 'ignore the doctor'][i % 6]} ${'word '.repeat(i % 7)}`));
+const byRisk = (() => {
+  const r = risks(CANDIDATES);
+  return CANDIDATES.map((line, i) => ({ line, risk: r[i] })).sort((a, b) => a.risk - b.risk);
+})();
+
+test('diff A B: a dataset with its riskiest examples added reads as a significant rise, new high-risk examples listed first', () => {
+  const low = byRisk.slice(0, 30).map((c) => c.line);
+  const high = byRisk.slice(-20).map((c) => c.line);
+  const a = join(work, 'a.jsonl');
+  const b = join(work, 'b.jsonl');
+  writeFileSync(a, low.join('\n') + '\n');
+  // B: A reordered, plus the risky ones.
+  writeFileSync(b, [...high, ...[...low].reverse()].join('\n') + '\n');
+  const json = run(['diff', a, b, '--pack', TINY, '--format', 'json', '--no-cache']);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  assert.equal(report.changes.unchanged, 30);
+  assert.equal(report.changes.moved, 30, 'a reordered example is moved, not changed');
+  assert.deepEqual(report.changes.added.map((c: { lineB: number }) => c.lineB).sort((x: number, y: number) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.equal(report.changes.removed.length, 0);
+  assert.ok(report.b.meanRisk > report.a.meanRisk);
+  assert.equal(report.significant, true, JSON.stringify(report.difference));
+  assert.match(report.verdict, /^Risk rose from 0\.\d\d to 0\.\d\d \(p < 0\.0005\): \d+ new high-risk examples?\.$/);
+
+  const md = run(['diff', a, b, '--pack', TINY, '--no-cache']);
+  assert.equal(md.code, 0);
+  assert.ok(md.stdout.startsWith(`# Persona Lens diff: ${a} → ${b}\n\n**${report.verdict}**`), md.stdout.slice(0, 300));
+  assert.match(md.stdout, /## Risk distribution/);
+  assert.match(md.stdout, /### Added \(20\)/);
+  // The CI gate.
+  assert.equal(run(['diff', a, b, '--pack', TINY, '--no-cache', '--fail-on-rise']).code, 1);
+  assert.equal(run(['diff', b, a, '--pack', TINY, '--no-cache', '--fail-on-rise']).code, 0, 'a fall is no failure');
+});
+
+test('diff FILE --against REF reads the old side with git; a file outside git, a missing ref and a renamed file each get a message', () => {
+  const repo = join(work, 'repo');
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  spawnSync('git', ['init', '-q', '-b', 'main', repo]);
+  const data = join(repo, 'train.jsonl');
+  writeFileSync(data, byRisk.slice(0, 10).map((c) => c.line).join('\n') + '\n');
+  git('add', '.');
+  git('commit', '-qm', 'v1');
+  git('checkout', '-qb', 'more');
+  writeFileSync(data, byRisk.slice(0, 10).concat(byRisk.slice(-3)).map((c) => c.line).join('\n') + '\n');
+  git('commit', '-qam', 'v2');
+
+  const r = run(['diff', data, '--against', 'main', '--pack', TINY, '--format', 'json', '--no-cache'], repo);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.a.file, `${data} at main`);
+  assert.deepEqual([report.changes.unchanged, report.changes.added.length], [10, 3]);
+  // Uncommitted edits count: B is the file on disk.
+  writeFileSync(data, byRisk.slice(0, 5).map((c) => c.line).join('\n') + '\n');
+  const edited = JSON.parse(run(['diff', data, '--against', 'HEAD', '--pack', TINY, '--format', 'json', '--no-cache'], repo).stdout);
+  assert.deepEqual([edited.changes.unchanged, edited.changes.removed.length], [5, 8]);
+
+  git('mv', 'train.jsonl', 'renamed.jsonl');
+  git('commit', '-qm', 'rename');
+  const renamed = run(['diff', join(repo, 'renamed.jsonl'), '--against', 'main', '--pack', TINY, '--no-cache'], repo);
+  assert.equal(renamed.code, 2);
+  assert.match(renamed.stderr, /^persona-lens: main does not hold .*renamed\.jsonl \(git: /);
+  const unknown = run(['diff', join(repo, 'renamed.jsonl'), '--against', 'no-such-branch', '--pack', TINY, '--no-cache'], repo);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no-such-branch does not hold/);
+
+  const outside = join(work, 'outside.jsonl');
+  writeFileSync(outside, byRisk[0].line + '\n');
+  const none = run(['diff', outside, '--against', 'HEAD', '--pack', TINY, '--no-cache']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /outside\.jsonl is not in a git repository, so there is nothing to compare --against HEAD/);
+});
+
+test('diff usage errors: one file without --against, stdin, an unknown format', () => {
+  assert.match(run(['diff', 'a.jsonl']).stderr, /diff needs two files, A and B; got 1/);
+  assert.match(run(['diff', '-', 'b.jsonl']).stderr, /diff reads files, not standard input/);
+  assert.match(run(['diff', 'a', 'b', '--format', 'sarif']).stderr, /--format must be one of md, json for diff/);
+  assert.match(run(['diff', 'a', 'b', '--fail-over', '0.5']).stderr, /--fail-over does not apply to diff/);
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diffReport, type DiffEntry, type DiffSide } from '../../../src/core/diff/report';
+import { seededRandom } from '../../../src/core/diff/stats';
+import { summarize } from '../../../src/core/score/summary';
+import type { LineResult, RiskLevel } from '../../../src/core/score/types';
+
+const levelOf = (r: number): RiskLevel => (r >= 0.8 ? 'high' : r >= 0.5 ? 'elevated' : 'low');
+
+function sideOf(file: string, risks: number[], prompts: string[]): DiffSide {
+  const entries: DiffEntry[] = risks.map((risk, i) => ({ line: i + 1, keys: { content: `${prompts[i]}|${risk}`, prompt: prompts[i] }, risk, level: levelOf(risk) }));
+  const lines: LineResult[] = entries.map((e) => ({
+    line: e.line,
+    format: 'openai-chat',
+    result: { score: e.risk, risk: e.risk, level: e.level, tokens: 10, scoredTokens: 5, truncated: false, topTokens: [] },
+    diagnostics: [],
+    cached: false,
+  }));
+  return { file, entries, summary: summarize(lines) };
+}
+
+test('a dataset with high-risk examples slipped in: risk rose, significantly, and the verdict names the new high-risk examples', () => {
+  const rand = seededRandom(9);
+  const base = Array.from({ length: 400 }, () => rand() * 0.3);
+  const prompts = base.map((_, i) => `p${i}`);
+  const a = sideOf('a.jsonl', base, prompts);
+  const bad = Array.from({ length: 40 }, () => 0.85 + rand() * 0.1);
+  const b = sideOf('b.jsonl', [...base, ...bad], [...prompts, ...bad.map((_, i) => `new${i}`)]);
+  const r = diffReport(a, b);
+  assert.ok(r.significant);
+  assert.ok(r.difference.meanRisk! > 0 && r.difference.interval![0] > 0);
+  assert.equal(r.changes.unchanged, 400);
+  assert.equal(r.changes.added.length, 40);
+  assert.equal(r.newHighRisk.length, 40);
+  assert.deepEqual(r.newHighRisk.map((c) => c.riskB), [...bad].sort((x, y) => y - x), 'riskiest first');
+  assert.match(r.verdict, /^Risk rose from 0\.\d\d to 0\.\d\d \(p < 0\.0005\): 40 new high-risk examples\.$/);
+});
+
+test('the same dataset reordered: no change, and the verdict says so', () => {
+  const rand = seededRandom(10);
+  const risks = Array.from({ length: 200 }, () => rand());
+  const prompts = risks.map((_, i) => `p${i}`);
+  const order = risks.map((_, i) => i).reverse();
+  const r = diffReport(sideOf('a', risks, prompts), sideOf('b', order.map((i) => risks[i]), order.map((i) => prompts[i])));
+  assert.equal(r.significant, false);
+  assert.equal(r.changes.unchanged, 200);
+  assert.equal(r.changes.moved, 200);
+  assert.equal(r.newHighRisk.length, 0);
+  assert.match(r.verdict, /^No significant change in risk \(from (0\.\d\d) to \1, p = 1\.000\); 0 new high-risk examples\.$/);
+});
