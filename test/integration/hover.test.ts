@@ -31,13 +31,15 @@ suite('Hover', () => {
     const pct = Math.round((100 * risks.filter((x) => x <= r.risk).length) / risks.length);
     assert.match(md.value, new RegExp(`High risk ${r.risk.toFixed(3)}`));
     assert.match(md.value, new RegExp(`raw score ${r.score.toFixed(3).replace('.', '\\.')}`));
-    assert.match(md.value, new RegExp(`percentile in this file: ${pct} \\(of ${risks.length} examples\\)`));
+    assert.ok(md.value.includes(`riskier than ${pct}% of this file's ${risks.length} scored examples`), md.value);
+    // What the number means: the test pack states no prior, so the hover says so.
+    assert.ok(md.value.includes(`risk ${r.risk.toFixed(2)}: the chance this example is EM-inducing, as the pack's calibration estimates it ([what the risk means](command:personaLens.explainRisk?`), md.value);
     assert.match(md.value, new RegExp(`format: \`${risky.format}\``));
     assert.ok(r.topTokens.length > 0);
     for (const t of r.topTokens) assert.ok(md.value.includes('`' + JSON.stringify(t.text) + '`'), `token ${JSON.stringify(t.text)} as code`);
     assert.deepEqual(
       md.isTrusted,
-      { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.clearReview'] },
+      { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.clearReview', 'personaLens.explainRisk'] },
       "links may run the extension's own commands only",
     );
 
@@ -64,10 +66,10 @@ suite('Hover', () => {
     }
     assert.deepEqual(
       [...md.value.matchAll(/\[([^\]]+)\]\(command:personaLens\./g)].map((m) => m[1]),
-      ['Rescan file', 'Mark reviewed', 'Suppress risk'],
+      ['what the risk means', 'Rescan file', 'Mark reviewed', 'Suppress risk'],
       "the only links are the extension's own",
     );
-    assert.equal(md.value.match(/\]\(command:/g)?.length, 3, 'no link from the dataset');
+    assert.equal(md.value.match(/\]\(command:/g)?.length, 4, 'no link from the dataset');
   });
 
   test('a line without a result has no hover', async () => {

@@ -88,8 +88,8 @@ suite('Review decisions', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 1));
     const md = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.includes('Persona Lens'))!;
     assert.match(md.value, /review: suppressed/);
-    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.clearReview'] });
-    assert.deepEqual([...md.value.matchAll(/\[([^\]]+)\]\(command:/g)].map((m) => m[1]), ['Rescan file', 'Mark reviewed', 'Clear review decision']);
+    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.clearReview', 'personaLens.explainRisk'] });
+    assert.deepEqual([...md.value.matchAll(/\[([^\]]+)\]\(command:/g)].map((m) => m[1]), ['what the risk means', 'Rescan file', 'Mark reviewed', 'Clear review decision']);
     const link = /\[Clear review decision\]\(command:([\w.]+)\?([^)]*)\)/.exec(md.value)!;
     await vscode.commands.executeCommand(link[1], ...JSON.parse(decodeURIComponent(link[2])));
     assert.deepEqual(decisionsIn(doc), []);
