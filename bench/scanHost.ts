@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ScanFocus, ScanHost } from '../src/worker/client';
-import { checkedLines } from '../src/worker/document';
+import { checkedLines } from '../src/worker/protocol';
 
 const FOCUS = { first: 1, last: 40 };
 const EDITS = 8;

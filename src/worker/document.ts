@@ -11,23 +11,12 @@
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { rawLine, type RawLine } from '../core/dataset';
-import type { LineRange, SavedFile, TextChange } from './protocol';
+import type { SavedFile, TextChange } from './protocol';
 
 /** A lone CR breaks a line too, as in the editor (which makes every line break alike). */
 const LINE_BREAK = /\r\n|\r|\n/;
 /** The most lines an edit puts in place with splice (one argument each). */
 const MAX_SPLICE = 10_000;
-
-/** Lines a saved file is checked by besides those on screen, spread over the document. */
-const SPREAD = 64;
-
-/** 0-based lines to check a saved file by (see fromFile): those on screen, the first, the last and SPREAD more spread evenly. */
-export function checkedLines(lineCount: number, onScreen?: LineRange): number[] {
-  const lines = new Set<number>([0, lineCount - 1]);
-  for (let k = 1; k <= SPREAD; k++) lines.add(Math.floor((k * (lineCount - 1)) / (SPREAD + 1)));
-  if (onScreen) for (let line = onScreen.first; line <= Math.min(onScreen.last, lineCount); line++) lines.add(line - 1);
-  return [...lines].sort((a, b) => a - b);
-}
 
 /** The bytes read from a saved file's start for the lines on screen (see UnreadFile). */
 const START_BYTES = 1 << 20;

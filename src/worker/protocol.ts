@@ -80,3 +80,18 @@ export interface PackInfo {
  * describes it, its label and how it was found (foundBy.method): personaLabel decides from these.
  */
 export type ReadoutInfo = ({ latent: number } | { direction: string }) & { weight: number; label?: string; method?: string };
+
+/** Lines a saved file is checked by besides those on screen, spread over the document. */
+const SPREAD = 64;
+
+/**
+ * 0-based lines by which the worker checks that a saved file is the editor's document (the
+ * extension sends their texts, the worker compares): those on screen, the first, the last and
+ * SPREAD more spread evenly. Here because both sides must pick the same lines.
+ */
+export function checkedLines(lineCount: number, onScreen?: LineRange): number[] {
+  const lines = new Set<number>([0, lineCount - 1]);
+  for (let k = 1; k <= SPREAD; k++) lines.add(Math.floor((k * (lineCount - 1)) / (SPREAD + 1)));
+  if (onScreen) for (let line = onScreen.first; line <= Math.min(onScreen.last, lineCount); line++) lines.add(line - 1);
+  return [...lines].sort((a, b) => a - b);
+}

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { splitLines } from '../../../src/core/dataset';
-import { checkedLines, FileDiffers, UnreadFile, WorkerDocument } from '../../../src/worker/document';
+import { FileDiffers, UnreadFile, WorkerDocument } from '../../../src/worker/document';
+import { checkedLines } from '../../../src/worker/protocol';
 import type { TextChange } from '../../../src/worker/protocol';
 
 function lines(doc: WorkerDocument) {

@@ -14,9 +14,8 @@ import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
 import type { LineResult } from '../../../src/core/score/types';
 import { personaLabel } from '../../../src/extension/riskText';
-import type { LineRange } from '../../../src/worker/protocol';
 import { ScanFocus, ScanHost } from '../../../src/worker/client';
-import { checkedLines } from '../../../src/worker/document';
+import { checkedLines, type LineRange } from '../../../src/worker/protocol';
 import { generateDirectionsPack, removeDir } from '../pack/helpers';
 
 const ROOT = join(__dirname, '..', '..', '..');
