@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
+import { goToFinding } from './findings';
 import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
@@ -25,6 +26,8 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.clearReview': (ctx, uri?: string, line?: number) => decide(ctx, null, uri, line),
   'personaLens.exportFlagged': (ctx) => exportSubset(ctx, 'flagged'),
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
+  'personaLens.nextFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, 1),
+  'personaLens.previousFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, -1),
   'personaLens.explainRisk': (ctx) => vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(ctx.extension.extensionUri, RISK_PAGE)),
 };
 

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { ScanHost } from '../worker/client';
 import { Decorations } from './decorations';
 import { Diagnostics } from './diagnostics';
+import { FindingLenses } from './findings';
 import { RiskHover, type HoverCommands } from './hover';
 import { DatasetPanel, PANEL_VIEW } from './panel';
 import { ReviewActions } from './reviewActions';
@@ -33,6 +34,7 @@ export class Ctx implements vscode.Disposable {
   readonly statusBar: StatusBar;
   readonly decorations: Decorations;
   readonly panel: DatasetPanel;
+  readonly lenses: FindingLenses;
   private settingsNow = readSettings();
   /** Started on first use; a failed start is kept (and not retried) until the settings change. */
   private host: Promise<ScanHost> | null = null;
@@ -47,6 +49,7 @@ export class Ctx implements vscode.Disposable {
     this.statusBar = new StatusBar(this.scans, 'personaLens.showPanel');
     this.decorations = new Decorations(this.scans, this.reviews, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
     this.panel = new DatasetPanel(this.scans, this.reviews, extension.extensionUri, this.log);
+    this.lenses = new FindingLenses(this.scans, this.reviews, () => this.settingsNow.findingLenses, 'personaLens.showPanel');
     this.push(
       this.log,
       this.scans,
@@ -55,6 +58,8 @@ export class Ctx implements vscode.Disposable {
       this.statusBar,
       this.decorations,
       this.panel,
+      this.lenses,
+      vscode.languages.registerCodeLensProvider(SCANNED, this.lenses),
       vscode.window.registerWebviewViewProvider(PANEL_VIEW, this.panel),
       vscode.languages.registerHoverProvider(SCANNED, new RiskHover(this.scans, this.reviews, LINKED)),
       vscode.languages.registerCodeActionsProvider(SCANNED, new ReviewActions(this.reviews, LINKED), ReviewActions.metadata),
@@ -84,6 +89,7 @@ export class Ctx implements vscode.Disposable {
   async settingsChanged(hostAffected: boolean): Promise<void> {
     this.settingsNow = readSettings();
     this.decorations.refresh();
+    this.lenses.refresh();
     if (!hostAffected || !this.host || scanHostKey(this.settingsNow) === this.hostKey) return;
     const old = this.host;
     this.host = null;

@@ -18,6 +18,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     ctx.statusBar.update();
     ctx.decorations.update(uri);
     ctx.panel.update(uri);
+    ctx.lenses.refresh();
   };
   ctx.push(
     vscode.workspace.onDidOpenTextDocument((doc) => {

@@ -30,6 +30,14 @@ export function badgeText(risk: number, label: string | null, reviewed = false):
   return `risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + (reviewed ? ' · reviewed' : '');
 }
 
+const LEVEL: Record<ExampleScore['level'], string> = { low: 'Low', elevated: 'Elevated', high: 'High' };
+
+/** A CodeLens above a flagged example, e.g. `$(warning) High risk 0.87 · toxic persona` (`· reviewed` once a reviewer marked it). */
+export function lensTitle(risk: number, level: ExampleScore['level'], label: string | null, reviewed: boolean): string {
+  const icon = level === 'high' ? '$(error)' : '$(warning)';
+  return `${icon} ${LEVEL[level]} risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + (reviewed ? ' · reviewed' : '');
+}
+
 /** The share (0..100) of `risks` at or below `risk`: 100 for the riskiest example of the file. */
 export function percentile(risk: number, risks: readonly number[]): number {
   if (risks.length === 0) return 0;
@@ -80,8 +88,6 @@ export interface HoverFacts {
   /** A link target to the page that explains risk. */
   explain: string;
 }
-
-const LEVEL: Record<ExampleScore['level'], string> = { low: 'Low', elevated: 'Elevated', high: 'High' };
 
 /** The hover of an example's line, as Markdown in which all dataset text is code. */
 export function hoverMarkdown({ result: r, format, fileRisks, label, decision, links, prior, explain }: HoverFacts): string {

@@ -19,6 +19,8 @@ export interface Settings {
   /** Quiet time after an edit before the document is rescanned, in ms. */
   scanDelayMs: number;
   decorationStyle: DecorationStyle;
+  /** A CodeLens above each flagged example. */
+  findingLenses: boolean;
 }
 
 export function readSettings(): Settings {
@@ -28,6 +30,7 @@ export function readSettings(): Settings {
     threads: Math.max(1, Math.floor(c.get<number>('threads') ?? 2)),
     scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
     decorationStyle: decorationStyle(c.get<string>('decorations.style')),
+    findingLenses: c.get<boolean>('findings.codeLens') ?? true,
   };
 }
 

@@ -1,0 +1,69 @@
+// Findings a reviewer sees without scrolling sideways: a CodeLens above each flagged
+// example (risk, level and, only when the pack has one, the persona latent's label),
+// and commands that move to the next or previous flagged example (Alt+F8 / Shift+Alt+F8
+// in JSON Lines, as F8 moves between problems). Suppressed examples are left out.
+
+import * as vscode from 'vscode';
+import { flagged, nextFinding } from './flagged';
+import type { Reviews } from './reviews';
+import { lensTitle, personaLabel } from './riskText';
+import type { Scans } from './scans';
+
+export class FindingLenses implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(
+    private readonly scans: Scans,
+    private readonly reviews: Reviews,
+    private readonly enabled: () => boolean,
+    private readonly inspect: string,
+  ) {}
+
+  /** The results or decisions changed: VS Code asks again (it debounces the asking itself). */
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const scan = this.scans.get(doc.uri);
+    if (!scan || !this.enabled()) return [];
+    const label = scan.pack && personaLabel(scan.pack.readout);
+    const decision = this.reviews.lookup(doc);
+    const out: vscode.CodeLens[] = [];
+    for (const r of flagged(scan.results)) {
+      const at = r.line - 1;
+      const decided = decision(at);
+      if (decided === 'suppressed' || at >= doc.lineCount) continue;
+      out.push(
+        new vscode.CodeLens(new vscode.Range(at, 0, at, 0), {
+          title: lensTitle(r.result!.risk, r.result!.level, label, decided === 'reviewed'),
+          tooltip: 'Persona Lens: open the panel on this dataset',
+          command: this.inspect,
+        }),
+      );
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Moves the active editor's cursor to the next (or previous) finding and reveals it. */
+export function goToFinding(scans: Scans, reviews: Reviews, direction: 1 | -1): number | null {
+  const editor = vscode.window.activeTextEditor;
+  const scan = editor && scans.get(editor.document.uri);
+  if (!editor || !scan) return null;
+  const decision = reviews.lookup(editor.document);
+  const line = nextFinding(scan.results, editor.selection.active.line, direction, (l) => decision(l) === 'suppressed');
+  if (line === null) {
+    void vscode.window.showInformationMessage('Persona Lens: no flagged example in this file.');
+    return null;
+  }
+  const at = new vscode.Position(line, 0);
+  editor.selection = new vscode.Selection(at, at);
+  editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  return line;
+}
