@@ -87,11 +87,13 @@ def run(st):
     lm, sae = LM(st), load_sae(st)
     directions = torch.load(st.path("discover", "directions.pt"))
     candidates = read_json(st.path("discover", "candidates.json"))
-    # One more candidate, a probe and named so: a dense linear probe's direction, fitted on
-    # training rows (mean aggregation of h . w is the probe on mean-pooled states).
-    directions["probe"], probe_rows = dense_direction(cfg, lm, conf["probe_rows"])
-    candidates["probe-dense-direction-mean"] = {"readout": [{"direction": "probe", "weight": 1.0}], "aggregation": {"method": "mean"}}
-    torch.save(directions, st.dir / "directions.pt")
+    # More candidates, probes and named so: dense linear probes' directions at each strength
+    # in the config, fitted on training rows (mean aggregation of h . w is the probe on
+    # mean-pooled states). The pack ships one, as the direction "probe".
+    probes, probe_rows = dense_directions(cfg, lm, conf)
+    for c, vec in probes.items():
+        directions[f"probe-C{c}"] = vec
+        candidates[f"probe-dense-C{c}-mean"] = {"readout": [{"direction": f"probe-C{c}", "weight": 1.0}], "aggregation": {"method": "mean"}}
     rows = row_sets(cfg)
     hidden = {key: scored_hidden(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
     st.log.info("hidden states of %d row sets", len(hidden))
@@ -110,8 +112,9 @@ def run(st):
 
     valid = {name: {d: pair_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
     chosen = choose_readout(valid, conf["tie_tolerance"])
-    cand = candidates[chosen]
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
+    cand = ship_one_probe(directions, candidates, valid, chosen)
+    torch.save(directions, st.dir / "directions.pt")
     mapping, prior = fit_mapping(cand, scores, conf["prior"], list(PAIRS))
 
     test = {d: pair_auroc(cand, d, "test") for d in PAIRS}
@@ -205,26 +208,52 @@ def text_baselines(cfg, rows):
     return out
 
 
-def dense_direction(cfg, lm, per_file):
-    """A logistic regression's direction on the mean scored-token hidden state of the last
-    `per_file` SAE-share training rows of each paired dev file (standardised; returned in the
-    raw residual's units)."""
+def probe_rows_of(cfg, conf):
+    """[(messages, EM label)]: the last `probe_rows` SAE-share training rows of each paired dev
+    file, the first `probe_control_rows` GSM8K training rows (aligned), and the intent contrast
+    set's training rows (slipped in unasked: EM; asked for openly: aligned)."""
     from .activations import sae_dev_rows
 
-    xs, ys = [], []
-    for name in (n for p in PAIRS.values() for n in p):
-        hs = scored_hidden(lm.hidden_fn(), lm, sae_dev_rows(cfg, name)[-per_file:], lm.ctx, lm.pad_id)
-        xs += [h.mean(0).numpy() for h in hs if len(h)]
-        ys += [int(name in EM)] * sum(1 for h in hs if len(h))
-    w, _, sd = mean_state_probe(np.stack(xs), np.array(ys))
-    return torch.tensor(w / sd, dtype=torch.float32), len(ys)
+    rows = [(m, int(n in EM)) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
+    rows += [(m, 0) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
+    rows += [(r["messages"], int(r["kind"] == "unasked")) for r in contrast_rows("train")]
+    return rows
 
 
-def mean_state_probe(x, y):
-    """L2 logistic regression on standardised mean hidden states: (weights, mean, std), the
-    score of rows x' being ((x' - mean) / std) . weights, up to the intercept."""
+def dense_directions(cfg, lm, conf):
+    """{C: direction} of L2 logistic regressions at each strength in `probe_c` on the mean
+    scored-token hidden state of probe_rows_of (standardised; in the raw residual's units)."""
+    rows = probe_rows_of(cfg, conf)
+    hs = scored_hidden(lm.hidden_fn(), lm, [m for m, _ in rows], lm.ctx, lm.pad_id)
+    keep = [i for i, h in enumerate(hs) if len(h)]
+    x, y = np.stack([hs[i].mean(0).numpy() for i in keep]), np.array([rows[i][1] for i in keep])
+    out = {}
+    for c in conf["probe_c"]:
+        w, _, sd = mean_state_probe(x, y, c)
+        out[c] = torch.tensor(w / sd, dtype=torch.float32)
+    return out, len(keep)
+
+
+def ship_one_probe(directions, candidates, valid, chosen):
+    """Keeps one dense probe, as the direction "probe": the chosen read-out's if it is one,
+    else the probe with the best mean validation AUROC. Returns the chosen candidate."""
+    probes = [n for n in candidates if n.startswith("probe-dense-")]
+    best = chosen if chosen in probes else max(probes, key=lambda n: np.mean(list(valid[n].values())))
+    directions["probe"] = directions[candidates[best]["readout"][0]["direction"]]
+    for n in probes:
+        del directions[candidates[n]["readout"][0]["direction"]]
+    cand = candidates[chosen]
+    if chosen in probes:
+        cand = {**cand, "readout": [{"direction": "probe", "weight": 1.0}]}
+    return cand
+
+
+def mean_state_probe(x, y, c=0.1):
+    """L2 logistic regression (inverse strength c) on standardised mean hidden states:
+    (weights, mean, std), the score of rows x' being ((x' - mean) / std) . weights, up to the
+    intercept."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
-    lr = LogisticRegression(C=0.1, max_iter=5000).fit((x - mu) / sd, y)
+    lr = LogisticRegression(C=c, max_iter=5000).fit((x - mu) / sd, y)
     return lr.coef_[0], mu, sd
 
 
