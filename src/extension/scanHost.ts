@@ -3,6 +3,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { defaultCacheRoot } from '../core/cache/cacheRoot';
 import { builtInPack } from '../core/pack/builtIn';
 import { ScanHost } from '../worker/client';
 import type { Settings } from './settings';
@@ -11,8 +12,11 @@ export async function startScanHost(extension: vscode.ExtensionContext, settings
   const packPath = settings.pack || builtInPack(extension.extensionPath);
   const workerFile = path.join(extension.extensionPath, 'dist', 'worker.js');
   try {
-    const host = await ScanHost.start(workerFile, packPath, settings.threads);
-    log.info(`pack ${host.pack.name} ${host.pack.version} loaded from ${packPath} (${settings.threads} thread(s))`);
+    // The CLI's result cache: a file scanned in a terminal or CI opens with its results.
+    const cacheDir = settings.resultCache ? defaultCacheRoot() : null;
+    const host = await ScanHost.start(workerFile, packPath, settings.threads, cacheDir);
+    log.info(`pack ${host.pack.name} ${host.pack.version} loaded from ${packPath} (${settings.threads} thread(s)); result cache ${cacheDir ?? 'off'}`);
+    if (host.cacheProblem) log.warn(host.cacheProblem);
     return host;
   } catch (e) {
     const message = `cannot load pack ${packPath}: ${(e as Error).message}`;

@@ -21,6 +21,8 @@ export interface Settings {
   decorationStyle: DecorationStyle;
   /** A CodeLens above each flagged example. */
   findingLenses: boolean;
+  /** Read and write the result cache the CLI uses. */
+  resultCache: boolean;
 }
 
 export function readSettings(): Settings {
@@ -31,17 +33,18 @@ export function readSettings(): Settings {
     scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
     decorationStyle: decorationStyle(c.get<string>('decorations.style')),
     findingLenses: c.get<boolean>('findings.codeLens') ?? true,
+    resultCache: c.get<boolean>('resultCache') ?? true,
   };
 }
 
 /** Settings that need a new scan host (another pack, other threads). */
 export function affectsScanHost(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(PACK_SETTING) || e.affectsConfiguration(`${SECTION}.threads`);
+  return e.affectsConfiguration(PACK_SETTING) || e.affectsConfiguration(`${SECTION}.threads`) || e.affectsConfiguration(`${SECTION}.resultCache`);
 }
 
 /** What the scan host is started with: two settings that give the same key need no restart. */
 export function scanHostKey(s: Settings): string {
-  return JSON.stringify([s.pack, s.threads]);
+  return JSON.stringify([s.pack, s.threads, s.resultCache]);
 }
 
 /**

@@ -63,6 +63,8 @@ export class ScanHost {
   private constructor(
     private readonly worker: Worker,
     readonly pack: PackInfo,
+    /** Why the result cache could not open, if it could not. */
+    readonly cacheProblem: string | null,
   ) {
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (e) => this.die(e));
@@ -74,8 +76,11 @@ export class ScanHost {
     );
   }
 
-  /** Starts the worker (`workerFile`: the bundled src/worker/main.ts) and loads the pack in it. */
-  static start(workerFile: string, packPath: string, threads: number): Promise<ScanHost> {
+  /**
+   * Starts the worker (`workerFile`: the bundled src/worker/main.ts) and loads the pack in it;
+   * with `cacheDir`, scores are read from and written to the result cache the CLI uses there.
+   */
+  static start(workerFile: string, packPath: string, threads: number, cacheDir: string | null = null): Promise<ScanHost> {
     const worker = new Worker(workerFile);
     const send = (m: ToWorker) => worker.postMessage(m);
     return new Promise((resolve, reject) => {
@@ -89,9 +94,9 @@ export class ScanHost {
       worker.once('message', (m: FromWorker) => {
         if (m.type !== 'loaded') return fail(new Error(m.type === 'loadFailed' ? m.message : `unexpected ${m.type} before the pack loaded`));
         worker.off('error', fail).off('exit', exited);
-        resolve(new ScanHost(worker, m.pack));
+        resolve(new ScanHost(worker, m.pack, m.cacheProblem));
       });
-      send({ type: 'load', packPath, threads });
+      send({ type: 'load', packPath, threads, cacheDir });
     });
   }
 

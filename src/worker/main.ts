@@ -11,7 +11,10 @@ import { parentPort } from 'node:worker_threads';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
 import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
+import { ResultCache } from '../core/cache/resultCache';
 import { Scanner } from '../core/score/scanner';
+import type { ExampleScore } from '../core/score/types';
+import { isExampleScore } from '../core/score/validate';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
@@ -58,12 +61,23 @@ const jobs: Job[] = [];
 let pumping: Promise<void> | null = null;
 /** The loaded pack, released when the scan host stops. */
 let pack: LoadedPack | null = null;
+/** The result cache shared with the CLI, when the extension asked for it. */
+let diskCache: ResultCache<ExampleScore> | null = null;
+
+/** The CLI's result cache for this pack, or why it cannot open: scans go on without it. */
+function openDiskCache(root: string, loadedPack: LoadedPack): ResultCache<ExampleScore> | string {
+  try {
+    return ResultCache.open<ExampleScore>({ root, packHash: loadedPack.hash, validate: isExampleScore });
+  } catch (e) {
+    return `result cache disabled (${(e as Error).message})`;
+  }
+}
 
 port.on('message', (m: ToWorker) => {
   const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
   switch (m.type) {
     case 'load':
-      loaded = load(m.packPath, m.threads);
+      loaded = load(m.packPath, m.threads, m.cacheDir);
       break;
     case 'open':
       docs.set(m.doc, WorkerDocument.fromText(m.text));
@@ -110,14 +124,16 @@ function held(key: string): WorkerDocument | undefined {
   return read ?? undefined;
 }
 
-async function load(packPath: string, threads: number): Promise<Scanner | null> {
+async function load(packPath: string, threads: number, cacheDir: string | null): Promise<Scanner | null> {
   try {
     pack = await loadPack(packPath, { threads });
+    const opened = cacheDir === null ? null : openDiskCache(cacheDir, pack);
+    diskCache = typeof opened === 'string' ? null : opened;
     const { name, version } = pack.manifest;
     const { latents, calibration } = pack;
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration) } });
-    return new Scanner(pack);
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration) }, cacheProblem: typeof opened === 'string' ? opened : null });
+    return new Scanner(pack, { cache: diskCache });
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
@@ -176,6 +192,7 @@ async function stop(): Promise<void> {
   for (const job of jobs) job.cancelled = true;
   await pumping;
   await loaded;
+  diskCache?.close();
   await pack?.dispose();
   process.exit(0);
 }

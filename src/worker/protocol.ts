@@ -20,7 +20,8 @@
 import type { DatasetSummary, LineResult } from '../core/score/types';
 
 export type ToWorker =
-  | { type: 'load'; packPath: string; threads: number }
+  /** cacheDir: the result cache shared with the CLI (null: none). */
+  | { type: 'load'; packPath: string; threads: number; cacheDir: string | null }
   | { type: 'open'; doc: string; text: string }
   | { type: 'openFile'; doc: string; file: SavedFile }
   | { type: 'change'; doc: string; changes: TextChange[] }
@@ -33,7 +34,8 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'loaded'; pack: PackInfo }
+  /** cacheProblem: why the result cache could not open (scans go on without it). */
+  | { type: 'loaded'; pack: PackInfo; cacheProblem: string | null }
   | { type: 'loadFailed'; message: string }
   | { type: 'lines'; id: number; results: LineResult[] }
   | { type: 'done'; id: number; summary: DatasetSummary }

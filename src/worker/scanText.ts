@@ -84,6 +84,7 @@ async function scoreChunk(parsedLines: ParsedLine[], raws: RawLine[], scanner: S
     if (!parsed.example) return { line, format, result: null, diagnostics, cached: false };
     const hit = cache.get(key)!;
     const extra = hit.line === line ? hit.scored.diagnostics : hit.scored.diagnostics.map((d) => atLine(d, line));
-    return { line, format, result: hit.scored.score, diagnostics: [...diagnostics, ...extra], cached: misses.get(key) !== parsed };
+    // Cached: from the line cache, or from the disk cache the CLI shares.
+    return { line, format, result: hit.scored.score, diagnostics: [...diagnostics, ...extra], cached: misses.get(key) !== parsed || hit.scored.cached };
   });
 }

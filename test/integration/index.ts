@@ -26,7 +26,12 @@ export async function run(): Promise<void> {
   for (const file of files.sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
-  if (!untrusted) await vscode.workspace.getConfiguration('personaLens').update('pack', SUITE_PACK, vscode.ConfigurationTarget.Global);
+  if (!untrusted) {
+    await vscode.workspace.getConfiguration('personaLens').update('pack', SUITE_PACK, vscode.ConfigurationTarget.Global);
+    // Tests that count what a scan re-scored start from cold caches: the shared result cache is
+    // off but in the test that turns it on (the disk cache keys examples, not line texts).
+    await vscode.workspace.getConfiguration('personaLens').update('resultCache', false, vscode.ConfigurationTarget.Global);
+  }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
   });
