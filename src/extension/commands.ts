@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
 import { goToFinding } from './findings';
+import { isGzFile, openGzView } from './gzView';
 import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
@@ -73,9 +74,9 @@ export function registerCommands(ctx: Ctx): void {
  * the one named (a uri, or its string from the hover's link), else the active editor's.
  */
 async function scanFile(ctx: Ctx, target?: vscode.Uri | string): Promise<void> {
-  const doc = target
-    ? await vscode.workspace.openTextDocument(typeof target === 'string' ? vscode.Uri.parse(target) : target)
-    : vscode.window.activeTextEditor?.document;
+  const uri = typeof target === 'string' ? vscode.Uri.parse(target) : target;
+  // A compressed dataset is scanned in its read-only view (VS Code cannot show it as text).
+  const doc = uri ? (isGzFile(uri) ? await openGzView(uri) : await vscode.workspace.openTextDocument(uri)) : vscode.window.activeTextEditor?.document;
   if (!doc) {
     void vscode.window.showInformationMessage('Persona Lens: open a JSON Lines file to scan it.');
     return;

@@ -6,6 +6,7 @@ import type { ScanHost } from '../worker/client';
 import { Decorations } from './decorations';
 import { Diagnostics } from './diagnostics';
 import { FindingLenses } from './findings';
+import { GZ_SCHEME, GzViews } from './gzView';
 import { RiskHover, type HoverCommands } from './hover';
 import { DatasetPanel, PANEL_VIEW } from './panel';
 import { ReviewActions } from './reviewActions';
@@ -24,7 +25,7 @@ const LINKED: HoverCommands = {
   explain: 'personaLens.explainRisk',
 };
 /** Any scheme Scans.wants; the providers answer only for scanned documents. */
-const SCANNED: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
+const SCANNED: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: GZ_SCHEME }];
 
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Persona Lens', { log: true });
@@ -60,6 +61,7 @@ export class Ctx implements vscode.Disposable {
       this.panel,
       this.lenses,
       vscode.languages.registerCodeLensProvider(SCANNED, this.lenses),
+      vscode.workspace.registerTextDocumentContentProvider(GZ_SCHEME, new GzViews()),
       vscode.window.registerWebviewViewProvider(PANEL_VIEW, this.panel),
       vscode.languages.registerHoverProvider(SCANNED, new RiskHover(this.scans, this.reviews, LINKED)),
       vscode.languages.registerCodeActionsProvider(SCANNED, new ReviewActions(this.reviews, LINKED), ReviewActions.metadata),

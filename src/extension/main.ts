@@ -2,6 +2,7 @@
 // the editor's events. The model never runs here: scans go to the scan host.
 
 import * as vscode from 'vscode';
+import { GZ_SCHEME, asJsonLines } from './gzView';
 import { registerCommands } from './commands';
 import { Ctx } from './context';
 import { affectsScanHost } from './settings';
@@ -23,6 +24,8 @@ export function activate(extension: vscode.ExtensionContext): void {
   ctx.push(
     vscode.workspace.onDidOpenTextDocument((doc) => {
       if (Scans.wants(doc)) scans.opened(doc);
+      // A compressed dataset's view opened by VS Code itself (a Problems entry): in JSON Lines, it is scanned.
+      else if (doc.uri.scheme === GZ_SCHEME) void asJsonLines(doc);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && scans.tracks(e.document)) scans.changed(e, ctx.settings.scanDelayMs);

@@ -5,6 +5,7 @@
 // the lines whose text changed.
 
 import * as vscode from 'vscode';
+import { GZ_SCHEME } from './gzView';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import { ScanFocus, type ScanHost } from '../worker/client';
 import { savedFile } from './savedFile';
@@ -74,7 +75,7 @@ export class Scans implements vscode.Disposable {
 
   /** Whether a document is scanned without being asked: JSON Lines files. */
   static wants(doc: vscode.TextDocument): boolean {
-    return doc.languageId === 'jsonl' && (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled');
+    return doc.languageId === 'jsonl' && (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled' || doc.uri.scheme === GZ_SCHEME);
   }
 
   get(uri: vscode.Uri): DocumentScan | undefined {

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { gunzipBytes, isGzip } from '../core/dataset';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { Ctx } from './context';
+import { gzViewUri } from './gzView';
 
 const INCLUDE = '**/*.{jsonl,jsonl.gz}';
 const EXCLUDE = '**/node_modules/**';
@@ -81,13 +82,15 @@ export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Pro
 }
 
 async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null> {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() || d.uri.toString() === gzViewUri(uri).toString());
   if (open) {
     await ctx.scans.scan(open);
     const scan = ctx.scans.get(uri);
     return scan?.stats.done && scan.stats.version === open.version ? scan.summary : null;
   }
   let bytes: Uint8Array = await vscode.workspace.fs.readFile(uri);
+  // Findings of a compressed file point into its read-only view, not at the binary file.
+  const shownAt = isGzip(bytes) ? gzViewUri(uri) : uri;
   if (isGzip(bytes)) {
     const { data, damage } = await gunzipBytes(bytes);
     // The intact lines are still scanned; the damage is said, as the CLI says it.
@@ -104,7 +107,7 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
     const summary = await host.scan({ key, version: 0, text: () => text }, (results) => findings.push(...results.filter(keep)));
     // Lines as an editor would show them (for their ranges and reviewers' decisions).
     const lines = text.split(/\r?\n/);
-    ctx.diagnostics.showClosed({ uri, lineCount: lines.length, lineAt: (i) => ({ text: lines[i] }) }, findings);
+    ctx.diagnostics.showClosed({ uri: shownAt, lineCount: lines.length, lineAt: (i) => ({ text: lines[i] }) }, findings);
     return summary;
   } finally {
     host.close(key);

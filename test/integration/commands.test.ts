@@ -69,10 +69,12 @@ suite('Commands', () => {
     assert.equal(summary.highest?.file, [plain, gz][top]);
     assert.ok(Math.abs(summary.highest!.maxRisk - risks[top]) < 1e-6);
 
-    // The files were never opened: their findings are in the Problems panel all the same.
+    // The files were never opened: their findings are in the Problems panel all the same (the
+    // compressed file's point into its read-only view, which opens as text).
     for (const [i, file] of [plain, gz].entries()) {
+      const uri = file === gz ? vscode.Uri.from({ scheme: 'persona-lens-gz', path: vscode.Uri.file(gz).path }) : vscode.Uri.file(file);
       const shown = vscode.languages
-        .getDiagnostics(vscode.Uri.file(file))
+        .getDiagnostics(uri)
         .filter((d) => String(d.code).startsWith('PLR'))
         .map((d) => d.range.start.line + 1);
       const risky = expected[i].lines.filter((r) => r.result && r.result.level !== 'low').map((r) => r.line);
@@ -87,6 +89,33 @@ suite('Commands', () => {
     const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
     for (let waited = 0; !tabs().some((l) => l.includes('what-risk-means')) && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
     assert.ok(tabs().some((l) => l.includes('what-risk-means')), `a preview of what-risk-means.md is open (tabs: ${tabs().join(', ')})`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('Scan File on a .jsonl.gz opens its read-only view in JSON Lines, scanned like the plain file, its findings in Problems', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'persona-lens-gz-'));
+    const text = distinct(sampleLines().slice(0, 8)).join('\n') + '\n';
+    const gz = path.join(folder, 'data.jsonl.gz');
+    writeFileSync(gz, gzipSync(text));
+    const plain = path.join(folder, 'reference.txt');
+    writeFileSync(plain, text);
+    const expected = await reference(plain);
+
+    await vscode.commands.executeCommand('personaLens.scanFile', vscode.Uri.file(gz));
+    const doc = vscode.window.activeTextEditor!.document;
+    assert.equal(doc.uri.scheme, 'persona-lens-gz');
+    assert.equal(doc.uri.path, vscode.Uri.file(gz).path);
+    assert.equal(doc.languageId, 'jsonl');
+    assert.equal(doc.getText(), text);
+    const state = await scanned(doc);
+    assert.equal(state.summary?.examples, expected.summary.examples);
+    assert.equal(state.summary?.maxRisk, expected.summary.maxRisk);
+    const risky = expected.lines.filter((r) => r.result && r.result.level !== 'low').map((r) => r.line);
+    const shown = vscode.languages.getDiagnostics(doc.uri).filter((d) => String(d.code).startsWith('PLR')).map((d) => d.range.start.line + 1);
+    assert.deepEqual(shown.sort((a, b) => a - b), risky);
+    // Read-only: an edit does not take.
+    await vscode.window.activeTextEditor!.edit((e) => e.insert(new vscode.Position(0, 0), 'x'));
+    assert.equal(doc.getText(), text, 'the view is read-only');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
