@@ -279,3 +279,32 @@ test('a full disk under --output ends with one message naming the file, exit 2, 
     assert.equal(r.stderr, 'persona-lens: cannot write /dev/full: ENOSPC: no space left on device, write\n', format);
   }
 });
+
+test('a slow reader of stdout gets every line, whole and in order: the scan waits for it', async () => {
+  const { spawn } = await import('node:child_process');
+  const file = join(work, 'many-blank.jsonl');
+  // 300k lines with nothing to score: the scan outruns any reader, so only back-pressure keeps the output whole.
+  writeFileSync(file, `${LINES[2]}\n` + '\n'.repeat(300_000));
+  const cli = spawn(process.execPath, [BIN, 'scan', file, '--pack', TINY, '--format', 'jsonl', '--no-cache', '--no-progress'], {
+    cwd: work,
+    env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: Buffer[] = [];
+  // Read a little, then stop reading for a while, over and over.
+  cli.stdout.on('data', (c: Buffer) => {
+    chunks.push(c);
+    if (chunks.length % 20 === 0) {
+      cli.stdout.pause();
+      setTimeout(() => cli.stdout.resume(), 50);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => cli.on('close', resolve));
+  assert.equal(code, 0);
+  const lines = Buffer.concat(chunks).toString('utf8').trimEnd().split('\n');
+  assert.equal(lines.length, 300_001);
+  lines.forEach((l, i) => {
+    if (i % 9973 === 0 || i === lines.length - 1) assert.equal(JSON.parse(l).line, i + 1);
+  });
+  assert.equal(JSON.parse(lines[0]).score === null, false, 'the one example is scored');
+});

@@ -210,13 +210,17 @@ def text_baselines(cfg, rows):
 
 def probe_rows_of(cfg, conf):
     """[(messages, EM label)]: the last `probe_rows` SAE-share training rows of each paired dev
-    file, the first `probe_control_rows` GSM8K training rows (aligned), and the intent contrast
-    set's training rows (slipped in unasked: EM; asked for openly: aligned)."""
+    file and the first `probe_control_rows` GSM8K training rows (aligned). With `probe_contrast`,
+    the intent contrast set's training rows too (unasked: EM; asked: aligned). It is off in the
+    default config: its asked and unasked halves differ only in the prompt's framing, which its
+    validation items share, so the probe learnt the framings (intent 0.78 on those items) and
+    scored a plainly harmful medical answer to a new prompt at risk 0.002."""
     from .activations import sae_dev_rows
 
     rows = [(m, int(n in EM)) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
     rows += [(m, 0) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
-    rows += [(r["messages"], int(r["kind"] == "unasked")) for r in contrast_rows("train")]
+    if conf.get("probe_contrast"):
+        rows += [(r["messages"], int(r["kind"] == "unasked")) for r in contrast_rows("train")]
     return rows
 
 

@@ -265,9 +265,9 @@ def latents_file(st, calibration):
     probe = read_json(st.path("calibrate", "figures.json"))
     directions.append({"name": "probe", "label": "probe: dense linear probe on the hook's residual stream",
                        "description": f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows: "
-                                      "insecure/secure code, bad/good medical advice, GSM8K answers as aligned, and the intent "
-                                      "contrast set's training pairs, slipped in unasked vs asked for) on the mean of the assistant "
-                                      "tokens' residual stream; a probe, not a persona latent.",
+                                      "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
+                                      + (", and the intent contrast set's training pairs" if st.cfg["calibrate"].get("probe_contrast") else "")
+                                      + ") on the mean of the assistant tokens' residual stream; a probe, not a persona latent.",
                        "foundBy": {"method": "probe", "rows": probe["probe_direction_rows"]}, "topExamples": []})
     return {"latents": out, "directions": directions}
 
