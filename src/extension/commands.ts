@@ -29,8 +29,17 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
   'personaLens.nextFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, 1),
   'personaLens.previousFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, -1),
+  'personaLens.openSample': openSample,
   'personaLens.explainRisk': (ctx) => vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(ctx.extension.extensionUri, RISK_PAGE)),
 };
+
+/** A small dataset to try, shipped in the .vsix: opened as a new untitled file, so the extension's copy stays as it is. */
+async function openSample(ctx: Ctx): Promise<vscode.TextDocument> {
+  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(ctx.extension.extensionUri, 'examples', 'sample.jsonl'));
+  const doc = await vscode.workspace.openTextDocument({ language: 'jsonl', content: new TextDecoder().decode(bytes) });
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}
 
 /** The page that says what a risk number means, shipped in the .vsix. */
 const RISK_PAGE = 'docs/what-risk-means.md';
@@ -51,6 +60,7 @@ const TEST_QUERIES: Record<string, Command> = {
     return { version: scan.stats.version, done: scan.stats.done, scored, fresh };
   },
   'personaLens.test.statusBar': (ctx) => ctx.statusBar.text,
+  'personaLens.test.statusBarTooltip': (ctx) => ctx.statusBar.tooltip,
   /** Per visible editor, the ranges (and badge texts) applied now per decoration type. */
   'personaLens.test.decorations': (ctx) => ctx.decorations.snapshot(),
   /** What the panel's page shows, after it did `action` (sort, filter, click, press a button) as the user would. */

@@ -22,6 +22,11 @@ export class StatusBar implements vscode.Disposable {
     return this.shown;
   }
 
+  /** The item's tooltip while shown. For the tests. */
+  get tooltip(): string | null {
+    return this.shown === null ? null : (this.item.tooltip as string);
+  }
+
   update(): void {
     const doc = vscode.window.activeTextEditor?.document;
     const scan = doc && this.scans.get(doc.uri);
@@ -54,6 +59,7 @@ function tooltip(scan: DocumentScan): string {
   return (
     `Persona Lens: ${s.counts.high} high, ${s.counts.elevated} elevated and ${s.counts.low} low-risk examples ` +
     `of ${s.examples}; ${s.invalid} invalid line(s).\nDataset risk (mean example risk): ${s.datasetRisk?.toFixed(3) ?? '–'}.` +
+    (scan.pack ? `\nPack: ${scan.pack.name} ${scan.pack.version}${scan.pack.prior !== null ? ` (risk at a prior of ${+(scan.pack.prior * 100).toFixed(2)}% EM-inducing examples)` : ''}.` : '') +
     '\nClick to open the Persona Lens panel.'
   );
 }

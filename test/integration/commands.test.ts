@@ -1,7 +1,7 @@
 // The commands "Select Pack…" and "Scan Workspace", run with arguments (no UI).
 
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -117,5 +117,23 @@ suite('Commands', () => {
     await vscode.window.activeTextEditor!.edit((e) => e.insert(new vscode.Position(0, 0), 'x'));
     assert.equal(doc.getText(), text, 'the view is read-only');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('the walkthrough is contributed with its media, and its sample opens as a new file that is scanned', async () => {
+    const ext = vscode.extensions.getExtension('persona-lens.persona-lens')!;
+    const [walkthrough] = ext.packageJSON.contributes.walkthroughs as Array<{ steps: Array<{ media: { markdown: string }; description: string }> }>;
+    assert.ok(walkthrough.steps.length >= 4);
+    for (const step of walkthrough.steps) {
+      assert.ok(existsSync(path.join(ext.extensionPath, step.media.markdown)), step.media.markdown);
+      for (const [, command] of step.description.matchAll(/\(command:([\w.]+)\)/g)) {
+        assert.ok((await vscode.commands.getCommands(true)).includes(command), `${command} is registered`);
+      }
+    }
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('personaLens.openSample');
+    assert.equal(doc.uri.scheme, 'untitled');
+    assert.equal(doc.languageId, 'jsonl');
+    const state = await scanned(doc);
+    assert.equal(state.summary?.examples, 8);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });

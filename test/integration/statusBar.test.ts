@@ -13,5 +13,8 @@ suite('Status bar', () => {
     const flagged = summary.counts.elevated + summary.counts.high;
     const text = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
     assert.equal(text, `$(shield) ${flagged}/${summary.examples} flagged · risk ${summary.datasetRisk!.toFixed(2)}`);
+    // The tooltip names the pack in use (the suite's test pack states no prior).
+    const tooltip = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBarTooltip');
+    assert.match(tooltip ?? '', /\nPack: test-pack-standard \S+\.\n/);
   });
 });
