@@ -8,6 +8,11 @@ import { loadPack, type LoadedPack } from '../core/pack/load';
 import type { ExampleScore } from '../core/score/types';
 import { isExampleScore } from '../core/score/validate';
 
+declare const PERSONA_LENS_VERSION: string | undefined;
+/** The CLI's version (set by the bundler). */
+export const VERSION = typeof PERSONA_LENS_VERSION === 'string' ? PERSONA_LENS_VERSION : '0.0.0-dev';
+export const INFO_URI = 'https://github.com/persona-lens/persona-lens';
+
 /** A failure that means the command could not run (exit 2), with the message to print. */
 export class CannotRun extends Error {}
 

@@ -11,8 +11,9 @@ import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import type { DiffCommand } from './args';
-import { CannotRun, checkReadable, loadPackOrFail, openCache } from './common';
+import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache } from './common';
 import { diffMarkdown } from './output/diffMarkdown';
+import { diffSarif } from './output/diffSarif';
 import { openOutput, outputConflict } from './outputTarget';
 
 export async function diff(cmd: DiffCommand): Promise<number> {
@@ -27,7 +28,12 @@ export async function diff(cmd: DiffCommand): Promise<number> {
     const a = gitSide ? await scanSide(`${cmd.files[0]} at ${cmd.against}`, gitSide(), scanner) : await scanSide(cmd.files[0], cmd.files[0], scanner);
     const b = await scanSide(cmd.files[cmd.files.length - 1], cmd.files[cmd.files.length - 1], scanner);
     const report = diffReport(a, b);
-    const text = cmd.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : diffMarkdown(report);
+    const text =
+      cmd.format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : cmd.format === 'sarif'
+          ? diffSarif(report, { a: gitSide ? null : cmd.files[0], b: cmd.files[cmd.files.length - 1] }, { toolVersion: VERSION, informationUri: INFO_URI, cwd: process.cwd() })
+          : diffMarkdown(report);
     if (cmd.output) {
       const target = openOutput(cmd.output);
       target.stream.end(text);

@@ -10,16 +10,13 @@ import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
-import { CannotRun, checkReadable, loadPackOrFail, openCache } from './common';
+import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache } from './common';
 import { convertSae } from './convertSae';
 import { diff } from './diff';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
 import { Progress } from './progress';
 
-declare const PERSONA_LENS_VERSION: string | undefined;
-const VERSION = typeof PERSONA_LENS_VERSION === 'string' ? PERSONA_LENS_VERSION : '0.0.0-dev';
-const INFO_URI = 'https://github.com/persona-lens/persona-lens';
 
 /** The file name that means standard input (`cat data.jsonl | persona-lens scan -`). */
 const STDIN = '-';

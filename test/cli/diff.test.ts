@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { sarifProblems } from '../fixtures/sarif';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/persona-lens.js');
@@ -58,6 +59,15 @@ test('diff A B: a dataset with its riskiest examples added reads as a significan
   assert.ok(md.stdout.startsWith(`# Persona Lens diff: ${a} → ${b}\n\n**${report.verdict}**`), md.stdout.slice(0, 300));
   assert.match(md.stdout, /## Risk distribution/);
   assert.match(md.stdout, /### Added \(20\)/);
+  // SARIF marks what B added as new and what it kept as unchanged (code scanning shows the new ones).
+  const sarif = JSON.parse(run(['diff', a, b, '--pack', TINY, '--format', 'sarif', '--no-cache']).stdout);
+  const results = sarif.runs[0].results as Array<{ baselineState: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }>;
+  const addedFlagged = report.findings.filter((f: { state: string; lineA: number | null }) => f.state === 'new' && f.lineA === null);
+  assert.equal(results.filter((x) => x.baselineState === 'new').length, report.findings.filter((f: { state: string }) => f.state === 'new').length);
+  assert.ok(addedFlagged.length > 0);
+  for (const f of addedFlagged) assert.ok(results.some((x) => x.baselineState === 'new' && x.locations[0].physicalLocation.region.startLine === f.lineB));
+  assert.ok(results.every((x) => ['new', 'unchanged'].includes(x.baselineState)), 'nothing was changed or removed');
+  assert.deepEqual(sarifProblems(sarif), []);
   // The CI gate.
   assert.equal(run(['diff', a, b, '--pack', TINY, '--no-cache', '--fail-on-rise']).code, 1);
   assert.equal(run(['diff', b, a, '--pack', TINY, '--no-cache', '--fail-on-rise']).code, 0, 'a fall is no failure');
@@ -108,6 +118,6 @@ test('diff FILE --against REF reads the old side with git; a file outside git, a
 test('diff usage errors: one file without --against, stdin, an unknown format', () => {
   assert.match(run(['diff', 'a.jsonl']).stderr, /diff needs two files, A and B; got 1/);
   assert.match(run(['diff', '-', 'b.jsonl']).stderr, /diff reads files, not standard input/);
-  assert.match(run(['diff', 'a', 'b', '--format', 'sarif']).stderr, /--format must be one of md, json for diff/);
+  assert.match(run(['diff', 'a', 'b', '--format', 'table']).stderr, /--format must be one of md, json, sarif for diff/);
   assert.match(run(['diff', 'a', 'b', '--fail-over', '0.5']).stderr, /--fail-over does not apply to diff/);
 });

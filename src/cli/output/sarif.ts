@@ -19,7 +19,7 @@ export interface SarifOptions {
   cwd: string;
 }
 
-type SarifLevel = 'error' | 'warning' | 'note';
+export type SarifLevel = 'error' | 'warning' | 'note';
 
 interface SarifRule {
   id: string;
@@ -47,9 +47,9 @@ interface SarifResult {
   properties: { risk: number | null; score: number | null };
 }
 
-const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', info: 'note' };
+export const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', info: 'note' };
 
-const RISK_RULES = [RISK_CODES.elevated, RISK_CODES.high].map(
+export const RISK_RULES = [RISK_CODES.elevated, RISK_CODES.high].map(
   (c): Required<SarifRule> => ({ id: c.code, name: c.name, shortDescription: { text: c.summary }, defaultConfiguration: { level: LEVEL[c.severity] } }),
 );
 
@@ -109,7 +109,7 @@ function codeRule(code: string): SarifRule {
 }
 
 /** A path under `cwd` as a relative URI against %SRCROOT%; anything else as an absolute file URI. */
-function artifactUri(file: string, cwd: string): { uri: string; uriBaseId?: string } {
+export function artifactUri(file: string, cwd: string): { uri: string; uriBaseId?: string } {
   const abs = path.resolve(cwd, file);
   const rel = path.relative(cwd, abs);
   if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return { uri: pathToFileURL(abs).href };
@@ -117,7 +117,7 @@ function artifactUri(file: string, cwd: string): { uri: string; uriBaseId?: stri
 }
 
 /** SARIF requires a base URI to end with a slash. */
-function dirUri(dir: string): string {
+export function dirUri(dir: string): string {
   const href = pathToFileURL(dir).href;
   return href.endsWith('/') ? href : `${href}/`;
 }

@@ -38,8 +38,12 @@ export interface ChangedExample {
   lineB: number | null;
   riskA: number | null;
   riskB: number | null;
+  levelA: RiskLevel | null;
   levelB: RiskLevel | null;
 }
+
+/** SARIF's baselineState of a finding (an example at elevated or high risk) in B against A. */
+export type BaselineState = 'new' | 'updated' | 'unchanged' | 'absent';
 
 export interface DiffReport {
   a: SideReport;
@@ -51,6 +55,12 @@ export interface DiffReport {
   changes: { unchanged: number; moved: number; added: ChangedExample[]; removed: ChangedExample[]; changed: ChangedExample[] };
   /** Added or changed examples that are high risk in B and were not in A. */
   newHighRisk: ChangedExample[];
+  /**
+   * Every finding of either side with its baseline state: B's flagged examples (new: not
+   * flagged in A, or not in A; updated: changed and flagged in both; unchanged), and A's
+   * flagged examples gone from B or no longer flagged (absent).
+   */
+  findings: Array<ChangedExample & { state: BaselineState }>;
 }
 
 export interface DiffOptions {
@@ -81,6 +91,7 @@ export function diffReport(a: DiffSide, b: DiffSide, opts: DiffOptions = {}): Di
     lineB: y?.line ?? null,
     riskA: x?.risk ?? null,
     riskB: y?.risk ?? null,
+    levelA: x?.level ?? null,
     levelB: y?.level ?? null,
   });
   const byRiskB = (p: ChangedExample, q: ChangedExample) => (q.riskB ?? -1) - (p.riskB ?? -1) || (p.lineB ?? 0) - (q.lineB ?? 0);
@@ -90,6 +101,22 @@ export function diffReport(a: DiffSide, b: DiffSide, opts: DiffOptions = {}): Di
   const wasHigh = new Map(m.changed.map(([x, y]) => [y.line, x.level === 'high']));
   const newHighRisk = [...added, ...changed].filter((c) => c.levelB === 'high' && !wasHigh.get(c.lineB!)).sort(byRiskB);
 
+  const flaggedLevel = (l: RiskLevel | null) => l !== null && l !== 'low';
+  const findings: DiffReport['findings'] = [];
+  const pairs: Array<[DiffEntry | null, DiffEntry | null, 'same' | 'changed']> = [
+    ...m.unchanged.map(([x, y]): [DiffEntry, DiffEntry, 'same'] => [x, y, 'same']),
+    ...m.changed.map(([x, y]): [DiffEntry, DiffEntry, 'changed'] => [x, y, 'changed']),
+    ...m.added.map((y): [null, DiffEntry, 'changed'] => [null, y, 'changed']),
+    ...m.removed.map((x): [DiffEntry, null, 'changed'] => [x, null, 'changed']),
+  ];
+  for (const [x, y, how] of pairs) {
+    const inA = flaggedLevel(x?.level ?? null);
+    const inB = flaggedLevel(y?.level ?? null);
+    if (inB) findings.push({ ...entry(x, y), state: !inA ? 'new' : how === 'same' ? 'unchanged' : 'updated' });
+    else if (inA) findings.push({ ...entry(x, y), state: 'absent' });
+  }
+  findings.sort(byRiskB);
+
   const report: DiffReport = {
     a: side(a, draws, rand),
     b: side(b, draws, rand),
@@ -98,6 +125,7 @@ export function diffReport(a: DiffSide, b: DiffSide, opts: DiffOptions = {}): Di
     verdict: '',
     changes: { unchanged: m.unchanged.length, moved: m.unchanged.filter(([x, y]) => x.line !== y.line).length, added, removed, changed },
     newHighRisk,
+    findings,
   };
   report.verdict = verdict(report);
   return report;

@@ -48,3 +48,12 @@ test('the same dataset reordered: no change, and the verdict says so', () => {
   assert.equal(r.newHighRisk.length, 0);
   assert.match(r.verdict, /^No significant change in risk \(from (0\.\d\d) to \1, p = 1\.000\); 0 new high-risk examples\.$/);
 });
+
+test('every finding of either side gets its baseline state: new, updated, unchanged or absent', () => {
+  // A: p0 high, p1 elevated, p2 low, p3 high (removed in B). B: p0 the same, p1 answered anew (still flagged),
+  // p2 answered anew (now high), p4 added high, p5 added low.
+  const a = sideOf('a', [0.9, 0.6, 0.1, 0.85], ['p0', 'p1', 'p2', 'p3']);
+  const b = sideOf('b', [0.9, 0.65, 0.95, 0.88, 0.1], ['p0', 'p1', 'p2', 'p4', 'p5']);
+  const states = new Map(diffReport(a, b).findings.map((f) => [`${f.lineA ?? '-'}>${f.lineB ?? '-'}`, f.state]));
+  assert.deepEqual(Object.fromEntries(states), { '1>1': 'unchanged', '2>2': 'updated', '3>3': 'new', '->4': 'new', '4>-': 'absent' });
+});

@@ -4,72 +4,7 @@ import { sarifWriter } from '../../../src/cli/output/sarif';
 import { summarize } from '../../../src/core/score/summary';
 import { FILE, invalid } from './fixtures';
 import { run } from './run';
-
-type Json = any;
-
-const LEVELS = ['none', 'note', 'warning', 'error'];
-const isInt = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
-
-/**
- * The SARIF 2.1.0 schema's required properties and value constraints for what we
- * emit (the schema itself cannot be downloaded here), plus cross-references:
- * every result's rule is defined, every artifact index points at its artifact.
- */
-function sarifProblems(log: Json): string[] {
-  const problems: string[] = [];
-  const need = (ok: boolean, what: string) => {
-    if (!ok) problems.push(what);
-  };
-  const message = (m: Json, where: string) =>
-    need(typeof m === 'object' && (typeof m.text === 'string' || typeof m.id === 'string'), `${where}: message needs text or id`);
-  need(log.version === '2.1.0', 'version must be "2.1.0"');
-  need(typeof log.$schema === 'string' && /^https?:\/\//.test(log.$schema), '$schema must be a URI');
-  need(Array.isArray(log.runs) && log.runs.length > 0, 'runs must be a non-empty array');
-  (log.runs ?? []).forEach((r: Json, ri: number) => {
-    const driver = r.tool?.driver;
-    need(typeof driver?.name === 'string', `runs[${ri}].tool.driver.name is required`);
-    need(driver?.informationUri === undefined || /^[a-z][a-z0-9+.-]*:/.test(driver.informationUri), 'informationUri must be absolute');
-    const rules: Json[] = driver?.rules ?? [];
-    const ruleIds = new Set<string>();
-    rules.forEach((rule, i) => {
-      need(typeof rule.id === 'string', `rules[${i}].id is required`);
-      need(!ruleIds.has(rule.id), `rules[${i}].id ${rule.id} is duplicated`);
-      ruleIds.add(rule.id);
-      need(rule.shortDescription === undefined || typeof rule.shortDescription.text === 'string', `rules[${i}].shortDescription.text is required`);
-      need(rule.defaultConfiguration?.level === undefined || LEVELS.includes(rule.defaultConfiguration.level), `rules[${i}] level`);
-    });
-    need(r.columnKind === undefined || ['utf16CodeUnits', 'unicodeCodePoints'].includes(r.columnKind), 'columnKind');
-    for (const [id, base] of Object.entries<Json>(r.originalUriBaseIds ?? {})) {
-      need(typeof base.uri === 'string' && base.uri.endsWith('/'), `originalUriBaseIds.${id}.uri must end with /`);
-    }
-    const artifacts: Json[] = r.artifacts ?? [];
-    artifacts.forEach((a, i) => need(typeof a.location?.uri === 'string', `artifacts[${i}].location.uri`));
-    need(Array.isArray(r.results), `runs[${ri}].results must be an array`);
-    (r.results ?? []).forEach((res: Json, i: number) => {
-      const where = `results[${i}]`;
-      message(res.message, where);
-      need(typeof res.ruleId === 'string' && ruleIds.has(res.ruleId), `${where}.ruleId ${res.ruleId} must name a rule`);
-      need(res.level === undefined || LEVELS.includes(res.level), `${where}.level`);
-      (res.locations ?? []).forEach((loc: Json) => {
-        const phys = loc.physicalLocation;
-        need(phys?.artifactLocation !== undefined || phys?.address !== undefined, `${where}: physicalLocation needs artifactLocation`);
-        const art = phys.artifactLocation;
-        need(typeof art.uri === 'string' && !/[\s\\]/.test(art.uri), `${where}: uri must be a URI reference`);
-        need(art.uriBaseId === undefined || art.uriBaseId in (r.originalUriBaseIds ?? {}), `${where}: uriBaseId must be defined`);
-        need(art.index === undefined || artifacts[art.index]?.location?.uri === art.uri, `${where}: artifact index`);
-        const reg = phys.region;
-        if (reg) {
-          need(isInt(reg.startLine, 1), `${where}: startLine must be >= 1`);
-          need(reg.startColumn === undefined || isInt(reg.startColumn, 1), `${where}: startColumn must be >= 1`);
-          need(reg.endColumn === undefined || isInt(reg.endColumn, 1), `${where}: endColumn must be >= 1`);
-          need(reg.endColumn === undefined || reg.endColumn >= (reg.startColumn ?? 1), `${where}: endColumn before startColumn`);
-        }
-      });
-      need(res.properties === undefined || typeof res.properties === 'object', `${where}.properties`);
-    });
-  });
-  return problems;
-}
+import { sarifProblems, type Json } from '../../fixtures/sarif';
 
 function sarif(files: Array<[string, typeof FILE]>, cwd = '/work/proj'): Json {
   const out = run((w) => sarifWriter(w, { toolVersion: '0.1.0', informationUri: 'https://example.org/persona-lens', cwd }), files);
