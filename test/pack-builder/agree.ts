@@ -1,0 +1,34 @@
+// The check both pack-builder tests make: the CLI's scores of the check rows agree with
+// the pipeline's own onnxruntime run of them.
+
+import assert from 'node:assert/strict';
+
+export interface PipelineScore {
+  score: number;
+  risk: number;
+  tokens: number;
+}
+
+export interface ScannedLine {
+  line: number;
+  score: number | null;
+  risk: number | null;
+  topTokens: Array<{ score: number }>;
+}
+
+/**
+ * Scores agree to 1e-3 of the scale of the terms averaged into them (the strongest word's
+ * value, at least the score itself): float error grows with the per-token values, which a
+ * probe's mean can cancel down to a much smaller score. Risks agree to what that allows
+ * through the calibration's logistic `slope` (a sigmoid's slope is at most 1/4), plus 1e-3.
+ */
+export function assertAgrees(lines: ScannedLine[], expected: PipelineScore[], slope: number): void {
+  assert.equal(lines.length, expected.length);
+  lines.forEach((l, i) => {
+    assert.ok(typeof l.risk === 'number' && l.risk >= 0 && l.risk <= 1, `line ${l.line}: risk ${l.risk}`);
+    const scale = Math.max(1, Math.abs(expected[i].score), ...l.topTokens.map((t) => Math.abs(t.score)));
+    const tol = 1e-3 * scale;
+    assert.ok(Math.abs(l.score! - expected[i].score) <= tol, `line ${l.line}: score ${l.score}, pipeline ${expected[i].score} (scale ${scale})`);
+    assert.ok(Math.abs(l.risk - expected[i].risk) <= 1e-3 + (Math.abs(slope) * tol) / 4, `line ${l.line}: risk ${l.risk}, pipeline ${expected[i].risk}`);
+  });
+}
