@@ -1,7 +1,7 @@
 // Findings a reviewer sees without scrolling sideways: a CodeLens above each flagged
 // example (risk, level and, only when the pack has one, the persona latent's label),
-// and commands that move to the next or previous flagged example (Alt+F8 / Shift+Alt+F8
-// in JSON Lines, as F8 moves between problems). Suppressed examples are left out.
+// and commands that move to the next or previous flagged example (Ctrl+Alt+] / Ctrl+Alt+[
+// in JSON Lines; Alt+F8 stays VS Code's next problem). Suppressed examples are left out.
 
 import * as vscode from 'vscode';
 import { flagged, nextFinding } from './flagged';

@@ -129,11 +129,31 @@ describe('The editor in the real workbench', () => {
     await page.keyboard.press('Home');
   });
 
+  it('Ctrl+Alt+] moves the cursor from flagged line to flagged line (Alt+F8 stays VS Code\'s)', async () => {
+    await page.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('1');
+    await page.keyboard.press('Enter');
+    const cursorLine = async () => Number(/Ln (\d+)/.exec(await page.locator('#status\\.editor\\.selection').innerText())?.[1]);
+    const visited: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Control+Alt+BracketRight');
+      await page.waitForTimeout(300);
+      visited.push(await cursorLine());
+    }
+    assert.ok(visited[0] > 1, `the cursor left line 1: ${visited.join(', ')}`);
+    assert.ok(visited.includes(HIGH_LINE), `the flagged line ${HIGH_LINE} is among those visited: ${visited.join(', ')}`);
+    await page.keyboard.press('Control+Alt+BracketLeft');
+    await page.waitForTimeout(300);
+    assert.equal(await cursorLine(), visited[2], 'Ctrl+Alt+[ goes back');
+  });
+
   it('the hover on a flagged line shows its risk, tokens and format', async () => {
     const text = await hoverLine(page, HIGH_LINE);
     assert.match(text, /High risk \d\.\d{3}/);
     assert.match(text, /raw score/);
-    assert.match(text, /percentile in this file/);
+    assert.match(text, /riskier than \d+% of this file.s \d+ scored examples/);
+    assert.match(text, /the chance this example is EM-inducing/);
     await page.screenshot({ path: path.join(SHOTS, 'hover.png') });
   });
 
