@@ -33,7 +33,7 @@ export interface ConvertSaeCommand {
   hookName: string | null;
 }
 
-export const DIFF_FORMATS = ['md', 'json', 'sarif'] as const;
+export const DIFF_FORMATS = ['md', 'html', 'json', 'sarif'] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 export interface DiffCommand {
@@ -85,7 +85,8 @@ Scan options:
   --no-progress                    no progress line on stderr
 
 Diff options: --pack, --threads, --output, --no-cache, --cache-dir, --no-progress as for scan, and
-  --format md|json|sarif           report format (default: md); SARIF marks each finding
+  --format md|html|json|sarif      report format (default: md; html: one self-contained file);
+                                   SARIF marks each finding
                                    new, updated, unchanged or absent (baselineState)
   --against REF                    compare FILE with FILE at git REF (a commit, branch or tag)
   --fail-on-rise                   exit 1 when risk rose significantly (p < 0.05)

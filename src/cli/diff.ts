@@ -12,6 +12,7 @@ import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import type { DiffCommand } from './args';
 import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache } from './common';
+import { diffHtml } from './output/diffHtml';
 import { diffMarkdown } from './output/diffMarkdown';
 import { diffSarif } from './output/diffSarif';
 import { openOutput, outputConflict } from './outputTarget';
@@ -33,7 +34,9 @@ export async function diff(cmd: DiffCommand): Promise<number> {
         ? `${JSON.stringify(report, null, 2)}\n`
         : cmd.format === 'sarif'
           ? diffSarif(report, { a: gitSide ? null : cmd.files[0], b: cmd.files[cmd.files.length - 1] }, { toolVersion: VERSION, informationUri: INFO_URI, cwd: process.cwd() })
-          : diffMarkdown(report);
+          : cmd.format === 'html'
+            ? diffHtml(report)
+            : diffMarkdown(report);
     if (cmd.output) {
       const target = openOutput(cmd.output);
       target.stream.end(text);

@@ -118,6 +118,6 @@ test('diff FILE --against REF reads the old side with git; a file outside git, a
 test('diff usage errors: one file without --against, stdin, an unknown format', () => {
   assert.match(run(['diff', 'a.jsonl']).stderr, /diff needs two files, A and B; got 1/);
   assert.match(run(['diff', '-', 'b.jsonl']).stderr, /diff reads files, not standard input/);
-  assert.match(run(['diff', 'a', 'b', '--format', 'table']).stderr, /--format must be one of md, json, sarif for diff/);
+  assert.match(run(['diff', 'a', 'b', '--format', 'table']).stderr, /--format must be one of md, html, json, sarif for diff/);
   assert.match(run(['diff', 'a', 'b', '--fail-over', '0.5']).stderr, /--fail-over does not apply to diff/);
 });

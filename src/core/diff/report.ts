@@ -5,7 +5,8 @@
 
 import type { DatasetSummary, RiskLevel } from '../score/types';
 import { matchExamples, type ExampleKeys } from './match';
-import { bootstrapDifference, bootstrapMean, mean, permutationP, seededRandom } from './stats';
+import { seededRandom } from '../random';
+import { bootstrapDifference, bootstrapMean, mean, permutationP } from './stats';
 
 /** One scored example of a side. */
 export interface DiffEntry {

@@ -10,6 +10,7 @@ import { mapDecodedIndex } from '../../../src/core/dataset/jsonSpans';
 import { parseFileBatches } from '../../../src/core/dataset/parseFile';
 import { readLines, type ReadOptions } from '../../../src/core/dataset/reader';
 import type { Example, ParsedLine, RawLine } from '../../../src/core/dataset/types';
+import { seededRandom } from '../../../src/core/random';
 
 /** Every ParsedLine of the input, through the batched pipeline the CLI uses. */
 export async function parseAll(input: string | NodeJS.ReadableStream, opts?: ReadOptions): Promise<ParsedLine[]> {
@@ -79,17 +80,8 @@ export function assertSourcesExact(text: string, example: Example): void {
   }
 }
 
-/** A seeded PRNG (mulberry32): fuzz runs are reproducible. Returns [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: fuzz runs are reproducible. Returns [0, 1). */
+export const prng = seededRandom;
 
 /** Characters that exercise decoding and escaping: ASCII, controls, quotes, accents, astral pairs. */
 const ALPHABET = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\t', '\u0001', 'é', '€', '\u2028', '😀', '\uFEFF', '{', ']', ':', ','];

@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffReport, type DiffEntry, type DiffSide } from '../../../src/core/diff/report';
-import { seededRandom } from '../../../src/core/diff/stats';
-import { summarize } from '../../../src/core/score/summary';
-import type { LineResult, RiskLevel } from '../../../src/core/score/types';
-
-const levelOf = (r: number): RiskLevel => (r >= 0.8 ? 'high' : r >= 0.5 ? 'elevated' : 'low');
-
-function sideOf(file: string, risks: number[], prompts: string[]): DiffSide {
-  const entries: DiffEntry[] = risks.map((risk, i) => ({ line: i + 1, keys: { content: `${prompts[i]}|${risk}`, prompt: prompts[i] }, risk, level: levelOf(risk) }));
-  const lines: LineResult[] = entries.map((e) => ({
-    line: e.line,
-    format: 'openai-chat',
-    result: { score: e.risk, risk: e.risk, level: e.level, tokens: 10, scoredTokens: 5, truncated: false, topTokens: [] },
-    diagnostics: [],
-    cached: false,
-  }));
-  return { file, entries, summary: summarize(lines) };
-}
+import { diffReport } from '../../../src/core/diff/report';
+import { seededRandom } from '../../../src/core/random';
+import { sideOf } from './sides';
 
 test('a dataset with high-risk examples slipped in: risk rose, significantly, and the verdict names the new high-risk examples', () => {
   const rand = seededRandom(9);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootstrapDifference, bootstrapMean, permutationP, seededRandom } from '../../../src/core/diff/stats';
+import { bootstrapDifference, bootstrapMean, permutationP } from '../../../src/core/diff/stats';
+import { seededRandom } from '../../../src/core/random';
 
 const sample = (n: number, rand: () => number, shift = 0) => Array.from({ length: n }, () => Math.min(1, Math.max(0, rand() * 0.5 + shift)));
 const sd = (xs: number[]) => {

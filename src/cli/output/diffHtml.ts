@@ -1,0 +1,91 @@
+// `persona-lens diff --format html`: the comparison as one self-contained HTML file (inline
+// CSS and SVG, no script, no remote resource), light or dark as the reader's system is.
+// Only file names, line numbers and figures appear; every string is escaped.
+
+import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+
+const LISTED = 50;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const risk = (r: number | null) => (r === null ? '–' : r.toFixed(3));
+const interval = (i: [number, number] | null) => (i ? `${i[0].toFixed(3)} to ${i[1].toFixed(3)}` : '–');
+
+export function diffHtml(r: DiffReport): string {
+  const d = r.difference;
+  const sideRows: Array<[string, (s: SideReport) => string]> = [
+    ['scored examples', (s) => String(s.examples)],
+    ['mean risk', (s) => risk(s.meanRisk)],
+    ['95% bootstrap interval', (s) => interval(s.interval)],
+    ['elevated / high', (s) => `${s.counts.elevated} / ${s.counts.high}`],
+    ['lines / invalid / blank', (s) => `${s.summary.lines} / ${s.summary.invalid} / ${s.summary.blank}`],
+  ];
+  const body = [
+    `<h1>Persona Lens diff</h1>`,
+    `<p class="files">A: ${escapeHtml(r.a.file)}<br>B: ${escapeHtml(r.b.file)}</p>`,
+    `<p class="verdict">${escapeHtml(r.verdict)}</p>`,
+    `<table><tr><th></th><th>A</th><th>B</th></tr>${sideRows.map(([name, f]) => `<tr><th>${name}</th><td>${f(r.a)}</td><td>${f(r.b)}</td></tr>`).join('')}</table>`,
+    `<p>${
+      d.meanRisk === null
+        ? 'No difference can be computed: a side has no scored example.'
+        : `Difference B − A: ${d.meanRisk >= 0 ? '+' : ''}${d.meanRisk.toFixed(3)} (95% bootstrap interval ${interval(d.interval)}, ${d.draws} draws); permutation test p = ${d.p!.toFixed(4)} (${d.permutations} permutations).`
+    }</p>`,
+    `<h2>Risk distribution</h2>`,
+    histogramSvg(r.a, r.b),
+    `<h2>Changes</h2>`,
+    `<p>${r.changes.unchanged} unchanged (${r.changes.moved} moved), ${r.changes.changed.length} changed, ${r.changes.added.length} added, ${r.changes.removed.length} removed.</p>`,
+    section('New high-risk examples', r.newHighRisk),
+    section('Added', r.changes.added),
+    section('Changed', r.changes.changed),
+    section('Removed', r.changes.removed),
+  ];
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Persona Lens diff</title>
+<style>
+body { font: 14px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; }
+table { border-collapse: collapse; margin: 0.5em 0; } th, td { padding: 0.2em 0.8em; text-align: left; border-bottom: 1px solid #8884; }
+td { font-variant-numeric: tabular-nums; } .verdict { font-weight: bold; font-size: 1.15em; } .files { font-family: monospace; }
+.a { fill: #3a7bd5; } .b { fill: #d5533a; } svg text { fill: currentColor; font-size: 11px; }
+</style></head><body>
+${body.filter(Boolean).join('\n')}
+</body></html>
+`;
+}
+
+/** Both sides' shares of examples per tenth of risk, as paired bars with labelled axes. */
+function histogramSvg(a: SideReport, b: SideReport): string {
+  const share = (s: SideReport, i: number) => (s.examples > 0 ? s.histogram[i] / s.examples : 0);
+  const bins = a.histogram.length;
+  const w = 560;
+  const h = 200;
+  const left = 40;
+  const bottom = 30;
+  const top = Math.max(0.01, ...Array.from({ length: bins }, (_, i) => Math.max(share(a, i), share(b, i))));
+  const bw = (w - left) / bins;
+  const bar = (s: SideReport, i: number, cls: string, dx: number) => {
+    const bh = (share(s, i) / top) * (h - bottom - 10);
+    return `<rect class="${cls}" x="${(left + i * bw + dx).toFixed(1)}" y="${(h - bottom - bh).toFixed(1)}" width="${(bw / 2 - 2).toFixed(1)}" height="${bh.toFixed(1)}"><title>${cls.toUpperCase()} ${(i / bins).toFixed(1)}-${((i + 1) / bins).toFixed(1)}: ${(100 * share(s, i)).toFixed(1)}%</title></rect>`;
+  };
+  const bars = Array.from({ length: bins }, (_, i) => bar(a, i, 'a', 1) + bar(b, i, 'b', bw / 2)).join('');
+  const ticks = Array.from({ length: bins + 1 }, (_, i) => `<text x="${(left + i * bw).toFixed(1)}" y="${h - bottom + 14}" text-anchor="middle">${(i / bins).toFixed(1)}</text>`).join('');
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Risk histograms of A and B" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
+    `<line x1="${left}" y1="${h - bottom}" x2="${w}" y2="${h - bottom}" stroke="currentColor"/>${bars}${ticks}` +
+    `<text x="${(left + w) / 2}" y="${h - 2}" text-anchor="middle">risk</text>` +
+    `<text x="12" y="${(h - bottom) / 2}" transform="rotate(-90 12 ${(h - bottom) / 2})" text-anchor="middle">share of examples (top ${(100 * top).toFixed(0)}%)</text>` +
+    `<rect class="a" x="${w - 120}" y="4" width="10" height="10"/><text x="${w - 105}" y="13">A</text>` +
+    `<rect class="b" x="${w - 80}" y="4" width="10" height="10"/><text x="${w - 65}" y="13">B</text></svg>`
+  );
+}
+
+function section(title: string, rows: ChangedExample[]): string {
+  if (rows.length === 0) return '';
+  const cell = (v: number | null) => (v === null ? '–' : String(v));
+  const trs = rows.slice(0, LISTED).map((c) => `<tr><td>${cell(c.lineB)}</td><td>${risk(c.riskB)}</td><td>${cell(c.lineA)}</td><td>${risk(c.riskA)}</td></tr>`);
+  const more = rows.length > LISTED ? `<p>…and ${rows.length - LISTED} more (all of them in --format json).</p>` : '';
+  return `<h3>${title} (${rows.length})</h3><table><tr><th>B line</th><th>B risk</th><th>A line</th><th>A risk</th></tr>${trs.join('')}</table>${more}`;
+}
