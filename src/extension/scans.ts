@@ -23,6 +23,11 @@ export interface ScanStats {
   fresh: number[];
   /** Examples taken from the cache. */
   cached: number;
+  /** Lines with a result so far in this scan, of `total` (the document's lines when it began). */
+  lines: number;
+  total: number;
+  /** When the scan began (Date.now()). */
+  startedAt: number;
 }
 
 export interface DocumentScan {
@@ -133,7 +138,7 @@ export class Scans implements vscode.Disposable {
     state.opening = false;
     const abort = new AbortController();
     state.abort = abort;
-    const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0 };
+    const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0, lines: 0, total: doc.lineCount, startedAt: Date.now() };
     state.stats = stats;
     state.scanning = true;
     const focus = new ScanFocus(visibleLines(doc));
@@ -151,6 +156,7 @@ export class Scans implements vscode.Disposable {
         (results) => {
           // Chunks already in flight when the scan was cancelled belong to an older version.
           if (abort.signal.aborted) return;
+          stats.lines += results.length;
           for (const r of results) {
             state.results[r.line - 1] = r;
             if (!r.result || counted.has(r.line)) continue;
@@ -212,7 +218,7 @@ export class Scans implements vscode.Disposable {
     const key = doc.uri.toString();
     let state = this.docs.get(key);
     if (!state) {
-      state = { uri: doc.uri, results: [], pack: null, summary: null, scanning: false, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0 } };
+      state = { uri: doc.uri, results: [], pack: null, summary: null, scanning: false, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0, lines: 0, total: doc.lineCount, startedAt: Date.now() } };
       this.docs.set(key, state);
     }
     return state;

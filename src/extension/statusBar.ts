@@ -2,6 +2,7 @@
 // (elevated or high risk) out of all examples, and the dataset's risk.
 
 import * as vscode from 'vscode';
+import { scanProgress } from './riskText';
 import type { DocumentScan, Scans } from './scans';
 
 export class StatusBar implements vscode.Disposable {
@@ -35,7 +36,7 @@ export class StatusBar implements vscode.Disposable {
       this.shown = null;
       return;
     }
-    this.item.text = (scan.scanning ? '$(sync~spin) ' : '$(shield) ') + describe(scan);
+    this.item.text = scan.scanning ? `$(sync~spin) ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}` : `$(shield) ${describe(scan)}`;
     this.item.tooltip = tooltip(scan);
     this.item.show();
     this.shown = this.item.text;

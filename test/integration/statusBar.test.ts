@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import { distinct, openFixture, referenceOf, sampleLines, scanned } from './helpers';
+import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 suite('Status bar', () => {
   test('shows flagged / total examples and the dataset risk of the active file', async () => {
@@ -16,5 +16,20 @@ suite('Status bar', () => {
     // The tooltip names the pack in use (the suite's test pack states no prior).
     const tooltip = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBarTooltip');
     assert.match(tooltip ?? '', /\nPack: test-pack-standard \S+\.\n/);
+  });
+
+  test('while a scan runs, it says how many lines are done of how many, and then the result', async () => {
+    const lines = sampleLines().slice(0, 8);
+    // 40,000 distinct examples: a scan of seconds, long enough to be seen running.
+    const many = Array.from({ length: 40_000 }, (_, i) => lines[i % 8].replace(/^\{/, `{"id": ${i}, `));
+    const { document: doc } = await openFixture(many);
+    const seen = await waitFor('a running scan in the status bar', 30_000, async () => {
+      const text = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
+      return text && /^\$\(sync~spin\) Persona Lens [\d,]+\/40,001 lines/.test(text) ? text : undefined;
+    });
+    assert.match(seen, /^\$\(sync~spin\) Persona Lens [\d,]+\/40,001 lines( · [\d,]+\/s · \d+(\.\d)? (s|min|h) left)?$/);
+    await scanned(doc);
+    const done = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
+    assert.match(done ?? '', /^\$\(shield\) \d+\/40000 flagged · risk \d\.\d\d$/);
   });
 });

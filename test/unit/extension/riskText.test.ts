@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExampleScore } from '../../../src/core/score/types';
-import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel, riskMeaning } from '../../../src/extension/riskText';
+import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel, riskMeaning, scanProgress } from '../../../src/extension/riskText';
 import { outsideCode } from '../../fixtures/markdown';
 
 test('the persona label is the labelled read-out term that raises risk most', () => {
@@ -126,4 +126,12 @@ test('the risk is said in words at the prior the pack states', () => {
   assert.equal(riskMeaning(0.77, 0.1), "risk 0.77: the chance this example is EM-inducing, if one in ten of a dataset's examples were");
   assert.equal(riskMeaning(0.5, 0.5), "risk 0.50: the chance this example is EM-inducing, if one in two of a dataset's examples were");
   assert.equal(riskMeaning(0.2, 0.03), "risk 0.20: the chance this example is EM-inducing, if 3% of a dataset's examples were");
+});
+
+test('a running scan says how far it is, how fast and how long is left', () => {
+  assert.equal(scanProgress(0, 50_000, 5000), 'Persona Lens 0/50,000 lines');
+  assert.equal(scanProgress(800, 50_000, 400), 'Persona Lens 800/50,000 lines', 'no rate in the first second');
+  assert.equal(scanProgress(12_000, 50_000, 10_000), 'Persona Lens 12,000/50,000 lines · 1,200/s · 32 s left');
+  assert.equal(scanProgress(1_000, 100_000, 10_000), 'Persona Lens 1,000/100,000 lines · 100/s · 17 min left');
+  assert.equal(scanProgress(100, 1_000_000, 10_000), 'Persona Lens 100/1,000,000 lines · 10/s · 27.8 h left');
 });
