@@ -119,6 +119,7 @@ function render(): void {
 function showDataset(next: PanelDataset | null): void {
   dataset = next;
   rows = next?.rows ?? NO_ROWS;
+  document.documentElement.style.setProperty('--line-digits', String(String(Math.max(1, ...rows.line.slice(-1))).length));
   // Keep the selected lines that still are examples.
   const present = new Set(rows.line);
   selection = { lines: new Set([...selection.lines].filter((l) => present.has(l))), anchor: selection.anchor !== null && present.has(selection.anchor) ? selection.anchor : null };

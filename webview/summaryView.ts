@@ -28,7 +28,7 @@ export class SummaryView {
   }
 
   show(dataset: PanelDataset | null): void {
-    this.heading.textContent = dataset ? dataset.file + (dataset.scanning ? ' (scanning…)' : '') : 'Open a JSON Lines file to see its examples.';
+    this.heading.textContent = dataset ? dataset.file + (dataset.scanning ? ' (scanning…)' : '') : 'Open a JSON Lines file (.jsonl, or .jsonl.gz with Scan File) to see its examples, or try one: Persona Lens: Open a Sample Dataset.';
     this.facts.replaceChildren();
     this.histogram.replaceChildren();
     const s = dataset?.summary;
