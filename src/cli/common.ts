@@ -1,12 +1,12 @@
 // What the CLI's commands share: the failure that means exit 2, the pack and the result cache.
 
 import { access, constants, stat } from 'node:fs/promises';
-import { ResultCache } from '../core/cache/resultCache';
+import type { ResultCache } from '../core/cache/resultCache';
 import { defaultCacheRoot } from '../core/cache/cacheRoot';
 import { builtInPack } from '../core/pack/builtIn';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import type { ExampleScore } from '../core/score/types';
-import { isExampleScore } from '../core/score/validate';
+import { openScoreCache } from '../core/score/validate';
 
 declare const PERSONA_LENS_VERSION: string | undefined;
 /** The CLI's version (set by the bundler). */
@@ -27,18 +27,10 @@ export async function loadPackOrFail(named: string | null, threads: number): Pro
 
 /** The result cache for `pack`, or null (said on stderr) when it cannot open. */
 export function openCache(cacheDir: string | null, pack: LoadedPack): ResultCache<ExampleScore> | null {
-  const root = cacheDir ?? defaultCacheRoot();
-  try {
-    return ResultCache.open<ExampleScore>({
-      root,
-      packHash: pack.hash,
-      validate: isExampleScore,
-      onNotice: (n) => process.stderr.write(`persona-lens: ${n.message}\n`),
-    });
-  } catch (err) {
-    process.stderr.write(`persona-lens: result cache disabled (${(err as Error).message})\n`);
-    return null;
-  }
+  const opened = openScoreCache(cacheDir ?? defaultCacheRoot(), pack.hash, (n) => process.stderr.write(`persona-lens: ${n.message}\n`));
+  if (!('problem' in opened)) return opened;
+  process.stderr.write(`persona-lens: ${opened.problem}\n`);
+  return null;
 }
 
 /** CannotRun unless every file can be read as a dataset (not missing, not a directory). */

@@ -20,15 +20,22 @@ export function isGzFile(uri: vscode.Uri): boolean {
 
 export class GzViews implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const file = vscode.Uri.file(uri.path);
-    const bytes = await vscode.workspace.fs.readFile(file);
-    if (!isGzip(bytes)) return new TextDecoder().decode(bytes);
-    const { data, damage } = await gunzipBytes(bytes);
-    if (damage) {
-      void vscode.window.showWarningMessage(`Persona Lens: ${file.fsPath}: the gzip stream is truncated or corrupt (${damage}); the lines before the damage are shown.`);
-    }
-    return new TextDecoder().decode(data);
+    return (await readDatasetText(vscode.Uri.file(uri.path))).text;
   }
+}
+
+/**
+ * A dataset file's text, gunzipped when its bytes are gzip's (whatever it is called). Damage
+ * is said in a warning and the intact lines before it are kept, as the CLI does.
+ */
+export async function readDatasetText(file: vscode.Uri): Promise<{ text: string; compressed: boolean }> {
+  const bytes = await vscode.workspace.fs.readFile(file);
+  if (!isGzip(bytes)) return { text: new TextDecoder().decode(bytes), compressed: false };
+  const { data, damage } = await gunzipBytes(bytes);
+  if (damage) {
+    void vscode.window.showWarningMessage(`Persona Lens: ${file.fsPath}: the gzip stream is truncated or corrupt (${damage}); the lines before the damage are read.`);
+  }
+  return { text: new TextDecoder().decode(data), compressed: true };
 }
 
 /** Opens the view of a compressed dataset in an editor, in the JSON Lines language. */

@@ -8,10 +8,9 @@
 // until it is opened and its document's results take over.
 
 import * as vscode from 'vscode';
-import { gunzipBytes, isGzip } from '../core/dataset';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { Ctx } from './context';
-import { gzViewUri } from './gzView';
+import { gzViewUri, readDatasetText } from './gzView';
 
 const INCLUDE = '**/*.{jsonl,jsonl.gz}';
 const EXCLUDE = '**/node_modules/**';
@@ -85,21 +84,14 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() || d.uri.toString() === gzViewUri(uri).toString());
   if (open) {
     await ctx.scans.scan(open);
-    const scan = ctx.scans.get(uri);
+    const scan = ctx.scans.get(open.uri);
     return scan?.stats.done && scan.stats.version === open.version ? scan.summary : null;
   }
-  let bytes: Uint8Array = await vscode.workspace.fs.readFile(uri);
+  const { text, compressed } = await readDatasetText(uri);
   // Findings of a compressed file point into its read-only view, not at the binary file.
-  const shownAt = isGzip(bytes) ? gzViewUri(uri) : uri;
-  if (isGzip(bytes)) {
-    const { data, damage } = await gunzipBytes(bytes);
-    // The intact lines are still scanned; the damage is said, as the CLI says it.
-    if (damage) void vscode.window.showWarningMessage(`${uri.fsPath}: the gzip stream is truncated or corrupt (${damage}); the lines before the damage were scanned.`);
-    bytes = data;
-  }
+  const shownAt = compressed ? gzViewUri(uri) : uri;
   const host = await ctx.scanHost();
   const key = `workspace-scan:${uri.toString()}`;
-  const text = new TextDecoder().decode(bytes);
   // Only lines with something to show are kept: a large file's clean lines cost nothing.
   const findings: LineResult[] = [];
   const keep = (r: LineResult) => r.diagnostics.length > 0 || (r.result && r.result.level !== 'low');

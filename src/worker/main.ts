@@ -11,10 +11,10 @@ import { parentPort } from 'node:worker_threads';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
 import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
-import { ResultCache } from '../core/cache/resultCache';
+import type { ResultCache } from '../core/cache/resultCache';
 import { Scanner } from '../core/score/scanner';
 import type { ExampleScore } from '../core/score/types';
-import { isExampleScore } from '../core/score/validate';
+import { openScoreCache } from '../core/score/validate';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
@@ -63,15 +63,6 @@ let pumping: Promise<void> | null = null;
 let pack: LoadedPack | null = null;
 /** The result cache shared with the CLI, when the extension asked for it. */
 let diskCache: ResultCache<ExampleScore> | null = null;
-
-/** The CLI's result cache for this pack, or why it cannot open: scans go on without it. */
-function openDiskCache(root: string, loadedPack: LoadedPack): ResultCache<ExampleScore> | string {
-  try {
-    return ResultCache.open<ExampleScore>({ root, packHash: loadedPack.hash, validate: isExampleScore });
-  } catch (e) {
-    return `result cache disabled (${(e as Error).message})`;
-  }
-}
 
 port.on('message', (m: ToWorker) => {
   const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
@@ -127,12 +118,12 @@ function held(key: string): WorkerDocument | undefined {
 async function load(packPath: string, threads: number, cacheDir: string | null): Promise<Scanner | null> {
   try {
     pack = await loadPack(packPath, { threads });
-    const opened = cacheDir === null ? null : openDiskCache(cacheDir, pack);
-    diskCache = typeof opened === 'string' ? null : opened;
+    const opened = cacheDir === null ? null : openScoreCache(cacheDir, pack.hash);
+    diskCache = opened && 'problem' in opened ? null : opened;
     const { name, version } = pack.manifest;
     const { latents, calibration } = pack;
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration) }, cacheProblem: typeof opened === 'string' ? opened : null });
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration) }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
     return new Scanner(pack, { cache: diskCache });
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });

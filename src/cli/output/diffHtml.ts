@@ -3,43 +3,26 @@
 // Only file names, line numbers and figures appear; every string is escaped.
 
 import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
 
 const LISTED = 50;
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const risk = (r: number | null) => (r === null ? '–' : r.toFixed(3));
-const interval = (i: [number, number] | null) => (i ? `${i[0].toFixed(3)} to ${i[1].toFixed(3)}` : '–');
-
 export function diffHtml(r: DiffReport): string {
-  const d = r.difference;
-  const sideRows: Array<[string, (s: SideReport) => string]> = [
-    ['scored examples', (s) => String(s.examples)],
-    ['mean risk', (s) => risk(s.meanRisk)],
-    ['95% bootstrap interval', (s) => interval(s.interval)],
-    ['elevated / high', (s) => `${s.counts.elevated} / ${s.counts.high}`],
-    ['lines / invalid / blank', (s) => `${s.summary.lines} / ${s.summary.invalid} / ${s.summary.blank}`],
-  ];
   const body = [
     `<h1>Persona Lens diff</h1>`,
     `<p class="files">A: ${escapeHtml(r.a.file)}<br>B: ${escapeHtml(r.b.file)}</p>`,
     `<p class="verdict">${escapeHtml(r.verdict)}</p>`,
-    `<table><tr><th></th><th>A</th><th>B</th></tr>${sideRows.map(([name, f]) => `<tr><th>${name}</th><td>${f(r.a)}</td><td>${f(r.b)}</td></tr>`).join('')}</table>`,
-    `<p>${
-      d.meanRisk === null
-        ? 'No difference can be computed: a side has no scored example.'
-        : `Difference B − A: ${d.meanRisk >= 0 ? '+' : ''}${d.meanRisk.toFixed(3)} (95% bootstrap interval ${interval(d.interval)}, ${d.draws} draws); permutation test p = ${d.p!.toFixed(4)} (${d.permutations} permutations).`
-    }</p>`,
+    `<table><tr><th></th><th>A</th><th>B</th></tr>${SIDE_ROWS.map(([label, value]) => `<tr><th>${label}</th><td>${value(r.a)}</td><td>${value(r.b)}</td></tr>`).join('')}</table>`,
+    `<p>${escapeHtml(differenceSentence(r))}</p>`,
     `<h2>Risk distribution</h2>`,
     histogramSvg(r.a, r.b),
     `<h2>Changes</h2>`,
-    `<p>${r.changes.unchanged} unchanged (${r.changes.moved} moved), ${r.changes.changed.length} changed, ${r.changes.added.length} added, ${r.changes.removed.length} removed.</p>`,
-    section('New high-risk examples', r.newHighRisk),
-    section('Added', r.changes.added),
-    section('Changed', r.changes.changed),
-    section('Removed', r.changes.removed),
+    `<p>${escapeHtml(changesSentence(r))}</p>`,
+    ...changeSections(r).map(([title, rows]) => section(title, rows)),
   ];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
@@ -58,7 +41,7 @@ ${body.filter(Boolean).join('\n')}
 
 /** Both sides' shares of examples per tenth of risk, as paired bars with labelled axes. */
 function histogramSvg(a: SideReport, b: SideReport): string {
-  const share = (s: SideReport, i: number) => (s.examples > 0 ? s.histogram[i] / s.examples : 0);
+  const share = binShare;
   const bins = a.histogram.length;
   const w = 560;
   const h = 200;
@@ -84,8 +67,8 @@ function histogramSvg(a: SideReport, b: SideReport): string {
 
 function section(title: string, rows: ChangedExample[]): string {
   if (rows.length === 0) return '';
-  const cell = (v: number | null) => (v === null ? '–' : String(v));
-  const trs = rows.slice(0, LISTED).map((c) => `<tr><td>${cell(c.lineB)}</td><td>${risk(c.riskB)}</td><td>${cell(c.lineA)}</td><td>${risk(c.riskA)}</td></tr>`);
+  const cells = (row: string[], tag: string) => `<tr>${row.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const trs = rows.slice(0, LISTED).map((c) => cells(changeCells(c), 'td'));
   const more = rows.length > LISTED ? `<p>…and ${rows.length - LISTED} more (all of them in --format json).</p>` : '';
-  return `<h3>${title} (${rows.length})</h3><table><tr><th>B line</th><th>B risk</th><th>A line</th><th>A risk</th></tr>${trs.join('')}</table>${more}`;
+  return `<h3>${title} (${rows.length})</h3><table>${cells(CHANGE_COLUMNS, 'th')}${trs.join('')}</table>${more}`;
 }

@@ -2,52 +2,26 @@
 // dataset text appears, only file names (escaped), line numbers and figures.
 
 import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
 
 /** Rows listed per kind of change; the JSON report has them all. */
 const LISTED = 20;
 
 const esc = (text: string) => text.replace(/[\\`*_[\]<>|#]/g, '\\$&');
-const risk = (r: number | null) => (r === null ? '–' : r.toFixed(3));
-const interval = (i: [number, number] | null) => (i ? `${i[0].toFixed(3)} to ${i[1].toFixed(3)}` : '–');
 
 export function diffMarkdown(r: DiffReport): string {
-  const d = r.difference;
   const out = [
     `# Persona Lens diff: ${esc(r.a.file)} → ${esc(r.b.file)}`,
     `**${r.verdict}**`,
-    table(
-      ['', `A: ${esc(r.a.file)}`, `B: ${esc(r.b.file)}`],
-      [
-        ['scored examples', String(r.a.examples), String(r.b.examples)],
-        ['mean risk', risk(r.a.meanRisk), risk(r.b.meanRisk)],
-        ['95% bootstrap interval', interval(r.a.interval), interval(r.b.interval)],
-        ['elevated / high', levels(r.a), levels(r.b)],
-        ['lines / invalid / blank', lines(r.a), lines(r.b)],
-      ],
-    ),
-    d.meanRisk === null
-      ? 'No difference can be computed: a side has no scored example.'
-      : `Difference B − A: ${d.meanRisk >= 0 ? '+' : ''}${d.meanRisk.toFixed(3)} (95% bootstrap interval ${interval(d.interval)}, ${d.draws} draws); ` +
-        `permutation test p = ${d.p!.toFixed(4)} (${d.permutations} permutations).`,
+    table(['', `A: ${esc(r.a.file)}`, `B: ${esc(r.b.file)}`], SIDE_ROWS.map(([label, value]) => [label, value(r.a), value(r.b)])),
+    differenceSentence(r),
     '## Risk distribution',
     '```text\n' + histogram(r.a, r.b) + '\n```',
     '## Changes',
-    `${r.changes.unchanged} unchanged (${r.changes.moved} of them moved), ${r.changes.changed.length} changed (same prompt, new answer), ` +
-      `${r.changes.added.length} added, ${r.changes.removed.length} removed.`,
-    ...section('New high-risk examples', r.newHighRisk),
-    ...section('Added', r.changes.added),
-    ...section('Changed', r.changes.changed),
-    ...section('Removed', r.changes.removed),
+    changesSentence(r),
+    ...changeSections(r).flatMap(([title, rows]) => section(title, rows)),
   ];
   return out.join('\n\n') + '\n';
-}
-
-function levels(s: SideReport): string {
-  return `${s.counts.elevated} / ${s.counts.high}`;
-}
-
-function lines(s: SideReport): string {
-  return `${s.summary.lines} / ${s.summary.invalid} / ${s.summary.blank}`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -56,7 +30,7 @@ function table(head: string[], rows: string[][]): string {
 
 /** Both sides' risk histograms as bars of the share of each side's examples per tenth of risk. */
 function histogram(a: SideReport, b: SideReport): string {
-  const share = (s: SideReport, i: number) => (s.examples > 0 ? s.histogram[i] / s.examples : 0);
+  const share = binShare;
   const bar = (x: number, ch: string) => ch.repeat(Math.round(x * 40));
   const rows: string[] = ['risk      A ▓ / B ░ (share of each side\'s examples)'];
   for (let i = 0; i < a.histogram.length; i++) {
@@ -69,7 +43,6 @@ function histogram(a: SideReport, b: SideReport): string {
 
 function section(title: string, rows: ChangedExample[]): string[] {
   if (rows.length === 0) return [];
-  const shown = rows.slice(0, LISTED).map((c) => [c.lineB === null ? '–' : String(c.lineB), risk(c.riskB), c.lineA === null ? '–' : String(c.lineA), risk(c.riskA)]);
   const more = rows.length > LISTED ? [`…and ${rows.length - LISTED} more (all of them in --format json).`] : [];
-  return [`### ${title} (${rows.length})`, table(['B line', 'B risk', 'A line', 'A risk'], shown), ...more];
+  return [`### ${title} (${rows.length})`, table(CHANGE_COLUMNS, rows.slice(0, LISTED).map(changeCells)), ...more];
 }

@@ -10,9 +10,7 @@ import { createInflateRaw, crc32, type InflateRaw } from 'node:zlib';
 const FEED_BYTES = 16 << 10;
 
 /** Damage to a gzip stream; everything decompressed before it has been yielded. */
-export class GzipDamage extends Error {
-  readonly code = 'Z_DATA_ERROR';
-}
+export class GzipDamage extends Error {}
 
 const FLAG = { HCRC: 2, EXTRA: 4, NAME: 8, COMMENT: 16 };
 

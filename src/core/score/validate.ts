@@ -1,6 +1,7 @@
 // The shape of a stored ExampleScore, checked when a cached record is read back: a record
 // can pass its checksum and still not be a result (another version wrote it, or a person).
 
+import { ResultCache, type ResultCacheOptions } from '../cache/resultCache';
 import type { ExampleScore } from './types';
 
 const LEVELS = new Set(['low', 'elevated', 'high']);
@@ -22,4 +23,17 @@ export function isExampleScore(v: unknown): v is ExampleScore {
     s.topTokens.every((t) => typeof t === 'object' && t !== null && typeof t.text === 'string' && isNumber(t.score)) &&
     (s.latents === undefined || (Array.isArray(s.latents) && s.latents.every((l) => typeof l === 'object' && l !== null && isNumber(l.index) && isNumber(l.max))))
   );
+}
+
+/**
+ * The result cache of a pack's example scores under `root`, records checked by
+ * isExampleScore; or, when it cannot open, why (scans go on without it). The CLI and
+ * the editor's scan host share it.
+ */
+export function openScoreCache(root: string, packHash: string, onNotice?: ResultCacheOptions['onNotice']): ResultCache<ExampleScore> | { problem: string } {
+  try {
+    return ResultCache.open<ExampleScore>({ root, packHash, validate: isExampleScore, onNotice });
+  } catch (e) {
+    return { problem: `result cache disabled (${(e as Error).message})` };
+  }
 }
