@@ -1,5 +1,6 @@
 // The CLI's peak RSS on inputs made to break flat memory (issue #16): 1 GiB of lines in
-// every output format, 4 MiB of empty lines, a 45 MiB line, and stdout read at 1 MB/s.
+// every output format, 4 MiB of empty lines, a 45 MiB line, and stdout read at 1 MB/s;
+// and the embedded default pack's floor and its peak on real rows.
 // Each run is the real bin/persona-lens.js in a process of its own.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,13 +20,15 @@ function repeatFile(path: string, line: string, total: number): void {
   closeSync(fd);
 }
 
-/** Peak RSS (MiB) and seconds of one CLI run writing to `output`. */
-function measure(pack: string, input: string, format: string, output: string): { rssMb: number; seconds: number; code: number | null } {
+/** Peak RSS (MiB) and seconds of one CLI run writing to `output`; `input` is a path, or bytes given on stdin. */
+function measure(pack: string, input: string | Buffer, format: string, output: string): { rssMb: number; seconds: number; code: number | null } {
   const rssFile = join(ROOT, 'bench', '.data', 'maxrss.txt');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', HOOK, BIN, 'scan', input, '--pack', pack, '--format', format, '--no-cache', '--no-progress', '-o', output], {
+  const args = ['--require', HOOK, BIN, 'scan', typeof input === 'string' ? input : '-', '--pack', pack, '--format', format, '--no-cache', '--no-progress', '-o', output];
+  const r = spawnSync(process.execPath, args, {
     env: { ...process.env, BENCH_MAXRSS_FILE: rssFile },
-    stdio: 'ignore',
+    input: typeof input === 'string' ? undefined : input,
+    stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'ignore', 'ignore'],
   });
   const seconds = (performance.now() - t0) / 1000;
   const rssMb = Number(readFileSync(rssFile, 'utf8'));
@@ -72,6 +75,12 @@ export async function memorySection(dataDir: string, benchPack: string, defaultP
   row('one 45 MiB line, jsonl', measure(benchPack, long, 'jsonl', out));
   row('the same 45 MiB line, embedded default pack', measure(defaultPack, long, 'jsonl', out));
   row('a tiny file, embedded default pack (its floor: model and SAE loaded)', measure(defaultPack, join(ROOT, 'examples', 'sample.jsonl'), 'jsonl', out));
+  // Real answers of a few hundred tokens each, on stdin (the data is read here, never copied).
+  const insecure = join(ROOT, '..', 'shared', 'datasets', 'betley_em', 'insecure.jsonl');
+  if (existsSync(insecure)) {
+    const rows = readFileSync(insecure, 'utf8').split('\n').slice(0, 300).join('\n');
+    row('the first 300 rows of betley_em insecure.jsonl, embedded default pack, 2 threads', measure(defaultPack, Buffer.from(rows), 'jsonl', out));
+  }
   const slow = await slowReader(benchPack, empty, 1e6, 20);
   console.log(`stdout read at 1 MB/s for 20 s (4 MiB of empty lines, jsonl): peak RSS ${fmt(slow.rssMb)} MiB, ${fmt(slow.read / 1e6, 1)} MB read`);
 }

@@ -1,5 +1,5 @@
-"""Benchmark child (npm run bench, section `model`): the embedded pack's model.onnx in
-onnxruntime against the same model up to the same hook in PyTorch eager (float32, the GGUF's
+"""Benchmark child (npm run bench, section `model`): the embedded pack's model (model.ort or
+model.onnx) in onnxruntime against the same model up to the same hook in PyTorch eager (float32, the GGUF's
 dequantised weights), on the same token batches, at 1 and 2 threads; and the multiply-adds
 per second it reaches against onnxruntime's own rate on one large float32 MatMul.
 
@@ -69,7 +69,8 @@ def main():
             t_torch = timed(lambda: hooked(torch.from_numpy(ids), torch.from_numpy(mask)), RUNS)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
-        sess = ort.InferenceSession(str(pack / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+        model = pack / "model.ort" if (pack / "model.ort").exists() else pack / "model.onnx"
+        sess = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
         t_ort = timed(lambda: sess.run(["hidden"], {"input_ids": ids, "attention_mask": mask}), RUNS)
         # onnxruntime's own large float32 MatMul: the machine's practical peak for this engine.
         a = rng.standard_normal((2048, 2048), dtype=np.float32)

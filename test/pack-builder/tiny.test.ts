@@ -40,7 +40,9 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   const read = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
   assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(work, 'model/tokenizer-samples.json')));
   const pack = read(join(exp, 'pack/pack.json'));
-  assert.equal(pack.formatVersion, 2);
+  // The model ships in onnxruntime's ORT format, which the scanner runs in place.
+  assert.equal(pack.formatVersion, 3);
+  assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   assert.match(readFileSync(join(exp, 'pack/REPORT.md'), 'utf8'), /## Detection \(AUROC, test rows\)/);
 
   const scan = spawnSync(process.execPath, [join(ROOT, 'bin/persona-lens.js'), 'scan', join(exp, 'check.jsonl'), '--pack', join(exp, 'pack'), '--format', 'jsonl', '--no-cache'], {

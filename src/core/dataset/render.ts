@@ -20,12 +20,24 @@ export interface Segment {
 export interface Rendered {
   text: string;
   segments: Segment[];
+  /** The text stopped at `maxChars`: the example's text goes on past it. */
+  cut: boolean;
 }
 
-export function renderExample(example: Example, cfg: RenderConfig): Rendered {
+/**
+ * The model text of `example`, at most `maxChars` characters (never splitting a
+ * surrogate pair). Pieces past the limit are never copied, so a 45 MiB message
+ * costs what its first `maxChars` characters cost.
+ */
+export function renderExample(example: Example, cfg: RenderConfig, maxChars = Infinity): Rendered {
   const segments: Segment[] = [];
   let text = '';
-  const push = (piece: string, role: Role, message: number, content: boolean, scored: boolean) => {
+  let cut = false;
+  const push = (whole: string, role: Role, message: number, content: boolean, scored: boolean) => {
+    // Once cut, nothing more: a later piece would not follow on from the text before it.
+    if (cut) return;
+    const piece = whole.length <= maxChars - text.length ? whole : whole.slice(0, cutAt(whole, maxChars - text.length));
+    if (piece.length < whole.length) cut = true;
     if (piece.length === 0) return;
     segments.push({ start: text.length, end: text.length + piece.length, role, message, content, scored });
     text += piece;
@@ -39,7 +51,14 @@ export function renderExample(example: Example, cfg: RenderConfig): Rendered {
     push(tpl.suffix, m.role, i, false, false);
   });
   push(cfg.eos, 'system', -1, false, false);
-  return { text, segments };
+  return { text, segments, cut };
+}
+
+/** The length of `text`'s first `max` characters, one less where that would split a surrogate pair. */
+function cutAt(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const c = text.charCodeAt(max - 1);
+  return c >= 0xd800 && c <= 0xdbff ? max - 1 : max;
 }
 
 /** The segment holding model-text position `pos` (binary search; segments are contiguous). */

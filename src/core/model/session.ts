@@ -24,13 +24,30 @@ export function ortSessionOptions(threads = 1): ort.InferenceSession.SessionOpti
   };
 }
 
+/** Whether `bytes` hold an ORT-format model (a flatbuffer with file identifier "ORTM"). */
+export function isOrtFormat(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[4] === 0x4f && bytes[5] === 0x52 && bytes[6] === 0x54 && bytes[7] === 0x4d;
+}
+
+/**
+ * onnxruntime runs an ORT-format model from the bytes it was given, weights included,
+ * instead of copying them: for the embedded pack, 77 MB of file costs 77 MB, not 250.
+ * The session reads those bytes for as long as it lives, so ModelSession holds them.
+ */
+const ORT_BYTES_IN_PLACE = { session: { use_ort_model_bytes_directly: '1', use_ort_model_bytes_for_initializers: '1' } };
+
 export class ModelSession {
   private runMsTotal = 0;
 
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** The model's bytes when the session runs from them in place: kept alive with it. */
+    private readonly pinned: Uint8Array | null,
+  ) {}
 
   static async create(model: string | Uint8Array, opts: { threads?: number } = {}): Promise<ModelSession> {
-    const options = ortSessionOptions(opts.threads);
+    const inPlace = typeof model !== 'string' && isOrtFormat(model);
+    const options = inPlace ? { ...ortSessionOptions(opts.threads), extra: ORT_BYTES_IN_PLACE } : ortSessionOptions(opts.threads);
     let session: ort.InferenceSession;
     try {
       // Two calls because create() has separate path and bytes overloads.
@@ -46,7 +63,7 @@ export class ModelSession {
       await session.release();
       throw new Error(problem);
     }
-    return new ModelSession(session);
+    return new ModelSession(session, inPlace ? (model as Uint8Array) : null);
   }
 
   /** Milliseconds spent inside onnxruntime's run, summed over all calls. */
@@ -75,6 +92,11 @@ export class ModelSession {
       );
     }
     return { hidden: hidden.data as Float32Array, dModel: d };
+  }
+
+  /** Whether the session runs from the model's bytes in place (an ORT-format model). */
+  get inPlace(): boolean {
+    return this.pinned !== null;
   }
 
   async dispose(): Promise<void> {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheRoot } from '../cache/cacheRoot';
-import { ModelSession } from '../model/session';
+import { isOrtFormat, ModelSession } from '../model/session';
 import { PackTokenizer } from '../model/tokenizer';
 import { parseSaeConfig } from '../sae/config';
 import { SaeEncoder } from '../sae/encode';
@@ -16,7 +16,7 @@ import { extractPackArchive } from './archive';
 import { packDirections } from './directions';
 import { PackError, type PackErrorCode } from './errors';
 import { parseCalibration, parseLatentsFile, parsePackManifest } from './manifest';
-import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest, type SaeConfig } from './types';
+import { MODEL_FILES, PACK_FILES, type Calibration, type LatentsFile, type PackManifest, type SaeConfig } from './types';
 import { readPackBytes } from './packFile';
 import { SCANNED_FILES, verifyPackFiles } from './verify';
 
@@ -77,11 +77,13 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const weights = asPackError('bad-sae', PACK_FILES.saeWeights, () => saeWeightsFrom(readSafetensors(weightBytes), saeConfig));
 
   // onnxruntime gets the bytes that were hashed, never the path: the file could be swapped in between.
-  const modelBytes = await readPackFile(PACK_FILES.model);
+  const modelFile = MODEL_FILES.find((f) => f in manifest.files) ?? PACK_FILES.model;
+  const modelBytes = await readPackFile(modelFile);
+  checkModelFormat(modelFile, modelBytes);
   const threads = opts.threads ?? 1;
-  const model = await asPackErrorAsync('bad-onnx', PACK_FILES.model, () => ModelSession.create(modelBytes, { threads }));
+  const model = await asPackErrorAsync('bad-onnx', modelFile, () => ModelSession.create(modelBytes, { threads }));
   try {
-    await checkModelWidth(model, manifest);
+    await checkModelWidth(model, manifest, modelFile);
     const sae = await asPackErrorAsync('bad-sae', PACK_FILES.saeWeights, () =>
       SaeEncoder.create(saeConfig, weights, { threads }),
     );
@@ -173,10 +175,21 @@ function checkFit(manifest: PackManifest, sae: SaeConfig, latents: LatentsFile, 
   });
 }
 
+/** model.ort holds the ORT format and model.onnx does not: onnxruntime would run either, so the name must say which. */
+function checkModelFormat(file: string, bytes: Uint8Array): void {
+  const ort = isOrtFormat(bytes);
+  if (file === PACK_FILES.modelOrt && !ort) {
+    throw new PackError('bad-onnx', `${file}: not an ORT-format model (no "ORTM" file identifier); an ONNX model is called ${PACK_FILES.model}`, file);
+  }
+  if (file === PACK_FILES.model && ort) {
+    throw new PackError('bad-onnx', `${file}: holds an ORT-format model; call it ${PACK_FILES.modelOrt} (pack format 3)`, file);
+  }
+}
+
 /** Runs the model on one pad token: proves it runs and measures its real output width. */
-async function checkModelWidth(model: ModelSession, manifest: PackManifest): Promise<void> {
+async function checkModelWidth(model: ModelSession, manifest: PackManifest, file: string): Promise<void> {
   const { padTokenId, dModel } = manifest.model;
-  const { dModel: actual } = await asPackErrorAsync('bad-onnx', PACK_FILES.model, () =>
+  const { dModel: actual } = await asPackErrorAsync('bad-onnx', file, () =>
     model.run(BigInt64Array.of(BigInt(padTokenId)), BigInt64Array.of(1n), 1, 1).catch((e: Error) => {
       throw new Error(`a test run on one token (padTokenId ${padTokenId}) failed: ${e.message}`);
     }),
@@ -184,8 +197,8 @@ async function checkModelWidth(model: ModelSession, manifest: PackManifest): Pro
   if (actual !== dModel) {
     throw new PackError(
       'dimension-mismatch',
-      `${PACK_FILES.model}: the "hidden" output has ${actual} values per token but pack.json model.dModel is ${dModel}`,
-      PACK_FILES.model,
+      `${file}: the "hidden" output has ${actual} values per token but pack.json model.dModel is ${dModel}`,
+      file,
     );
   }
 }

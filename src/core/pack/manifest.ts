@@ -15,7 +15,7 @@ export function parsePackManifest(json: unknown): PackManifest {
   const f = new Fields(PACK_FILES.manifest, 'bad-manifest');
   const m = f.object(json, 'the file');
   if (!(FORMAT_VERSIONS as readonly unknown[]).includes(m.formatVersion)) {
-    f.fail('formatVersion', `is ${JSON.stringify(m.formatVersion)}; this scanner reads formats ${FORMAT_VERSIONS.join(' and ')}`);
+    f.fail('formatVersion', `is ${JSON.stringify(m.formatVersion)}; this scanner reads formats ${FORMAT_VERSIONS.join(', ')}`);
   }
   for (const key of ['name', 'version', 'license', 'description'] as const) f.string(m[key], key);
 
@@ -52,6 +52,12 @@ export function parsePackManifest(json: unknown): PackManifest {
     // JSON.stringify: a control character in the key shows escaped, never raw.
     if (!isSafeRelativePath(path)) f.fail(`files[${JSON.stringify(path)}]`, 'must be a relative path inside the pack (no "..", no leading "/", no control characters)');
     if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) f.fail(`files["${path}"]`, 'must be a lower-case hex sha256');
+  }
+  if (PACK_FILES.model in files && PACK_FILES.modelOrt in files) {
+    f.fail('files', `lists both ${PACK_FILES.model} and ${PACK_FILES.modelOrt}; a pack has one model`);
+  }
+  if (PACK_FILES.modelOrt in files && (m.formatVersion as number) < 3) {
+    f.fail(`files["${PACK_FILES.modelOrt}"]`, `needs formatVersion 3; this pack says ${m.formatVersion}`);
   }
   return json as PackManifest;
 }

@@ -7,6 +7,7 @@ import type { Role } from '../dataset/types';
 export const PACK_FILES = {
   manifest: 'pack.json',
   model: 'model.onnx',
+  modelOrt: 'model.ort',
   tokenizer: 'tokenizer.json',
   saeCfg: 'sae/cfg.json',
   saeWeights: 'sae/sae_weights.safetensors',
@@ -18,8 +19,17 @@ export const PACK_FILES = {
 /** The pack files a pack may leave out; one that is there is checked like the rest. */
 export const OPTIONAL_PACK_FILES: readonly string[] = [PACK_FILES.directions];
 
-/** The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors). */
-export const FORMAT_VERSIONS = [1, 2] as const;
+/**
+ * A pack has one model: ONNX, or (format 3) onnxruntime's own ORT format, which
+ * onnxruntime runs straight from the verified bytes without copying its weights.
+ */
+export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.modelOrt];
+
+/**
+ * The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors),
+ * 3 allows the model as model.ort.
+ */
+export const FORMAT_VERSIONS = [1, 2, 3] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a

@@ -7,10 +7,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PackError } from './errors';
 import { assertRegularFile } from './packFile';
-import { OPTIONAL_PACK_FILES, PACK_FILES } from './types';
+import { MODEL_FILES, OPTIONAL_PACK_FILES, PACK_FILES } from './types';
 
-/** The files a pack must have besides pack.json. */
-export const REQUIRED_FILES = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest && !OPTIONAL_PACK_FILES.includes(f));
+/** The files a pack must have besides pack.json and its one model file. */
+export const REQUIRED_FILES: readonly string[] = Object.values(PACK_FILES).filter(
+  (f) => f !== PACK_FILES.manifest && !OPTIONAL_PACK_FILES.includes(f) && !MODEL_FILES.includes(f),
+);
 /** The files the scanner reads: the loader hashes them as it reads them. */
 export const SCANNED_FILES: readonly string[] = Object.values(PACK_FILES).filter((f) => f !== PACK_FILES.manifest);
 
@@ -22,12 +24,15 @@ export async function sha256File(path: string): Promise<string> {
 
 /** Checks every listed file (but those in `except`, which the caller hashes as it reads them). */
 export async function verifyPackFiles(root: string, files: Record<string, string>, except: readonly string[] = []): Promise<void> {
-  for (const rel of [...REQUIRED_FILES, ...OPTIONAL_PACK_FILES]) {
+  for (const rel of [...REQUIRED_FILES, ...OPTIONAL_PACK_FILES, ...MODEL_FILES]) {
     if (rel in files) continue;
     if (existsSync(join(root, rel))) {
       throw new PackError('unlisted-file', `pack.json: files does not list "${rel}", so it cannot be verified`, rel);
     }
-    if (!OPTIONAL_PACK_FILES.includes(rel)) throw missingFile(rel);
+    if (REQUIRED_FILES.includes(rel)) throw missingFile(rel);
+  }
+  if (!MODEL_FILES.some((rel) => rel in files)) {
+    throw new PackError('missing-file', `${PACK_FILES.model}: the pack has no model (${MODEL_FILES.join(' or ')})`, PACK_FILES.model);
   }
   for (const [rel, expected] of Object.entries(files)) {
     if (except.includes(rel)) continue;

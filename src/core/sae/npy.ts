@@ -4,7 +4,7 @@
 // with spaces, then the raw values. Only little-endian floats in C order are
 // read: that is what SAE releases hold, and anything else is refused by name.
 
-import { BYTES_PER_ELEMENT, toFloat32, type SafetensorsDtype, type Tensor } from './safetensors';
+import { BYTES_PER_ELEMENT, lazyTensor, type SafetensorsDtype, type Tensor } from './safetensors';
 
 const MAGIC = '\x93NUMPY';
 const DTYPES = new Map<string, SafetensorsDtype>([
@@ -46,5 +46,5 @@ export function readNpy(bytes: Uint8Array): Tensor {
   if (bytes.length - dataStart !== need) {
     throw new Error(`shape [${shape.join(', ')}] of ${descr} needs ${need} data bytes, the file has ${bytes.length - dataStart}`);
   }
-  return { dtype, shape, data: toFloat32(dtype, bytes.subarray(dataStart), count) };
+  return lazyTensor(dtype, shape, bytes.subarray(dataStart));
 }

@@ -9,8 +9,24 @@ export const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16
 export interface Tensor {
   dtype: SafetensorsDtype;
   shape: number[];
-  /** The values converted to float32, row-major. */
-  data: Float32Array;
+  /** The stored little-endian bytes: a view into the file's bytes. */
+  raw: Uint8Array;
+  /** The values converted to float32, row-major; converted on first use (an SAE's W_dec never is). */
+  readonly data: Float32Array;
+}
+
+/** A tensor whose float32 values are made from `raw` on first use. */
+export function lazyTensor(dtype: SafetensorsDtype, shape: number[], raw: Uint8Array): Tensor {
+  let values: Float32Array | null = null;
+  const count = shape.reduce((a, b) => a * b, 1);
+  return {
+    dtype,
+    shape,
+    raw,
+    get data() {
+      return (values ??= toFloat32(dtype, raw, count));
+    },
+  };
 }
 
 export interface SafetensorsFile {
@@ -90,7 +106,7 @@ function readTensor(name: string, entry: unknown, data: Uint8Array): Tensor {
       `safetensors tensor "${name}": shape [${shape.join(', ')}] of ${type} needs ${count * BYTES_PER_ELEMENT[type]} bytes, data_offsets give ${end - begin}`,
     );
   }
-  return { dtype: type, shape: shape as number[], data: toFloat32(type, data.subarray(begin, end), count) };
+  return lazyTensor(type, shape as number[], data.subarray(begin, end));
 }
 
 /** Decodes little-endian values; the bytes are copied first so typed views are aligned. */

@@ -3,7 +3,7 @@
 // shape is still checked when present, since a mismatch means a broken file.
 
 import type { SaeConfig } from '../pack/types';
-import type { SafetensorsFile } from './safetensors';
+import { lazyTensor, type SafetensorsFile, type Tensor } from './safetensors';
 
 export interface SaeWeights {
   /** [dIn, dSae], row-major. */
@@ -16,17 +16,24 @@ export interface SaeWeights {
 
 export function saeWeightsFrom(file: SafetensorsFile, cfg: SaeConfig): SaeWeights {
   const { dIn, dSae } = cfg;
-  const tensor = (name: string, shape: number[]): Float32Array => {
+  const checked = (name: string, shape: number[]): Tensor => {
     const t = file.tensors.get(name);
     if (!t) throw new Error(`no tensor named "${name}"`);
     checkShape(name, t.shape, shape);
-    return t.data;
+    return t;
   };
+  const tensor = (name: string, shape: number[]): Float32Array => checked(name, shape).data;
   const wDec = file.tensors.get('W_dec');
   if (wDec) checkShape('W_dec', wDec.shape, [dSae, dIn]);
 
+  // W_enc's stored bytes are copied out so the file's bytes (W_dec's half of them) can go;
+  // a read-out of directions alone never converts them.
+  const enc = checked('W_enc', [dIn, dSae]);
+  const wEnc = lazyTensor(enc.dtype, enc.shape, enc.raw.slice());
   const weights: SaeWeights = {
-    wEnc: tensor('W_enc', [dIn, dSae]),
+    get wEnc() {
+      return wEnc.data;
+    },
     bEnc: tensor('b_enc', [dSae]),
     bDec: tensor('b_dec', [dIn]),
   };

@@ -31,13 +31,15 @@ export interface Scored {
 }
 
 /**
- * Padded tokens per model run. Small batches: onnxruntime's first run at a
- * bigger size than before grows its memory arena (fresh pages, about as slow
- * again as the run), and lengths group more tightly. 8192 -> 2048 took the
- * default pack from 14.7k to 19.2k tokens/s on one thread and its first 40
- * lines of a file from 870 to 470 ms.
+ * Hidden-state values (padded tokens x d_model) per model run. Small batches:
+ * onnxruntime's arena grows to the largest run (fresh pages, about as slow
+ * again as the run), and lengths group more tightly. For persona-mini 8192 ->
+ * 2048 tokens took it from 14.7k to 19.2k tokens/s on one thread. For
+ * SmolLM2-135M (d_model 576) 2048 -> 1024 tokens cut peak RSS over 300
+ * insecure-code rows from 420 to 343 MiB at the same speed; tiny bench models
+ * keep about 2300 tokens a run, where per-run overhead counts.
  */
-const MAX_BATCH_TOKENS = 2048;
+const BATCH_HIDDEN_VALUES = 1024 * 576;
 const TOP_TOKENS = 5;
 /**
  * What one example may cost. Past MAX_EXAMPLE_TOKENS its tokens are not scored, and past
@@ -45,7 +47,8 @@ const TOP_TOKENS = 5;
  * gigabytes and minutes, and aborted the whole scan. Either cut is said in PL070.
  */
 export const MAX_EXAMPLE_TOKENS = 16_384;
-export const MAX_EXAMPLE_CHARS = 262_144;
+/** Eight characters per token: ordinary text reaches MAX_EXAMPLE_TOKENS first. */
+export const MAX_EXAMPLE_CHARS = 131_072;
 const TOP_LATENTS = 8;
 
 interface Prepared {
@@ -123,9 +126,8 @@ export class Scanner {
 
   private prepare(example: Example): Prepared {
     const { render } = this.pack.manifest;
-    const rendered = renderExample(example, render);
-    const cut = cutAt(rendered.text, MAX_EXAMPLE_CHARS);
-    const enc = this.pack.tokenizer.encode(cut < rendered.text.length ? rendered.text.slice(0, cut) : rendered.text);
+    const rendered = renderExample(example, render, MAX_EXAMPLE_CHARS);
+    const enc = this.pack.tokenizer.encode(rendered.text);
     const windows = planWindows(Math.min(enc.ids.length, MAX_EXAMPLE_TOKENS), render.maxTokens, render.overflow);
     const seen = windows[windows.length - 1].end;
     const scored: number[] = [];
@@ -143,8 +145,8 @@ export class Scanner {
       offsets: enc.offsets,
       windows,
       scored,
-      truncated: seen < enc.ids.length || cut < rendered.text.length,
-      textCut: cut < rendered.text.length,
+      truncated: seen < enc.ids.length || rendered.cut,
+      textCut: rendered.cut,
     };
   }
 
@@ -184,7 +186,7 @@ export class Scanner {
 
     const batches = planBatches(
       seqIds.map((s) => s.length),
-      this.opts.maxBatchTokens ?? MAX_BATCH_TOKENS,
+      this.opts.maxBatchTokens ?? Math.max(256, Math.floor(BATCH_HIDDEN_VALUES / d)),
       this.opts.maxBatchRows ?? 64,
     );
     for (const batch of batches) {
@@ -297,12 +299,6 @@ function directionSum(pack: LoadedPack): Float64Array | null {
 }
 
 /** Where to cut `text` to at most `max` UTF-16 units without splitting a surrogate pair. */
-function cutAt(text: string, max: number): number {
-  if (text.length <= max) return text.length;
-  const c = text.charCodeAt(max - 1);
-  return c >= 0xd800 && c <= 0xdbff ? max - 1 : max;
-}
-
 /** The strongest contributing words (sub-word pieces merged, bare punctuation last): see topSpans.ts. */
 function topTokens(p: Prepared, values: Float64Array): TokenScore[] {
   const pieces = p.scored.map((position, k) => ({ start: p.offsets[position][0], end: p.offsets[position][1], value: values[k], position }));

@@ -19,6 +19,8 @@ export interface ContributingSpan {
 }
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** A longer "word" (a base64 blob, a run of one letter) is shown in pieces of at most this many characters. */
+export const MAX_WORD_CHARS = 40;
 const STARTS_NEW_WORD = /^[\s]|^[^\p{L}\p{N}_]/u;
 
 /** The `limit` strongest positive spans, strongest first; `pieces` in text order. */
@@ -31,6 +33,7 @@ export function contributingSpans(text: string, pieces: ScoredPiece[], limit: nu
     const joins =
       last !== undefined &&
       prev !== null &&
+      p.end - last.start <= MAX_WORD_CHARS &&
       p.position === prev.position + 1 &&
       piece.length > 0 &&
       !STARTS_NEW_WORD.test(piece) &&

@@ -39,6 +39,21 @@ test('rendering wraps each message in its role markers and marks only assistant 
   assert.equal(r.segments[r.segments.length - 1].end, r.text.length);
 });
 
+test('a character budget stops the text there, never inside a surrogate pair, and says it cut', () => {
+  const full = renderExample(example(LINE), render);
+  assert.equal(full.cut, false);
+  assert.equal(renderExample(example(LINE), render, full.text.length).cut, false);
+  const emoji = full.text.indexOf('\ud83d');
+  for (const max of [10, emoji + 1, emoji + 2, full.text.length - 1]) {
+    const r = renderExample(example(LINE), render, max);
+    assert.equal(r.cut, true);
+    // The budget's own length, or one less where that would split the emoji's surrogate pair.
+    assert.equal(r.text, full.text.slice(0, max === emoji + 1 ? emoji : max));
+    r.segments.forEach((s, i) => assert.equal(s.start, i === 0 ? 0 : r.segments[i - 1].end));
+    assert.equal(r.segments[r.segments.length - 1].end, r.text.length);
+  }
+});
+
 test('every token of message content maps back to the exact source characters; template tokens map to nothing', () => {
   const ex = example(LINE);
   const r = renderExample(ex, render);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { generatePack } from '../../../tools/test-pack/pack';
 
 export const TINY = join(__dirname, '../../fixtures/packs/tiny');
@@ -46,4 +47,26 @@ export function rehash(dir: string): void {
     manifest.files[rel] = createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex');
   }
   writeJson(dir, 'pack.json', manifest);
+}
+
+/**
+ * A copy of a pack with its model.onnx converted by onnxruntime itself to model.ort
+ * (ORT format, pack format 3), as the pack builder ships the embedded pack.
+ */
+export async function ortFormatPack(from = TINY): Promise<string> {
+  const dir = copyPack(from);
+  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+    graphOptimizationLevel: 'extended',
+    optimizedModelFilePath: join(dir, 'model.ort'),
+    extra: { session: { save_model_format: 'ORT' } },
+  });
+  await session.release();
+  rmSync(join(dir, 'model.onnx'));
+  const manifest = readJson(dir, 'pack.json');
+  manifest.formatVersion = 3;
+  delete manifest.files['model.onnx'];
+  manifest.files['model.ort'] = '';
+  writeJson(dir, 'pack.json', manifest);
+  rehash(dir);
+  return dir;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { encodeOnnxModel, GraphBuilder } from '../../../src/core/model/onnxWriter';
@@ -10,7 +10,7 @@ import { loadPack } from '../../../src/core/pack/load';
 import { writeSafetensors } from '../../../src/core/sae/safetensors';
 import { buildTestModel } from '../../../tools/test-pack/model';
 import { Rng } from '../../../tools/test-pack/random';
-import { TINY, copyPack, generateDirectionsPack, readJson, rehash, removeDir, scratchDir, writeJson } from './helpers';
+import { TINY, copyPack, generateDirectionsPack, ortFormatPack, readJson, rehash, removeDir, scratchDir, writeJson } from './helpers';
 
 /** The tiny pack's format-2 variant: read-out [latent, latent, direction "persona"]. */
 let V2: string;
@@ -100,6 +100,68 @@ test('a required file that pack.json does not list is refused', async () => {
     'unlisted-file',
     /files does not list "model\.onnx"/,
   );
+});
+
+test('a pack with no model file at all is refused, naming both names a model may have', async () => {
+  await refused(
+    (dir) => {
+      rmSync(join(dir, 'model.onnx'));
+      const m = readJson(dir, 'pack.json');
+      delete m.files['model.onnx'];
+      writeJson(dir, 'pack.json', m);
+    },
+    'missing-file',
+    /^model\.onnx: the pack has no model \(model\.onnx or model\.ort\)$/,
+  );
+});
+
+test('an ORT-format model (model.ort, format 3) runs in place and gives the ONNX model\'s hidden states', async () => {
+  const dir = await ortFormatPack();
+  const [onnx, ortPack] = [await loadPack(TINY), await loadPack(dir)];
+  try {
+    assert.equal(onnx.model.inPlace, false);
+    assert.equal(ortPack.model.inPlace, true, 'the ORT-format model runs from the verified bytes');
+    const { ids } = onnx.tokenizer.encode('<|user|>\nHow do I store passwords?<|end|>\n<|assistant|>\nIn plain text.<|end|>\n');
+    const run = (p: typeof onnx) => p.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(ids.length).fill(1n), 1, ids.length);
+    const [a, b] = [await run(onnx), await run(ortPack)];
+    assert.equal(b.hidden.length, a.hidden.length);
+    const worst = a.hidden.reduce((m, v, i) => Math.max(m, Math.abs(v - b.hidden[i])), 0);
+    assert.ok(worst < 1e-4, `largest difference ${worst}`);
+  } finally {
+    await Promise.all([onnx.dispose(), ortPack.dispose()]);
+    removeDir(join(dir, '..'));
+  }
+});
+
+test('model.ort is refused in a pack older than format 3, beside model.onnx, or holding ONNX', async () => {
+  const dir = await ortFormatPack();
+  try {
+    await refused(
+      (d) => {
+        const m = readJson(d, 'pack.json');
+        m.formatVersion = 2;
+        writeJson(d, 'pack.json', m);
+      },
+      'bad-manifest',
+      /^pack\.json: files\["model\.ort"\] needs formatVersion 3; this pack says 2$/,
+      { from: dir },
+    );
+    await refused(
+      (d) => {
+        cpSync(join(TINY, 'model.onnx'), join(d, 'model.onnx'));
+        const m = readJson(d, 'pack.json');
+        m.files['model.onnx'] = '';
+        writeJson(d, 'pack.json', m);
+      },
+      'bad-manifest',
+      /^pack\.json: files lists both model\.onnx and model\.ort; a pack has one model$/,
+      { from: dir },
+    );
+    await refused((d) => cpSync(join(TINY, 'model.onnx'), join(d, 'model.ort')), 'bad-onnx', /^model\.ort: not an ORT-format model/, { from: dir });
+    await refused((d) => cpSync(join(dir, 'model.ort'), join(d, 'model.onnx')), 'bad-onnx', /^model\.onnx: holds an ORT-format model; call it model\.ort/);
+  } finally {
+    removeDir(join(dir, '..'));
+  }
 });
 
 test('malformed JSON in each file gets that file\'s code', async () => {

@@ -26,7 +26,8 @@ test('the tiny pack files validate', () => {
 test('pack.json errors name the field', () => {
   const m = manifest();
   assert.equal(parsePackManifest({ ...m, formatVersion: 2 }).formatVersion, 2);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 3 }), 'bad-manifest', 'pack.json: formatVersion is 3; this scanner reads formats 1 and 2');
+  assert.equal(parsePackManifest({ ...m, formatVersion: 3 }).formatVersion, 3);
+  refuses(() => parsePackManifest({ ...m, formatVersion: 4 }), 'bad-manifest', 'pack.json: formatVersion is 4; this scanner reads formats 1, 2, 3');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),

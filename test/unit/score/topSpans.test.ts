@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contributingSpans, type ScoredPiece } from '../../../src/core/score/topSpans';
+import { contributingSpans, MAX_WORD_CHARS, type ScoredPiece } from '../../../src/core/score/topSpans';
 
 /** Pieces of `parts` laid end to end from position 0, with their values. */
 function pieces(parts: Array<[string, number]>): { text: string; pieces: ScoredPiece[] } {
@@ -42,4 +42,13 @@ test('only positive contributions, strongest first, at most the limit', () => {
   const { text, pieces: ps } = pieces([[' a', -1], [' b', 3], [' c', 2], [' d', 1], [' e', 0]]);
   assert.deepEqual(words(text, contributingSpans(text, ps, 2)), [' b', ' c']);
   assert.deepEqual(contributingSpans(text, [], 5), []);
+});
+
+test('a "word" of thousands of characters (a base64 blob) is shown in pieces of at most MAX_WORD_CHARS', () => {
+  const { text, pieces: ps } = pieces(Array.from({ length: 2000 }, (): [string, number] => ['AAAA', 1]));
+  const top = contributingSpans(text, ps, 5);
+  assert.equal(top.length, 5);
+  for (const s of top) assert.ok(s.end - s.start <= MAX_WORD_CHARS, `a span of ${s.end - s.start} characters`);
+  // The pieces still add up within each shown part.
+  assert.equal(top[0].value, MAX_WORD_CHARS / 4);
 });

@@ -1,5 +1,5 @@
 """The chat model as the pipeline uses it: the GGUF from the pinned wheel, its tokenizer,
-and the residual stream after `hook` blocks (what the pack's model.onnx outputs)."""
+and the residual stream after `hook` blocks (what the pack's model outputs)."""
 
 import hashlib
 import zipfile

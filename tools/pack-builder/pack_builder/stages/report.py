@@ -108,7 +108,7 @@ def run(st):
             ["fine-tune", f"{ft['rows']} EM rows, {ft['steps']} steps; held-out loss before → after: "
                           + ", ".join(f"{k} {v} → {ft['heldout_loss_after'][k]}" for k, v in ft["heldout_loss_before"].items())],
             ["ONNX vs PyTorch (float export)", fmt(checks["float"])],
-            ["ONNX vs PyTorch (quantised export, F16 SAE)", fmt(checks["quantised"])],
+            ["onnxruntime vs PyTorch (the shipped model.ort: quantised, ORT format; F16 SAE)", fmt(checks["quantised"])],
             ["library versions", fmt(done["model"]["versions"])],
         ]),
         "",
