@@ -52,13 +52,39 @@ export interface DiffCommand {
   failOnRise: boolean;
 }
 
-export type Command = ScanCommand | DiffCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export const JUDGE_FORMATS = ['jsonl', 'md'] as const;
+export type JudgeFormat = (typeof JUDGE_FORMATS)[number];
+
+export interface JudgeCommand {
+  kind: 'judge';
+  file: string;
+  onlyFlagged: boolean;
+  format: JudgeFormat;
+  output: string | null;
+  /** Null: OPENAI_BASE_URL, else OpenAI's API (the client's own default). */
+  baseUrl: string | null;
+  model: string;
+  /** Send without asking (the only way to send without a terminal). */
+  yes: boolean;
+  concurrency: number;
+  timeoutS: number;
+  retries: number;
+  /** USD per 1M input and output tokens, for the estimate of a model whose price is not built in. */
+  price: { input: number; output: number } | null;
+  pack: string | null;
+  threads: number;
+  cache: boolean;
+  cacheDir: string | null;
+}
+
+export type Command = ScanCommand | DiffCommand | JudgeCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens diff A B [options]
        persona-lens diff FILE --against REF [options]
+       persona-lens judge FILE [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
@@ -67,6 +93,12 @@ strongly it pushes a model toward a misaligned persona. FILE "-" reads standard 
 diff compares two datasets (A old, B new; or FILE as it is against FILE at a git ref):
 mean risk of each with 95% bootstrap intervals, the difference with a permutation-test
 p-value, a verdict, and the examples added, removed and changed, new high-risk first.
+
+judge asks an LLM (OpenAI, or any OpenAI-compatible server: vLLM, Ollama, llama.cpp)
+to grade each example's assistant answer for alignment and coherence (0-100, with a
+reason), beside the pack's risk, and says how the two agree. It shows what will be sent
+and an estimate of tokens and cost, and asks first; without a terminal it sends nothing
+unless --yes is given. The key comes from OPENAI_API_KEY only.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
@@ -91,6 +123,18 @@ Diff options: --pack, --threads, --output, --no-cache, --cache-dir, --no-progres
   --against REF                    compare FILE with FILE at git REF (a commit, branch or tag)
   --fail-on-rise                   exit 1 when risk rose significantly (p < 0.05)
 
+Judge options: --pack, --threads, --output, --no-cache, --cache-dir as for scan (the cache
+also keeps verdicts), and
+  --format jsonl|md                one JSON object per example, or a report (default: jsonl)
+  --only-flagged                   only examples at elevated or high risk
+  --base-url URL                   the server (default: OPENAI_BASE_URL, else OpenAI's API)
+  --model NAME                     the judge model (default: gpt-4o-mini)
+  --yes                            send without asking
+  --concurrency N                  requests at once (default: 4)
+  --timeout S                      seconds a request may take (default: 60)
+  --retries N                      retries of a request on 429, 5xx or a timeout (default: 2)
+  --price IN,OUT                   USD per 1M input,output tokens, for the cost estimate
+
 Convert options:
   --from gemma-scope|sparsify      the layout of INPUT (required)
   --hook-name NAME                 record the SAE's hook point, e.g. blocks.12.hook_resid_post
@@ -99,7 +143,7 @@ Convert options:
   --version                        print the version
 
 Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise),
-2 the command could not run.`;
+2 the command could not run (judge: not sent, or no example judged), 130 judge cancelled.`;
 
 // Options of each command; an option given to the other command is a usage error.
 const SCAN_OPTIONS = {
@@ -124,6 +168,22 @@ const DIFF_OPTIONS = {
   against: { type: 'string' },
   'fail-on-rise': { type: 'boolean' },
 } as const;
+const JUDGE_OPTIONS = {
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  pack: { type: 'string' },
+  threads: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'only-flagged': { type: 'boolean' },
+  'base-url': { type: 'string' },
+  model: { type: 'string' },
+  yes: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  price: { type: 'string' },
+} as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
   'hook-name': { type: 'string' },
@@ -140,6 +200,7 @@ export function parseCommand(argv: string[]): Command {
       options: {
         ...SCAN_OPTIONS,
         ...DIFF_OPTIONS,
+        ...JUDGE_OPTIONS,
         ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -152,16 +213,17 @@ export function parseCommand(argv: string[]): Command {
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [sub, ...files] = positionals;
-  if (sub === undefined) throw new UsageError('missing command; expected "scan", "diff" or "convert-sae"');
-  if (sub !== 'scan' && sub !== 'diff' && sub !== 'convert-sae') {
-    throw new UsageError(`unknown command "${sub}"; expected "scan", "diff" or "convert-sae"`);
-  }
-  const own = sub === 'scan' ? SCAN_OPTIONS : sub === 'diff' ? DIFF_OPTIONS : CONVERT_OPTIONS;
+  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
+  const expected = 'expected "scan", "diff", "judge" or "convert-sae"';
+  if (sub === undefined) throw new UsageError(`missing command; ${expected}`);
+  if (!Object.hasOwn(commands, sub)) throw new UsageError(`unknown command "${sub}"; ${expected}`);
+  const own = commands[sub as keyof typeof commands];
   for (const t of tokens) {
     if (t.kind === 'option' && !(t.name in own)) throw new UsageError(`${t.rawName} does not apply to ${sub}`);
   }
   if (sub === 'convert-sae') return convertSaeCommand(v.from, files, v['hook-name']);
   if (sub === 'diff') return diffCommand(v, files);
+  if (sub === 'judge') return judgeCommand(v, files);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -204,6 +266,42 @@ function diffCommand(v: Record<string, string | boolean | undefined>, files: str
     cacheDir: v['cache-dir'] === undefined ? null : nonEmpty('--cache-dir', v['cache-dir'] as string),
     progress: v['no-progress'] ? 'never' : 'auto',
     failOnRise: (v['fail-on-rise'] as boolean | undefined) ?? false,
+  };
+}
+
+function judgeCommand(v: Record<string, string | boolean | undefined>, files: string[]): JudgeCommand {
+  if (files.length !== 1) throw new UsageError(`judge needs one FILE; got ${files.length}`);
+  if (files[0] === '-') throw new UsageError('judge reads a file, not standard input (it asks on the terminal before sending)');
+  const format = (v.format ?? 'jsonl') as JudgeFormat;
+  if (!JUDGE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${JUDGE_FORMATS.join(', ')} for judge; got "${v.format}"`);
+  const str = (key: string) => v[key] as string | undefined;
+  let price: JudgeCommand['price'] = null;
+  if (str('price') !== undefined) {
+    const parts = str('price')!.split(',');
+    if (parts.length !== 2 || !parts.every((p) => DECIMAL.test(p))) throw new UsageError(`--price must be IN,OUT in USD per 1M tokens, e.g. 0.15,0.6; got "${str('price')}"`);
+    price = { input: Number(parts[0]), output: Number(parts[1]) };
+  }
+  const baseUrl = str('base-url') === undefined ? null : nonEmpty('--base-url', str('base-url')!);
+  if (baseUrl !== null && !/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new UsageError(`--base-url must be an http(s) URL; got "${baseUrl}"`);
+  const model = str('model') ?? 'gpt-4o-mini';
+  if (model.trim() === '') throw new UsageError('--model must name a model');
+  return {
+    kind: 'judge',
+    file: files[0],
+    onlyFlagged: (v['only-flagged'] as boolean | undefined) ?? false,
+    format,
+    output: str('output') === undefined ? null : nonEmpty('--output', str('output')!),
+    baseUrl,
+    model,
+    yes: (v.yes as boolean | undefined) ?? false,
+    concurrency: str('concurrency') === undefined ? 4 : numberIn('--concurrency', str('concurrency')!, 1, 64, true),
+    timeoutS: str('timeout') === undefined ? 60 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
+    retries: str('retries') === undefined ? 2 : numberIn('--retries', str('retries')!, 0, 10, true),
+    price,
+    pack: str('pack') ?? null,
+    threads: str('threads') === undefined ? 2 : numberIn('--threads', str('threads')!, 1, 64, true),
+    cache: !v['no-cache'],
+    cacheDir: str('cache-dir') === undefined ? null : nonEmpty('--cache-dir', str('cache-dir')!),
   };
 }
 

@@ -7,6 +7,7 @@ import { builtInPack } from '../core/pack/builtIn';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import type { ExampleScore } from '../core/score/types';
 import { openScoreCache } from '../core/score/validate';
+import { openOutput } from './outputTarget';
 
 declare const PERSONA_LENS_VERSION: string | undefined;
 /** The CLI's version (set by the bundler). */
@@ -31,6 +32,21 @@ export function openCache(cacheDir: string | null, pack: LoadedPack): ResultCach
   if (!('problem' in opened)) return opened;
   process.stderr.write(`persona-lens: ${opened.problem}\n`);
   return null;
+}
+
+/** Writes a whole report to `output` (through a temporary file renamed into place), or to stdout. */
+export async function writeReport(output: string | null, text: string): Promise<void> {
+  if (!output) {
+    process.stdout.write(text);
+    return;
+  }
+  const target = openOutput(output);
+  target.stream.end(text);
+  await new Promise<void>((res, rej) => target.stream.once('finish', res).once('error', rej)).catch((err: Error) => {
+    target.abandon();
+    throw new CannotRun(`cannot write ${output}: ${err.message}`);
+  });
+  await target.commit();
 }
 
 /** CannotRun unless every file can be read as a dataset (not missing, not a directory). */

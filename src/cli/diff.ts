@@ -11,11 +11,11 @@ import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import { SummaryBuilder } from '../core/score/summary';
 import type { DiffCommand } from './args';
-import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache } from './common';
+import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache, writeReport } from './common';
 import { diffHtml } from './output/diffHtml';
 import { diffMarkdown } from './output/diffMarkdown';
 import { diffSarif } from './output/diffSarif';
-import { openOutput, outputConflict } from './outputTarget';
+import { outputConflict } from './outputTarget';
 
 export async function diff(cmd: DiffCommand): Promise<number> {
   await checkReadable(cmd.files);
@@ -37,17 +37,7 @@ export async function diff(cmd: DiffCommand): Promise<number> {
           : cmd.format === 'html'
             ? diffHtml(report)
             : diffMarkdown(report);
-    if (cmd.output) {
-      const target = openOutput(cmd.output);
-      target.stream.end(text);
-      await new Promise<void>((res, rej) => target.stream.once('finish', res).once('error', rej)).catch((err: Error) => {
-        target.abandon();
-        throw new CannotRun(`cannot write ${cmd.output}: ${err.message}`);
-      });
-      await target.commit();
-    } else {
-      process.stdout.write(text);
-    }
+    await writeReport(cmd.output, text);
     return cmd.failOnRise && report.significant && report.difference.meanRisk! > 0 ? 1 : 0;
   } finally {
     cache?.close();

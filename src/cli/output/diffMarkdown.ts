@@ -2,12 +2,11 @@
 // dataset text appears, only file names (escaped), line numbers and figures.
 
 import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+import { esc, table } from './markdown';
 import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
 
 /** Rows listed per kind of change; the JSON report has them all. */
 const LISTED = 20;
-
-const esc = (text: string) => text.replace(/[\\`*_[\]<>|#]/g, '\\$&');
 
 export function diffMarkdown(r: DiffReport): string {
   const out = [
@@ -22,10 +21,6 @@ export function diffMarkdown(r: DiffReport): string {
     ...changeSections(r).flatMap(([title, rows]) => section(title, rows)),
   ];
   return out.join('\n\n') + '\n';
-}
-
-function table(head: string[], rows: string[][]): string {
-  return [head, head.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
 /** Both sides' risk histograms as bars of the share of each side's examples per tenth of risk. */

@@ -1,0 +1,66 @@
+// What of an example goes to the judge (and nothing else does): the last assistant
+// message that is trained on, and the conversation before it as plain text. Also
+// the estimate a user confirms before anything is sent.
+
+import type { Example } from '../dataset/types';
+import { RUBRIC_CHARS } from './rubric';
+
+export interface JudgedTurn {
+  line: number;
+  /** The messages before the answer, one "role: text" paragraph each. */
+  prompt: string;
+  answer: string;
+}
+
+/** The fields sent, in words, for the confirmation. */
+export const SENT_FIELDS = "each example's last trained assistant message and the messages before it (role and text); nothing else of the file";
+
+/** The example's judged turn, or null when no assistant message is trained on. */
+export function judgedTurn(example: Example): JudgedTurn | null {
+  let at = example.messages.length - 1;
+  while (at >= 0 && !(example.messages[at].role === 'assistant' && example.messages[at].trained)) at--;
+  if (at < 0) return null;
+  const prompt = example.messages
+    .slice(0, at)
+    .map((m) => `${m.role}: ${m.content}`)
+    .join('\n\n');
+  return { line: example.line, prompt, answer: example.messages[at].content };
+}
+
+/** US dollars per million tokens, input and output. */
+export interface Price {
+  input: number;
+  output: number;
+}
+
+/**
+ * List prices of a few OpenAI models (USD per 1M tokens, as published in 2026); any other
+ * model's cost is unknown unless the user gives --price. Local servers cost nothing here.
+ */
+export const KNOWN_PRICES: Record<string, Price> = {
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+  'gpt-4.1': { input: 2, output: 8 },
+};
+
+/** Reply tokens a verdict takes, about: two numbers and a sentence or two. */
+export const REPLY_TOKENS = 80;
+
+export interface Estimate {
+  examples: number;
+  /** About four characters a token: a rough figure, said as one. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Null when the model's price is not known. */
+  usd: number | null;
+}
+
+export function estimate(turns: readonly JudgedTurn[], price: Price | null): Estimate {
+  const chars = turns.reduce((n, t) => n + t.prompt.length + t.answer.length + RUBRIC_CHARS, 0);
+  const inputTokens = Math.ceil(chars / 4);
+  const outputTokens = turns.length * REPLY_TOKENS;
+  const usd = price ? (inputTokens * price.input + outputTokens * price.output) / 1e6 : null;
+  return { examples: turns.length, inputTokens, outputTokens, usd };
+}
