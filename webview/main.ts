@@ -80,7 +80,12 @@ const count = el('span', 'count');
 const copy = button('Copy line numbers', () => post({ type: 'copyLines', lines: selectedLines(selection) }));
 const exportButton = button('Export selected…', () => post({ type: 'exportLines', lines: selectedLines(selection) }));
 const decide = (decision: Decision | null) => () => post({ type: 'decideLines', lines: selectedLines(selection), decision });
-const decisionButtons = { reviewed: button('Mark reviewed', decide('reviewed')), suppressed: button('Suppress', decide('suppressed')), clear: button('Clear review', decide(null)) };
+const decisionButtons = {
+  reviewed: button('Mark reviewed', decide('reviewed')),
+  suppressed: button('Suppress', decide('suppressed')),
+  rejected: button('Reject', decide('rejected')),
+  clear: button('Clear review', decide(null)),
+};
 for (const b of [exportButton, ...Object.values(decisionButtons)]) b.secondary = true;
 
 const toolbar = el('div', 'toolbar');

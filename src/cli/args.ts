@@ -77,7 +77,26 @@ export interface JudgeCommand {
   cacheDir: string | null;
 }
 
-export type Command = ScanCommand | DiffCommand | JudgeCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export const EXPORT_MODES = ['clean', 'flagged', 'with-risk', 'realign'] as const;
+export type ExportMode = (typeof EXPORT_MODES)[number];
+
+export interface ExportCommand {
+  kind: 'export';
+  file: string;
+  mode: ExportMode;
+  /** With --realign: how many examples. */
+  realign: number | null;
+  /** csv only with --with-risk. */
+  format: 'jsonl' | 'csv';
+  /** Must not exist; null: a free name beside FILE. */
+  output: string | null;
+  pack: string | null;
+  threads: number;
+  cache: boolean;
+  cacheDir: string | null;
+}
+
+export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
@@ -85,6 +104,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens diff A B [options]
        persona-lens diff FILE --against REF [options]
        persona-lens judge FILE [options]
+       persona-lens export FILE --clean|--flagged|--with-risk|--realign N [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
@@ -99,6 +119,13 @@ to grade each example's assistant answer for alignment and coherence (0-100, wit
 reason), beside the pack's risk, and says how the two agree. It shows what will be sent
 and an estimate of tokens and cost, and asks first; without a terminal it sends nothing
 unless --yes is given. The key comes from OPENAI_API_KEY only.
+
+export writes part of a dataset to a new file beside it (never over an existing one):
+--clean the examples not flagged and not rejected by a reviewer, --flagged those at
+elevated or high risk (not suppressed), --with-risk every line with the pack's risk
+added (JSONL keys, or CSV columns), --realign N the N lowest-risk clean examples in the
+file's own format, for re-aligning a model. Lines are copied verbatim; reviewers'
+decisions come from FILE.persona-lens.json.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
@@ -134,6 +161,11 @@ also keeps verdicts), and
   --timeout S                      seconds a request may take (default: 60)
   --retries N                      retries of a request on 429, 5xx or a timeout (default: 2)
   --price IN,OUT                   USD per 1M input,output tokens, for the cost estimate
+
+Export options: --pack, --threads, --no-cache, --cache-dir as for scan, and
+  --output FILE                    the new file (must not exist; default: beside FILE,
+                                   e.g. data.clean.jsonl, data.clean-2.jsonl, ...)
+  --format jsonl|csv               csv only with --with-risk (default: jsonl)
 
 Convert options:
   --from gemma-scope|sparsify      the layout of INPUT (required)
@@ -184,6 +216,18 @@ const JUDGE_OPTIONS = {
   retries: { type: 'string' },
   price: { type: 'string' },
 } as const;
+const EXPORT_OPTIONS = {
+  clean: { type: 'boolean' },
+  flagged: { type: 'boolean' },
+  'with-risk': { type: 'boolean' },
+  realign: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  pack: { type: 'string' },
+  threads: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+} as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
   'hook-name': { type: 'string' },
@@ -201,6 +245,7 @@ export function parseCommand(argv: string[]): Command {
         ...SCAN_OPTIONS,
         ...DIFF_OPTIONS,
         ...JUDGE_OPTIONS,
+        ...EXPORT_OPTIONS,
         ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -213,8 +258,8 @@ export function parseCommand(argv: string[]): Command {
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [sub, ...files] = positionals;
-  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
-  const expected = 'expected "scan", "diff", "judge" or "convert-sae"';
+  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, export: EXPORT_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
+  const expected = 'expected "scan", "diff", "judge", "export" or "convert-sae"';
   if (sub === undefined) throw new UsageError(`missing command; ${expected}`);
   if (!Object.hasOwn(commands, sub)) throw new UsageError(`unknown command "${sub}"; ${expected}`);
   const own = commands[sub as keyof typeof commands];
@@ -224,6 +269,7 @@ export function parseCommand(argv: string[]): Command {
   if (sub === 'convert-sae') return convertSaeCommand(v.from, files, v['hook-name']);
   if (sub === 'diff') return diffCommand(v, files);
   if (sub === 'judge') return judgeCommand(v, files);
+  if (sub === 'export') return exportCommand(v, files);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -298,6 +344,30 @@ function judgeCommand(v: Record<string, string | boolean | undefined>, files: st
     timeoutS: str('timeout') === undefined ? 60 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
     retries: str('retries') === undefined ? 2 : numberIn('--retries', str('retries')!, 0, 10, true),
     price,
+    pack: str('pack') ?? null,
+    threads: str('threads') === undefined ? 2 : numberIn('--threads', str('threads')!, 1, 64, true),
+    cache: !v['no-cache'],
+    cacheDir: str('cache-dir') === undefined ? null : nonEmpty('--cache-dir', str('cache-dir')!),
+  };
+}
+
+function exportCommand(v: Record<string, string | boolean | undefined>, files: string[]): ExportCommand {
+  if (files.length !== 1) throw new UsageError(`export needs one FILE; got ${files.length}`);
+  if (files[0] === '-') throw new UsageError('export reads a file, not standard input');
+  const modes = EXPORT_MODES.filter((m) => v[m] !== undefined);
+  if (modes.length !== 1) throw new UsageError(`export needs exactly one of --clean, --flagged, --with-risk, --realign N; got ${modes.length === 0 ? 'none' : modes.map((m) => `--${m}`).join(', ')}`);
+  const mode = modes[0];
+  const format = (v.format ?? 'jsonl') as ExportCommand['format'];
+  if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv for export; got "${v.format}"`);
+  if (format === 'csv' && mode !== 'with-risk') throw new UsageError('--format csv goes with --with-risk; the other exports copy lines verbatim as JSONL');
+  const str = (key: string) => v[key] as string | undefined;
+  return {
+    kind: 'export',
+    file: files[0],
+    mode,
+    realign: mode === 'realign' ? numberIn('--realign', str('realign')!, 1, 1_000_000, true) : null,
+    format,
+    output: str('output') === undefined ? null : nonEmpty('--output', str('output')!),
     pack: str('pack') ?? null,
     threads: str('threads') === undefined ? 2 : numberIn('--threads', str('threads')!, 1, 64, true),
     cache: !v['no-cache'],

@@ -13,6 +13,7 @@ import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
 import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache } from './common';
 import { convertSae } from './convertSae';
 import { diff } from './diff';
+import { exportSubset } from './export';
 import { judge } from './judge';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd.kind === 'convert-sae') return convertSae(cmd);
   if (cmd.kind === 'diff') return diff(cmd);
   if (cmd.kind === 'judge') return judge(cmd);
+  if (cmd.kind === 'export') return exportSubset(cmd);
   return scan(cmd);
 }
 

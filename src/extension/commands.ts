@@ -9,9 +9,9 @@ import { isGzFile, openGzView } from './gzView';
 import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
-import type { Decision } from './reviewFile';
+import type { Decision } from '../core/review/reviewFile';
 import { announceSubset, writeSubset } from './subsetFile';
-import { subsetLines, type Subset } from './subsets';
+import { subsetLines, type Subset } from '../core/export/subsets';
 import { scanWorkspace } from './workspaceScan';
 
 type Command = (ctx: Ctx, ...args: any[]) => unknown;
@@ -24,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.showPanel': () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`),
   'personaLens.markReviewed': (ctx, uri?: string, line?: number) => decide(ctx, 'reviewed', uri, line),
   'personaLens.suppressRisk': (ctx, uri?: string, line?: number) => decide(ctx, 'suppressed', uri, line),
+  'personaLens.rejectExample': (ctx, uri?: string, line?: number) => decide(ctx, 'rejected', uri, line),
   'personaLens.clearReview': (ctx, uri?: string, line?: number) => decide(ctx, null, uri, line),
   'personaLens.exportFlagged': (ctx) => exportSubset(ctx, 'flagged'),
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),

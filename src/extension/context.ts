@@ -21,6 +21,7 @@ const LINKED: HoverCommands = {
   rescan: 'personaLens.scanFile',
   markReviewed: 'personaLens.markReviewed',
   suppress: 'personaLens.suppressRisk',
+  reject: 'personaLens.rejectExample',
   clear: 'personaLens.clearReview',
   explain: 'personaLens.explainRisk',
 };

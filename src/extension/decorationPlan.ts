@@ -2,11 +2,11 @@
 // results. No `vscode` here: decorations.ts turns these into decoration ranges.
 
 import type { LineResult, RiskLevel } from '../core/score/types';
-import type { Decision } from './reviewFile';
+import type { DecisionAt } from '../core/review/reviewFile';
 import { badgeText } from './riskText';
 
-/** The reviewer's decision on the example at a line (0-based); suppressed examples are not marked. */
-export type DecisionAt = (line: number) => Decision | undefined;
+export type { DecisionAt };
+// Suppressed examples are not marked.
 const undecided: DecisionAt = () => undefined;
 
 export type Flagged = Exclude<RiskLevel, 'low'>;
@@ -72,7 +72,7 @@ export function windowMarks(
     if (!r || r.level === 'low') continue;
     const decided = decision(line);
     if (decided === 'suppressed') continue;
-    badges.push({ line, level: r.level, text: badgeText(r.risk, label, decided === 'reviewed') });
+    badges.push({ line, level: r.level, text: badgeText(r.risk, label, decided) });
     if (r.level !== 'high') continue;
     for (const t of r.topTokens) if (t.span) tokens.push({ line, start: t.span.start, end: t.span.end });
   }

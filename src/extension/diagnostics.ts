@@ -14,7 +14,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic, Severity } from '../core/dataset/types';
 import type { LineResult } from '../core/score/types';
-import type { Decision } from './reviewFile';
+import type { Decision } from '../core/review/reviewFile';
 import { riskDiagnostic } from '../core/score/riskDiagnostic';
 import type { DatasetLines, Reviews } from './reviews';
 import type { Scans } from './scans';

@@ -37,7 +37,7 @@ export class FindingLenses implements vscode.CodeLensProvider {
       if (decided === 'suppressed' || at >= doc.lineCount) continue;
       out.push(
         new vscode.CodeLens(new vscode.Range(at, 0, at, 0), {
-          title: lensTitle(r.result!.risk, r.result!.level, label, decided === 'reviewed'),
+          title: lensTitle(r.result!.risk, r.result!.level, label, decided),
           tooltip: 'Persona Lens: open the panel on this dataset',
           command: this.inspect,
         }),

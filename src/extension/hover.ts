@@ -13,6 +13,7 @@ export interface HoverCommands {
   rescan: string;
   markReviewed: string;
   suppress: string;
+  reject: string;
   clear: string;
   explain: string;
 }
@@ -31,12 +32,13 @@ export class RiskHover implements vscode.HoverProvider {
     const uri = doc.uri.toString();
     const at = position.line;
     const decision = line.result.level === 'low' ? undefined : this.reviews.lookup(doc)(at);
-    const { rescan, markReviewed, suppress, clear, explain } = this.commands;
+    const { rescan, markReviewed, suppress, reject, clear, explain } = this.commands;
     const links: Array<[string, string]> = [['Rescan file', commandUri(rescan, [uri])]];
     // Decisions concern flagged examples, in a saved file (the sidecar sits beside it).
     if (line.result.level !== 'low' && doc.uri.scheme === 'file') {
       if (decision !== 'reviewed') links.push(['Mark reviewed', commandUri(markReviewed, [uri, at])]);
       if (decision !== 'suppressed') links.push(['Suppress risk', commandUri(suppress, [uri, at])]);
+      if (decision !== 'rejected') links.push(['Reject example', commandUri(reject, [uri, at])]);
       if (decision) links.push(['Clear review decision', commandUri(clear, [uri, at])]);
     }
     const md = new vscode.MarkdownString(
@@ -51,7 +53,7 @@ export class RiskHover implements vscode.HoverProvider {
         explain: commandUri(explain, []),
       }),
     );
-    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, clear, explain] };
+    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, reject, clear, explain] };
     return new vscode.Hover(md, doc.lineAt(position.line).range);
   }
 }

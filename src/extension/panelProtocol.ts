@@ -1,13 +1,15 @@
 // The messages between the extension and the panel's webview. The webview
 // knows only this module: plain data, no `vscode`, nothing it could run.
 
+import type { Decision } from '../core/review/decision';
 import type { RiskLevel } from '../core/score/types';
 
+/** A reviewer's decision on an example (kept in the sidecar, core/review/reviewFile.ts). */
+export type { Decision };
+
 export const LEVELS = ['low', 'elevated', 'high'] as const satisfies readonly RiskLevel[];
-/** A reviewer's decision on an example (kept in the sidecar, reviewFile.ts). */
-export type Decision = 'reviewed' | 'suppressed';
 /** The decision on a row, as shown; index 0: none yet. */
-export const REVIEWS = ['', 'reviewed', 'suppressed'] as const satisfies readonly ('' | Decision)[];
+export const REVIEWS = ['', 'reviewed', 'suppressed', 'rejected'] as const satisfies readonly ('' | Decision)[];
 
 /**
  * A file's examples as columns (row i is the i-th entry of each array): one

@@ -7,7 +7,7 @@ import type { FormatId } from '../core/dataset/types';
 import { NAMING_METHODS } from '../core/pack/types';
 import type { ExampleScore } from '../core/score/types';
 import type { PackInfo } from '../worker/protocol';
-import type { Decision } from './reviewFile';
+import type { Decision } from '../core/review/reviewFile';
 
 /**
  * The label of the read-out term (latent or direction) that raises risk most
@@ -25,17 +25,22 @@ export function personaLabel(readout: PackInfo['readout']): string | null {
   return best?.label ?? null;
 }
 
-/** The end-of-line badge, e.g. `risk 0.87 · toxic persona` (`… · reviewed` once a reviewer marked it). */
-export function badgeText(risk: number, label: string | null, reviewed = false): string {
-  return `risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + (reviewed ? ' · reviewed' : '');
+/** The end-of-line badge, e.g. `risk 0.87 · toxic persona` (`… · reviewed` or `… · rejected` once a reviewer decided). */
+export function badgeText(risk: number, label: string | null, decided?: Decision): string {
+  return `risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + shownDecision(decided);
 }
 
 const LEVEL: Record<ExampleScore['level'], string> = { low: 'Low', elevated: 'Elevated', high: 'High' };
 
+/** What a badge or lens adds for a decision: suppressed examples show none at all. */
+function shownDecision(decided: Decision | undefined): string {
+  return decided === 'reviewed' || decided === 'rejected' ? ` · ${decided}` : '';
+}
+
 /** A CodeLens above a flagged example, e.g. `$(warning) High risk 0.87 · toxic persona` (`· reviewed` once a reviewer marked it). */
-export function lensTitle(risk: number, level: ExampleScore['level'], label: string | null, reviewed: boolean): string {
+export function lensTitle(risk: number, level: ExampleScore['level'], label: string | null, decided?: Decision): string {
   const icon = level === 'high' ? '$(error)' : '$(warning)';
-  return `${icon} ${LEVEL[level]} risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + (reviewed ? ' · reviewed' : '');
+  return `${icon} ${LEVEL[level]} risk ${risk.toFixed(2)}` + (label ? ` · ${label}` : '') + shownDecision(decided);
 }
 
 /** The share (0..100) of `risks` at or below `risk`: 100 for the riskiest example of the file. */

@@ -43,6 +43,7 @@ suite('Review decisions', () => {
     assert.deepEqual((await quickFixes(doc, line)).map((a) => [a.title, a.kind?.value]), [
       ['Mark example as reviewed', 'quickfix'],
       ['Suppress risk for this example', 'quickfix'],
+      ['Reject example (leave it out of clean exports)', 'quickfix'],
     ]);
 
     await apply(doc, line, 'Mark example as reviewed');
@@ -54,7 +55,7 @@ suite('Review decisions', () => {
     assert.match(d.message, /\(reviewed\)$/);
     const shown = await decorationsOf(doc);
     assert.match(shown.badge.find((b) => b.range[0] === line)!.badge!, / · reviewed$/);
-    assert.deepEqual((await quickFixes(doc, line)).map((a) => a.title), ['Clear review decision', 'Suppress risk for this example']);
+    assert.deepEqual((await quickFixes(doc, line)).map((a) => a.title), ['Clear review decision', 'Suppress risk for this example', 'Reject example (leave it out of clean exports)']);
     assert.deepEqual(readFileSync(doc.uri.fsPath), bytes, 'the dataset is unchanged');
   });
 
@@ -88,12 +89,28 @@ suite('Review decisions', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 1));
     const md = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.includes('Persona Lens'))!;
     assert.match(md.value, /review: suppressed/);
-    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.clearReview', 'personaLens.explainRisk'] });
-    assert.deepEqual([...md.value.matchAll(/\[([^\]]+)\]\(command:/g)].map((m) => m[1]), ['what the risk means', 'Rescan file', 'Mark reviewed', 'Clear review decision']);
+    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.rejectExample', 'personaLens.clearReview', 'personaLens.explainRisk'] });
+    assert.deepEqual([...md.value.matchAll(/\[([^\]]+)\]\(command:/g)].map((m) => m[1]), ['what the risk means', 'Rescan file', 'Mark reviewed', 'Reject example', 'Clear review decision']);
     const link = /\[Clear review decision\]\(command:([\w.]+)\?([^)]*)\)/.exec(md.value)!;
     await vscode.commands.executeCommand(link[1], ...JSON.parse(decodeURIComponent(link[2])));
     assert.deepEqual(decisionsIn(doc), []);
     assert.equal(riskOn(doc, line).length, 1, 'the finding is back');
+  });
+
+  test('reject keeps the finding, marks it "rejected", and leaves the example out of Export Clean', async () => {
+    const { doc, lines, flagged } = await riskyFixture();
+    const low = lines.filter((r) => r.result?.level === 'low').map((r) => r.line - 1);
+    // A low-risk example a reviewer rejects anyway (through the command, as the panel does).
+    await vscode.commands.executeCommand('personaLens.rejectExample', doc.uri.toString(), low[0]);
+    await apply(doc, flagged[0], 'Reject example (leave it out of clean exports)');
+    assert.deepEqual(decisionsIn(doc).map((e) => [e.decision, e.line]).sort(), [['rejected', low[0] + 1], ['rejected', flagged[0] + 1]].sort());
+    assert.equal(riskOn(doc, flagged[0]).length, 1, 'a rejected example keeps its finding');
+    const badge = await waitFor('the rejected badge', 5000, async () => (await decorationsOf(doc)).badge.find((b) => b.range[0] === flagged[0] && / · rejected$/.test(b.badge ?? '')));
+    assert.ok(badge);
+    const clean = await vscode.commands.executeCommand<string>('personaLens.exportClean');
+    const exported = readFileSync(clean, 'utf8');
+    assert.ok(!exported.includes(doc.lineAt(low[0]).text), 'the rejected low-risk example is not in the clean export');
+    assert.ok(exported.includes(doc.lineAt(low[1]).text));
   });
 
   test('a damaged sidecar is ignored, then kept aside before a decision replaces it', async () => {

@@ -25,6 +25,7 @@ test('next and previous findings skip low and suppressed examples and wrap aroun
 });
 
 test('a lens names the level, the risk and, only when given, the persona label', () => {
-  assert.equal(lensTitle(0.874, 'high', 'toxic persona', false), '$(error) High risk 0.87 · toxic persona');
-  assert.equal(lensTitle(0.6, 'elevated', null, true), '$(warning) Elevated risk 0.60 · reviewed');
+  assert.equal(lensTitle(0.874, 'high', 'toxic persona'), '$(error) High risk 0.87 · toxic persona');
+  assert.equal(lensTitle(0.6, 'elevated', null, 'reviewed'), '$(warning) Elevated risk 0.60 · reviewed');
+  assert.equal(lensTitle(0.6, 'elevated', null, 'rejected'), '$(warning) Elevated risk 0.60 · rejected');
 });

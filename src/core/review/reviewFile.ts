@@ -5,11 +5,9 @@
 // reading the file. No `vscode` here: unit tests cover parsing and updates.
 
 import { createHash } from 'node:crypto';
-import type { Decision } from './panelProtocol';
+import { DECISIONS, type Decision } from './decision';
 
-export type { Decision };
-
-const DECISIONS: readonly string[] = ['reviewed', 'suppressed'] satisfies Decision[];
+export type { Decision, DecisionAt } from './decision';
 
 export interface ReviewEntry {
   decision: Decision;
@@ -48,7 +46,7 @@ export function parseReviews(text: string): ReviewFile {
   for (const [key, e] of Object.entries(data.decisions)) {
     const where = `decision ${JSON.stringify(key)}`;
     if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`${where}: the key is not a sha256`);
-    if (!isObject(e) || typeof e.decision !== 'string' || !DECISIONS.includes(e.decision)) throw new Error(`${where}: "decision" must be "reviewed" or "suppressed"`);
+    if (!isObject(e) || typeof e.decision !== 'string' || !(DECISIONS as readonly string[]).includes(e.decision)) throw new Error(`${where}: "decision" must be one of ${DECISIONS.map((d) => `"${d}"`).join(', ')}`);
     if (!Number.isInteger(e.line) || (e.line as number) < 1) throw new Error(`${where}: "line" must be a positive integer`);
     for (const field of ['note', 'by', 'at'] as const) {
       if (e[field] !== undefined && typeof e[field] !== 'string') throw new Error(`${where}: "${field}" must be a string`);

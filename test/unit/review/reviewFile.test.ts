@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions } from '../../../src/extension/reviewFile';
+import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions } from '../../../src/core/review/reviewFile';
 
 const A = lineKey('{"prompt": "a"}');
 const B = lineKey('{"prompt": "b"}');

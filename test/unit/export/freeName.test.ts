@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freeName } from '../../../src/extension/freeName';
+import { freeName } from '../../../src/core/export/freeName';
 
 test('picks data.selected.jsonl, then data.selected-2.jsonl, … skipping taken names', () => {
   const taken = new Set<string>();
