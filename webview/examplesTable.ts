@@ -15,6 +15,7 @@ const COLUMNS: { key: SortKey; title: string }[] = [
   { key: 'snippet', title: 'Snippet' },
   { key: 'format', title: 'Format' },
   { key: 'review', title: 'Review' },
+  { key: 'judge', title: 'Judge' },
 ];
 
 export interface TableEvents {
@@ -61,6 +62,8 @@ export class ExamplesTable {
 
   show(rows: Rows, order: number[], view: TableView, selected: ReadonlySet<number>): void {
     this.rows = rows;
+    // The judge's column only once the LLM judge graded an example of this file.
+    this.element.classList.toggle('unjudged', !rows.judge.some((a) => a >= 0));
     this.order = order;
     this.selected = selected;
     for (const cell of this.header.children as HTMLCollectionOf<HTMLElement>) {
@@ -119,6 +122,7 @@ export class ExamplesTable {
     cells[3].textContent = rows.snippet[i];
     cells[4].textContent = rows.format[i] || '–';
     cells[5].textContent = REVIEWS[rows.review[i]];
+    cells[6].textContent = rows.judge[i] >= 0 ? String(rows.judge[i]) : '';
     (cells[3] as HTMLElement).title = `Top tokens: ${rows.tokens[i]}`;
   }
 }

@@ -36,6 +36,12 @@ export class SummaryView {
     this.facts.append(el('span', 'risk', s.datasetRisk === null ? 'No examples' : `Dataset risk ${s.datasetRisk.toFixed(2)}`));
     for (const level of [...LEVELS].reverse()) this.facts.append(el('span', `count level-${level}`, `${s.counts[level]} ${level}`));
     if (s.invalid > 0) this.facts.append(el('span', 'count', `${s.invalid} invalid`));
+    const j = dataset.judge;
+    if (j) {
+      const auroc = j.auroc === null ? '' : `, AUROC ${j.auroc.toFixed(2)} against the pack`;
+      const disagree = j.disagreements.length > 0 ? `; disagrees on line${j.disagreements.length === 1 ? '' : 's'} ${j.disagreements.join(', ')}` : '';
+      this.facts.append(el('span', 'judge', `Judge: ${j.judged} judged, ${j.misaligned} misaligned${auroc}${disagree}`));
+    }
     this.drawHistogram(s.histogram);
   }
 

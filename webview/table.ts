@@ -31,6 +31,7 @@ const COMPARE: Record<SortKey, Compare> = {
   snippet: (r, a, b) => compareText(r.snippet[a], r.snippet[b]),
   format: (r, a, b) => compareText(r.format[a], r.format[b]),
   review: (r, a, b) => r.review[a] - r.review[b],
+  judge: (r, a, b) => r.judge[a] - r.judge[b],
 };
 
 function compareText(a: string, b: string): number {

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { FileChecker, parseLines, readLineBatches } from '../core/dataset';
 import { freeName } from '../core/export/freeName';
 import { CSV_COLUMNS, csvRow, withRiskKeys } from '../core/export/riskColumns';
-import { inSubset, realignSet, type RealignCandidate } from '../core/export/subsets';
+import { inSubset, realignCandidate, realignSet, type RealignCandidate } from '../core/export/subsets';
 import type { Decision } from '../core/review/decision';
 import { lineKey, parseReviews, sidecarPath } from '../core/review/reviewFile';
 import { Scanner } from '../core/score/scanner';
@@ -93,9 +93,8 @@ async function realign(
   for await (const r of results()) {
     const line = lines.get(r.line)!;
     lines.delete(r.line);
-    if (!r.result) continue;
-    const flawed = r.diagnostics.some((d) => d.severity === 'error' || d.severity === 'warning');
-    candidates.push({ line: r.line, risk: r.result.risk, format: r.format, level: r.result.level, decision: line.decision, flawed });
+    const candidate = realignCandidate(r, line.decision);
+    if (candidate) candidates.push(candidate);
   }
   const set = realignSet(candidates, cmd.realign!);
   if (set.lines.length === 0) throw new CannotRun(`${cmd.file}: no clean, valid ${set.format ?? ''} example to export`);

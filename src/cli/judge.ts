@@ -5,13 +5,13 @@
 
 import { createInterface } from 'node:readline/promises';
 import { defaultCacheRoot } from '../core/cache/cacheRoot';
-import { ResultCache } from '../core/cache/resultCache';
+import type { ResultCache } from '../core/cache/resultCache';
 import { parseFileBatches } from '../core/dataset';
 import { agreement, type Judged } from '../core/judge/agreement';
 import { JudgeFailure, judgeClient } from '../core/judge/client';
 import { RUBRIC_VERSION, isMisaligned, type Verdict } from '../core/judge/rubric';
-import { VERDICT_CACHE, isVerdict, judgeAll, verdictKey, type JudgeOutcome } from '../core/judge/run';
-import { KNOWN_PRICES, SENT_FIELDS, estimate, judgedTurn, type JudgedTurn } from '../core/judge/turn';
+import { judgeAll, openVerdictCache, verdictKey, type JudgeOutcome } from '../core/judge/run';
+import { KNOWN_PRICES, SENT_FIELDS, costText, estimate, judgedTurn, type JudgedTurn } from '../core/judge/turn';
 import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import type { JudgeCommand } from './args';
@@ -63,7 +63,7 @@ export async function judge(cmd: JudgeCommand): Promise<number> {
   }
 
   const server = cmd.baseUrl ?? process.env.OPENAI_BASE_URL ?? OPENAI_API;
-  const verdicts = cmd.cache ? openVerdictCache(cmd.cacheDir) : null;
+  const verdicts = cmd.cache ? verdictCache(cmd.cacheDir) : null;
   const unsent = verdicts ? turns.filter((t) => !verdicts.has(verdictKey(server, cmd.model, t))) : turns;
   const outcomes = new Map<number, JudgeOutcome>();
   let cancelled = false;
@@ -134,12 +134,11 @@ function jsonRecord(cmd: JudgeCommand, r: JudgeRecord & { outcome: JudgeOutcome 
 async function confirmed(cmd: JudgeCommand, server: string, unsent: readonly JudgedTurn[], cachedCount: number): Promise<boolean> {
   const price = cmd.price ?? KNOWN_PRICES[cmd.model] ?? null;
   const est = estimate(unsent, server === OPENAI_API || cmd.price ? price : null);
-  const cost =
-    est.usd !== null
-      ? `about $${est.usd < 0.01 ? est.usd.toFixed(4) : est.usd.toFixed(2)} at ${cmd.price ? 'the --price given' : `${cmd.model}'s list price`}`
-      : server === OPENAI_API
-        ? `cost unknown for ${cmd.model} (give --price IN,OUT in USD per 1M tokens)`
-        : 'cost: whatever this server charges (give --price IN,OUT to estimate)';
+  const cost = costText(
+    est,
+    cmd.price ? 'the --price given' : `${cmd.model}'s list price`,
+    server === OPENAI_API ? `cost unknown for ${cmd.model} (give --price IN,OUT in USD per 1M tokens)` : 'cost: whatever this server charges (give --price IN,OUT to estimate)',
+  );
   process.stderr.write(
     [
       `persona-lens judge: ${unsent.length} example${unsent.length === 1 ? '' : 's'} of ${cmd.file} will be sent to ${server} (model ${cmd.model})` +
@@ -162,16 +161,9 @@ async function confirmed(cmd: JudgeCommand, server: string, unsent: readonly Jud
   }
 }
 
-function openVerdictCache(cacheDir: string | null): ResultCache<Verdict> | null {
-  try {
-    return ResultCache.open<Verdict>({
-      root: cacheDir ?? defaultCacheRoot(),
-      packHash: VERDICT_CACHE,
-      validate: isVerdict,
-      onNotice: (n) => process.stderr.write(`persona-lens: ${n.message}\n`),
-    });
-  } catch (e) {
-    process.stderr.write(`persona-lens: verdict cache disabled (${(e as Error).message})\n`);
-    return null;
-  }
+function verdictCache(cacheDir: string | null): ResultCache<Verdict> | null {
+  const opened = openVerdictCache(cacheDir ?? defaultCacheRoot(), (n) => process.stderr.write(`persona-lens: ${n.message}\n`));
+  if (!('problem' in opened)) return opened;
+  process.stderr.write(`persona-lens: ${opened.problem}\n`);
+  return null;
 }

@@ -2,16 +2,22 @@
 // `contributes.commands`. The test-only queries exist only when VS Code runs the
 // extension's tests: they let the integration suite see what the user sees.
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
+import { ask, pick, queueAnswers } from './ask';
 import { goToFinding } from './findings';
+import { judgeExamples, setJudgeKey } from './judge';
 import { isGzFile, openGzView } from './gzView';
 import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
 import type { Decision } from '../core/review/reviewFile';
-import { announceSubset, writeSubset } from './subsetFile';
-import { subsetLines, type Subset } from '../core/export/subsets';
+import { announceSubset, writeBeside, writeSubset } from './subsetFile';
+import { CSV_COLUMNS, csvRow, withRiskKeys } from '../core/export/riskColumns';
+import { realignCandidate, realignSet, subsetLines, type Subset } from '../core/export/subsets';
+import type { DecisionAt } from '../core/review/decision';
+import type { LineResult } from '../core/score/types';
 import { scanWorkspace } from './workspaceScan';
 
 type Command = (ctx: Ctx, ...args: any[]) => unknown;
@@ -28,6 +34,10 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.clearReview': (ctx, uri?: string, line?: number) => decide(ctx, null, uri, line),
   'personaLens.exportFlagged': (ctx) => exportSubset(ctx, 'flagged'),
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
+  'personaLens.exportWithRisk': (ctx) => exportSubset(ctx, 'with-risk'),
+  'personaLens.exportRealign': (ctx) => exportSubset(ctx, 'realign'),
+  'personaLens.judgeExamples': judgeExamples,
+  'personaLens.setJudgeKey': setJudgeKey,
   'personaLens.nextFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, 1),
   'personaLens.previousFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, -1),
   'personaLens.openSample': openSample,
@@ -68,6 +78,8 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.panel': (ctx, action?: TestAction) => ctx.panel.testState(action),
   /** Hands the panel a message as if its page had sent it; answers what handling it produced. */
   'personaLens.test.panelMessage': (ctx, message: FromWebview) => ctx.panel.receive(message),
+  /** The answers to the next questions the extension asks (a pick's label, a confirmation, a secret), in order. */
+  'personaLens.test.answerPrompts': (_ctx, answers: unknown[]) => queueAnswers(answers),
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -118,8 +130,12 @@ async function decide(ctx: Ctx, decision: Decision | null, uri?: string, line?: 
   }
 }
 
-/** Copies the active dataset's flagged or clean examples, verbatim, to a new file beside it; returns its path. */
-async function exportSubset(ctx: Ctx, subset: Subset): Promise<string | undefined> {
+/**
+ * Writes an export of the active dataset to a new file beside it: its flagged or clean
+ * examples verbatim, every line with its risk (JSONL or CSV, as the user picks), or a
+ * re-alignment set of the N lowest-risk clean examples. Returns the new file's path.
+ */
+async function exportSubset(ctx: Ctx, subset: Subset | 'with-risk' | 'realign'): Promise<string | undefined> {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc || !ctx.scans.tracks(doc)) {
     void vscode.window.showInformationMessage('Persona Lens: open a scanned JSON Lines file to export from it.');
@@ -128,8 +144,12 @@ async function exportSubset(ctx: Ctx, subset: Subset): Promise<string | undefine
   // Export what the document says now: finish (or redo) a scan that is not of this version.
   const scan = ctx.scans.get(doc.uri);
   if (!scan?.stats.done || scan.scanning || scan.stats.version !== doc.version) await ctx.scans.scan(doc);
-  const lines = subsetLines(ctx.scans.get(doc.uri)?.results ?? [], subset, ctx.reviews.lookup(doc));
+  const results = ctx.scans.get(doc.uri)?.results ?? [];
+  const decision = ctx.reviews.lookup(doc);
   try {
+    if (subset === 'with-risk') return await exportWithRisk(doc, results);
+    if (subset === 'realign') return await exportRealign(doc, results, decision);
+    const lines = subsetLines(results, subset, decision);
     const file = await writeSubset(doc, lines, subset);
     announceSubset(file, lines.length);
     return file;
@@ -138,4 +158,40 @@ async function exportSubset(ctx: Ctx, subset: Subset): Promise<string | undefine
     void vscode.window.showErrorMessage(`Persona Lens: ${(e as Error).message}`);
     return undefined;
   }
+}
+
+/** Every line with its risk: JSONL keys before each example's closing brace, or CSV columns. */
+async function exportWithRisk(doc: vscode.TextDocument, results: readonly (LineResult | undefined)[]): Promise<string | undefined> {
+  const format = await pick([{ label: 'JSONL', description: 'three keys added to each example' }, { label: 'CSV', description: 'for spreadsheets and DuckDB' }], {
+    title: 'Persona Lens: export every line with its risk as',
+  });
+  if (!format) return undefined;
+  const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+  const text = (i: number) => doc.lineAt(i).text;
+  const rows = Array.from({ length: doc.lineCount - (text(doc.lineCount - 1) === '' ? 1 : 0) }, (_, i) => i);
+  const file =
+    format.label === 'CSV'
+      ? await writeBeside(doc, 'with-risk', [CSV_COLUMNS.join(','), ...rows.map((i) => csvRow(i + 1, text(i), results[i]))].join('\r\n') + '\r\n', '.csv')
+      : await writeBeside(doc, 'with-risk', rows.map((i) => withRiskKeys(text(i), results[i]) + eol).join(''));
+  announceSubset(file, rows.length);
+  return file;
+}
+
+/** The N lowest-risk clean examples of the file's own format, after saying why and asking how many. */
+async function exportRealign(doc: vscode.TextDocument, results: readonly (LineResult | undefined)[], decision: DecisionAt): Promise<string | undefined> {
+  const n = await ask('200', {
+    title: 'Persona Lens: re-alignment set',
+    prompt: 'Wang et al. report that fine-tuning a misaligned model on a few hundred benign examples restores its alignment. How many of the lowest-risk clean examples?',
+    validateInput: (v) => (/^[1-9]\d{0,5}$/.test(v.trim()) ? undefined : 'a whole number from 1'),
+  });
+  if (!n) return undefined;
+  const candidates = results.flatMap((r, i) => (r ? realignCandidate(r, decision(i)) ?? [] : []));
+  const set = realignSet(candidates, Number(n));
+  if (set.lines.length === 0) throw new Error('no clean, valid example to put in a re-alignment set');
+  const file = await writeSubset(doc, set.lines, 'realign');
+  const [lo, hi] = set.range!;
+  void vscode.window.showInformationMessage(
+    `Persona Lens: wrote ${set.lines.length} of ${set.qualified} qualifying ${set.format} examples (risk ${lo.toFixed(3)} to ${hi.toFixed(3)}; the file's median ${set.fileMedian!.toFixed(3)}) to ${path.basename(file)}.`,
+  );
+  return file;
 }

@@ -13,6 +13,7 @@ import { ReviewActions } from './reviewActions';
 import { Reviews } from './reviews';
 import { startScanHost } from './scanHost';
 import { Scans } from './scans';
+import { Verdicts } from './judge';
 import { readSettings, scanHostKey, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -32,6 +33,7 @@ export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Persona Lens', { log: true });
   readonly scans: Scans;
   readonly reviews: Reviews;
+  readonly verdicts = new Verdicts();
   readonly diagnostics: Diagnostics;
   readonly statusBar: StatusBar;
   readonly decorations: Decorations;
@@ -50,12 +52,13 @@ export class Ctx implements vscode.Disposable {
     this.diagnostics = new Diagnostics(this.scans, this.reviews);
     this.statusBar = new StatusBar(this.scans, 'personaLens.showPanel');
     this.decorations = new Decorations(this.scans, this.reviews, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
-    this.panel = new DatasetPanel(this.scans, this.reviews, extension.extensionUri, this.log);
+    this.panel = new DatasetPanel(this.scans, this.reviews, this.verdicts, extension.extensionUri, this.log);
     this.lenses = new FindingLenses(this.scans, this.reviews, () => this.settingsNow.findingLenses, 'personaLens.showPanel');
     this.push(
       this.log,
       this.scans,
       this.reviews,
+      this.verdicts,
       this.diagnostics,
       this.statusBar,
       this.decorations,
@@ -64,7 +67,7 @@ export class Ctx implements vscode.Disposable {
       vscode.languages.registerCodeLensProvider(SCANNED, this.lenses),
       vscode.workspace.registerTextDocumentContentProvider(GZ_SCHEME, new GzViews()),
       vscode.window.registerWebviewViewProvider(PANEL_VIEW, this.panel),
-      vscode.languages.registerHoverProvider(SCANNED, new RiskHover(this.scans, this.reviews, LINKED)),
+      vscode.languages.registerHoverProvider(SCANNED, new RiskHover(this.scans, this.reviews, this.verdicts, LINKED)),
       vscode.languages.registerCodeActionsProvider(SCANNED, new ReviewActions(this.reviews, LINKED), ReviewActions.metadata),
     );
   }

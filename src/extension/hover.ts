@@ -4,6 +4,7 @@
 // code; links may run only the extension's own commands named here.
 
 import * as vscode from 'vscode';
+import type { Verdicts } from './judge';
 import type { Reviews } from './reviews';
 import { commandUri, hoverMarkdown, personaLabel } from './riskText';
 import type { Scans } from './scans';
@@ -22,6 +23,7 @@ export class RiskHover implements vscode.HoverProvider {
   constructor(
     private readonly scans: Scans,
     private readonly reviews: Reviews,
+    private readonly verdicts: Verdicts,
     private readonly commands: HoverCommands,
   ) {}
 
@@ -48,6 +50,7 @@ export class RiskHover implements vscode.HoverProvider {
         fileRisks: scan.results.flatMap((r) => (r?.result ? [r.result.risk] : [])),
         label: scan.pack && personaLabel(scan.pack.readout),
         decision,
+        verdict: this.verdicts.lookup(doc)(at),
         links,
         prior: scan.pack?.prior ?? null,
         explain: commandUri(explain, []),

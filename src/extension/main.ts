@@ -51,6 +51,8 @@ export function activate(extension: vscode.ExtensionContext): void {
     scans.onDidChange(show),
     // A reviewer's decision changes what shows, as new results do.
     ctx.reviews.onDidChange(show),
+    // So does a verdict of the judge (the hover and the panel show it).
+    ctx.verdicts.onDidChange(show),
   );
   // Documents opened before activation (the one that activated us, at least).
   for (const doc of vscode.workspace.textDocuments) if (Scans.wants(doc)) void scans.scan(doc);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { panelHtml } from './panelHtml';
 import type { Decision, FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
+import type { Verdicts } from './judge';
 import { panelDataset } from './panelRows';
 import type { Reviews } from './reviews';
 import type { Scans } from './scans';
@@ -31,6 +32,7 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
   constructor(
     private readonly scans: Scans,
     private readonly reviews: Reviews,
+    private readonly verdicts: Verdicts,
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {}
@@ -134,10 +136,12 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     const doc = scan && vscode.workspace.textDocuments.find((d) => d.uri.toString() === scan.uri.toString());
     if (!scan || !doc) return this.send({ type: 'dataset', dataset: null });
     const decision = this.reviews.lookup(doc);
+    const verdict = this.verdicts.lookup(doc);
     const lines = {
       // Results may trail an edit by a moment: a line past the end has no text yet.
       text: (line: number) => (line <= doc.lineCount ? doc.lineAt(line - 1).text : ''),
       decision: (line: number) => decision(line - 1),
+      verdict: (line: number) => verdict(line - 1),
     };
     this.send({ type: 'dataset', dataset: panelDataset(path.basename(scan.uri.path), scan, lines) });
   }

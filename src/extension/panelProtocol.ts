@@ -28,9 +28,11 @@ export interface Rows {
   format: string[];
   /** Index into REVIEWS. */
   review: number[];
+  /** The LLM judge's alignment score (0-100); -1 when not judged. */
+  judge: number[];
 }
 
-export const NO_ROWS: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [], review: [] };
+export const NO_ROWS: Rows = { line: [], risk: [], level: [], snippet: [], tokens: [], format: [], review: [], judge: [] };
 
 export interface PanelDataset {
   /** The file's name (no folders), for the heading. */
@@ -45,10 +47,19 @@ export interface PanelDataset {
     histogram: number[];
     datasetRisk: number | null;
   } | null;
+  /** How the LLM judge's verdicts agree with the pack's risk; null before any example was judged. */
+  judge: {
+    judged: number;
+    misaligned: number;
+    /** AUROC of the pack's risk against the judge's label; null without both labels. */
+    auroc: number | null;
+    /** Judged misaligned but not flagged, and flagged but judged aligned (1-based lines). */
+    disagreements: number[];
+  } | null;
   rows: Rows;
 }
 
-export type SortKey = 'line' | 'risk' | 'level' | 'snippet' | 'format' | 'review';
+export type SortKey = 'line' | 'risk' | 'level' | 'snippet' | 'format' | 'review' | 'judge';
 
 /** What the table shows: its order and filter. The webview keeps it across reloads. */
 export interface TableView {

@@ -1,6 +1,8 @@
 // A scan's per-line results as the panel's rows: scored examples only, in
 // columns (see panelProtocol.ts).
 
+import { documentAgreement, type Agreement } from '../core/judge/agreement';
+import type { Verdict } from '../core/judge/rubric';
 import type { LineResult, TokenScore } from '../core/score/types';
 import { LEVELS, NO_ROWS, REVIEWS, type Decision, type PanelDataset, type Rows } from './panelProtocol';
 import type { DocumentScan } from './scans';
@@ -11,10 +13,11 @@ const TOP_TOKENS = 3;
 const SNIPPET_CHARS = 96;
 const SNIPPET_LEAD = 24;
 
-/** A dataset's lines as the panel needs them (1-based): their text, and the reviewer's decision. */
+/** A dataset's lines as the panel needs them (1-based): their text, the reviewer's decision and the judge's verdict. */
 export interface LineInfo {
   text(line: number): string;
   decision(line: number): Decision | undefined;
+  verdict(line: number): Verdict | undefined;
 }
 
 /** The rows of the scored examples. */
@@ -29,6 +32,7 @@ export function toRows(results: readonly (LineResult | undefined)[], lines: Line
     rows.tokens.push(topTokens(r.result.topTokens));
     rows.format.push(r.format ?? '');
     rows.review.push(REVIEWS.indexOf(lines.decision(r.line) ?? ''));
+    rows.judge.push(lines.verdict(r.line)?.alignment ?? -1);
   }
   return rows;
 }
@@ -56,6 +60,13 @@ export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' |
     file,
     scanning: scan.scanning,
     summary: s && { examples: s.examples, invalid: s.invalid, counts: s.counts, histogram: s.histogram, datasetRisk: s.datasetRisk },
+    judge: judgeFacts(documentAgreement(scan.results, (i) => lines.verdict(i + 1))),
     rows: toRows(scan.results, lines),
   };
+}
+
+function judgeFacts(a: Agreement | null): PanelDataset['judge'] {
+  if (!a) return null;
+  const disagreements = [...a.missedByPack, ...a.flaggedByPackOnly].map((j) => j.line).sort((x, y) => x - y);
+  return { judged: a.judged, misaligned: a.misaligned, auroc: a.auroc, disagreements };
 }

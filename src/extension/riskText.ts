@@ -7,6 +7,7 @@ import type { FormatId } from '../core/dataset/types';
 import { NAMING_METHODS } from '../core/pack/types';
 import type { ExampleScore } from '../core/score/types';
 import type { PackInfo } from '../worker/protocol';
+import { isMisaligned, type Verdict } from '../core/judge/rubric';
 import type { Decision } from '../core/review/reviewFile';
 
 /**
@@ -86,6 +87,8 @@ export interface HoverFacts {
   label: string | null;
   /** The reviewer's decision on the example, if any. */
   decision: Decision | undefined;
+  /** The LLM judge's verdict on it, when it was judged. */
+  verdict?: Verdict;
   /** Command links shown last, as [title, target]; titles are the extension's own text. */
   links: ReadonlyArray<readonly [string, string]>;
   /** The share of EM-inducing examples the pack's risk assumes, when it states one. */
@@ -95,13 +98,14 @@ export interface HoverFacts {
 }
 
 /** The hover of an example's line, as Markdown in which all dataset text is code. */
-export function hoverMarkdown({ result: r, format, fileRisks, label, decision, links, prior, explain }: HoverFacts): string {
+export function hoverMarkdown({ result: r, format, fileRisks, label, decision, verdict, links, prior, explain }: HoverFacts): string {
   const facts = [
     `raw score ${r.score.toFixed(3)}`,
     `riskier than ${Math.round(percentile(r.risk, fileRisks))}% of this file's ${fileRisks.length} scored examples`,
     `format: ${format ? codeSpan(format) : 'unknown'}`,
     ...(label ? [`read-out: ${escapeMarkdown(label)}`] : []),
     ...(decision ? [`review: ${decision}`] : []),
+    ...(verdict ? [verdictText(verdict)] : []),
   ];
   const tokens = r.topTokens.map((t) => `${codeSpan(JSON.stringify(t.text))} ${t.score.toFixed(3)}`);
   return [
@@ -111,6 +115,12 @@ export function hoverMarkdown({ result: r, format, fileRisks, label, decision, l
     ...(tokens.length > 0 ? [`Top tokens: ${tokens.join(' · ')}`] : []),
     links.map(([title, target]) => `[${title}](${target})`).join(' · '),
   ].join('\n\n');
+}
+
+/** The judge's verdict, its reason as text (the model's words are escaped like dataset text). */
+export function verdictText(v: Verdict): string {
+  const label = isMisaligned(v) === null ? 'incoherent' : isMisaligned(v) ? 'misaligned' : 'aligned';
+  return `judge: ${label} (alignment ${v.alignment}, coherence ${v.coherence}): ${escapeMarkdown(v.rationale)}`;
 }
 
 /** What the number is, in words: e.g. "risk 0.77: the chance this example is EM-inducing, if one in ten of a dataset's examples were". */

@@ -23,6 +23,16 @@ export interface Settings {
   findingLenses: boolean;
   /** Read and write the result cache the CLI uses. */
   resultCache: boolean;
+  judge: JudgeSettings;
+}
+
+/** The LLM judge: user-level settings only (`scope: application`), so a workspace cannot turn it on or redirect it. */
+export interface JudgeSettings {
+  enabled: boolean;
+  /** Null: OpenAI's API. */
+  baseUrl: string | null;
+  model: string;
+  concurrency: number;
 }
 
 export function readSettings(): Settings {
@@ -34,6 +44,12 @@ export function readSettings(): Settings {
     decorationStyle: decorationStyle(c.get<string>('decorations.style')),
     findingLenses: c.get<boolean>('findings.codeLens') ?? true,
     resultCache: c.get<boolean>('resultCache') ?? true,
+    judge: {
+      enabled: c.inspect<boolean>('judge.enabled')?.globalValue ?? false,
+      baseUrl: c.inspect<string>('judge.baseUrl')?.globalValue?.trim() || null,
+      model: c.inspect<string>('judge.model')?.globalValue?.trim() || 'gpt-4o-mini',
+      concurrency: Math.min(32, Math.max(1, Math.floor(c.inspect<number>('judge.concurrency')?.globalValue ?? 4))),
+    },
   };
 }
 

@@ -54,7 +54,8 @@ suite('Panel', () => {
     const expected = lines
       .filter((l) => l.result)
       .sort((a, b) => b.result!.risk - a.result!.risk || a.line - b.line)
-      .map((l) => [String(l.line), l.result!.risk.toFixed(3), l.result!.level, snippetOf(doc, l), l.format ?? '–', '']);
+      // Review and judge cells empty: no decision, no verdict.
+      .map((l) => [String(l.line), l.result!.risk.toFixed(3), l.result!.level, snippetOf(doc, l), l.format ?? '–', '', '']);
     assert.deepEqual(
       state.firstRows.map((r) => r.cells),
       expected.slice(0, state.firstRows.length),

@@ -142,4 +142,35 @@ suite('Review decisions', () => {
     assert.ok(wantFlagged.length > 0 && wantClean.length > 0);
     assert.deepEqual(readFileSync(doc.uri.fsPath), bytes, 'the dataset is unchanged');
   });
+
+  test('export with risk (JSONL, CSV) and a re-alignment set, from the palette, to new files', async () => {
+    const { doc, lines } = await riskyFixture();
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['JSONL']);
+    const jsonl = await vscode.commands.executeCommand<string>('personaLens.exportWithRisk');
+    assert.equal(jsonl, doc.uri.fsPath.replace(/\.jsonl$/, '.with-risk.jsonl'));
+    const rows = readFileSync(jsonl, 'utf8').trimEnd().split('\n');
+    assert.equal(rows.length, lines.length);
+    rows.forEach((row, i) => {
+      const { persona_lens_risk, persona_lens_level, ...rest } = JSON.parse(row);
+      assert.deepEqual(rest.messages, JSON.parse(doc.lineAt(i).text).messages);
+      assert.equal(persona_lens_risk, lines[i].result?.risk ?? null);
+      assert.equal(persona_lens_level, lines[i].result?.level ?? null);
+    });
+    await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['CSV']);
+    const csv = await vscode.commands.executeCommand<string>('personaLens.exportWithRisk');
+    assert.equal(csv, doc.uri.fsPath.replace(/\.jsonl$/, '.with-risk.csv'));
+    assert.match(readFileSync(csv, 'utf8'), /^line,risk,level,score,tokens,format,diagnostics,example\r\n1,0\.\d+,/);
+
+    await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['2']);
+    const realign = await vscode.commands.executeCommand<string>('personaLens.exportRealign');
+    // The file's own format (most of the fixture is chat), no warnings, low risk: the two lowest.
+    const lowest = lines
+      .filter((l) => l.result?.level === 'low' && l.format === 'openai-chat' && !l.diagnostics.some((d) => d.severity === 'error' || d.severity === 'warning'))
+      .sort((a, b) => a.result!.risk - b.result!.risk || a.line - b.line)
+      .slice(0, 2)
+      .map((l) => l.line)
+      .sort((a, b) => a - b);
+    assert.equal(readFileSync(realign, 'utf8'), lowest.map((l) => doc.lineAt(l - 1).text + '\n').join(''));
+  });
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
+import { judgeServer, verdictFor } from '../fixtures/judgeServer';
 import { referenceOf, scanned } from './helpers';
 
 suite('Untrusted workspace', () => {
@@ -23,5 +24,25 @@ suite('Untrusted workspace', () => {
     const expected = await referenceOf(doc);
     assert.deepEqual(state.summary, expected.summary, 'scanned with the built-in pack');
     assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8'))['personaLens.pack'], named, 'the workspace settings are untouched');
+  });
+
+  test('the LLM judge sends nothing, even when the user turned it on', async () => {
+    const server = await judgeServer((req) => ({ content: verdictFor(req) }));
+    const config = () => vscode.workspace.getConfiguration('personaLens');
+    try {
+      await config().update('judge.enabled', true, vscode.ConfigurationTarget.Global);
+      await config().update('judge.baseUrl', server.url, vscode.ConfigurationTarget.Global);
+      const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, 'dataset.jsonl')));
+      await vscode.window.showTextDocument(doc);
+      await scanned(doc);
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['All scored examples', true]);
+      assert.equal(await vscode.commands.executeCommand('personaLens.judgeExamples'), undefined);
+      assert.equal(server.requests.length, 0);
+    } finally {
+      await config().update('judge.enabled', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('judge.baseUrl', undefined, vscode.ConfigurationTarget.Global);
+      await server.close();
+    }
   });
 });

@@ -35,6 +35,13 @@ export interface RealignCandidate {
   flawed: boolean;
 }
 
+/** A scored example as the re-alignment set weighs it; null for a line without a score. */
+export function realignCandidate(r: LineResult, decision: Decision | undefined): RealignCandidate | null {
+  if (!r.result) return null;
+  const flawed = r.diagnostics.some((d) => d.severity === 'error' || d.severity === 'warning');
+  return { line: r.line, risk: r.result.risk, format: r.format, level: r.result.level, decision, flawed };
+}
+
 export interface RealignSet {
   /** 1-based, in file order. */
   lines: number[];

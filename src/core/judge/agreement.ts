@@ -2,6 +2,7 @@
 // risk against the judge's misaligned label, and the examples where the two
 // disagree most, for a person to read.
 
+import type { LineResult } from '../score/types';
 import { isMisaligned, type Verdict } from './rubric';
 
 export interface Judged {
@@ -60,4 +61,13 @@ export function auroc(positives: readonly number[], negatives: readonly number[]
   }
   const n = positives.length;
   return (rankSum - (n * (n + 1)) / 2) / (n * negatives.length);
+}
+
+/** How the pack and the judge agree over a file's judged examples (verdict by 0-based line); null when none is judged. */
+export function documentAgreement(results: readonly (LineResult | undefined)[], verdict: (line: number) => Verdict | undefined): Agreement | null {
+  const judged = results.flatMap((r, i) => {
+    const v = r?.result ? verdict(i) : undefined;
+    return v ? [{ line: i + 1, risk: r!.result!.risk, flagged: r!.result!.level !== 'low', verdict: v }] : [];
+  });
+  return judged.length > 0 ? agreement(judged) : null;
 }

@@ -2,7 +2,7 @@
 // model, rubric version, example), each example's outcome reported as it comes,
 // in any order. A failure is that example's outcome; the others go on.
 
-import { exampleHash, type ResultCache } from '../cache/resultCache';
+import { exampleHash, ResultCache, type CacheNotice } from '../cache/resultCache';
 import { JudgeFailure, type FailureKind, type JudgeOne } from './client';
 import { RUBRIC_VERSION, type Verdict } from './rubric';
 import type { JudgedTurn } from './turn';
@@ -70,4 +70,13 @@ export async function judgeAll(turns: readonly JudgedTurn[], opts: JudgeRunOptio
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, todo.length)) }, worker));
   opts.cache?.flush();
+}
+
+/** The verdict cache under a cache root (the CLI's and the editor's), or why it cannot open. */
+export function openVerdictCache(root: string, onNotice: (n: CacheNotice) => void): ResultCache<Verdict> | { problem: string } {
+  try {
+    return ResultCache.open<Verdict>({ root, packHash: VERDICT_CACHE, validate: isVerdict, onNotice });
+  } catch (e) {
+    return { problem: `verdict cache disabled (${(e as Error).message})` };
+  }
 }

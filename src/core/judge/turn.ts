@@ -64,3 +64,9 @@ export function estimate(turns: readonly JudgedTurn[], price: Price | null): Est
   const usd = price ? (inputTokens * price.input + outputTokens * price.output) / 1e6 : null;
   return { examples: turns.length, inputTokens, outputTokens, usd };
 }
+
+/** The estimate's cost in words: `about $0.0012 at gpt-4o-mini's list price`, or what is unknown and how to tell. */
+export function costText(est: Estimate, pricedBy: string, unknown: string): string {
+  if (est.usd === null) return unknown;
+  return `about $${est.usd < 0.01 ? est.usd.toFixed(4) : est.usd.toFixed(2)} at ${pricedBy}`;
+}

@@ -20,6 +20,7 @@ test('rows are the scored examples, in columns, with the reviewer\'s decisions',
   const rows = toRows([result(1, 0.1, 'low', [' a']), invalid, undefined, result(4, 0.95, 'high', ['<img', ' src', '=x', ' onerror'], 10)], {
     text: (l) => text[l - 1],
     decision: (l) => (l === 4 ? 'suppressed' : undefined),
+    verdict: (l) => (l === 4 ? { alignment: 7, coherence: 90, rationale: 'x' } : undefined),
   });
   assert.deepEqual(rows, {
     line: [1, 4],
@@ -29,6 +30,7 @@ test('rows are the scored examples, in columns, with the reviewer\'s decisions',
     tokens: ['a', '<img · src · =x'],
     format: ['openai-chat', 'openai-chat'],
     review: [0, 2],
+    judge: [-1, 7],
   });
 });
 
@@ -47,8 +49,14 @@ test('a snippet is the text around the top token that sits in the line', () => {
 });
 
 test('the dataset sent to the panel has no line results, only rows and counts', () => {
-  const d = panelDataset('data.jsonl', { scanning: true, summary: null, results: [result(1, 0.5, 'elevated', ['x'])] }, { text: () => '{"text": "x"}', decision: () => 'reviewed' });
-  assert.deepEqual(d, { file: 'data.jsonl', scanning: true, summary: null, rows: { line: [1], risk: [0.5], level: [1], snippet: ['{"text": "x"}'], tokens: ['x'], format: ['openai-chat'], review: [1] } });
+  const d = panelDataset('data.jsonl', { scanning: true, summary: null, results: [result(1, 0.5, 'elevated', ['x'])] }, { text: () => '{"text": "x"}', decision: () => 'reviewed', verdict: () => undefined });
+  assert.deepEqual(d, {
+    file: 'data.jsonl',
+    scanning: true,
+    summary: null,
+    judge: null,
+    rows: { line: [1], risk: [0.5], level: [1], snippet: ['{"text": "x"}'], tokens: ['x'], format: ['openai-chat'], review: [1], judge: [-1] },
+  });
 });
 
 test('the page allows only its own nonced scripts and the extension\'s styles and fonts', () => {

@@ -11,6 +11,7 @@ const rows: Rows = {
   tokens: ['a', 'b', 'c', 'd', 'zz'],
   format: ['openai-chat', 'trl-text', 'openai-chat', 'openai-chat', ''],
   review: [0, 1, 0, 2, 0],
+  judge: [-1, 5, -1, 90, -1],
 };
 const lines = (order: number[]) => order.map((i) => rows.line[i]);
 

@@ -1,0 +1,43 @@
+// Questions the extension asks the user (a pick, a confirmation, a secret). The
+// integration tests answer them through a test-only command that queues answers,
+// since a modal dialog cannot be clicked from a test; outside tests the queue is
+// always empty and every question goes to VS Code.
+
+import * as vscode from 'vscode';
+
+const queued: unknown[] = [];
+
+/** Test mode only (commands.ts): the answers to the next questions, in order. */
+export function queueAnswers(answers: unknown[]): void {
+  queued.push(...answers);
+}
+
+function fromTest<T>(): { answered: boolean; value?: T } {
+  return queued.length > 0 ? { answered: true, value: queued.shift() as T } : { answered: false };
+}
+
+export async function pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+  const t = fromTest<string>();
+  if (t.answered) return items.find((i) => i.label === t.value);
+  return vscode.window.showQuickPick(items, options);
+}
+
+/** A modal warning with one action: true when the user chose it. */
+export async function confirm(message: string, detail: string, action: string): Promise<boolean> {
+  const t = fromTest<boolean>();
+  if (t.answered) return t.value === true;
+  return (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
+}
+
+export async function secret(prompt: string): Promise<string | undefined> {
+  const t = fromTest<string>();
+  if (t.answered) return t.value;
+  return vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true });
+}
+
+/** A line of text, with a default and a check. */
+export async function ask(value: string, options: vscode.InputBoxOptions): Promise<string | undefined> {
+  const t = fromTest<string>();
+  if (t.answered) return t.value;
+  return vscode.window.showInputBox({ ...options, value, ignoreFocusOut: true });
+}
