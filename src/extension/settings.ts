@@ -26,7 +26,7 @@ export interface Settings {
   judge: JudgeSettings;
 }
 
-/** The LLM judge: user-level settings only (`scope: application`), so a workspace cannot turn it on or redirect it. */
+/** The LLM judge: user-level settings only (`scope: machine`, and workspace values ignored), so a workspace cannot turn it on or redirect it. */
 export interface JudgeSettings {
   enabled: boolean;
   /** Null: OpenAI's API. */

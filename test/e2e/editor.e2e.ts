@@ -1,8 +1,8 @@
 // End-to-end: the real workbench in headless Chromium (test/vscode/workbench.ts),
 // driven as a person would. Opens a dataset the test writes, waits for the
-// decorations in the DOM, hovers a flagged line, uses the side panel, switches
-// to a dark theme, and saves screenshots under .test-output/e2e/ for a person
-// to look at.
+// decorations in the DOM, hovers a flagged line, uses the side panel, runs the
+// LLM judge against a server the test runs on 127.0.0.1, switches to a dark
+// theme, and saves screenshots under .test-output/e2e/ for a person to look at.
 
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TEST_PACK } from '../../src/core/pack/builtIn';
+import { judgeServer, verdictFor } from '../fixtures/judgeServer';
 import { ROOT, TOOLS } from '../vscode/paths';
 import { startWorkbench, type Workbench } from '../vscode/workbench';
 
@@ -83,17 +84,29 @@ async function hoverLine(page: Page, line: number): Promise<string> {
 describe('The editor in the real workbench', () => {
   let workbench: Workbench;
   let page: Page;
+  let judge: Awaited<ReturnType<typeof judgeServer>>;
   const dialogs: string[] = [];
 
   before(async () => {
     const file = writeDataset();
+    judge = await judgeServer((req) => ({ content: verdictFor(req) }));
     // The test pack: its random weights put the sample's lines at every risk level. No Restricted
     // Mode banner: it comes late and pushes the editor down a line under a mouse already placed.
     workbench = await startWorkbench({
       run: path.join(TOOLS, 'e2e-run'),
       // No CodeLenses here (their integration tests cover them): one arriving late moves the lines
       // under a mouse the hover tests have already aimed (a hover test failed that way once in four runs).
-      userSettings: { 'personaLens.pack': path.join(ROOT, TEST_PACK), 'security.workspace.trust.banner': 'never', 'personaLens.findings.codeLens': false },
+      userSettings: {
+        'personaLens.pack': path.join(ROOT, TEST_PACK),
+        'security.workspace.trust.banner': 'never',
+        'personaLens.findings.codeLens': false,
+        // The judge, turned on by the user, pointed at this test's server; it sends nothing from an
+        // untrusted workspace, so this window trusts its folder.
+        'security.workspace.trust.enabled': false,
+        'personaLens.judge.enabled': true,
+        'personaLens.judge.baseUrl': judge.url,
+        'personaLens.judge.model': 'judge-e2e',
+      },
     });
     page = await workbench.newPage();
     page.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
@@ -111,6 +124,7 @@ describe('The editor in the real workbench', () => {
 
   after(async () => {
     await workbench?.close();
+    await judge?.close();
   });
 
   it('flagged lines get gutter icons and end-of-line badges with the risk and the latent', async () => {
@@ -189,6 +203,32 @@ describe('The editor in the real workbench', () => {
     await rows.filter({ has: panel.locator('.col-line', { hasText: new RegExp(`^${target}$`) }) }).click();
     await page.locator('.statusbar-item', { hasText: new RegExp(`^Ln ${target}, Col 1$`) }).waitFor({ timeout: 10_000 });
     assert.deepEqual(dialogs, [], 'no script ran');
+  });
+
+  it('the LLM judge asks before it sends, then shows its verdicts in the hover and the panel', async () => {
+    await page.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Persona Lens: Judge Examples');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Judge Examples with an LLM' }).click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All scored examples' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), /Send 9 examples of .*dataset\.jsonl to http:\/\/127\.0\.0\.1:\d+\/v1 \(judge-e2e\)\?/);
+    assert.match(await dialog.innerText(), /What is sent: each example's last trained assistant message/);
+    assert.equal(judge.requests.length, 0, 'nothing is sent before the user confirms');
+    await page.screenshot({ path: path.join(SHOTS, 'judge-confirm.png') });
+    await dialog.locator('.monaco-button', { hasText: /^Send$/ }).click();
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await panel.locator('.facts', { hasText: /Judge: 9 judged, \d misaligned, AUROC \d\.\d\d against the pack/ }).waitFor({ timeout: 30_000 });
+    assert.equal(judge.requests.length, 9);
+
+    const text = await hoverLine(page, HIGH_LINE);
+    assert.match(text, /judge: (misaligned|aligned) \(alignment \d+, coherence \d+\)/);
+    await page.screenshot({ path: path.join(SHOTS, 'judge-hover.png') });
+    await page.mouse.move(0, 0);
+    assert.equal(await panel.locator('.header .col-judge').isVisible(), true, 'the Judge column shows');
+    await page.screenshot({ path: path.join(SHOTS, 'judge-panel.png') });
   });
 
   it('follows a dark theme', async () => {
