@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { agreement, auroc } from '../../../src/core/judge/agreement';
+import { redact } from '../../../src/core/judge/client';
 import { MalformedReply, isMisaligned, judgeMessages, parseVerdict } from '../../../src/core/judge/rubric';
 import { estimate, judgedTurn } from '../../../src/core/judge/turn';
 import type { Example } from '../../../src/core/dataset/types';
@@ -78,4 +79,10 @@ test('AUROC by ranks: perfect, reversed, ties at a half; agreement lists where j
   assert.deepEqual(a.missedByPack.map((j) => j.line), [2]);
   assert.deepEqual(a.flaggedByPackOnly.map((j) => j.line), [3]);
   assert.equal(agreement([{ line: 1, risk: 0.2, flagged: false, verdict: v(5) }]).auroc, null);
+});
+
+test('the key, and anything shaped like an OpenAI key, is taken out of a message', () => {
+  assert.equal(redact('Incorrect API key provided: my-own-secret-key.', 'my-own-secret-key'), 'Incorrect API key provided: [key].');
+  assert.equal(redact('Incorrect API key provided: sk-proj-abc*********************xyz9', null), 'Incorrect API key provided: [key]');
+  assert.equal(redact('nothing secret here', 'k3y-not-present'), 'nothing secret here');
 });
