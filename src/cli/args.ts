@@ -5,17 +5,21 @@ import { parseArgs } from 'node:util';
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export interface ScanCommand {
+/** What every command that scans takes: the pack, its threads and the result cache. */
+export interface PackOptions {
+  pack: string | null;
+  threads: number;
+  cache: boolean;
+  cacheDir: string | null;
+}
+
+export interface ScanCommand extends PackOptions {
   kind: 'scan';
   files: string[];
   format: OutputFormat;
   /** Exit 1 when any example's risk exceeds this. */
   failOver: number | null;
-  pack: string | null;
-  threads: number;
   output: string | null;
-  cache: boolean;
-  cacheDir: string | null;
   allLatents: boolean;
   progress: 'auto' | 'never';
 }
@@ -36,17 +40,13 @@ export interface ConvertSaeCommand {
 export const DIFF_FORMATS = ['md', 'html', 'json', 'sarif'] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
-export interface DiffCommand {
+export interface DiffCommand extends PackOptions {
   kind: 'diff';
   /** A and B: two files, or one file with `against` (A is that file at the git ref). */
   files: [string, string] | [string];
   against: string | null;
   format: DiffFormat;
   output: string | null;
-  pack: string | null;
-  threads: number;
-  cache: boolean;
-  cacheDir: string | null;
   progress: 'auto' | 'never';
   /** Exit 1 when risk rose significantly. */
   failOnRise: boolean;
@@ -55,7 +55,7 @@ export interface DiffCommand {
 export const JUDGE_FORMATS = ['jsonl', 'md'] as const;
 export type JudgeFormat = (typeof JUDGE_FORMATS)[number];
 
-export interface JudgeCommand {
+export interface JudgeCommand extends PackOptions {
   kind: 'judge';
   file: string;
   onlyFlagged: boolean;
@@ -71,16 +71,12 @@ export interface JudgeCommand {
   retries: number;
   /** USD per 1M input and output tokens, for the estimate of a model whose price is not built in. */
   price: { input: number; output: number } | null;
-  pack: string | null;
-  threads: number;
-  cache: boolean;
-  cacheDir: string | null;
 }
 
 export const EXPORT_MODES = ['clean', 'flagged', 'with-risk', 'realign'] as const;
 export type ExportMode = (typeof EXPORT_MODES)[number];
 
-export interface ExportCommand {
+export interface ExportCommand extends PackOptions {
   kind: 'export';
   file: string;
   mode: ExportMode;
@@ -90,10 +86,6 @@ export interface ExportCommand {
   format: 'jsonl' | 'csv';
   /** Must not exist; null: a free name beside FILE. */
   output: string | null;
-  pack: string | null;
-  threads: number;
-  cache: boolean;
-  cacheDir: string | null;
 }
 
 export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
@@ -177,36 +169,33 @@ Convert options:
 Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise),
 2 the command could not run (judge: not sent, or no example judged), 130 judge cancelled.`;
 
-// Options of each command; an option given to the other command is a usage error.
+// Options of each command; an option given to another command is a usage error.
+const PACK_OPTIONS = {
+  pack: { type: 'string' },
+  threads: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+} as const;
 const SCAN_OPTIONS = {
+  ...PACK_OPTIONS,
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
   'fail-over': { type: 'string' },
-  pack: { type: 'string' },
-  threads: { type: 'string' },
   'all-latents': { type: 'boolean' },
-  'no-cache': { type: 'boolean' },
-  'cache-dir': { type: 'string' },
   'no-progress': { type: 'boolean' },
 } as const;
 const DIFF_OPTIONS = {
+  ...PACK_OPTIONS,
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
-  pack: { type: 'string' },
-  threads: { type: 'string' },
-  'no-cache': { type: 'boolean' },
-  'cache-dir': { type: 'string' },
   'no-progress': { type: 'boolean' },
   against: { type: 'string' },
   'fail-on-rise': { type: 'boolean' },
 } as const;
 const JUDGE_OPTIONS = {
+  ...PACK_OPTIONS,
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
-  pack: { type: 'string' },
-  threads: { type: 'string' },
-  'no-cache': { type: 'boolean' },
-  'cache-dir': { type: 'string' },
   'only-flagged': { type: 'boolean' },
   'base-url': { type: 'string' },
   model: { type: 'string' },
@@ -217,16 +206,13 @@ const JUDGE_OPTIONS = {
   price: { type: 'string' },
 } as const;
 const EXPORT_OPTIONS = {
+  ...PACK_OPTIONS,
   clean: { type: 'boolean' },
   flagged: { type: 'boolean' },
   'with-risk': { type: 'boolean' },
   realign: { type: 'string' },
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
-  pack: { type: 'string' },
-  threads: { type: 'string' },
-  'no-cache': { type: 'boolean' },
-  'cache-dir': { type: 'string' },
 } as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
@@ -281,11 +267,8 @@ export function parseCommand(argv: string[]): Command {
     files,
     format,
     failOver: v['fail-over'] === undefined ? null : numberIn('--fail-over', v['fail-over'], 0, 1, false),
-    pack: v.pack ?? null,
-    threads: v.threads === undefined ? 2 : numberIn('--threads', v.threads, 1, 64, true),
+    ...packOptions(v),
     output: v.output === undefined ? null : nonEmpty('--output', v.output),
-    cache: !v['no-cache'],
-    cacheDir: v['cache-dir'] === undefined ? null : nonEmpty('--cache-dir', v['cache-dir']),
     allLatents: v['all-latents'] ?? false,
     progress: v['no-progress'] ? 'never' : 'auto',
   };
@@ -306,10 +289,7 @@ function diffCommand(v: Record<string, string | boolean | undefined>, files: str
     against,
     format,
     output: v.output === undefined ? null : nonEmpty('--output', v.output as string),
-    pack: (v.pack as string | undefined) ?? null,
-    threads: v.threads === undefined ? 2 : numberIn('--threads', v.threads as string, 1, 64, true),
-    cache: !v['no-cache'],
-    cacheDir: v['cache-dir'] === undefined ? null : nonEmpty('--cache-dir', v['cache-dir'] as string),
+    ...packOptions(v),
     progress: v['no-progress'] ? 'never' : 'auto',
     failOnRise: (v['fail-on-rise'] as boolean | undefined) ?? false,
   };
@@ -344,10 +324,7 @@ function judgeCommand(v: Record<string, string | boolean | undefined>, files: st
     timeoutS: str('timeout') === undefined ? 60 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
     retries: str('retries') === undefined ? 2 : numberIn('--retries', str('retries')!, 0, 10, true),
     price,
-    pack: str('pack') ?? null,
-    threads: str('threads') === undefined ? 2 : numberIn('--threads', str('threads')!, 1, 64, true),
-    cache: !v['no-cache'],
-    cacheDir: str('cache-dir') === undefined ? null : nonEmpty('--cache-dir', str('cache-dir')!),
+    ...packOptions(v),
   };
 }
 
@@ -368,6 +345,13 @@ function exportCommand(v: Record<string, string | boolean | undefined>, files: s
     realign: mode === 'realign' ? numberIn('--realign', str('realign')!, 1, 1_000_000, true) : null,
     format,
     output: str('output') === undefined ? null : nonEmpty('--output', str('output')!),
+    ...packOptions(v),
+  };
+}
+
+function packOptions(v: Record<string, string | boolean | undefined>): PackOptions {
+  const str = (key: string) => v[key] as string | undefined;
+  return {
     pack: str('pack') ?? null,
     threads: str('threads') === undefined ? 2 : numberIn('--threads', str('threads')!, 1, 64, true),
     cache: !v['no-cache'],
