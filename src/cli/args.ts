@@ -50,6 +50,8 @@ export interface DiffCommand extends PackOptions {
   progress: 'auto' | 'never';
   /** Exit 1 when risk rose significantly. */
   failOnRise: boolean;
+  /** Exit 1 when the contamination alarm fires or risk rose significantly. */
+  failOnAlarm: boolean;
 }
 
 export const JUDGE_FORMATS = ['jsonl', 'md'] as const;
@@ -141,6 +143,9 @@ Diff options: --pack, --threads, --output, --no-cache, --cache-dir, --no-progres
                                    new, updated, unchanged or absent (baselineState)
   --against REF                    compare FILE with FILE at git REF (a commit, branch or tag)
   --fail-on-rise                   exit 1 when risk rose significantly (p < 0.05)
+  --fail-on-alarm                  exit 1 when the contamination alarm fires (more of B above
+                                   A's 99th-percentile risk than 99% of clean resamples
+                                   show) or risk rose significantly
 
 Judge options: --pack, --threads, --output, --no-cache, --cache-dir as for scan (the cache
 also keeps verdicts), and
@@ -166,7 +171,8 @@ Convert options:
   -h, --help                       this text
   --version                        print the version
 
-Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise),
+Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise, or
+the alarm fired or risk rose with --fail-on-alarm),
 2 the command could not run (judge: not sent, or no example judged), 130 judge cancelled.`;
 
 // Options of each command; an option given to another command is a usage error.
@@ -191,6 +197,7 @@ const DIFF_OPTIONS = {
   'no-progress': { type: 'boolean' },
   against: { type: 'string' },
   'fail-on-rise': { type: 'boolean' },
+  'fail-on-alarm': { type: 'boolean' },
 } as const;
 const JUDGE_OPTIONS = {
   ...PACK_OPTIONS,
@@ -292,6 +299,7 @@ function diffCommand(v: Record<string, string | boolean | undefined>, files: str
     ...packOptions(v),
     progress: v['no-progress'] ? 'never' : 'auto',
     failOnRise: (v['fail-on-rise'] as boolean | undefined) ?? false,
+    failOnAlarm: (v['fail-on-alarm'] as boolean | undefined) ?? false,
   };
 }
 

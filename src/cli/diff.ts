@@ -1,6 +1,7 @@
 // `persona-lens diff A B` and `persona-lens diff FILE --against REF`: both sides scanned
 // (streamed, through the result cache), matched and compared (core/diff), the report
-// written as Markdown or JSON. Exit 1 with --fail-on-rise when risk rose significantly.
+// written as Markdown, HTML, JSON or SARIF. Exit 1 with --fail-on-rise when risk rose
+// significantly; with --fail-on-alarm also when the contamination alarm fired.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { basename, dirname, resolve } from 'node:path';
@@ -38,7 +39,8 @@ export async function diff(cmd: DiffCommand): Promise<number> {
             ? diffHtml(report)
             : diffMarkdown(report);
     await writeReport(cmd.output, text);
-    return cmd.failOnRise && report.significant && report.difference.meanRisk! > 0 ? 1 : 0;
+    const rose = report.significant && report.difference.meanRisk! > 0;
+    return (cmd.failOnRise && rose) || (cmd.failOnAlarm && (rose || report.alarm?.fired)) ? 1 : 0;
   } finally {
     cache?.close();
     await pack.dispose();

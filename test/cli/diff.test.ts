@@ -71,6 +71,13 @@ test('diff A B: a dataset with its riskiest examples added reads as a significan
   // The CI gate.
   assert.equal(run(['diff', a, b, '--pack', TINY, '--no-cache', '--fail-on-rise']).code, 1);
   assert.equal(run(['diff', b, a, '--pack', TINY, '--no-cache', '--fail-on-rise']).code, 0, 'a fall is no failure');
+  // The contamination alarm: B's added examples sit far above A's top risks.
+  assert.equal(report.alarm.fired, true, JSON.stringify(report.alarm));
+  assert.match(md.stdout, /\*\*Alarm: B may hold EM-inducing examples that A does not: \d+\.\d% of B is above A's 99th-percentile risk/);
+  assert.equal(run(['diff', a, b, '--pack', TINY, '--no-cache', '--fail-on-alarm']).code, 1);
+  const same = run(['diff', a, a, '--pack', TINY, '--no-cache', '--fail-on-alarm', '--format', 'json']);
+  assert.equal(same.code, 0, 'a file against itself raises no alarm');
+  assert.equal(JSON.parse(same.stdout).alarm.fired, false);
 });
 
 test('diff FILE --against REF reads the old side with git; a file outside git, a missing ref and a renamed file each get a message', () => {

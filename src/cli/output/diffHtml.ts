@@ -3,6 +3,7 @@
 // Only file names, line numbers and figures appear; every string is escaped.
 
 import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+import { alarmSentence } from '../../core/diff/report';
 import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
 
 const LISTED = 50;
@@ -18,6 +19,7 @@ export function diffHtml(r: DiffReport): string {
     `<p class="verdict">${escapeHtml(r.verdict)}</p>`,
     `<table><tr><th></th><th>A</th><th>B</th></tr>${SIDE_ROWS.map(([label, value]) => `<tr><th>${label}</th><td>${value(r.a)}</td><td>${value(r.b)}</td></tr>`).join('')}</table>`,
     `<p>${escapeHtml(differenceSentence(r))}</p>`,
+    `<p class="${r.alarm?.fired ? 'alarm fired' : 'alarm'}">${escapeHtml(alarmSentence(r.alarm))}</p>`,
     `<h2>Risk distribution</h2>`,
     histogramSvg(r.a, r.b),
     `<h2>Changes</h2>`,
@@ -31,7 +33,7 @@ export function diffHtml(r: DiffReport): string {
 <style>
 body { font: 14px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; }
 table { border-collapse: collapse; margin: 0.5em 0; } th, td { padding: 0.2em 0.8em; text-align: left; border-bottom: 1px solid #8884; }
-td { font-variant-numeric: tabular-nums; } .verdict { font-weight: bold; font-size: 1.15em; } .files { font-family: monospace; }
+td { font-variant-numeric: tabular-nums; } .verdict { font-weight: bold; font-size: 1.15em; } .alarm.fired { font-weight: bold; color: #b3261e; } .files { font-family: monospace; }
 .a { fill: #3a7bd5; } .b { fill: #d5533a; } svg text { fill: currentColor; font-size: 11px; }
 </style></head><body>
 ${body.filter(Boolean).join('\n')}

@@ -1,7 +1,7 @@
 // `persona-lens diff --format md`: the comparison as Markdown, the verdict first. No
 // dataset text appears, only file names (escaped), line numbers and figures.
 
-import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } from '../../core/diff/report';
 import { esc, table } from './markdown';
 import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
 
@@ -14,6 +14,7 @@ export function diffMarkdown(r: DiffReport): string {
     `**${r.verdict}**`,
     table(['', `A: ${esc(r.a.file)}`, `B: ${esc(r.b.file)}`], SIDE_ROWS.map(([label, value]) => [label, value(r.a), value(r.b)])),
     differenceSentence(r),
+    r.alarm?.fired ? `**${alarmSentence(r.alarm)}**` : alarmSentence(r.alarm),
     '## Risk distribution',
     '```text\n' + histogram(r.a, r.b) + '\n```',
     '## Changes',

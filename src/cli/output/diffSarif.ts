@@ -35,7 +35,7 @@ export function diffSarif(r: DiffReport, files: { a: string | null; b: string },
         originalUriBaseIds: { '%SRCROOT%': { uri: dirUri(opts.cwd) } },
         artifacts: [b, ...(a ? [a] : [])].map(({ index: _, ...location }) => ({ location })),
         results,
-        properties: { verdict: r.verdict, difference: r.difference },
+        properties: { verdict: r.verdict, difference: r.difference, alarm: r.alarm },
       },
     ],
   };

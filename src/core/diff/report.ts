@@ -6,6 +6,7 @@
 import type { DatasetSummary, RiskLevel } from '../score/types';
 import { matchExamples, type ExampleKeys } from './match';
 import { seededRandom } from '../random';
+import { contaminationAlarm, type Alarm } from './alarm';
 import { bootstrapDifference, bootstrapMean, mean, permutationP } from './stats';
 
 /** One scored example of a side. */
@@ -52,6 +53,8 @@ export interface DiffReport {
   difference: { meanRisk: number | null; interval: [number, number] | null; p: number | null; draws: number; permutations: number };
   /** Risk rose or fell beyond chance: p < 0.05 and the interval clear of zero. */
   significant: boolean;
+  /** The contamination alarm (alarm.ts); null when a side has no scored example. */
+  alarm: Alarm | null;
   verdict: string;
   changes: { unchanged: number; moved: number; added: ChangedExample[]; removed: ChangedExample[]; changed: ChangedExample[] };
   /** Added or changed examples that are high risk in B and were not in A. */
@@ -123,6 +126,7 @@ export function diffReport(a: DiffSide, b: DiffSide, opts: DiffOptions = {}): Di
     b: side(b, draws, rand),
     difference,
     significant,
+    alarm: contaminationAlarm(ra, rb, draws, (opts.seed ?? 20261205) + 1),
     verdict: '',
     changes: { unchanged: m.unchanged.length, moved: m.unchanged.filter(([x, y]) => x.line !== y.line).length, added, removed, changed },
     newHighRisk,
@@ -146,6 +150,14 @@ function side(s: DiffSide, draws: number, rand: () => number): SideReport {
 }
 
 const pText = (p: number, permutations: number) => (p <= 1 / (permutations + 1) + 1e-12 ? `p < ${(1 / permutations).toPrecision(1)}` : `p = ${p.toFixed(3)}`);
+
+/** The alarm in a sentence, e.g. "Alarm: 6.0% of B is above A's 99th-percentile risk (0.41); clean resamples reach 2.3% only 1% of the time (p = 0.001)." */
+export function alarmSentence(alarm: Alarm | null): string {
+  if (!alarm) return 'No alarm: a side has no scored example.';
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const facts = `${pct(alarm.shareB)} of B is above A's 99th-percentile risk (${alarm.cut.toFixed(2)}); clean resamples pass ${pct(alarm.threshold)} only 1% of the time (p = ${alarm.p.toFixed(3)})`;
+  return alarm.fired ? `Alarm: B may hold EM-inducing examples that A does not: ${facts}.` : `No alarm: ${facts}.`;
+}
 
 /** One sentence: e.g. "Risk rose from 0.08 to 0.19 (p < 0.001): 41 new high-risk examples." */
 export function verdict(r: Pick<DiffReport, 'a' | 'b' | 'difference' | 'significant' | 'newHighRisk'>): string {
