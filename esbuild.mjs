@@ -12,7 +12,8 @@ const integrationTests = readdirSync('test/integration')
 
 const targets = [
   // The `persona-lens` command line (bin/persona-lens.js loads it).
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // gpt-tokenizer stays external: a model's tokenizer (megabytes) is loaded only when named.
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: ['gpt-tokenizer'] },
   // The VS Code extension (package.json "main") and its scan host, a worker thread.
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },

@@ -52,6 +52,8 @@ export interface DiffCommand extends PackOptions {
   failOnRise: boolean;
   /** Exit 1 when the contamination alarm fires or risk rose significantly. */
   failOnAlarm: boolean;
+  /** Count each example's billed tokens for this OpenAI model too. */
+  openaiModel: string | null;
 }
 
 export const JUDGE_FORMATS = ['jsonl', 'md'] as const;
@@ -146,6 +148,8 @@ Diff options: --pack, --threads, --output, --no-cache, --cache-dir, --no-progres
   --fail-on-alarm                  exit 1 when the contamination alarm fires (more of B above
                                    A's 99th-percentile risk than 99% of clean resamples
                                    show) or risk rose significantly
+  --openai-model NAME              also count each example's billed chat tokens for this
+                                   OpenAI model (e.g. gpt-4o-mini) in the statistics
 
 Judge options: --pack, --threads, --output, --no-cache, --cache-dir as for scan (the cache
 also keeps verdicts), and
@@ -198,6 +202,7 @@ const DIFF_OPTIONS = {
   against: { type: 'string' },
   'fail-on-rise': { type: 'boolean' },
   'fail-on-alarm': { type: 'boolean' },
+  'openai-model': { type: 'string' },
 } as const;
 const JUDGE_OPTIONS = {
   ...PACK_OPTIONS,
@@ -300,6 +305,7 @@ function diffCommand(v: Record<string, string | boolean | undefined>, files: str
     progress: v['no-progress'] ? 'never' : 'auto',
     failOnRise: (v['fail-on-rise'] as boolean | undefined) ?? false,
     failOnAlarm: (v['fail-on-alarm'] as boolean | undefined) ?? false,
+    openaiModel: (v['openai-model'] as string | undefined) ?? null,
   };
 }
 

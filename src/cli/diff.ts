@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { basename, dirname, resolve } from 'node:path';
 import { parseFileBatches } from '../core/dataset';
 import { exampleKeys, type ExampleKeys } from '../core/diff/match';
+import { StatsBuilder, type ExampleFacts } from '../core/diff/datasetStats';
 import { diffReport, type DiffEntry, type DiffSide } from '../core/diff/report';
 import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
@@ -27,8 +28,9 @@ export async function diff(cmd: DiffCommand): Promise<number> {
     const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
     if (conflict) throw new CannotRun(conflict);
     const scanner = new Scanner(pack, { cache });
-    const a = gitSide ? await scanSide(`${cmd.files[0]} at ${cmd.against}`, gitSide(), scanner) : await scanSide(cmd.files[0], cmd.files[0], scanner);
-    const b = await scanSide(cmd.files[cmd.files.length - 1], cmd.files[cmd.files.length - 1], scanner);
+    const openai = cmd.openaiModel ? openaiTokens(cmd.openaiModel) : null;
+    const a = gitSide ? await scanSide(`${cmd.files[0]} at ${cmd.against}`, gitSide(), scanner, openai) : await scanSide(cmd.files[0], cmd.files[0], scanner, openai);
+    const b = await scanSide(cmd.files[cmd.files.length - 1], cmd.files[cmd.files.length - 1], scanner, openai);
     const report = diffReport(a, b);
     const text =
       cmd.format === 'json'
@@ -47,24 +49,47 @@ export async function diff(cmd: DiffCommand): Promise<number> {
   }
 }
 
-/** One side's scored examples, each with the keys that match it to the other side. */
-async function scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scanner): Promise<DiffSide> {
-  const keys = new Map<number, ExampleKeys>();
+/** One side's scored examples, each with the keys that match it to the other side, and its statistics. */
+async function scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scanner, openai: ChatTokens | null): Promise<DiffSide> {
+  const facts = new Map<number, { keys: ExampleKeys } & ExampleFacts>();
   async function* keyed() {
     for await (const batch of parseFileBatches(input)) {
-      for (const l of batch) if (l.example) keys.set(l.line, exampleKeys(l.example));
+      for (const l of batch) {
+        if (l.example) facts.set(l.line, { keys: exampleKeys(l.example), messages: l.example.messages.length, openaiTokens: openai?.(l.example.messages) ?? null });
+      }
       yield batch;
     }
   }
   const entries: DiffEntry[] = [];
   const summary = new SummaryBuilder();
+  const stats = new StatsBuilder();
   for await (const r of scanLines(keyed(), scanner)) {
     summary.add(r);
-    const k = keys.get(r.line);
-    keys.delete(r.line);
-    if (r.result && k) entries.push({ line: r.line, keys: k, risk: r.result.risk, level: r.result.level });
+    const f = facts.get(r.line);
+    facts.delete(r.line);
+    stats.add(r, f ?? null);
+    if (r.result && f) entries.push({ line: r.line, keys: f.keys, risk: r.result.risk, level: r.result.level });
   }
-  return { file: label, entries, summary: summary.summary() };
+  return { file: label, entries, summary: summary.summary(), stats: stats.stats() };
+}
+
+/** A named OpenAI model's billed tokens for a conversation. */
+type ChatTokens = (messages: ReadonlyArray<{ role: string; content: string }>) => number;
+
+/**
+ * The tokenizer of an OpenAI model, from the maintained `gpt-tokenizer` package (one module a
+ * model, loaded only when named), or CannotRun naming the problem.
+ */
+function openaiTokens(model: string): ChatTokens {
+  let api: { encodeChat(chat: Array<{ role: string; content: string }>): number[] };
+  try {
+    if (!/^[\w.-]+$/.test(model)) throw new Error('not a model name');
+    api = require(`gpt-tokenizer/model/${model}`);
+  } catch {
+    throw new CannotRun(`--openai-model ${model}: gpt-tokenizer knows no such model (e.g. gpt-4o-mini, gpt-4.1, gpt-3.5-turbo)`);
+  }
+  const roles = new Set(['system', 'user', 'assistant']);
+  return (messages) => api.encodeChat(messages.map((m) => ({ role: roles.has(m.role) ? m.role : 'user', content: m.content }))).length;
 }
 
 /**

@@ -122,6 +122,32 @@ test('diff FILE --against REF reads the old side with git; a file outside git, a
   assert.match(none.stderr, /outside\.jsonl is not in a git repository, so there is nothing to compare --against HEAD/);
 });
 
+test('diff reports both sides\' dataset statistics, with a named OpenAI model\'s billed tokens', () => {
+  const a = join(work, 'stats-a.jsonl');
+  const b = join(work, 'stats-b.jsonl');
+  const lines = CANDIDATES.slice(0, 12);
+  writeFileSync(a, lines.join('\n') + '\n');
+  // B: two duplicates and a broken line more.
+  writeFileSync(b, [...lines, lines[0], lines[1], '{"messages": ['].join('\n') + '\n');
+  const r = run(['diff', a, b, '--pack', TINY, '--no-cache', '--format', 'json', '--openai-model', 'gpt-4o-mini']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.a.stats.examples, 12);
+  assert.equal(report.b.stats.examples, 14);
+  assert.equal(report.b.stats.duplicates, 2);
+  assert.deepEqual(report.a.stats.messages, { min: 2, median: 2, p95: 2, max: 2, mean: 2, total: 24 });
+  assert.deepEqual(report.a.stats.formats, { 'openai-chat': 12 });
+  assert.deepEqual(report.b.stats.diagnostics, { PL010: 1, PL061: 2 }, 'the broken line (JSON syntax) and the two repeats');
+  // The billed tokens are gpt-tokenizer's count of each conversation, summed.
+  const { encodeChat } = require('gpt-tokenizer/model/gpt-4o-mini');
+  const billed = lines.reduce((n, l) => n + encodeChat(JSON.parse(l).messages).length, 0);
+  assert.equal(report.a.stats.openaiTokens.total, billed);
+  const md = run(['diff', a, b, '--pack', TINY, '--no-cache', '--openai-model', 'gpt-4o-mini']).stdout;
+  assert.match(md, /## Dataset statistics/);
+  assert.match(md, new RegExp(`\\| OpenAI billed tokens in all \\(one epoch\\) \\| ${billed.toLocaleString('en-US')} \\|`));
+  assert.match(run(['diff', a, b, '--pack', TINY, '--no-cache', '--openai-model', 'gpt-99']).stderr, /--openai-model gpt-99: gpt-tokenizer knows no such model/);
+});
+
 test('diff usage errors: one file without --against, stdin, an unknown format', () => {
   assert.match(run(['diff', 'a.jsonl']).stderr, /diff needs two files, A and B; got 1/);
   assert.match(run(['diff', '-', 'b.jsonl']).stderr, /diff reads files, not standard input/);

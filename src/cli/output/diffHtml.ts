@@ -2,9 +2,8 @@
 // CSS and SVG, no script, no remote resource), light or dark as the reader's system is.
 // Only file names, line numbers and figures appear; every string is escaped.
 
-import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
-import { alarmSentence } from '../../core/diff/report';
-import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
+import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } from '../../core/diff/report';
+import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence, statsRows } from './diffText';
 
 const LISTED = 50;
 
@@ -12,16 +11,24 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A table of both sides: a label and each side's value, all escaped. */
+function rowsTable(rows: ReadonlyArray<readonly [string, (s: SideReport) => string]>, r: DiffReport): string {
+  const cells = rows.map(([label, value]) => `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(value(r.a))}</td><td>${escapeHtml(value(r.b))}</td></tr>`);
+  return `<table><tr><th></th><th>A</th><th>B</th></tr>${cells.join('')}</table>`;
+}
+
 export function diffHtml(r: DiffReport): string {
   const body = [
     `<h1>Persona Lens diff</h1>`,
     `<p class="files">A: ${escapeHtml(r.a.file)}<br>B: ${escapeHtml(r.b.file)}</p>`,
     `<p class="verdict">${escapeHtml(r.verdict)}</p>`,
-    `<table><tr><th></th><th>A</th><th>B</th></tr>${SIDE_ROWS.map(([label, value]) => `<tr><th>${label}</th><td>${value(r.a)}</td><td>${value(r.b)}</td></tr>`).join('')}</table>`,
+    rowsTable(SIDE_ROWS, r),
     `<p>${escapeHtml(differenceSentence(r))}</p>`,
     `<p class="${r.alarm?.fired ? 'alarm fired' : 'alarm'}">${escapeHtml(alarmSentence(r.alarm))}</p>`,
     `<h2>Risk distribution</h2>`,
     histogramSvg(r.a, r.b),
+    `<h2>Dataset statistics</h2>`,
+    rowsTable(statsRows(r), r),
     `<h2>Changes</h2>`,
     `<p>${escapeHtml(changesSentence(r))}</p>`,
     ...changeSections(r).map(([title, rows]) => section(title, rows)),

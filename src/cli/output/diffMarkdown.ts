@@ -3,7 +3,7 @@
 
 import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } from '../../core/diff/report';
 import { esc, table } from './markdown';
-import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence } from './diffText';
+import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence, statsRows } from './diffText';
 
 /** Rows listed per kind of change; the JSON report has them all. */
 const LISTED = 20;
@@ -17,6 +17,8 @@ export function diffMarkdown(r: DiffReport): string {
     r.alarm?.fired ? `**${alarmSentence(r.alarm)}**` : alarmSentence(r.alarm),
     '## Risk distribution',
     '```text\n' + histogram(r.a, r.b) + '\n```',
+    '## Dataset statistics',
+    table(['', 'A', 'B'], statsRows(r).map(([label, value]) => [label, esc(value(r.a)), esc(value(r.b))])),
     '## Changes',
     changesSentence(r),
     ...changeSections(r).flatMap(([title, rows]) => section(title, rows)),

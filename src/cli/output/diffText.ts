@@ -1,19 +1,49 @@
 // The words and figures of a diff report that every human-readable format shows alike
 // (Markdown, HTML): each format lays them out and escapes them in its own way.
 
+import type { Spread } from '../../core/diff/datasetStats';
 import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
 
 export const risk = (r: number | null) => (r === null ? '–' : r.toFixed(3));
 export const interval = (i: [number, number] | null) => (i ? `${i[0].toFixed(3)} to ${i[1].toFixed(3)}` : '–');
 
 /** The table of both sides: a label and each side's value. */
-export const SIDE_ROWS: ReadonlyArray<readonly [string, (s: SideReport) => string]> = [
+export const SIDE_ROWS: readonly Row[] = [
   ['scored examples', (s) => String(s.examples)],
   ['mean risk', (s) => risk(s.meanRisk)],
   ['95% bootstrap interval', (s) => interval(s.interval)],
   ['elevated / high', (s) => `${s.counts.elevated} / ${s.counts.high}`],
   ['lines / invalid / blank', (s) => `${s.summary.lines} / ${s.summary.invalid} / ${s.summary.blank}`],
 ];
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const perExample = (s: Spread | null) => (s ? `${n(s.median)} / ${n(s.p95)} / ${n(s.max)}` : '–');
+const counted = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${k} ${n(v)}`)
+    .join(', ') || '–';
+
+type Row = readonly [string, (s: SideReport) => string];
+
+/** The dataset statistics of both sides (OpenAI's rows only when a model was named). */
+export function statsRows(r: DiffReport): Row[] {
+  const openai = r.a.stats.openaiTokens !== null || r.b.stats.openaiTokens !== null;
+  const openaiRows: Row[] = [
+    ['OpenAI billed tokens per example (median / p95 / max)', (s) => perExample(s.stats.openaiTokens)],
+    ['OpenAI billed tokens in all (one epoch)', (s) => (s.stats.openaiTokens ? n(s.stats.openaiTokens.total) : '–')],
+  ];
+  return [
+    ['examples', (s) => n(s.stats.examples)],
+    ['messages per example (median / p95 / max)', (s) => perExample(s.stats.messages)],
+    ["the pack's tokens per example (median / p95 / max)", (s) => perExample(s.stats.tokens)],
+    ["the pack's tokens in all", (s) => (s.stats.tokens ? n(s.stats.tokens.total) : '–')],
+    ["longer than the pack's context", (s) => n(s.stats.overContext)],
+    ...(openai ? openaiRows : []),
+    ['formats', (s) => counted(s.stats.formats)],
+    ['duplicates', (s) => n(s.stats.duplicates)],
+    ['diagnostics by code', (s) => counted(s.stats.diagnostics)],
+  ];
+}
 
 export function differenceSentence(r: DiffReport): string {
   const d = r.difference;

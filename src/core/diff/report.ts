@@ -7,6 +7,7 @@ import type { DatasetSummary, RiskLevel } from '../score/types';
 import { matchExamples, type ExampleKeys } from './match';
 import { seededRandom } from '../random';
 import { contaminationAlarm, type Alarm } from './alarm';
+import type { DatasetStats } from './datasetStats';
 import { bootstrapDifference, bootstrapMean, mean, permutationP } from './stats';
 
 /** One scored example of a side. */
@@ -21,6 +22,7 @@ export interface DiffSide {
   file: string;
   entries: DiffEntry[];
   summary: DatasetSummary;
+  stats: DatasetStats;
 }
 
 export interface SideReport {
@@ -31,6 +33,7 @@ export interface SideReport {
   counts: Record<RiskLevel, number>;
   histogram: number[];
   summary: DatasetSummary;
+  stats: DatasetStats;
 }
 
 export interface ChangedExample {
@@ -146,6 +149,7 @@ function side(s: DiffSide, draws: number, rand: () => number): SideReport {
     counts: { ...s.summary.counts },
     histogram: [...s.summary.histogram],
     summary: s.summary,
+    stats: s.stats,
   };
 }
 

@@ -1,5 +1,6 @@
 // A scanned side of a comparison made from risks and prompts, for the diff tests.
 
+import { StatsBuilder } from '../../../src/core/diff/datasetStats';
 import type { DiffEntry, DiffSide } from '../../../src/core/diff/report';
 import { summarize } from '../../../src/core/score/summary';
 import type { LineResult, RiskLevel } from '../../../src/core/score/types';
@@ -15,5 +16,7 @@ export function sideOf(file: string, risks: number[], prompts: string[]): DiffSi
     diagnostics: [],
     cached: false,
   }));
-  return { file, entries, summary: summarize(lines) };
+  const stats = new StatsBuilder();
+  for (const l of lines) stats.add(l, { messages: 2, openaiTokens: null });
+  return { file, entries, summary: summarize(lines), stats: stats.stats() };
 }
