@@ -78,6 +78,8 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.panel': (ctx, action?: TestAction) => ctx.panel.testState(action),
   /** Hands the panel a message as if its page had sent it; answers what handling it produced. */
   'personaLens.test.panelMessage': (ctx, message: FromWebview) => ctx.panel.receive(message),
+  /** The folder of the extension's log files (its output channel's among them). */
+  'personaLens.test.logFolder': (ctx) => ctx.extension.logUri.fsPath,
   /** The answers to the next questions the extension asks (a pick's label, a confirmation, a secret), in order. */
   'personaLens.test.answerPrompts': (_ctx, answers: unknown[]) => queueAnswers(answers),
 };

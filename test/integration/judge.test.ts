@@ -5,6 +5,8 @@
 // and in the panel with the agreement figures.
 
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { suite, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { RenderedState } from '../../src/extension/panelProtocol';
@@ -79,6 +81,34 @@ suite('LLM judge', () => {
       assert.equal(state.firstRows[0].cells[6], '5');
 
     } finally {
+      await server.close();
+    }
+  });
+
+  test('a refused key fails with one message, and the key is in no log of the extension', async () => {
+    const key = 'sk-test-log-secret-0123456789';
+    const server = await judgeServer(() => ({ status: 401, content: `Incorrect API key provided: ${key}` }));
+    try {
+      await setJudge({ enabled: true, baseUrl: server.url, model: 'judge-test', concurrency: 1 });
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', [key]);
+      await vscode.commands.executeCommand('personaLens.setJudgeKey');
+      const { document: doc } = await openFixture(distinct(sampleLines().slice(0, 3)));
+      await scanned(doc);
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['All scored examples', true]);
+      assert.equal(await vscode.commands.executeCommand<number>('personaLens.judgeExamples'), 0, 'no verdict');
+      assert.equal(server.requests.length, 1, 'nothing more is sent after the key was refused');
+      const folder = await vscode.commands.executeCommand<string>('personaLens.test.logFolder');
+      const logs = await waitFor('the log naming the refusal', 10_000, async () => {
+        const text = readdirSync(dirname(folder), { recursive: true })
+          .map((f) => join(dirname(folder), String(f)))
+          .filter((f) => f.includes('persona-lens') && statSync(f).isFile())
+          .map((f) => readFileSync(f, 'utf8'))
+          .join('\n');
+        return text.includes('refused the API key') ? text : undefined;
+      });
+      assert.ok(!logs.includes(key) && !logs.includes('log-secret'), 'the key appears in no log');
+    } finally {
+      await setJudge({ concurrency: undefined });
       await server.close();
     }
   });
