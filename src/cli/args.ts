@@ -92,7 +92,15 @@ export interface ExportCommand extends PackOptions {
   output: string | null;
 }
 
-export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export interface EvaluateCommand extends PackOptions {
+  kind: 'pack-evaluate';
+  positive: string[];
+  negative: string[];
+  format: 'md' | 'json';
+  output: string | null;
+}
+
+export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | EvaluateCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
@@ -101,6 +109,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens diff FILE --against REF [options]
        persona-lens judge FILE [options]
        persona-lens export FILE --clean|--flagged|--with-risk|--realign N [options]
+       persona-lens pack evaluate [PACK] --positive FILE... --negative FILE... [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
@@ -122,6 +131,12 @@ elevated or high risk (not suppressed), --with-risk every line with the pack's r
 added (JSONL keys, or CSV columns), --realign N the N lowest-risk clean examples in the
 file's own format, for re-aligning a model. Lines are copied verbatim; reviewers'
 decisions come from FILE.persona-lens.json.
+
+pack evaluate measures how far a pack (the embedded one by default) deserves trust on
+your data: files of examples you know to be EM-inducing (--positive) and not
+(--negative) give its AUROC with a bootstrap interval, flag rates, a calibration
+curve, each file's mean risk in order, and the smallest share of EM-inducing examples
+that a dataset's mean risk, and the diff's alarm, tell apart from a clean dataset.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
@@ -167,6 +182,11 @@ Export options: --pack, --threads, --no-cache, --cache-dir as for scan, and
   --output FILE                    the new file (must not exist; default: beside FILE,
                                    e.g. data.clean.jsonl, data.clean-2.jsonl, ...)
   --format jsonl|csv               csv only with --with-risk (default: jsonl)
+
+Pack evaluate options: --threads, --output, --no-cache, --cache-dir as for scan, and
+  --positive FILE                  a file of EM-inducing examples (repeat for more)
+  --negative FILE                  a file of examples that are not (repeat for more)
+  --format md|json                 report format (default: md)
 
 Convert options:
   --from gemma-scope|sparsify      the layout of INPUT (required)
@@ -226,10 +246,20 @@ const EXPORT_OPTIONS = {
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
 } as const;
+const EVALUATE_OPTIONS = {
+  ...PACK_OPTIONS,
+  positive: { type: 'string', multiple: true },
+  negative: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
   'hook-name': { type: 'string' },
 } as const;
+
+/** Parsed option values: a string, a flag, or the strings of a repeated option. */
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 export function parseCommand(argv: string[]): Command {
   let parsed;
@@ -244,6 +274,7 @@ export function parseCommand(argv: string[]): Command {
         ...DIFF_OPTIONS,
         ...JUDGE_OPTIONS,
         ...EXPORT_OPTIONS,
+        ...EVALUATE_OPTIONS,
         ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -256,8 +287,8 @@ export function parseCommand(argv: string[]): Command {
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [sub, ...files] = positionals;
-  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, export: EXPORT_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
-  const expected = 'expected "scan", "diff", "judge", "export" or "convert-sae"';
+  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, export: EXPORT_OPTIONS, pack: EVALUATE_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
+  const expected = 'expected "scan", "diff", "judge", "export", "pack" or "convert-sae"';
   if (sub === undefined) throw new UsageError(`missing command; ${expected}`);
   if (!Object.hasOwn(commands, sub)) throw new UsageError(`unknown command "${sub}"; ${expected}`);
   const own = commands[sub as keyof typeof commands];
@@ -268,6 +299,7 @@ export function parseCommand(argv: string[]): Command {
   if (sub === 'diff') return diffCommand(v, files);
   if (sub === 'judge') return judgeCommand(v, files);
   if (sub === 'export') return exportCommand(v, files);
+  if (sub === 'pack') return evaluateCommand(v, files);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -286,7 +318,7 @@ export function parseCommand(argv: string[]): Command {
   };
 }
 
-function diffCommand(v: Record<string, string | boolean | undefined>, files: string[]): DiffCommand {
+function diffCommand(v: Values, files: string[]): DiffCommand {
   const against = v.against === undefined ? null : nonEmpty('--against', v.against as string);
   const want = against === null ? 2 : 1;
   if (files.length !== want) {
@@ -309,7 +341,7 @@ function diffCommand(v: Record<string, string | boolean | undefined>, files: str
   };
 }
 
-function judgeCommand(v: Record<string, string | boolean | undefined>, files: string[]): JudgeCommand {
+function judgeCommand(v: Values, files: string[]): JudgeCommand {
   if (files.length !== 1) throw new UsageError(`judge needs one FILE; got ${files.length}`);
   if (files[0] === '-') throw new UsageError('judge reads a file, not standard input (it asks on the terminal before sending)');
   const format = (v.format ?? 'jsonl') as JudgeFormat;
@@ -342,7 +374,7 @@ function judgeCommand(v: Record<string, string | boolean | undefined>, files: st
   };
 }
 
-function exportCommand(v: Record<string, string | boolean | undefined>, files: string[]): ExportCommand {
+function exportCommand(v: Values, files: string[]): ExportCommand {
   if (files.length !== 1) throw new UsageError(`export needs one FILE; got ${files.length}`);
   if (files[0] === '-') throw new UsageError('export reads a file, not standard input');
   const modes = EXPORT_MODES.filter((m) => v[m] !== undefined);
@@ -363,7 +395,28 @@ function exportCommand(v: Record<string, string | boolean | undefined>, files: s
   };
 }
 
-function packOptions(v: Record<string, string | boolean | undefined>): PackOptions {
+function evaluateCommand(v: Values, args: string[]): EvaluateCommand {
+  const [action, ...rest] = args;
+  if (action !== 'evaluate') throw new UsageError(`unknown pack command ${action === undefined ? '(none)' : `"${action}"`}; expected "pack evaluate"`);
+  if (rest.length > 1) throw new UsageError(`pack evaluate takes one PACK at most; got ${rest.length}`);
+  const positive = (v.positive as string[] | undefined) ?? [];
+  const negative = (v.negative as string[] | undefined) ?? [];
+  if (positive.length === 0 || negative.length === 0) throw new UsageError('pack evaluate needs at least one --positive FILE and one --negative FILE');
+  const format = (v.format ?? 'md') as EvaluateCommand['format'];
+  if (format !== 'md' && format !== 'json') throw new UsageError(`--format must be md or json for pack evaluate; got "${v.format}"`);
+  if (v.pack !== undefined) throw new UsageError('pack evaluate names its pack as PACK, not --pack');
+  return {
+    kind: 'pack-evaluate',
+    positive,
+    negative,
+    format,
+    output: v.output === undefined ? null : nonEmpty('--output', v.output as string),
+    ...packOptions(v),
+    pack: rest[0] ?? null,
+  };
+}
+
+function packOptions(v: Values): PackOptions {
   const str = (key: string) => v[key] as string | undefined;
   return {
     pack: str('pack') ?? null,

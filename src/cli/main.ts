@@ -14,6 +14,7 @@ import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache 
 import { convertSae } from './convertSae';
 import { diff } from './diff';
 import { exportSubset } from './export';
+import { evaluate } from './packEvaluate';
 import { judge } from './judge';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd.kind === 'diff') return diff(cmd);
   if (cmd.kind === 'judge') return judge(cmd);
   if (cmd.kind === 'export') return exportSubset(cmd);
+  if (cmd.kind === 'pack-evaluate') return evaluate(cmd);
   return scan(cmd);
 }
 

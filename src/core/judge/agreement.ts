@@ -3,6 +3,7 @@
 // disagree most, for a person to read.
 
 import type { LineResult } from '../score/types';
+import { auroc } from '../auroc';
 import { isMisaligned, type Verdict } from './rubric';
 
 export interface Judged {
@@ -48,20 +49,6 @@ export function agreement(items: readonly Judged[], listed = 5): Agreement {
   };
 }
 
-/** Mann-Whitney AUROC by ranks (ties share their mean rank): O(n log n). */
-export function auroc(positives: readonly number[], negatives: readonly number[]): number {
-  const all = [...positives.map((v) => ({ v, p: true })), ...negatives.map((v) => ({ v, p: false }))].sort((a, b) => a.v - b.v);
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j < all.length && all[j].v === all[i].v) j++;
-    const mean = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (all[k].p) rankSum += mean;
-    i = j;
-  }
-  const n = positives.length;
-  return (rankSum - (n * (n + 1)) / 2) / (n * negatives.length);
-}
 
 /** How the pack and the judge agree over a file's judged examples (verdict by 0-based line); null when none is judged. */
 export function documentAgreement(results: readonly (LineResult | undefined)[], verdict: (line: number) => Verdict | undefined): Agreement | null {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { agreement, auroc } from '../../../src/core/judge/agreement';
+import { auroc } from '../../../src/core/auroc';
+import { agreement } from '../../../src/core/judge/agreement';
 import { redact } from '../../../src/core/judge/client';
 import { MalformedReply, isMisaligned, judgeMessages, parseVerdict } from '../../../src/core/judge/rubric';
 import { estimate, judgedTurn } from '../../../src/core/judge/turn';
