@@ -1,7 +1,7 @@
 // The commands "Select Pack…" and "Scan Workspace", run with arguments (no UI).
 
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -135,5 +135,18 @@ suite('Commands', () => {
     const state = await scanned(doc);
     assert.equal(state.summary?.examples, 8);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
+
+suite('Extension page', () => {
+  test('the page the extension shows its users is the user-facing README, not the developers\'', () => {
+    const root = extensionPath();
+    // An installed .vsix carries the page vsce made from docs/marketplace.md; a development copy, that file.
+    const shipped = ['README.md', 'readme.md'].map((f) => path.join(root, f)).find((f) => existsSync(f) && !existsSync(path.join(root, 'src')));
+    const page = readFileSync(shipped ?? path.join(root, 'docs', 'marketplace.md'), 'utf8');
+    assert.match(page, /^# Persona Lens\n/);
+    assert.match(page, /## Privacy/);
+    assert.match(page, /The LLM judge \(off by default\)/);
+    assert.ok(!/npm (install|test|ci)\b/.test(page), 'no developer instructions');
   });
 });

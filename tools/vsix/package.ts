@@ -32,8 +32,21 @@ function main(): void {
   try {
     execFileSync(
       path.join(ROOT, 'node_modules', '.bin', 'vsce'),
-      // No repository yet: README's relative links stay as they are.
-      ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', vsixPath(target), '--allow-missing-repository', '--no-rewrite-relative-links'],
+      // The extension's page shows docs/marketplace.md, written for its users (README.md is the
+      // developers'). No repository yet: relative links stay as they are.
+      [
+        'package',
+        '--target',
+        target,
+        '--ignoreFile',
+        ignoreFile,
+        '--out',
+        vsixPath(target),
+        '--readme-path',
+        'docs/marketplace.md',
+        '--allow-missing-repository',
+        '--no-rewrite-relative-links',
+      ],
       { cwd: ROOT, stdio: 'inherit' },
     );
   } finally {
