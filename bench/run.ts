@@ -8,19 +8,20 @@
 //   - the embedded pack's model: onnxruntime against PyTorch eager on the same batches, and its
 //     multiply-adds per second against onnxruntime's own large-MatMul rate (bench/modelCompare.py;
 //     needs the pack builder's .venv)
+//   - diff: the report for a 100k-example pair whose scores are in the result cache (target < 2 s)
 //   - the editor in real VS Code on a 100k-line file (bench/editor/): event-loop stalls
 //     in the extension host, time to results on screen, time to re-score an edited line
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
-// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,diff,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
 // and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
 
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtInPack, DEFAULT_PACK } from '../src/core/pack/builtIn';
 import { generatePack } from '../tools/test-pack/pack';
@@ -36,7 +37,7 @@ const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
 const EDITOR_LINES = 100_000;
 const DEFAULT_EXAMPLES = Number(process.env.BENCH_DEFAULT_EXAMPLES ?? 2000);
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,editor').split(','));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,diff,editor').split(','));
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
 /**
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
     process.stdout.write(node([join(OUT, 'saeEncode.js')]));
   }
   if (SECTIONS.has('model')) modelSection();
+  if (SECTIONS.has('diff')) await diffSection(pack);
   if (SECTIONS.has('editor')) {
     // The bench pack's random weights flag most lines (every one a diagnostic and a gutter mark
     // VS Code must carry); the embedded pack flags what a real dataset would.
@@ -104,6 +106,40 @@ async function main(): Promise<void> {
     if (packs.has('bench')) await editorSection(pack, 'bench pack', 'bench');
     if (packs.has('default')) await editorSection(builtInPack(ROOT), 'embedded default pack', 'default');
   }
+}
+
+/**
+ * `persona-lens diff` on a pair of 100k-example files: B is A with 1% of its examples
+ * replaced. The first run fills a fresh result cache; the report of the second, every score
+ * cached, is the figure.
+ */
+async function diffSection(pack: string): Promise<void> {
+  console.log('\n## Diff: a 100k-example pair, scores cached (target < 2 s)');
+  const a = join(DATA, 'diff-a-100k.jsonl');
+  const b = join(DATA, 'diff-b-100k.jsonl');
+  await ensureFile(a, () => writeChatFile(a, { examples: 100_000 }, { seed: 21, minWords: 8, maxWords: 40 }));
+  await ensureFile(b, () => writeChatFile(b, { examples: 100_000 }, { seed: 22, minWords: 8, maxWords: 40 }).then(() => replaceLines(a, b, 0.01)));
+  const cache = join(DATA, 'diff-cache');
+  rmSync(cache, { recursive: true, force: true });
+  const run = () => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, [join(ROOT, 'bin', 'persona-lens.js'), 'diff', a, b, '--pack', pack, '--cache-dir', cache, '--format', 'json', '--no-progress'], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+    return (performance.now() - t0) / 1000;
+  };
+  const cold = run();
+  const warm = run();
+  console.log(`cold (scoring both sides, filling the cache): ${fmt(cold, 1)} s`);
+  console.log(`cached: ${fmt(warm, 2)} s · ${fmt(warm / 2, 2)}x of the 2 s target`);
+}
+
+/** Rewrites `b` (other examples) as `a` with a share of its lines swapped for `b`'s: changed examples. */
+function replaceLines(a: string, b: string, share: number): number {
+  const linesA = readFileSync(a, 'utf8').split('\n');
+  const linesB = readFileSync(b, 'utf8').split('\n');
+  const step = Math.round(1 / share);
+  const out = linesA.map((l, i) => (i % step === 0 && linesB[i] ? linesB[i] : l));
+  writeFileSync(b, out.join('\n'));
+  return out.length;
 }
 
 async function readerSection(): Promise<void> {

@@ -60,6 +60,11 @@ export class ExamplesTable {
     });
   }
 
+  /** Back to the first row (a new filter shows other rows). */
+  scrollToTop(): void {
+    this.scroller.scrollTop = 0;
+  }
+
   show(rows: Rows, order: number[], view: TableView, selected: ReadonlySet<number>): void {
     this.rows = rows;
     // The judge's column only once the LLM judge graded an example of this file.

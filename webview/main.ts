@@ -15,7 +15,7 @@ import { ExamplesTable } from './examplesTable';
 import { keyAction } from './keys';
 import { clickRow, NO_SELECTION, selectedLines, type Selection } from './selection';
 import { SummaryView } from './summaryView';
-import { DEFAULT_VIEW, tableOrder } from './table';
+import { DEFAULT_VIEW, tableOrder, type TextHits } from './table';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -49,7 +49,7 @@ const table = new ExamplesTable({
     e.preventDefault();
     if ('move' in action) select(action.move, { shift: action.shift }, shownLines);
     else if ('toggle' in action) select(action.toggle, { ctrl: true }, shownLines);
-    else if ('open' in action) post({ type: 'reveal', line: shownLines[action.open] });
+    else if ('open' in action) post({ type: 'reveal', line: shownLines[action.open], focus: true });
     else {
       selection = { lines: new Set(shownLines), anchor: selection.anchor };
       render();
@@ -68,7 +68,24 @@ function select(position: number, mods: { shift?: boolean; ctrl?: boolean }, sho
 const filter = el('vscode-textfield', 'filter') as VscodeTextfield;
 filter.placeholder = 'Filter: text, tokens, format, line';
 filter.value = view.text;
-filter.addEventListener('input', () => setView({ text: filter.value }));
+filter.addEventListener('input', () => {
+  setView({ text: filter.value });
+  // Other rows: start from the top, where the best of them are.
+  table.scrollToTop();
+  search();
+});
+
+/** Whole-text matches of the filter, from the extension (which holds the document). */
+let hits: TextHits | undefined;
+let searchId = 0;
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+/** Asks the extension for the examples whose whole text holds the filter, a moment after typing stops. */
+function search(): void {
+  clearTimeout(searchTimer);
+  const text = view.text.trim().toLowerCase();
+  if (!text) return;
+  searchTimer = setTimeout(() => post({ type: 'search', id: ++searchId, text }), 150);
+}
 const levelBoxes = LEVELS.map((level, i) => {
   const box = el('vscode-checkbox') as VscodeCheckbox;
   box.label = level;
@@ -110,7 +127,7 @@ function setView(change: Partial<TableView>): void {
 }
 
 function reorder(): void {
-  order = tableOrder(rows, view);
+  order = tableOrder(rows, view, hits);
   render();
 }
 
@@ -130,11 +147,15 @@ function showDataset(next: PanelDataset | null): void {
   selection = { lines: new Set([...selection.lines].filter((l) => present.has(l))), anchor: selection.anchor !== null && present.has(selection.anchor) ? selection.anchor : null };
   summary.show(dataset);
   reorder();
+  search();
 }
 
 /** Test mode: what a test asked for, done as the user would (through the DOM where there is one). */
 function act(action: TestAction): void {
-  if ('view' in action) setView(action.view);
+  if ('view' in action) {
+    setView(action.view);
+    if (action.view.text !== undefined) search();
+  }
   else if ('click' in action) {
     table.reveal(action.click)?.dispatchEvent(new MouseEvent('click', { bubbles: true, shiftKey: action.shift, ctrlKey: action.ctrl }));
   } else if ('key' in action) {
@@ -148,6 +169,7 @@ function state(): RenderedState {
     heading: summary.headingText,
     summary: summary.factsText,
     bars: summary.bars,
+    axis: summary.axisText,
     rowCount: order.length,
     total: rows.line.length,
     rendered: table.body.children.length,
@@ -161,6 +183,12 @@ function state(): RenderedState {
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   if (m.type === 'dataset') showDataset(m.dataset);
+  else if (m.type === 'found') {
+    if (m.id !== searchId) return;
+    hits = { text: view.text.trim().toLowerCase(), lines: new Set(m.lines) };
+    reorder();
+    table.scrollToTop();
+  }
   else if (m.type === 'test') {
     if (m.action) act(m.action);
     post({ type: 'state', id: m.id, state: state() });

@@ -9,10 +9,16 @@ export class SummaryView {
   private readonly heading = el('h2', 'heading');
   private readonly facts = el('div', 'facts');
   private readonly histogram = el('div', 'histogram');
+  /** What the histogram's axes mean: risk from 0 to 1 along, examples up (the tallest bar's count). */
+  private readonly axis = el('div', 'axis');
 
   constructor() {
     this.histogram.setAttribute('role', 'img');
-    this.element.append(this.heading, this.facts, this.histogram);
+    this.element.append(this.heading, this.facts, this.histogram, this.axis);
+  }
+
+  get axisText(): string {
+    return this.axis.textContent ?? '';
   }
 
   get headingText(): string {
@@ -31,6 +37,7 @@ export class SummaryView {
     this.heading.textContent = dataset ? dataset.file + (dataset.scanning ? ' (scanning…)' : '') : 'Open a JSON Lines file (.jsonl, or .jsonl.gz with Scan File) to see its examples, or try one: Persona Lens: Open a Sample Dataset.';
     this.facts.replaceChildren();
     this.histogram.replaceChildren();
+    this.axis.replaceChildren();
     const s = dataset?.summary;
     if (!s) return;
     this.facts.append(el('span', 'risk', s.datasetRisk === null ? 'No examples' : `Dataset risk ${s.datasetRisk.toFixed(2)}`));
@@ -48,6 +55,7 @@ export class SummaryView {
   private drawHistogram(histogram: number[]): void {
     const most = Math.max(1, ...histogram);
     this.histogram.setAttribute('aria-label', 'Examples per risk decile: ' + histogram.join(', '));
+    this.axis.append(el('span', 'tick', 'risk 0'), el('span', 'label', `bar height: examples (tallest ${most})`), el('span', 'tick', '1'));
     histogram.forEach((count, i) => {
       const column = el('div', 'column');
       column.title = `risk ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${count} example(s)`;

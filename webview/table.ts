@@ -4,13 +4,24 @@ import { LEVELS, REVIEWS, type Rows, type SortKey, type TableView } from '../src
 
 export const DEFAULT_VIEW: TableView = { sort: 'risk', descending: true, levels: [true, true, true], text: '' };
 
-/** Indexes into `rows` of the rows `view` shows, in its order (ties by line, ascending). */
-export function tableOrder(rows: Rows, view: TableView): number[] {
+/** The lines whose whole text holds `text`, as the extension found them (the page holds only snippets). */
+export interface TextHits {
+  text: string;
+  lines: ReadonlySet<number>;
+}
+
+/**
+ * Indexes into `rows` of the rows `view` shows, in its order (ties by line, ascending). The filter
+ * matches a row's snippet, tokens, format, line, level or review, or its whole text when `hits`
+ * answer for the filter's text.
+ */
+export function tableOrder(rows: Rows, view: TableView, hits?: TextHits): number[] {
   const needle = view.text.trim().toLowerCase();
+  const inText = hits && hits.text === needle ? hits.lines : null;
   const shown: number[] = [];
   for (let i = 0; i < rows.line.length; i++) {
     if (!view.levels[rows.level[i]]) continue;
-    if (needle && !matches(rows, i, needle)) continue;
+    if (needle && !matches(rows, i, needle) && !inText?.has(rows.line[i])) continue;
     shown.push(i);
   }
   const compare = COMPARE[view.sort];

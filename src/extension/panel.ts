@@ -78,7 +78,9 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
         this.post();
         return undefined;
       case 'reveal':
-        return this.reveal(m.line);
+        return this.reveal(m.line, m.focus === true);
+      case 'search':
+        return this.search(m.id, m.text);
       case 'copyLines':
         await vscode.env.clipboard.writeText(m.lines.join(', '));
         vscode.window.setStatusBarMessage(`Persona Lens: copied ${m.lines.length} line number(s)`, 3000);
@@ -151,14 +153,34 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
   }
 
   /** Moves the cursor to the line, in the editor that shows the document if one does. */
-  private async reveal(line: number): Promise<void> {
+  private async reveal(line: number, focus: boolean): Promise<void> {
     if (!this.shown) return;
     const doc = await vscode.workspace.openTextDocument(this.shown);
     if (!Number.isInteger(line) || line < 1 || line > doc.lineCount) return;
     const at = new vscode.Range(line - 1, 0, line - 1, 0);
     const column = vscode.window.visibleTextEditors.find((e) => e.document === doc)?.viewColumn;
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: at });
+    // A click keeps the keyboard in the panel (the arrows go on moving through rows); Enter moves it.
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: at, preserveFocus: !focus });
     editor.revealRange(at, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /**
+   * The lines of the shown document whose text holds `text`, case-insensitive: the filter
+   * searches whole examples, not only the snippets the page holds. A few thousand lines at a
+   * time, yielding between, so a 100k-line file never holds the extension host.
+   */
+  private async search(id: number, text: string): Promise<number[]> {
+    const doc = this.shown && vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.shown!.toString());
+    const needle = text.trim().toLowerCase();
+    const lines: number[] = [];
+    if (doc && needle) {
+      for (let i = 0; i < doc.lineCount; i++) {
+        if (doc.lineAt(i).text.toLowerCase().includes(needle)) lines.push(i + 1);
+        if (i % 5000 === 4999) await new Promise((r) => setImmediate(r));
+      }
+    }
+    this.send({ type: 'found', id, lines });
+    return lines;
   }
 
   /** Records the decision on the lines (1-based); the reviews' change event redraws everything, the panel too. */

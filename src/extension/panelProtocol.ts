@@ -82,6 +82,8 @@ export interface RenderedState {
   total: number;
   /** Rows in the DOM now (the virtualised window), at most a screenful and some. */
   rendered: number;
+  /** The histogram's axis labels. */
+  axis: string;
   /** The first rendered rows: line number and each cell's textContent. */
   firstRows: { line: number; cells: string[] }[];
   selected: number[];
@@ -101,13 +103,18 @@ export type TestAction =
 
 export type ToWebview =
   | { type: 'dataset'; dataset: PanelDataset | null }
+  /** The answer to `search` `id`: the 1-based lines whose text holds it. */
+  | { type: 'found'; id: number; lines: number[] }
   /** Test mode only: do `action` (if any), then answer with a 'state' message of the same id. */
   | { type: 'test'; id: number; action?: TestAction };
 
 export type FromWebview =
   /** The script runs and listens: send it the dataset. */
   | { type: 'ready' }
-  | { type: 'reveal'; line: number }
+  /** Show the line in the editor; `focus`: move the keyboard there too (Enter), else it stays in the panel (a click). */
+  | { type: 'reveal'; line: number; focus?: boolean }
+  /** Which examples' whole text holds `text` (case-insensitive): answered with `found`. */
+  | { type: 'search'; id: number; text: string }
   | { type: 'copyLines'; lines: number[] }
   | { type: 'exportLines'; lines: number[] }
   /** Record (null: clear) a reviewer's decision on these lines. */

@@ -77,6 +77,22 @@ suite('Panel', () => {
     await panel(ALL);
   });
 
+  test('the filter searches each example\'s whole text, not only its snippet; the histogram says what its axes are', async () => {
+    const padding = 'and then some more words about the weather '.repeat(8);
+    const deep = JSON.stringify({ messages: [{ role: 'user', content: `Zanzibar ${padding}?` }, { role: 'assistant', content: `Fine. ${padding}` }] });
+    const { document: mine } = await openFixture(distinct([...sampleLines().slice(0, 4), deep]));
+    let state = await panelOf(mine);
+    assert.match(state.axis, /^risk 0bar height: examples \(tallest \d+\)1$/);
+    state = await panel({ view: { sort: 'line', descending: false, levels: [true, true, true], text: 'zanzibar' } });
+    state = await waitFor('the whole-text match', 10_000, async () => {
+      const s = await panel();
+      return s.rowCount === 1 ? s : undefined;
+    });
+    assert.equal(state.firstRows[0].line, 5);
+    assert.ok(!state.firstRows[0].cells[3].toLowerCase().includes('zanzibar'), `found beyond the snippet: ${state.firstRows[0].cells[3]}`);
+    await panel(ALL);
+  });
+
   test('a click on a row moves the editor to its line', async () => {
     await panelOf(doc);
     const state = await panel({ ...ALL });

@@ -57,3 +57,10 @@ test('orders 100k rows quickly', () => {
   assert.ok(performance.now() - t < 1000);
   for (let k = 1; k < n; k++) assert.ok(big.risk[order[k - 1]] >= big.risk[order[k]]);
 });
+
+test('the filter also takes rows whose whole text holds it, as the extension found them, for that text only', () => {
+  const view = { ...DEFAULT_VIEW, sort: 'line' as const, descending: false, text: 'zanzibar' };
+  assert.deepEqual(lines(tableOrder(rows, view)), [], 'no snippet holds it');
+  assert.deepEqual(lines(tableOrder(rows, view, { text: 'zanzibar', lines: new Set([4, 7]) })), [4, 7]);
+  assert.deepEqual(lines(tableOrder(rows, view, { text: 'zanzi', lines: new Set([4]) })), [], 'hits for another text do not count');
+});
