@@ -5,7 +5,7 @@
 // alarm's threshold is what that share reaches in only 1% of clean resamples
 // (both sides drawn from A, as a B without contamination would be).
 
-import { seededRandom } from '../random';
+import { beta, binomial, seededRandom } from '../random';
 
 /** The alarm may fire on at most this share of comparisons where B is as clean as A. */
 export const FALSE_ALARM_RATE = 0.01;
@@ -30,6 +30,18 @@ function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/** How many of sorted `xs` are above `cut` (binary search). */
+function countAbove(xs: Float64Array, cut: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] > cut) hi = mid;
+    else lo = mid + 1;
+  }
+  return xs.length - lo;
+}
+
 function shareAbove(xs: ArrayLike<number>, cut: number): number {
   let n = 0;
   for (let i = 0; i < xs.length; i++) if (xs[i] > cut) n++;
@@ -43,14 +55,16 @@ export function contaminationAlarm(a: readonly number[], b: readonly number[], d
   const sortedA = Float64Array.from(a).sort();
   const cut = quantile(sortedA, TAIL);
   const shareB = shareAbove(b, cut);
+  // Both sides resampled from A, in closed form rather than element by element (100k
+  // examples would take 2,000 sorts of 100k): the resampled A's cut is the k-th smallest of
+  // n uniform picks of sorted A, so sorted A at floor(n U) with U ~ Beta(k, n - k + 1); the
+  // resampled B's count above it is Binomial(|B|, share of A above that cut).
+  const n = sortedA.length;
+  const k = Math.min(n, Math.max(1, Math.ceil(TAIL * n)));
   const nullShares = new Float64Array(draws);
-  const resA = new Float64Array(a.length);
-  const resB = new Float64Array(b.length);
   for (let d = 0; d < draws; d++) {
-    // Both sides resampled from A: the cut's own noise counts, as it does for the real A.
-    for (let i = 0; i < resA.length; i++) resA[i] = a[Math.floor(rand() * a.length)];
-    for (let i = 0; i < resB.length; i++) resB[i] = a[Math.floor(rand() * a.length)];
-    nullShares[d] = shareAbove(resB, quantile(resA.sort(), TAIL));
+    const cutStar = sortedA[Math.min(n - 1, Math.floor(n * beta(k, n - k + 1, rand)))];
+    nullShares[d] = binomial(b.length, countAbove(sortedA, cutStar) / n, rand) / b.length;
   }
   nullShares.sort();
   const threshold = quantile(nullShares, 1 - FALSE_ALARM_RATE);

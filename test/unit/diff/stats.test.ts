@@ -67,3 +67,21 @@ test('under no difference, p < 0.05 comes about one time in twenty', () => {
   for (let t = 0; t < 200; t++) if (permutationP(sample(60, rand), sample(60, rand), 400, rand) < 0.05) rejections++;
   assert.ok(rejections >= 2 && rejections <= 22, `${rejections} of 200`);
 });
+
+test('on large samples (over 20,000 a side) the closed forms give the normal interval and test', () => {
+  const rand = seededRandom(7);
+  const a = sample(30_000, rand);
+  const b = sample(30_000, rand, 0.004);
+  const m = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  // The interval of a mean: the normal one, within the noise of 2,000 draws.
+  const half = 1.96 * (sd(a) / Math.sqrt(a.length));
+  const [lo, hi] = bootstrapMean(a, 2000, seededRandom(8));
+  assert.ok(Math.abs(lo - (m(a) - half)) < 0.1 * half && Math.abs(hi - (m(a) + half)) < 0.1 * half, `[${lo}, ${hi}] vs ${m(a)} ± ${half}`);
+  // The permutation test: a shift of 0.004 with sd 0.144 and 30,000 a side is z = 3.4, p = 0.0007.
+  const z = (m(b) - m(a)) / Math.sqrt(sd([...a, ...b]) ** 2 * (2 / 30_000));
+  const p = permutationP(a, b, 2000, seededRandom(9));
+  assert.ok(z > 2.5, `z ${z}`);
+  assert.ok(p < 0.02 && p >= 1 / 2001, `p ${p} for z ${z}`);
+  const same = permutationP(a, sample(30_000, rand), 2000, seededRandom(10));
+  assert.ok(same > 0.01, `no shift: p ${same}`);
+});
