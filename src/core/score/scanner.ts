@@ -51,10 +51,14 @@ export const MAX_EXAMPLE_TOKENS = 16_384;
 export const MAX_EXAMPLE_CHARS = 131_072;
 const TOP_LATENTS = 8;
 
-interface Prepared {
+/** An example's model text and cache key. */
+interface Keyed {
   example: Example;
   rendered: Rendered;
   key: string;
+}
+
+interface Prepared extends Keyed {
   ids: number[];
   offsets: Array<[number, number]>;
   windows: TokenWindow[];
@@ -103,20 +107,30 @@ export class Scanner {
   /** Scores a batch of examples; the result at i belongs to examples[i]. */
   async score(examples: Example[]): Promise<Scored[]> {
     const t0 = performance.now();
-    const prepared = examples.map((e) => this.prepare(e));
-    this.timing.prepareMs += performance.now() - t0;
-    const out: Array<Scored | undefined> = prepared.map((p) => {
-      // No token to read out: a risk would only be the calibration's intercept, a made-up number.
-      if (p.scored.length === 0) return { score: null, cached: false, diagnostics: [...this.lengthDiagnostics(p), nothingToScoreDiagnostic(p.example)] };
-      const hit = this.opts.cache?.get(p.key);
-      return hit ? { score: remap(hit, p), cached: true, diagnostics: this.lengthDiagnostics(p) } : undefined;
+    const keyed = examples.map((e) => this.keyed(e));
+    // A cached score that was not cut short says all tokenising would: its token count is the
+    // example's. Only the others are tokenised (a third of a cached scan's time, before).
+    const out: Array<Scored | undefined> = keyed.map((k) => {
+      const hit = this.opts.cache?.get(k.key);
+      return hit && !hit.truncated ? { score: remap(hit, k), cached: true, diagnostics: this.tooLong(k.example.line, hit.tokens) } : undefined;
     });
-    const todo = prepared.map((_, i) => i).filter((i) => !out[i]);
+    const prepared = keyed.map((k, i) => (out[i] ? null : this.prepare(k)));
+    this.timing.prepareMs += performance.now() - t0;
+    prepared.forEach((p, i) => {
+      if (!p) return;
+      // No token to read out: a risk would only be the calibration's intercept, a made-up number.
+      if (p.scored.length === 0) out[i] = { score: null, cached: false, diagnostics: [...this.lengthDiagnostics(p), nothingToScoreDiagnostic(p.example)] };
+      else {
+        const hit = this.opts.cache?.get(p.key);
+        if (hit) out[i] = { score: remap(hit, p), cached: true, diagnostics: this.lengthDiagnostics(p) };
+      }
+    });
+    const todo = prepared.flatMap((p, i) => (p && !out[i] ? [i] : []));
     if (todo.length > 0) {
-      const fresh = await this.run(todo.map((i) => prepared[i]));
+      const fresh = await this.run(todo.map((i) => prepared[i]!));
       todo.forEach((i, j) => {
-        this.opts.cache?.set(prepared[i].key, fresh[j]);
-        out[i] = { score: fresh[j], cached: false, diagnostics: this.lengthDiagnostics(prepared[i]) };
+        this.opts.cache?.set(prepared[i]!.key, fresh[j]);
+        out[i] = { score: fresh[j], cached: false, diagnostics: this.lengthDiagnostics(prepared[i]!) };
       });
     }
     this.timing.totalMs += performance.now() - t0;
@@ -124,9 +138,15 @@ export class Scanner {
     return out as Scored[];
   }
 
-  private prepare(example: Example): Prepared {
+  /** The example's model text and its cache key: all a cache hit needs. */
+  private keyed(example: Example): Keyed {
+    const rendered = renderExample(example, this.pack.manifest.render, MAX_EXAMPLE_CHARS);
+    const layout = rendered.segments.filter((s) => s.scored).map((s) => `${s.start}:${s.end}`).join(',');
+    return { example, rendered, key: exampleHash([rendered.text, layout, this.opts.allLatents ? 'all-latents' : '']) };
+  }
+
+  private prepare({ example, rendered, key }: Keyed): Prepared {
     const { render } = this.pack.manifest;
-    const rendered = renderExample(example, render, MAX_EXAMPLE_CHARS);
     const enc = this.pack.tokenizer.encode(rendered.text);
     const windows = planWindows(Math.min(enc.ids.length, MAX_EXAMPLE_TOKENS), render.maxTokens, render.overflow);
     const seen = windows[windows.length - 1].end;
@@ -136,11 +156,10 @@ export class Scanner {
       const seg = segmentAt(rendered, (s + Math.max(s, e - 1)) >> 1);
       if (seg?.scored) scored.push(t);
     }
-    const layout = rendered.segments.filter((s) => s.scored).map((s) => `${s.start}:${s.end}`).join(',');
     return {
       example,
       rendered,
-      key: exampleHash([rendered.text, layout, this.opts.allLatents ? 'all-latents' : '']),
+      key,
       ids: enc.ids,
       offsets: enc.offsets,
       windows,
@@ -156,6 +175,12 @@ export class Scanner {
     // Cut past the windows: by the per-example limits (MAX_EXAMPLE_*), not by the context.
     const cap = p.truncated && seen > max ? { scored: seen, textCut: p.textCut } : undefined;
     return p.ids.length > max ? [tooLongDiagnostic(p.example.line, p.ids.length, max, p.truncated, cap)] : [];
+  }
+
+  /** PL070 of an example of `tokens` tokens that nothing cut short (read through windows). */
+  private tooLong(line: number, tokens: number): Diagnostic[] {
+    const max = this.pack.manifest.render.maxTokens;
+    return tokens > max ? [tooLongDiagnostic(line, tokens, max, false)] : [];
   }
 
   private async run(items: Prepared[]): Promise<ExampleScore[]> {
@@ -312,7 +337,7 @@ function topTokens(p: Prepared, values: Float64Array): TokenScore[] {
 }
 
 /** A cached score, its token spans re-mapped to this example's line. */
-function remap(score: ExampleScore, p: Prepared): ExampleScore {
+function remap(score: ExampleScore, p: Keyed): ExampleScore {
   return {
     ...score,
     topTokens: score.topTokens.map((t) => ({
