@@ -4,6 +4,9 @@
 // settings change restarts the scan host (Ctx.settingsChanged).
 
 import * as vscode from 'vscode';
+import { builtInPack } from '../core/pack/builtIn';
+import { packFacts } from '../core/pack/facts';
+import { pick } from './ask';
 import type { Ctx } from './context';
 import { PACK_SETTING } from './settings';
 
@@ -13,7 +16,7 @@ import { PACK_SETTING } from './settings';
  * (null for the built-in pack), or undefined when the user cancelled.
  */
 export async function selectPack(ctx: Ctx, target?: string | vscode.Uri): Promise<string | null | undefined> {
-  const chosen = target === undefined ? await askForPack() : typeof target === 'string' ? target.trim() : target.fsPath;
+  const chosen = target === undefined ? await askForPack(ctx) : typeof target === 'string' ? target.trim() : target.fsPath;
   if (chosen === undefined) return undefined;
   const value = chosen || null;
   const config = vscode.workspace.getConfiguration();
@@ -28,10 +31,10 @@ export async function selectPack(ctx: Ctx, target?: string | vscode.Uri): Promis
   return value;
 }
 
-async function askForPack(): Promise<string | undefined> {
-  const builtIn = { label: 'Built-in pack', description: 'the pack that ships with the extension', pack: '' };
+async function askForPack(ctx: Ctx): Promise<string | undefined> {
+  const builtIn = { label: 'Built-in pack', description: 'the pack that ships with the extension', detail: packFacts(builtInPack(ctx.extension.extensionPath)), pack: '' };
   const browse = { label: 'Browse…', description: 'a pack folder, or a .tar / .tar.gz of one', pack: undefined };
-  const picked = await vscode.window.showQuickPick([builtIn, browse], { title: 'Persona Lens: Select Pack', placeHolder: 'Probe pack to scan with' });
+  const picked = await pick([builtIn, browse], { title: 'Persona Lens: Select Pack', placeHolder: 'Probe pack to scan with' });
   if (!picked) return undefined;
   if (picked.pack !== undefined) return picked.pack;
   const uris = await vscode.window.showOpenDialog({
@@ -44,3 +47,4 @@ async function askForPack(): Promise<string | undefined> {
   });
   return uris?.[0]?.fsPath;
 }
+

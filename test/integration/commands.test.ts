@@ -35,6 +35,10 @@ suite('Commands', () => {
     assert.equal(again.summary?.examples, 5);
 
     assert.equal(await vscode.commands.executeCommand('personaLens.selectPack', ''), null);
+    // Asked: the pick's "Built-in pack" (its detail names the pack and its figures) writes no setting.
+    await vscode.commands.executeCommand('personaLens.selectPack', pack);
+    await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['Built-in pack']);
+    assert.equal(await vscode.commands.executeCommand('personaLens.selectPack'), null);
     assert.equal(vscode.workspace.getConfiguration().inspect<string>('personaLens.pack')?.globalValue, undefined);
   });
 

@@ -145,6 +145,24 @@ export function statedPrior(calibration: Calibration): number | null {
   return typeof prior === 'number' && prior > 0 && prior < 1 ? prior : null;
 }
 
+/**
+ * The figures a pack states about its own quality (calibration.json `validation`, free-form):
+ * every number whose key names an AUROC, as `test code 0.880`, for the user choosing a pack.
+ */
+export function validityFigures(calibration: Pick<Calibration, 'validation'>): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, path: string[]): void => {
+    if (typeof value === 'number' && path.some((p) => /auroc/i.test(p))) {
+      const words = path.map((p) => p.replace(/_?auroc_?/i, ' ').replace(/_/g, ' ').trim()).filter((p) => p !== '');
+      out.push(`${words.join(' ')} ${value.toFixed(3)}`);
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    }
+  };
+  walk(calibration.validation, []);
+  return out;
+}
+
 /** A path that stays inside the pack root once joined to it. */
 export function isSafeRelativePath(path: string): boolean {
   // Control characters (NUL above all) never name a pack file.

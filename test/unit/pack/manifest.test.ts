@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PackError } from '../../../src/core/pack/errors';
-import { parseCalibration, parseLatentsFile, parsePackManifest } from '../../../src/core/pack/manifest';
+import { join } from 'node:path';
+import { packFacts } from '../../../src/core/pack/facts';
+import { parseCalibration, parseLatentsFile, parsePackManifest, validityFigures } from '../../../src/core/pack/manifest';
 import { TINY, readJson } from './helpers';
 
 const manifest = () => readJson(TINY, 'pack.json');
@@ -165,4 +167,13 @@ test('calibration.json errors name the field', () => {
     'calibration.json: mapping.y must have as many entries as mapping.x (2)',
   );
   assert.equal(parseCalibration({ ...c, mapping: { type: 'piecewise', x: [0, 2], y: [0, 1] } }).mapping.type, 'piecewise');
+});
+
+test('a pack says of itself what it is and the AUROCs it states, for the user choosing one', () => {
+  assert.deepEqual(validityFigures({ validation: { test_auroc: { code: 0.88, medical: 0.971 }, rows: 800, prior: 0.1, note: 'x' } }), ['test code 0.880', 'test medical 0.971']);
+  assert.deepEqual(validityFigures({ validation: { auroc_code: 0.97 } }), ['code 0.970']);
+  assert.deepEqual(validityFigures({ validation: {} }), []);
+  const builtIn = packFacts(join(__dirname, '../../../packs/persona-smollm2'))!;
+  assert.match(builtIn, /^persona-smollm2 \d+\.\d+\.\d+ · AUROC validation code 0\.\d{3}, validation medical 0\.\d{3}, test code 0\.\d{3}, test medical 0\.\d{3} · risk assumes 10% EM-inducing$/);
+  assert.equal(packFacts('/nonexistent'), undefined);
 });
