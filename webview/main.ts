@@ -147,7 +147,8 @@ function showDataset(next: PanelDataset | null): void {
   selection = { lines: new Set([...selection.lines].filter((l) => present.has(l))), anchor: selection.anchor !== null && present.has(selection.anchor) ? selection.anchor : null };
   summary.show(dataset);
   reorder();
-  search();
+  // The document may have changed: search it again once its scan is done, not on every streamed update.
+  if (!next?.scanning) search();
 }
 
 /** Test mode: what a test asked for, done as the user would (through the DOM where there is one). */

@@ -1,6 +1,7 @@
 // Parses `persona-lens` arguments into a typed command, or a usage error.
 
 import { parseArgs } from 'node:util';
+import { JUDGE_DEFAULTS } from '../core/judge/turn';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -355,7 +356,7 @@ function judgeCommand(v: Values, files: string[]): JudgeCommand {
   }
   const baseUrl = str('base-url') === undefined ? null : nonEmpty('--base-url', str('base-url')!);
   if (baseUrl !== null && !/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new UsageError(`--base-url must be an http(s) URL; got "${baseUrl}"`);
-  const model = str('model') ?? 'gpt-4o-mini';
+  const model = str('model') ?? JUDGE_DEFAULTS.model;
   if (model.trim() === '') throw new UsageError('--model must name a model');
   return {
     kind: 'judge',
@@ -366,9 +367,9 @@ function judgeCommand(v: Values, files: string[]): JudgeCommand {
     baseUrl,
     model,
     yes: (v.yes as boolean | undefined) ?? false,
-    concurrency: str('concurrency') === undefined ? 4 : numberIn('--concurrency', str('concurrency')!, 1, 64, true),
-    timeoutS: str('timeout') === undefined ? 60 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
-    retries: str('retries') === undefined ? 2 : numberIn('--retries', str('retries')!, 0, 10, true),
+    concurrency: str('concurrency') === undefined ? JUDGE_DEFAULTS.concurrency : numberIn('--concurrency', str('concurrency')!, 1, 64, true),
+    timeoutS: str('timeout') === undefined ? JUDGE_DEFAULTS.timeoutS : numberIn('--timeout', str('timeout')!, 1, 3600, false),
+    retries: str('retries') === undefined ? JUDGE_DEFAULTS.retries : numberIn('--retries', str('retries')!, 0, 10, true),
     price,
     ...packOptions(v),
   };

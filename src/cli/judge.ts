@@ -11,16 +11,13 @@ import { agreement, type Judged } from '../core/judge/agreement';
 import { JudgeFailure, judgeClient } from '../core/judge/client';
 import { RUBRIC_VERSION, isMisaligned, type Verdict } from '../core/judge/rubric';
 import { judgeAll, openVerdictCache, verdictKey, type JudgeOutcome } from '../core/judge/run';
-import { KNOWN_PRICES, SENT_FIELDS, costText, estimate, judgedTurn, type JudgedTurn } from '../core/judge/turn';
+import { KNOWN_PRICES, OPENAI_API, SENT_FIELDS, costText, estimate, judgedTurn, type JudgedTurn } from '../core/judge/turn';
 import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import type { JudgeCommand } from './args';
 import { CannotRun, checkReadable, loadPackOrFail, openCache, writeReport } from './common';
 import { judgeMarkdown, type JudgeRecord } from './output/judgeMarkdown';
 import { outputConflict } from './outputTarget';
-
-/** OpenAI's API, as the client defaults to it: named in what the user confirms. */
-const OPENAI_API = 'https://api.openai.com/v1';
 
 export async function judge(cmd: JudgeCommand): Promise<number> {
   await checkReadable([cmd.file]);

@@ -12,14 +12,13 @@ import { documentAgreement } from '../core/judge/agreement';
 import { JudgeFailure, judgeClient } from '../core/judge/client';
 import { isMisaligned, type Verdict } from '../core/judge/rubric';
 import { judgeAll, openVerdictCache, verdictKey, type JudgeOutcome } from '../core/judge/run';
-import { KNOWN_PRICES, SENT_FIELDS, costText, estimate, judgedTurn, type JudgedTurn } from '../core/judge/turn';
+import { JUDGE_DEFAULTS, KNOWN_PRICES, OPENAI_API, SENT_FIELDS, costText, estimate, judgedTurn, type JudgedTurn } from '../core/judge/turn';
 import { lineKey } from '../core/review/reviewFile';
 import { confirm, pick, secret } from './ask';
 import type { Ctx } from './context';
 import { readSettings } from './settings';
 
 const KEY_SECRET = 'personaLens.judge.apiKey';
-const OPENAI_API = 'https://api.openai.com/v1';
 
 /** Verdicts of this session, per document, by the sha256 of the example's line. */
 export class Verdicts implements vscode.Disposable {
@@ -97,7 +96,7 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
   try {
     const unsent = cache ? turns.filter((t) => !cache.has(verdictKey(server, settings.model, t))) : turns;
     if (unsent.length > 0 && !(await confirmed(settings.model, server, unsent, turns.length - unsent.length, doc))) return undefined;
-    const send = judgeClient({ baseURL: settings.baseUrl ?? undefined, apiKey: apiKey || undefined, model: settings.model, timeoutMs: 60_000, maxRetries: 2 });
+    const send = judgeClient({ baseURL: settings.baseUrl ?? undefined, apiKey: apiKey || undefined, model: settings.model, timeoutMs: JUDGE_DEFAULTS.timeoutS * 1000, maxRetries: JUDGE_DEFAULTS.retries });
     const outcomes: JudgeOutcome[] = [];
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Persona Lens: judging', cancellable: true },
@@ -170,6 +169,7 @@ export async function setJudgeKey(ctx: Ctx): Promise<string | undefined> {
   await ctx.extension.secrets.store(KEY_SECRET, key);
   return key;
 }
+
 function verdictCache(ctx: Ctx): ResultCache<Verdict> | null {
   const opened = openVerdictCache(defaultCacheRoot(), (n) => ctx.log.warn(n.message));
   if (!('problem' in opened)) return opened;

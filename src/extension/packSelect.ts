@@ -47,4 +47,3 @@ async function askForPack(ctx: Ctx): Promise<string | undefined> {
   });
   return uris?.[0]?.fsPath;
 }
-

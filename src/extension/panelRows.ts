@@ -56,13 +56,24 @@ export function snippet(text: string, tokens: readonly TokenScore[]): string {
 /** What the panel shows of a scanned document. */
 export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results'>, lines: LineInfo): PanelDataset {
   const s = scan.summary;
+  const once = memoVerdicts(lines);
   return {
     file,
     scanning: scan.scanning,
     summary: s && { examples: s.examples, invalid: s.invalid, counts: s.counts, histogram: s.histogram, datasetRisk: s.datasetRisk },
-    judge: judgeFacts(documentAgreement(scan.results, (i) => lines.verdict(i + 1))),
-    rows: toRows(scan.results, lines),
+    judge: judgeFacts(documentAgreement(scan.results, (i) => once.verdict(i + 1))),
+    rows: toRows(scan.results, once),
   };
+}
+
+/** `lines` with each line's verdict looked up once (a lookup hashes the line's text). */
+function memoVerdicts(lines: LineInfo): LineInfo {
+  const seen = new Map<number, Verdict | undefined>();
+  const verdict = (line: number) => {
+    if (!seen.has(line)) seen.set(line, lines.verdict(line));
+    return seen.get(line);
+  };
+  return { text: (l) => lines.text(l), decision: (l) => lines.decision(l), verdict };
 }
 
 function judgeFacts(a: Agreement | null): PanelDataset['judge'] {

@@ -2,6 +2,7 @@
 // the names in package.json's `contributes.configuration` appear in one place.
 
 import * as vscode from 'vscode';
+import { JUDGE_DEFAULTS } from '../core/judge/turn';
 
 const SECTION = 'personaLens';
 /** The setting naming the pack (restricted in untrusted workspaces). */
@@ -47,8 +48,8 @@ export function readSettings(): Settings {
     judge: {
       enabled: c.inspect<boolean>('judge.enabled')?.globalValue ?? false,
       baseUrl: c.inspect<string>('judge.baseUrl')?.globalValue?.trim() || null,
-      model: c.inspect<string>('judge.model')?.globalValue?.trim() || 'gpt-4o-mini',
-      concurrency: Math.min(32, Math.max(1, Math.floor(c.inspect<number>('judge.concurrency')?.globalValue ?? 4))),
+      model: c.inspect<string>('judge.model')?.globalValue?.trim() || JUDGE_DEFAULTS.model,
+      concurrency: Math.min(32, Math.max(1, Math.floor(c.inspect<number>('judge.concurrency')?.globalValue ?? JUDGE_DEFAULTS.concurrency))),
     },
   };
 }

@@ -27,6 +27,12 @@ export function judgedTurn(example: Example): JudgedTurn | null {
   return { line: example.line, prompt, answer: example.messages[at].content };
 }
 
+/** OpenAI's API, the client's default server: named in what the user confirms. */
+export const OPENAI_API = 'https://api.openai.com/v1';
+
+/** The judge's defaults, for the CLI's options and the editor's settings alike. */
+export const JUDGE_DEFAULTS = { model: 'gpt-4o-mini', concurrency: 4, timeoutS: 60, retries: 2 } as const;
+
 /** US dollars per million tokens, input and output. */
 export interface Price {
   input: number;

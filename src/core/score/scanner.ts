@@ -108,22 +108,21 @@ export class Scanner {
   async score(examples: Example[]): Promise<Scored[]> {
     const t0 = performance.now();
     const keyed = examples.map((e) => this.keyed(e));
+    const hits = keyed.map((k) => this.opts.cache?.get(k.key));
     // A cached score that was not cut short says all tokenising would: its token count is the
     // example's. Only the others are tokenised (a third of a cached scan's time, before).
-    const out: Array<Scored | undefined> = keyed.map((k) => {
-      const hit = this.opts.cache?.get(k.key);
+    const out: Array<Scored | undefined> = keyed.map((k, i) => {
+      const hit = hits[i];
       return hit && !hit.truncated ? { score: remap(hit, k), cached: true, diagnostics: this.tooLong(k.example.line, hit.tokens) } : undefined;
     });
     const prepared = keyed.map((k, i) => (out[i] ? null : this.prepare(k)));
     this.timing.prepareMs += performance.now() - t0;
     prepared.forEach((p, i) => {
       if (!p) return;
+      const hit = hits[i];
       // No token to read out: a risk would only be the calibration's intercept, a made-up number.
       if (p.scored.length === 0) out[i] = { score: null, cached: false, diagnostics: [...this.lengthDiagnostics(p), nothingToScoreDiagnostic(p.example)] };
-      else {
-        const hit = this.opts.cache?.get(p.key);
-        if (hit) out[i] = { score: remap(hit, p), cached: true, diagnostics: this.lengthDiagnostics(p) };
-      }
+      else if (hit) out[i] = { score: remap(hit, p), cached: true, diagnostics: this.lengthDiagnostics(p) };
     });
     const todo = prepared.flatMap((p, i) => (p && !out[i] ? [i] : []));
     if (todo.length > 0) {
