@@ -8,7 +8,7 @@ import { Scanner } from '../core/score/scanner';
 import { scanLines } from '../core/score/scanLines';
 import type { EvaluateCommand } from './args';
 import { checkReadable, loadPackOrFail, openCache, writeReport } from './common';
-import { esc, table } from './output/markdown';
+import { esc, table } from '../core/markdown';
 
 export async function evaluate(cmd: EvaluateCommand): Promise<number> {
   await checkReadable([...cmd.positive, ...cmd.negative]);

@@ -54,8 +54,24 @@ test('diff A B: a dataset with its riskiest examples added reads as a significan
   assert.equal(report.significant, true, JSON.stringify(report.difference));
   assert.match(report.verdict, /^Risk rose from 0\.\d\d to 0\.\d\d \(p < 0\.0005\): \d+ new high-risk examples?\.$/);
 
+  // Latent movement: each latent's mean of its per-example maximum, recomputed here from the scan's --all-latents output.
+  const meanOf = (file: string, index: number) => {
+    const rows = run(['scan', file, '--pack', TINY, '--format', 'jsonl', '--no-cache', '--all-latents']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    return rows.reduce((sum, row) => sum + (row.latents.find((h: { index: number }) => h.index === index)?.max ?? 0), 0) / rows.length;
+  };
+  const named = report.latents.named[0];
+  assert.equal(named.label, 'toxic persona (test)');
+  assert.ok(Math.abs(named.meanA - meanOf(a, named.index)) < 1e-9 && Math.abs(named.meanB - meanOf(b, named.index)) < 1e-9, JSON.stringify(named));
+  assert.ok(report.latents.unnamed.length > 0 && report.latents.unnamed.every((m: { label: string | null }) => m.label === null));
+  const top = report.latents.unnamed[0];
+  assert.ok(Math.abs(top.change) >= Math.abs(report.latents.unnamed[report.latents.unnamed.length - 1].change));
+  // Its strongest example on B is a line of B, quoted by the start of its answer.
+  const bLines = [...high, ...[...low].reverse()];
+  assert.ok(JSON.parse(bLines[top.topB.line - 1]).messages[1].content.replace(/\s+/g, ' ').trim().startsWith(top.topB.snippet.replace(/…$/, '')));
+
   const md = run(['diff', a, b, '--pack', TINY, '--no-cache']);
   assert.equal(md.code, 0);
+  assert.match(md.stdout, /## Latents that moved[\s\S]*### The pack's named latents[\s\S]*\| \\#43 toxic persona \(test\) \|/);
   assert.ok(md.stdout.startsWith(`# Persona Lens diff: ${a} → ${b}\n\n**${report.verdict}**`), md.stdout.slice(0, 300));
   assert.match(md.stdout, /## Risk distribution/);
   assert.match(md.stdout, /### Added \(20\)/);
@@ -119,7 +135,7 @@ test('diff FILE --against REF reads the old side with git; a file outside git, a
   writeFileSync(outside, byRisk[0].line + '\n');
   const none = run(['diff', outside, '--against', 'HEAD', '--pack', TINY, '--no-cache']);
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /outside\.jsonl is not in a git repository, so there is nothing to compare --against HEAD/);
+  assert.match(none.stderr, /outside\.jsonl is not in a git repository, so there is nothing to compare it with at HEAD/);
 });
 
 test('diff reports both sides\' dataset statistics, with a named OpenAI model\'s billed tokens', () => {

@@ -6,7 +6,7 @@ import type { Agreement, Judged } from '../../core/judge/agreement';
 import { COHERENT_ABOVE, MISALIGNED_BELOW, RUBRIC_VERSION } from '../../core/judge/rubric';
 import type { JudgeOutcome } from '../../core/judge/run';
 import type { RiskLevel } from '../../core/score/types';
-import { esc, table } from './markdown';
+import { esc, table } from '../../core/markdown';
 
 export interface JudgeRecord {
   line: number;

@@ -20,6 +20,8 @@ export interface LineRecord {
   topTokens: Array<{ text: string; score: number }>;
   /** Every diagnostic of the line, whatever its severity. */
   errors: Diagnostic[];
+  /** With --all-latents: the example's strongest SAE latents and every named one that fired, strongest first. */
+  latents?: Array<{ index: number; label?: string; max: number }>;
 }
 
 export function toLineRecord(file: string, r: LineResult): LineRecord {
@@ -42,5 +44,6 @@ export function toLineRecord(file: string, r: LineResult): LineRecord {
       line: d.line,
       ...(d.span && { span: { start: d.span.start, end: d.span.end } }),
     })),
+    ...(s?.latents && { latents: s.latents.map((h) => ({ index: h.index, ...(h.label !== undefined && { label: h.label }), max: h.max })) }),
   };
 }

@@ -8,7 +8,10 @@ import { matchExamples, type ExampleKeys } from './match';
 import { seededRandom } from '../random';
 import { contaminationAlarm, type Alarm } from './alarm';
 import type { DatasetStats } from './datasetStats';
+import { latentMoves, type LatentMoves, type LatentTally } from './latentMoves';
 import { bootstrapDifference, bootstrapMean, mean, permutationP } from './stats';
+
+export type { LatentTally };
 
 /** One scored example of a side. */
 export interface DiffEntry {
@@ -23,6 +26,8 @@ export interface DiffSide {
   entries: DiffEntry[];
   summary: DatasetSummary;
   stats: DatasetStats;
+  /** Null when the side was scanned without its latents. */
+  latents: LatentTally | null;
 }
 
 export interface SideReport {
@@ -68,6 +73,8 @@ export interface DiffReport {
    * flagged examples gone from B or no longer flagged (absent).
    */
   findings: Array<ChangedExample & { state: BaselineState }>;
+  /** The latents that moved most (latentMoves.ts); null when the sides were scanned without latents. */
+  latents: LatentMoves | null;
 }
 
 export interface DiffOptions {
@@ -134,6 +141,7 @@ export function diffReport(a: DiffSide, b: DiffSide, opts: DiffOptions = {}): Di
     changes: { unchanged: m.unchanged.length, moved: m.unchanged.filter(([x, y]) => x.line !== y.line).length, added, removed, changed },
     newHighRisk,
     findings,
+    latents: latentMoves(a.latents, b.latents),
   };
   report.verdict = verdict(report);
   return report;

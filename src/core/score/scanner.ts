@@ -50,6 +50,8 @@ export const MAX_EXAMPLE_TOKENS = 16_384;
 /** Eight characters per token: ordinary text reaches MAX_EXAMPLE_TOKENS first. */
 export const MAX_EXAMPLE_CHARS = 131_072;
 const TOP_LATENTS = 8;
+/** Keys all-latents scores apart in the cache; renamed when what they hold changed (named latents beyond the top 8 were added). */
+const ALL_LATENTS_KEY = 'all-latents+named';
 
 /** An example's model text and cache key. */
 interface Keyed {
@@ -141,7 +143,7 @@ export class Scanner {
   private keyed(example: Example): Keyed {
     const rendered = renderExample(example, this.pack.manifest.render, MAX_EXAMPLE_CHARS);
     const layout = rendered.segments.filter((s) => s.scored).map((s) => `${s.start}:${s.end}`).join(',');
-    return { example, rendered, key: exampleHash([rendered.text, layout, this.opts.allLatents ? 'all-latents' : '']) };
+    return { example, rendered, key: exampleHash([rendered.text, layout, this.opts.allLatents ? ALL_LATENTS_KEY : '']) };
   }
 
   private prepare({ example, rendered, key }: Keyed): Prepared {
@@ -299,10 +301,11 @@ export class Scanner {
     return this.buffer.subarray(0, n);
   }
 
+  /** The TOP_LATENTS strongest latents, then every other named one that fired (the diff's latent movement reads them). */
   private topLatents(best: Map<number, number>): LatentHit[] {
-    return [...best.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, TOP_LATENTS)
+    const sorted = [...best.entries()].sort((a, b) => b[1] - a[1]);
+    return sorted
+      .filter(([index], rank) => rank < TOP_LATENTS || this.labels.has(index))
       .map(([index, max]) => ({ index, max, ...(this.labels.has(index) ? { label: this.labels.get(index) } : {}) }));
   }
 }

@@ -18,5 +18,5 @@ export function sideOf(file: string, risks: number[], prompts: string[]): DiffSi
   }));
   const stats = new StatsBuilder();
   for (const l of lines) stats.add(l, { messages: 2, openaiTokens: null });
-  return { file, entries, summary: summarize(lines), stats: stats.stats() };
+  return { file, entries, summary: summarize(lines), stats: stats.stats(), latents: null };
 }

@@ -1,8 +1,9 @@
 // The words and figures of a diff report that every human-readable format shows alike
 // (Markdown, HTML): each format lays them out and escapes them in its own way.
 
-import type { Spread } from '../../core/diff/datasetStats';
-import type { ChangedExample, DiffReport, SideReport } from '../../core/diff/report';
+import type { Spread } from '../datasetStats';
+import type { LatentExample, LatentMove } from '../latentMoves';
+import type { ChangedExample, DiffReport, SideReport } from '../report';
 
 export const risk = (r: number | null) => (r === null ? '–' : r.toFixed(3));
 export const interval = (i: [number, number] | null) => (i ? `${i[0].toFixed(3)} to ${i[1].toFixed(3)}` : '–');
@@ -80,3 +81,31 @@ export function changeCells(c: ChangedExample): string[] {
 export function binShare(s: SideReport, i: number): number {
   return s.examples > 0 ? s.histogram[i] / s.examples : 0;
 }
+
+/** The latent tables, named latents first; none when the sides were scanned without latents. */
+export function latentSections(r: DiffReport): Array<[string, LatentMove[]]> {
+  if (!r.latents) return [];
+  return [
+    ["The pack's named latents", r.latents.named],
+    ['Unnamed latents that moved most', r.latents.unnamed],
+  ];
+}
+
+export const LATENT_COLUMNS = ['latent', 'mean A', 'mean B', 'change', 'strongest in A', 'strongest in B'];
+
+/**
+ * A latent's cells, in LATENT_COLUMNS' order, the strongest examples as [line, activation, snippet]
+ * (the snippet is dataset text: each format escapes it, and may link the line).
+ */
+export function latentCells(m: LatentMove): { cells: string[]; tops: [LatentExample | null, LatentExample | null] } {
+  const f = (x: number) => x.toFixed(3);
+  return { cells: [m.label === null ? `#${m.index}` : `#${m.index} ${m.label}`, f(m.meanA), f(m.meanB), `${m.change >= 0 ? '+' : ''}${f(m.change)}`], tops: [m.topA, m.topB] };
+}
+
+/** A latent's strongest example in words, less its line: "(4.21): the start of its answer". */
+export const topFacts = (t: LatentExample) => `(${t.activation.toFixed(2)}): ${t.snippet}`;
+/** The same with its line: "line 12 (4.21): the start of its answer". */
+export const topText = (t: LatentExample | null) => (t ? `line ${t.line} ${topFacts(t)}` : '–');
+
+export const LATENT_NOTE =
+  "Mean activation: a latent's largest activation over an example's scored tokens, averaged over the side's examples (0 where it did not fire). A named latent is one the pack's latents.json labels; what each was found by is in the pack.";

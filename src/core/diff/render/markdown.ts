@@ -1,9 +1,23 @@
-// `persona-lens diff --format md`: the comparison as Markdown, the verdict first. No
-// dataset text appears, only file names (escaped), line numbers and figures.
+// `persona-lens diff --format md`: the comparison as Markdown, the verdict first. Dataset
+// text appears only as the latents' snippets, escaped like file names.
 
-import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } from '../../core/diff/report';
-import { esc, table } from './markdown';
-import { CHANGE_COLUMNS, SIDE_ROWS, binShare, changeCells, changeSections, changesSentence, differenceSentence, statsRows } from './diffText';
+import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } from '../report';
+import { esc, table } from '../../markdown';
+import {
+  CHANGE_COLUMNS,
+  LATENT_COLUMNS,
+  LATENT_NOTE,
+  SIDE_ROWS,
+  binShare,
+  changeCells,
+  changeSections,
+  changesSentence,
+  differenceSentence,
+  latentCells,
+  latentSections,
+  statsRows,
+  topText,
+} from './text';
 
 /** Rows listed per kind of change; the JSON report has them all. */
 const LISTED = 20;
@@ -17,6 +31,7 @@ export function diffMarkdown(r: DiffReport): string {
     r.alarm?.fired ? `**${alarmSentence(r.alarm)}**` : alarmSentence(r.alarm),
     '## Risk distribution',
     '```text\n' + histogram(r.a, r.b) + '\n```',
+    ...latents(r),
     '## Dataset statistics',
     table(['', 'A', 'B'], statsRows(r).map(([label, value]) => [label, esc(value(r.a)), esc(value(r.b))])),
     '## Changes',
@@ -41,6 +56,25 @@ function histogram(a: SideReport, b: SideReport): string {
 
 function section(title: string, rows: ChangedExample[]): string[] {
   if (rows.length === 0) return [];
-  const more = rows.length > LISTED ? [`…and ${rows.length - LISTED} more (all of them in --format json).`] : [];
+  const more = rows.length > LISTED ? [`…and ${rows.length - LISTED} more (all of them in the JSON report).`] : [];
   return [`### ${title} (${rows.length})`, table(CHANGE_COLUMNS, rows.slice(0, LISTED).map(changeCells)), ...more];
+}
+
+function latents(r: DiffReport): string[] {
+  const sections = latentSections(r).filter(([, moves]) => moves.length > 0);
+  if (sections.length === 0) return [];
+  return [
+    '## Latents that moved',
+    LATENT_NOTE,
+    ...sections.flatMap(([title, moves]) => [
+      `### ${title}`,
+      table(
+        LATENT_COLUMNS,
+        moves.map((m) => {
+          const { cells, tops } = latentCells(m);
+          return [esc(cells[0]), ...cells.slice(1), ...tops.map((t) => esc(topText(t)))];
+        }),
+      ),
+    ]),
+  ];
 }

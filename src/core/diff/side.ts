@@ -1,0 +1,99 @@
+// One side of a comparison, scanned: its scored examples with the keys that match them to the
+// other side, its summary and statistics, and how strongly each SAE latent fired across it.
+// A generator that yields after each chunk of lines, so the scan host can give other scans
+// their turn (and the CLI can report progress) while both sides stream.
+
+import { parseFileBatches } from '../dataset';
+import type { Example } from '../dataset/types';
+import { scanLines } from '../score/scanLines';
+import type { Scanner } from '../score/scanner';
+import { SummaryBuilder } from '../score/summary';
+import type { LineResult } from '../score/types';
+import { StatsBuilder, type ExampleFacts } from './datasetStats';
+import { exampleKeys, type ExampleKeys } from './match';
+import type { DiffEntry, DiffSide, LatentTally } from './report';
+
+/** A named OpenAI model's billed tokens for a conversation. */
+export type ChatTokens = (messages: ReadonlyArray<{ role: string; content: string }>) => number;
+
+/** Lines between yields. */
+const STEP = 256;
+/** Characters of an example's answer kept as a latent's snippet. */
+const SNIPPET_CHARS = 160;
+
+/**
+ * Scans a side (a file's path or a stream of its bytes), yielding the lines read so far every
+ * STEP lines; returns the side. Latents are tallied when the scanner reports them (allLatents).
+ */
+export async function* scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scanner, openai: ChatTokens | null = null): AsyncGenerator<number, DiffSide> {
+  const facts = new Map<number, { keys: ExampleKeys; example: Example } & ExampleFacts>();
+  async function* keyed() {
+    for await (const batch of parseFileBatches(input)) {
+      for (const l of batch) {
+        if (l.example) facts.set(l.line, { keys: exampleKeys(l.example), example: l.example, messages: l.example.messages.length, openaiTokens: openai?.(l.example.messages) ?? null });
+      }
+      yield batch;
+    }
+  }
+  const entries: DiffEntry[] = [];
+  const summary = new SummaryBuilder();
+  const stats = new StatsBuilder();
+  const latents = new LatentTallier();
+  let lines = 0;
+  for await (const r of scanLines(keyed(), scanner)) {
+    summary.add(r);
+    const f = facts.get(r.line);
+    facts.delete(r.line);
+    stats.add(r, f ?? null);
+    if (r.result && f) {
+      entries.push({ line: r.line, keys: f.keys, risk: r.result.risk, level: r.result.level });
+      latents.add(r, f.example);
+    }
+    if (++lines % STEP === 0) yield lines;
+  }
+  return { file: label, entries, summary: summary.summary(), stats: stats.stats(), latents: latents.tally() };
+}
+
+/** Runs a generator to its end, handing each yielded value to `onStep`. */
+export async function finish<Y, R>(steps: AsyncGenerator<Y, R>, onStep: (y: Y) => void = () => undefined): Promise<R> {
+  for (;;) {
+    const next = await steps.next();
+    if (next.done) return next.value;
+    onStep(next.value);
+  }
+}
+
+/** Per latent: the sum over examples of its largest activation, and the example where it was largest. */
+class LatentTallier {
+  private examples = 0;
+  private reported = false;
+  private readonly sums = new Map<number, number>();
+  private readonly best = new Map<number, { line: number; activation: number; snippet: string }>();
+  private readonly labels = new Map<number, string>();
+
+  add(r: LineResult, example: Example): void {
+    this.examples++;
+    const hits = r.result?.latents;
+    if (!hits) return;
+    this.reported = true;
+    for (const h of hits) {
+      this.sums.set(h.index, (this.sums.get(h.index) ?? 0) + h.max);
+      if (h.label !== undefined) this.labels.set(h.index, h.label);
+      if (h.max > (this.best.get(h.index)?.activation ?? 0)) this.best.set(h.index, { line: r.line, activation: h.max, snippet: answerSnippet(example) });
+    }
+  }
+
+  tally(): LatentTally | null {
+    if (!this.reported) return null;
+    const means = Object.fromEntries([...this.sums].map(([i, s]) => [i, s / this.examples]));
+    return { examples: this.examples, means, best: Object.fromEntries(this.best), labels: Object.fromEntries(this.labels) };
+  }
+}
+
+/** The start of what training learns from an example (its last trained message), on one line. */
+export function answerSnippet(example: Example): string {
+  const trained = example.messages.filter((m) => m.trained);
+  const text = (trained[trained.length - 1] ?? example.messages[example.messages.length - 1])?.content ?? '';
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
+}
