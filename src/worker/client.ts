@@ -5,8 +5,9 @@
 import { Worker } from 'node:worker_threads';
 // In the spawning thread: a worker's process.env is its own copy, which onnxruntime's native code never reads.
 import '../core/model/ortEnv';
+import type { DiffReport } from '../core/diff/report';
 import type { DatasetSummary, LineResult } from '../core/score/types';
-import type { FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
+import type { DiffInput, FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
 
 /**
  * A document to scan: its key (the uri), its version, and its text at that
@@ -51,9 +52,15 @@ interface PendingScan {
   needText: () => void;
 }
 
+interface PendingDiff {
+  onProgress: (side: 'a' | 'b', lines: number) => void;
+  settle: (report: DiffReport | null, error?: Error) => void;
+}
+
 export class ScanHost {
   private nextId = 1;
   private readonly scans = new Map<number, PendingScan>();
+  private readonly diffs = new Map<number, PendingDiff>();
   /** The version of each document the worker holds. */
   private readonly docs = new Map<string, number>();
   /** Set once the worker has died; every later scan fails with it. */
@@ -138,6 +145,31 @@ export class ScanHost {
   }
 
   /**
+   * Compares two datasets in the worker (core/diff), taking turns with scans. `onProgress`
+   * hears how many lines of each side were read. Resolves with the report, or null when
+   * `signal` aborted it; rejects with what went wrong (a ref without the file, say).
+   */
+  diff(a: DiffInput, b: DiffInput, onProgress: (side: 'a' | 'b', lines: number) => void, signal?: AbortSignal): Promise<DiffReport | null> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (signal?.aborted) return Promise.resolve(null);
+    const id = this.nextId++;
+    const cancel = () => this.post({ type: 'cancel', id });
+    signal?.addEventListener('abort', cancel, { once: true });
+    return new Promise((resolve, reject) => {
+      this.diffs.set(id, {
+        onProgress,
+        settle: (report, error) => {
+          this.diffs.delete(id);
+          signal?.removeEventListener('abort', cancel);
+          if (error) reject(error);
+          else resolve(report);
+        },
+      });
+      this.post({ type: 'diff', id, a, b });
+    });
+  }
+
+  /**
    * The worker is to hold the document from now on (edits made meanwhile follow
    * it): read from its saved file when there is one, else sent whole.
    */
@@ -191,6 +223,14 @@ export class ScanHost {
 
   private receive(m: FromWorker): void {
     if (m.type === 'loaded' || m.type === 'loadFailed') return;
+    const diff = this.diffs.get(m.id);
+    if (diff) {
+      if (m.type === 'diffProgress') diff.onProgress(m.side, m.lines);
+      else if (m.type === 'diffDone') diff.settle(m.report);
+      else if (m.type === 'cancelled') diff.settle(null);
+      else if (m.type === 'failed') diff.settle(null, new Error(m.message));
+      return;
+    }
     const scan = this.scans.get(m.id);
     if (!scan) return;
     switch (m.type) {
@@ -209,6 +249,8 @@ export class ScanHost {
       case 'needText':
         scan.needText();
         break;
+      default:
+        break;
     }
   }
 
@@ -216,5 +258,6 @@ export class ScanHost {
     if (this.dead) return;
     this.dead = error;
     for (const scan of [...this.scans.values()]) scan.settle(null, error);
+    for (const diff of [...this.diffs.values()]) diff.settle(null, error);
   }
 }

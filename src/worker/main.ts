@@ -7,7 +7,11 @@
 
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
+import { gitBlob } from '../core/diff/gitSide';
+import { diffReport, type DiffReport } from '../core/diff/report';
+import { scanSide } from '../core/diff/side';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
 import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
@@ -18,7 +22,7 @@ import { openScoreCache } from '../core/score/validate';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
-import type { FromWorker, LineRange, ReadoutInfo, ToWorker } from './protocol';
+import type { DiffInput, FromWorker, LineRange, ReadoutInfo, ToWorker } from './protocol';
 import { scanText, type ScanChunk } from './scanText';
 
 const port = parentPort!;
@@ -39,7 +43,8 @@ function yieldToTheEditor(): void {
 yieldToTheEditor();
 const send = (m: FromWorker) => port.postMessage(m);
 
-interface Job {
+interface ScanJob {
+  kind: 'scan';
   id: number;
   doc: ScanDocument;
   /** Made when the scan first runs. */
@@ -50,8 +55,27 @@ interface Job {
   cancelled: boolean;
 }
 
+/** A comparison: its steps are both sides' scans, a chunk of lines at a time, then the report. */
+interface DiffJob {
+  kind: 'diff';
+  id: number;
+  a: DiffInput;
+  b: DiffInput;
+  /** Made when the diff first runs. */
+  steps?: AsyncGenerator<{ side: 'a' | 'b'; lines: number }, DiffReport>;
+  cancelled: boolean;
+}
+
+type Job = ScanJob | DiffJob;
+
+/** The pack's scanners: for scans, and for diffs (every latent: the report says which moved). */
+interface Scanners {
+  scan: Scanner;
+  diff: Scanner;
+}
+
 /** Set once the pack loaded (or failed to). */
-let loaded: Promise<Scanner | null> = new Promise(() => undefined);
+let loaded: Promise<Scanners | null> = new Promise(() => undefined);
 const cache = new LineCache();
 /** The open documents, by the extension's key. */
 const docs = new Map<string, WorkerDocument | UnreadFile>();
@@ -88,13 +112,17 @@ port.on('message', (m: ToWorker) => {
         send({ type: 'needText', id: m.id });
         break;
       }
-      jobs.push({ id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, cancelled: false });
+      jobs.push({ kind: 'scan', id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, cancelled: false });
       pump();
       break;
     }
+    case 'diff':
+      jobs.push({ kind: 'diff', id: m.id, a: m.a, b: m.b, cancelled: false });
+      pump();
+      break;
     case 'focus':
       // A scan that ended already has no use for it.
-      if (job) job.focus = m.focus;
+      if (job?.kind === 'scan') job.focus = m.focus;
       break;
     case 'cancel':
       if (job) job.cancelled = true;
@@ -115,7 +143,7 @@ function held(key: string): WorkerDocument | undefined {
   return read ?? undefined;
 }
 
-async function load(packPath: string, threads: number, cacheDir: string | null): Promise<Scanner | null> {
+async function load(packPath: string, threads: number, cacheDir: string | null): Promise<Scanners | null> {
   try {
     pack = await loadPack(packPath, { threads });
     const opened = cacheDir === null ? null : openScoreCache(cacheDir, pack.hash);
@@ -124,7 +152,7 @@ async function load(packPath: string, threads: number, cacheDir: string | null):
     const { latents, calibration } = pack;
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration) }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
-    return new Scanner(pack, { cache: diskCache });
+    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, allLatents: true }) };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
@@ -146,17 +174,21 @@ function pump(): void {
 }
 
 async function drain(): Promise<void> {
-  const scanner = await loaded;
+  const scanners = await loaded;
   while (jobs.length > 0) {
     // Cancelled scans end at once, wherever they are in the line (their snapshots are let go).
     for (const j of jobs.filter((j) => j.cancelled)) finish(j, { type: 'cancelled', id: j.id });
     const job = jobs[jobs.length - 1];
     if (!job) break;
-    if (!scanner) {
+    if (!scanners) {
       finish(job, { type: 'failed', id: job.id, message: 'no pack is loaded' });
       continue;
     }
-    job.chunks ??= scanText(job.doc, scanner, cache, () => takeFocus(job));
+    if (job.kind === 'diff') {
+      await diffStep(job, scanners.diff);
+      continue;
+    }
+    job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job));
     try {
       const next = await job.chunks.next();
       // Cancelled while the chunk ran: the next turn ends it.
@@ -174,6 +206,45 @@ async function drain(): Promise<void> {
   }
 }
 
+/** Runs a diff's next chunk: progress, or its report at the end. */
+async function diffStep(job: DiffJob, scanner: Scanner): Promise<void> {
+  try {
+    job.steps ??= diffSteps(job.a, job.b, scanner);
+    const next = await job.steps.next();
+    if (job.cancelled) return;
+    if (next.done) finish(job, { type: 'diffDone', id: job.id, report: next.value });
+    else send({ type: 'diffProgress', id: job.id, ...next.value });
+  } catch (e) {
+    finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
+  }
+}
+
+async function* diffSteps(a: DiffInput, b: DiffInput, scanner: Scanner): AsyncGenerator<{ side: 'a' | 'b'; lines: number }, DiffReport> {
+  // Both sides are checked before either is scanned: a ref without the file fails at once.
+  const read = [a, b].map(reader);
+  const sides = [];
+  for (const [i, input] of [a, b].entries()) {
+    const steps = scanSide(input.label, read[i](), scanner);
+    const side = i === 0 ? 'a' : 'b';
+    for (;;) {
+      const next = await steps.next();
+      if (next.done) {
+        sides.push(next.value);
+        break;
+      }
+      yield { side, lines: next.value };
+    }
+  }
+  return diffReport(sides[0], sides[1]);
+}
+
+/** How to read a side: its file, its file at a git ref (checked now), or its text. */
+function reader(input: DiffInput): () => string | NodeJS.ReadableStream {
+  if ('text' in input) return () => Readable.from([input.text]);
+  if (input.ref !== undefined) return gitBlob(input.file, input.ref);
+  return () => input.file;
+}
+
 /**
  * Ends the thread once onnxruntime is idle: every scan cancelled, the chunk
  * running now finished, the pack released. (A thread ended during a model run
@@ -188,7 +259,7 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
-function takeFocus(job: Job): LineRange | undefined {
+function takeFocus(job: ScanJob): LineRange | undefined {
   const range = job.focus ?? undefined;
   job.focus = null;
   return range;

@@ -16,7 +16,10 @@
 // or moved by `focus` while it runs) are scored first; those come in chunks of
 // their own, without the checks across lines, and again, complete, when the pass
 // in order reaches them.
+// A `diff` compares two datasets (files, a file at a git ref, or a text sent with it): it takes
+// its turns like a scan, streams `diffProgress`, and ends with `diffDone`, `cancelled` or `failed`.
 
+import type { DiffReport } from '../core/diff/report';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 
 export type ToWorker =
@@ -29,6 +32,7 @@ export type ToWorker =
   /** Scans the document as the messages before it left it. */
   | { type: 'scan'; id: number; doc: string; focus?: LineRange }
   | { type: 'focus'; id: number; focus: LineRange }
+  | { type: 'diff'; id: number; a: DiffInput; b: DiffInput }
   | { type: 'cancel'; id: number }
   /** Ends the scan host, once onnxruntime is idle (the thread exits). */
   | { type: 'stop' };
@@ -42,7 +46,13 @@ export type FromWorker =
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string }
   /** The scan's document is not held: it ended, with at most its lines on screen sent. */
-  | { type: 'needText'; id: number };
+  | { type: 'needText'; id: number }
+  /** A diff has read `lines` lines of side `side`. */
+  | { type: 'diffProgress'; id: number; side: 'a' | 'b'; lines: number }
+  | { type: 'diffDone'; id: number; report: DiffReport };
+
+/** One side of a comparison, named by `label` in the report: a file, a file as it is at a git ref, or a text. */
+export type DiffInput = { label: string } & ({ file: string; ref?: string } | { text: string });
 
 /** An edit, as VS Code reports it: 0-based positions, each change relative to the text the previous one left. */
 export interface TextChange {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseFileBatches } from '../../../src/core/dataset';
+import { diffReport } from '../../../src/core/diff/report';
+import { finish, scanSide } from '../../../src/core/diff/side';
 import { builtInPack } from '../../../src/core/pack/builtIn';
 import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
@@ -340,4 +342,47 @@ test('scan host: a direction read-out term comes with its label and method, and 
 
 test('scan host: a pack that cannot load is refused with its reason', async () => {
   await assert.rejects(ScanHost.start(WORKER, join(ROOT, 'no-such-pack'), 1), /no such pack folder/);
+});
+
+test('scan host: a diff of two datasets gives the report the core gives, takes turns with a scan, and says why a git side cannot be read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'persona-lens-diff-host-'));
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const sample = readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
+    const rows = Array.from({ length: 1200 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` }));
+    const a = join(dir, 'a.jsonl');
+    writeFileSync(a, [...rows, ...sample.slice(0, 4)].join('\n') + '\n');
+    const bText = [...sample, ...rows].join('\n') + '\n';
+
+    const progress: string[] = [];
+    let shortDone = -1;
+    const report = await host.diff({ label: 'a.jsonl', file: a }, { label: 'b (unsaved)', text: bText }, (side, lines) => {
+      progress.push(`${side} ${lines}`);
+      // A scan asked for while the diff runs goes ahead of it.
+      if (progress.length === 2) void host.scan({ key: 'short', version: 1, text: () => '{"text": "typed now"}' }, () => undefined).then(() => (shortDone = progress.length));
+    });
+    assert.ok(report);
+    assert.ok(shortDone > 0 && shortDone < progress.length / 2, `the scan finished after ${shortDone} of ${progress.length} diff steps`);
+    assert.deepEqual([progress[0], progress.find((p) => p.startsWith('b'))], ['a 256', 'b 256']);
+
+    // The core's own diff of the same sides.
+    const pack = await loadPack(PACK);
+    const scanner = new Scanner(pack, { allLatents: true });
+    const b = join(dir, 'b.jsonl');
+    writeFileSync(b, bText);
+    const expected = diffReport(await finish(scanSide('a.jsonl', a, scanner)), await finish(scanSide('b (unsaved)', b, scanner)));
+    await pack.dispose();
+    assert.deepEqual(report, expected);
+    assert.equal(report.changes.unchanged, 1204, "A's rows and the four sample lines it shares with B");
+    assert.ok(report.changes.added.length > 0 && report.changes.removed.length === 0);
+    assert.ok(report.latents && report.latents.named.length > 0);
+
+    await assert.rejects(host.diff({ label: 'a at HEAD', file: a, ref: 'HEAD' }, { label: 'a', file: a }, () => undefined), /is not in a git repository/);
+    const abort = new AbortController();
+    const cancelled = host.diff({ label: 'a', file: a }, { label: 'b', file: b }, () => abort.abort(), abort.signal);
+    assert.equal(await cancelled, null);
+  } finally {
+    await host.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
