@@ -41,3 +41,17 @@ export async function ask(value: string, options: vscode.InputBoxOptions): Promi
   if (t.answered) return t.value;
   return vscode.window.showInputBox({ ...options, value, ignoreFocusOut: true });
 }
+
+/** A file to open (a test answers with its path). */
+export async function openFile(title: string, filters?: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+  const t = fromTest<string>();
+  if (t.answered) return t.value === undefined ? undefined : vscode.Uri.file(t.value);
+  return (await vscode.window.showOpenDialog({ title, filters, canSelectMany: false }))?.[0];
+}
+
+/** Where to save a file: VS Code's dialog asks before it replaces one (a test answers with a path). */
+export async function saveFile(title: string, defaultUri: vscode.Uri | undefined, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+  const t = fromTest<string>();
+  if (t.answered) return t.value === undefined ? undefined : vscode.Uri.file(t.value);
+  return vscode.window.showSaveDialog({ title, defaultUri, filters });
+}

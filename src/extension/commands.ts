@@ -6,12 +6,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
 import { ask, pick, queueAnswers } from './ask';
+import { compareDatasets, compareWithGit } from './compare';
 import { goToFinding } from './findings';
 import { judgeExamples, setJudgeKey } from './judge';
 import { isGzFile, openGzView } from './gzView';
 import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
+import type { FromReport } from './reportView';
 import type { Decision } from '../core/review/reviewFile';
 import { announceSubset, writeBeside, writeSubset } from './subsetFile';
 import { CSV_COLUMNS, csvRow, withRiskKeys } from '../core/export/riskColumns';
@@ -36,6 +38,8 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
   'personaLens.exportWithRisk': (ctx) => exportSubset(ctx, 'with-risk'),
   'personaLens.exportRealign': (ctx) => exportSubset(ctx, 'realign'),
+  'personaLens.compareDatasets': compareDatasets,
+  'personaLens.compareWithGit': compareWithGit,
   'personaLens.judgeExamples': judgeExamples,
   'personaLens.setJudgeKey': setJudgeKey,
   'personaLens.nextFinding': (ctx) => goToFinding(ctx.scans, ctx.reviews, 1),
@@ -78,6 +82,10 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.panel': (ctx, action?: TestAction) => ctx.panel.testState(action),
   /** Hands the panel a message as if its page had sent it; answers what handling it produced. */
   'personaLens.test.panelMessage': (ctx, message: FromWebview) => ctx.panel.receive(message),
+  /** The newest diff report: its data and its page. */
+  'personaLens.test.report': (ctx) => ctx.reports.newest && { report: ctx.reports.newest.report, html: ctx.reports.newest.html },
+  /** Hands the newest diff report a message as if its page had sent it; answers what handling it produced. */
+  'personaLens.test.reportMessage': (ctx, message: FromReport) => ctx.reports.newest?.receive(message),
   /** The folder of the extension's log files (its output channel's among them). */
   'personaLens.test.logFolder': (ctx) => ctx.extension.logUri.fsPath,
   /** The answers to the next questions the extension asks (a pick's label, a confirmation, a secret), in order. */

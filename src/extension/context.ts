@@ -6,9 +6,11 @@ import type { ScanHost } from '../worker/client';
 import { Decorations } from './decorations';
 import { Diagnostics } from './diagnostics';
 import { FindingLenses } from './findings';
+import { GIT_SCHEME, GitViews } from './gitView';
 import { GZ_SCHEME, GzViews } from './gzView';
 import { RiskHover, type HoverCommands } from './hover';
 import { DatasetPanel, PANEL_VIEW } from './panel';
+import { Reports } from './reportView';
 import { ReviewActions } from './reviewActions';
 import { Reviews } from './reviews';
 import { startScanHost } from './scanHost';
@@ -39,6 +41,8 @@ export class Ctx implements vscode.Disposable {
   readonly decorations: Decorations;
   readonly panel: DatasetPanel;
   readonly lenses: FindingLenses;
+  /** The diff reports open in tabs. */
+  readonly reports = new Reports();
   private settingsNow = readSettings();
   /** Started on first use; a failed start is kept (and not retried) until the settings change. */
   private host: Promise<ScanHost> | null = null;
@@ -64,8 +68,10 @@ export class Ctx implements vscode.Disposable {
       this.decorations,
       this.panel,
       this.lenses,
+      this.reports,
       vscode.languages.registerCodeLensProvider(SCANNED, this.lenses),
       vscode.workspace.registerTextDocumentContentProvider(GZ_SCHEME, new GzViews()),
+      vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitViews()),
       vscode.window.registerWebviewViewProvider(PANEL_VIEW, this.panel),
       vscode.languages.registerHoverProvider(SCANNED, new RiskHover(this.scans, this.reviews, this.verdicts, LINKED)),
       vscode.languages.registerCodeActionsProvider(SCANNED, new ReviewActions(this.reviews, LINKED), ReviewActions.metadata),

@@ -10,6 +10,7 @@ import { panelHtml } from './panelHtml';
 import type { Decision, FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
 import type { Verdicts } from './judge';
 import { panelDataset } from './panelRows';
+import { revealLine } from './revealLine';
 import type { Reviews } from './reviews';
 import type { Scans } from './scans';
 import { announceSubset, writeSubset } from './subsetFile';
@@ -152,16 +153,9 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     void this.view?.webview.postMessage(m);
   }
 
-  /** Moves the cursor to the line, in the editor that shows the document if one does. */
+  /** Moves the cursor to the line. A click keeps the keyboard in the panel (the arrows go on moving through rows); Enter moves it. */
   private async reveal(line: number, focus: boolean): Promise<void> {
-    if (!this.shown) return;
-    const doc = await vscode.workspace.openTextDocument(this.shown);
-    if (!Number.isInteger(line) || line < 1 || line > doc.lineCount) return;
-    const at = new vscode.Range(line - 1, 0, line - 1, 0);
-    const column = vscode.window.visibleTextEditors.find((e) => e.document === doc)?.viewColumn;
-    // A click keeps the keyboard in the panel (the arrows go on moving through rows); Enter moves it.
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: at, preserveFocus: !focus });
-    editor.revealRange(at, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    if (this.shown) await revealLine(this.shown, line, focus);
   }
 
   /**

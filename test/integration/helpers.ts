@@ -1,7 +1,7 @@
 // What the integration tests share: fixtures written to a temporary folder,
 // opening them, and waiting for the extension to finish a scan.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -130,5 +130,18 @@ export async function decorationsOf(doc: vscode.TextDocument, ready: (d: Applied
     const all = await vscode.commands.executeCommand<AppliedDecorations[]>('personaLens.test.decorations');
     const types = all.find((e) => e.uri === doc.uri.toString())?.types;
     return types && ready(types) ? types : undefined;
+  });
+}
+
+/** The extension's log (its output channel's files), once it holds `text`. */
+export async function extensionLog(text: string, timeoutMs = 10_000): Promise<string> {
+  const folder = path.dirname(await vscode.commands.executeCommand<string>('personaLens.test.logFolder'));
+  return waitFor(`the log saying "${text}"`, timeoutMs, async () => {
+    const logs = readdirSync(folder, { recursive: true })
+      .map((f) => path.join(folder, String(f)))
+      .filter((f) => f.includes('persona-lens') && statSync(f).isFile())
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    return logs.includes(text) ? logs : undefined;
   });
 }

@@ -5,13 +5,11 @@
 // and in the panel with the agreement figures.
 
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { suite, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { RenderedState } from '../../src/extension/panelProtocol';
 import { judgeServer, verdictFor } from '../fixtures/judgeServer';
-import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
+import { distinct, extensionLog, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 const config = () => vscode.workspace.getConfiguration('personaLens');
 const setJudge = async (values: Record<string, unknown>) => {
@@ -97,15 +95,7 @@ suite('LLM judge', () => {
       await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['All scored examples', true]);
       assert.equal(await vscode.commands.executeCommand<number>('personaLens.judgeExamples'), 0, 'no verdict');
       assert.equal(server.requests.length, 1, 'nothing more is sent after the key was refused');
-      const folder = await vscode.commands.executeCommand<string>('personaLens.test.logFolder');
-      const logs = await waitFor('the log naming the refusal', 10_000, async () => {
-        const text = readdirSync(dirname(folder), { recursive: true })
-          .map((f) => join(dirname(folder), String(f)))
-          .filter((f) => f.includes('persona-lens') && statSync(f).isFile())
-          .map((f) => readFileSync(f, 'utf8'))
-          .join('\n');
-        return text.includes('refused the API key') ? text : undefined;
-      });
+      const logs = await extensionLog('refused the API key');
       assert.ok(!logs.includes(key) && !logs.includes('log-secret'), 'the key appears in no log');
     } finally {
       await setJudge({ concurrency: undefined });

@@ -12,11 +12,7 @@ export class GitProblem extends Error {}
  * git, a shallow clone and a ref without the file each throw a GitProblem that says which.
  */
 export function gitBlob(file: string, ref: string): () => NodeJS.ReadableStream {
-  const dir = dirname(resolve(file));
-  const git = (args: string[]) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-  const top = git(['rev-parse', '--show-toplevel']);
-  if (top.error) throw new GitProblem(`comparing with git needs git, which could not run: ${top.error.message}`);
-  if (top.status !== 0) throw new GitProblem(`${file} is not in a git repository, so there is nothing to compare it with at ${ref}`);
+  const { dir, git } = repositoryOf(file, `at ${ref}`);
   const spec = `${ref}:./${basename(file)}`;
   const found = git(['cat-file', '-e', spec]);
   if (found.status !== 0) {
@@ -29,10 +25,22 @@ export function gitBlob(file: string, ref: string): () => NodeJS.ReadableStream 
   return () => spawn('git', ['-C', dir, 'cat-file', 'blob', spec], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout;
 }
 
-/** The refs a file can be compared with, newest commit first: HEAD, then local branches, remote branches and tags. */
+/**
+ * The refs a file can be compared with, newest commit first: HEAD, then local branches, remote
+ * branches and tags. A GitProblem when the file is not in a repository.
+ */
 export function gitRefs(file: string): string[] {
+  const { git } = repositoryOf(file, 'in git');
+  const out = git(['for-each-ref', '--sort=-committerdate', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']);
+  return ['HEAD', ...(out.status === 0 ? out.stdout.split('\n').filter((r) => r && !r.endsWith('/HEAD')) : [])];
+}
+
+/** The file's folder and a git run there; a GitProblem when git cannot run or the file is not in a repository (`where`: what it was to be compared with). */
+function repositoryOf(file: string, where: string) {
   const dir = dirname(resolve(file));
-  const out = spawnSync('git', ['-C', dir, 'for-each-ref', '--sort=-committerdate', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags'], { encoding: 'utf8' });
-  if (out.error || out.status !== 0) return [];
-  return ['HEAD', ...out.stdout.split('\n').filter((r) => r && !r.endsWith('/HEAD'))];
+  const git = (args: string[]) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+  const top = git(['rev-parse', '--show-toplevel']);
+  if (top.error) throw new GitProblem(`comparing with git needs git, which could not run: ${top.error.message}`);
+  if (top.status !== 0) throw new GitProblem(`${file} is not in a git repository, so there is nothing to compare it with ${where}`);
+  return { dir, git };
 }
