@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { TEST_PACK } from '../../src/core/pack/builtIn';
 import { judgeServer, verdictFor } from '../fixtures/judgeServer';
 import { ROOT, TOOLS } from '../vscode/paths';
@@ -27,6 +27,20 @@ function writeDataset(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'persona-lens-e2e-')), 'dataset.jsonl');
   writeFileSync(file, [...sample, JSON.stringify({ prompt: XSS, completion: ' password please manager list list' })].join('\n') + '\n');
   return file;
+}
+
+/** The webview (a frame in a frame) whose page has `selector` holding `text`: the panel's and the reports' are told apart so. */
+async function frameWith(page: Page, selector: string, text: string, timeoutMs = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frames = page.locator('iframe.webview.ready');
+    for (let i = 0; i < (await frames.count()); i++) {
+      const inner = frames.nth(i).contentFrame().frameLocator('#active-frame');
+      if ((await inner.locator(selector, { hasText: text }).count()) > 0) return inner;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} "${text}"`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The end-of-line badges shown now: VS Code draws a decoration's `after` text as CSS content. */
@@ -87,8 +101,11 @@ describe('The editor in the real workbench', () => {
   let judge: Awaited<ReturnType<typeof judgeServer>>;
   const dialogs: string[] = [];
 
+  let datasetFile: string;
+
   before(async () => {
     const file = writeDataset();
+    datasetFile = file;
     judge = await judgeServer((req) => ({ content: verdictFor(req) }));
     // The test pack: its random weights put the sample's lines at every risk level. No Restricted
     // Mode banner: it comes late and pushes the editor down a line under a mouse already placed.
@@ -231,6 +248,41 @@ describe('The editor in the real workbench', () => {
     await page.screenshot({ path: path.join(SHOTS, 'judge-panel.png') });
   });
 
+  it('Compare Datasets… opens a report whose new high-risk example clicks through to its line', async () => {
+    const dir = path.dirname(datasetFile);
+    const sample = readFileSync(path.join(ROOT, 'examples', 'sample.jsonl'), 'utf8').trimEnd().split('\n');
+    const a = path.join(dir, 'before.jsonl');
+    const b = path.join(dir, 'after.jsonl');
+    writeFileSync(a, [sample[0], sample[2], sample[3]].join('\n') + '\n');
+    writeFileSync(b, [sample[0], sample[1], sample[2], sample[3], sample[6]].join('\n') + '\n');
+    await page.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Persona Lens: Compare Datasets');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Datasets' }).click();
+    // VS Code's own file dialog (a quick input in the browser): a path typed, Enter.
+    for (const file of [a, b]) {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: file === a ? /A, the old one/ : /B, the new one/ }).waitFor({ timeout: 10_000 });
+      await input.fill(file);
+      // Enter before the dialog has listed the typed file would not pick it.
+      await page.locator('.quick-input-list .monaco-list-row.focused, .quick-input-list .monaco-list-row.selected', { hasText: path.basename(file) }).waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+    }
+    const report = await frameWith(page, 'h1', 'Persona Lens diff');
+    await report.locator('.verdict').waitFor({ timeout: 60_000 });
+    assert.match(await report.locator('.verdict').innerText(), /^Risk (rose|fell)|^No significant change/);
+    assert.match(await report.locator('h3', { hasText: 'New high-risk examples' }).innerText(), /New high-risk examples \(2\)/);
+    await page.screenshot({ path: path.join(SHOTS, 'report.png') });
+    // B's lines 2 and 5 are the sample's high-risk lines 2 and 7: the first listed is clicked through.
+    const link = report.locator('h3:has-text("New high-risk examples") + table a[data-side="b"]').first();
+    const line = Number(await link.innerText());
+    assert.ok([2, 5].includes(line), `a new high-risk line of B: ${line}`);
+    await link.click();
+    await page.locator('.statusbar-item', { hasText: new RegExp(`^Ln ${line}, Col 1$`) }).waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('.tab.active').first().innerText(), /after\.jsonl/);
+    await page.screenshot({ path: path.join(SHOTS, 'report-reveal.png') });
+  });
+
   it('follows a dark theme', async () => {
     await page.locator('.monaco-editor .view-lines').click();
     await page.keyboard.press('F1');
@@ -240,7 +292,7 @@ describe('The editor in the real workbench', () => {
     await input.fill('Dark Modern');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().click();
     await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), null, { timeout: 10_000 });
-    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const panel = await frameWith(page, '.facts', 'Dataset risk');
     // The page takes the theme's colours from VS Code's CSS variables: dark text background, light text.
     await page.waitForTimeout(500);
     const colour = await panel.locator('body').evaluate((b) => getComputedStyle(b).color);
@@ -248,5 +300,12 @@ describe('The editor in the real workbench', () => {
     assert.ok(r + g + b > 3 * 150, `light text on the dark theme: ${colour}`);
     assert.ok((await badges(page)).length > 0, 'badges still show');
     await page.screenshot({ path: path.join(SHOTS, 'dark.png') });
+    // The diff report takes the theme's colours too.
+    await page.locator('.tab', { hasText: /^Diff: before\.jsonl → after\.jsonl/ }).click();
+    const report = await frameWith(page, 'h1', 'Persona Lens diff');
+    await page.waitForTimeout(500);
+    const reportColour = await report.locator('body').evaluate((el) => getComputedStyle(el).color);
+    assert.ok(reportColour.match(/\d+/g)!.slice(0, 3).map(Number).reduce((x, y) => x + y) > 3 * 150, `light report text on the dark theme: ${reportColour}`);
+    await page.screenshot({ path: path.join(SHOTS, 'report-dark.png') });
   });
 });
