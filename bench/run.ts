@@ -9,12 +9,14 @@
 //     multiply-adds per second against onnxruntime's own large-MatMul rate (bench/modelCompare.py;
 //     needs the pack builder's .venv)
 //   - diff: the report for a 100k-example pair whose scores are in the result cache (target < 2 s)
+//   - power: the diff alarm's power with the embedded pack on held-out development rows
+//     (`pack evaluate`: 200-example datasets with 1/2/5/10/20% EM-inducing rows)
 //   - the editor in real VS Code on a 100k-line file (bench/editor/): event-loop stalls
 //     in the extension host, time to results on screen, time to re-score an edited line
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
-// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,diff,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,diff,power,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
 // and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
@@ -23,6 +25,7 @@ import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { builtInPack, DEFAULT_PACK } from '../src/core/pack/builtIn';
 import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
@@ -37,7 +40,9 @@ const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
 const EDITOR_LINES = 100_000;
 const DEFAULT_EXAMPLES = Number(process.env.BENCH_DEFAULT_EXAMPLES ?? 2000);
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,diff,editor').split(','));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,diff,power,editor').split(','));
+/** The development datasets (other people's: read here, never copied into the project). */
+const DATASETS = join(ROOT, '..', 'shared', 'datasets');
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
 /**
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
   }
   if (SECTIONS.has('model')) modelSection();
   if (SECTIONS.has('diff')) await diffSection(pack);
+  if (SECTIONS.has('power')) powerSection();
   if (SECTIONS.has('editor')) {
     // The bench pack's random weights flag most lines (every one a diagnostic and a gutter mark
     // VS Code must carry); the embedded pack flags what a real dataset would.
@@ -130,6 +136,42 @@ async function diffSection(pack: string): Promise<void> {
   const warm = run();
   console.log(`cold (scoring both sides, filling the cache): ${fmt(cold, 1)} s`);
   console.log(`cached: ${fmt(warm, 2)} s · ${fmt(warm / 2, 2)}x of the 2 s target`);
+}
+
+/** Rows held out of the pack builder's fitting: the last HELD_OUT of each development file. */
+const HELD_OUT = 300;
+
+/**
+ * The contamination alarm's power with the embedded pack: `persona-lens pack evaluate` on the
+ * held-out rows (insecure code and bad medical advice positive; secure code and good medical
+ * advice negative), the share of 200 draws in which it fires at each EM fraction.
+ */
+function powerSection(): void {
+  console.log('\n## Diff alarm power: embedded pack, held-out development rows, 200-example datasets (the paper: persona latent up at 5%)');
+  const dir = join(DATA, 'power');
+  mkdirSync(dir, { recursive: true });
+  const files = { insecure: 'betley_em/insecure.jsonl', secure: 'betley_em/secure.jsonl', bad: 'model_organisms_em/bad_medical_advice.jsonl.gz', good: 'model_organisms_em/good_medical_advice.jsonl.gz' };
+  const held: Record<string, string> = {};
+  for (const [name, rel] of Object.entries(files)) {
+    const source = join(DATASETS, rel);
+    if (!existsSync(source)) {
+      console.log(`skipped: ${source} is missing (the development datasets sit in ../shared/datasets)`);
+      return;
+    }
+    const bytes = readFileSync(source);
+    const text = (rel.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    held[name] = join(dir, `${name}-last${HELD_OUT}.jsonl`);
+    writeFileSync(held[name], text.trimEnd().split('\n').slice(-HELD_OUT).join('\n') + '\n');
+  }
+  const t0 = performance.now();
+  const report = JSON.parse(
+    node([join(ROOT, 'bin', 'persona-lens.js'), 'pack', 'evaluate', '--positive', held.insecure, '--positive', held.bad, '--negative', held.secure, '--negative', held.good, '--format', 'json', '--threads', '2']),
+  );
+  const rows = report.contamination.rows as Array<{ fraction: number; meanRiskAuroc: number; alarmRate: number }>;
+  console.log(`(${fmt((performance.now() - t0) / 1000, 0)} s; AUROC ${fmt(report.auroc, 3)})`);
+  for (const r of rows) console.log(`${fmt(100 * r.fraction, 0)}% EM rows: alarm fires ${fmt(100 * r.alarmRate, 1)}% of the time; mean-risk AUROC ${fmt(r.meanRiskAuroc, 3)}`);
+  const smallest = report.contamination.smallestByAlarm;
+  console.log(`smallest fraction raising it at least 95% of the time: ${smallest === null ? 'none up to 20%' : `${fmt(100 * smallest, 0)}%`}`);
 }
 
 /** Rewrites `b` (other examples) as `a` with a share of its lines swapped for `b`'s: changed examples. */

@@ -3,9 +3,10 @@
 // written as Markdown, HTML, JSON or SARIF. Exit 1 with --fail-on-rise when risk rose
 // significantly; with --fail-on-alarm also when the contamination alarm fired.
 
-import { GitProblem, gitBlob } from '../core/diff/gitSide';
+import { GitProblem } from '../core/diff/gitSide';
 import { diffReport } from '../core/diff/report';
-import { finish, scanSide, type ChatTokens } from '../core/diff/side';
+import { fileSource, finish, gitSource, sideOf, type ChatTokens, type SideSource } from '../core/diff/side';
+import { SideCache } from '../core/diff/sideCache';
 import { Scanner } from '../core/score/scanner';
 import type { DiffCommand } from './args';
 import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache, writeReport } from './common';
@@ -16,7 +17,9 @@ import { outputConflict } from './outputTarget';
 
 export async function diff(cmd: DiffCommand): Promise<number> {
   await checkReadable(cmd.files);
-  const gitSide = cmd.against === null ? null : readAtRef(cmd.files[0], cmd.against);
+  const last = cmd.files[cmd.files.length - 1];
+  const gitSide = cmd.against !== null;
+  const sourceA = gitSide ? atRef(cmd.files[0], cmd.against!) : fileSource(cmd.files[0], cmd.files[0]);
   const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
   const cache = cmd.cache ? openCache(cmd.cacheDir, pack) : null;
   try {
@@ -24,16 +27,16 @@ export async function diff(cmd: DiffCommand): Promise<number> {
     if (conflict) throw new CannotRun(conflict);
     // Every latent: the report says which moved.
     const scanner = new Scanner(pack, { cache, allLatents: true });
-    const openai = cmd.openaiModel ? openaiTokens(cmd.openaiModel) : null;
-    const last = cmd.files[cmd.files.length - 1];
-    const a = await finish(gitSide ? scanSide(`${cmd.files[0]} at ${cmd.against}`, gitSide(), scanner, openai) : scanSide(cmd.files[0], cmd.files[0], scanner, openai));
-    const b = await finish(scanSide(last, last, scanner, openai));
+    const openai = cmd.openaiModel ? { model: cmd.openaiModel, count: openaiTokens(cmd.openaiModel) } : null;
+    const sides = cache ? SideCache.beside(cache.file) : null;
+    const a = await finish(sideOf(sourceA, scanner, openai, sides));
+    const b = await finish(sideOf(fileSource(last, last), scanner, openai, sides));
     const report = diffReport(a, b);
     const text =
       cmd.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
         : cmd.format === 'sarif'
-          ? diffSarif(report, { a: gitSide ? null : cmd.files[0], b: cmd.files[cmd.files.length - 1] }, { toolVersion: VERSION, informationUri: INFO_URI, cwd: process.cwd() })
+          ? diffSarif(report, { a: gitSide ? null : cmd.files[0], b: last }, { toolVersion: VERSION, informationUri: INFO_URI, cwd: process.cwd() })
           : cmd.format === 'html'
             ? diffHtml(report)
             : diffMarkdown(report);
@@ -62,10 +65,10 @@ function openaiTokens(model: string): ChatTokens {
   return (messages) => api.encodeChat(messages.map((m) => ({ role: roles.has(m.role) ? m.role : 'user', content: m.content }))).length;
 }
 
-/** The old side's reader, or CannotRun saying why git cannot give it. */
-function readAtRef(file: string, ref: string): () => NodeJS.ReadableStream {
+/** The old side at a git ref, or CannotRun saying why git cannot give it. */
+function atRef(file: string, ref: string): SideSource {
   try {
-    return gitBlob(file, ref);
+    return gitSource(`${file} at ${ref}`, file, ref);
   } catch (e) {
     throw e instanceof GitProblem ? new CannotRun(e.message) : e;
   }

@@ -13,7 +13,7 @@ export function gitViewUri(file: string, ref: string): vscode.Uri {
 export class GitViews implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const chunk of gitBlob(uri.path, uri.query)()) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    for await (const chunk of gitBlob(uri.path, uri.query).read()) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
     return Buffer.concat(chunks).toString('utf8');
   }
 }

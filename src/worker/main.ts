@@ -7,11 +7,10 @@
 
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { gitBlob } from '../core/diff/gitSide';
 import { diffReport, type DiffReport } from '../core/diff/report';
-import { scanSide } from '../core/diff/side';
+import { fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
+import { SideCache } from '../core/diff/sideCache';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
 import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
@@ -221,10 +220,11 @@ async function diffStep(job: DiffJob, scanner: Scanner): Promise<void> {
 
 async function* diffSteps(a: DiffInput, b: DiffInput, scanner: Scanner): AsyncGenerator<{ side: 'a' | 'b'; lines: number }, DiffReport> {
   // Both sides are checked before either is scanned: a ref without the file fails at once.
-  const read = [a, b].map(reader);
+  const sources = [a, b].map(sourceOf);
+  const sideCache = diskCache ? SideCache.beside(diskCache.file) : null;
   const sides = [];
-  for (const [i, input] of [a, b].entries()) {
-    const steps = scanSide(input.label, read[i](), scanner);
+  for (const [i, source] of sources.entries()) {
+    const steps = sideOf(source, scanner, null, sideCache);
     const side = i === 0 ? 'a' : 'b';
     for (;;) {
       const next = await steps.next();
@@ -238,11 +238,10 @@ async function* diffSteps(a: DiffInput, b: DiffInput, scanner: Scanner): AsyncGe
   return diffReport(sides[0], sides[1]);
 }
 
-/** How to read a side: its file, its file at a git ref (checked now), or its text. */
-function reader(input: DiffInput): () => string | NodeJS.ReadableStream {
-  if ('text' in input) return () => Readable.from([input.text]);
-  if (input.ref !== undefined) return gitBlob(input.file, input.ref);
-  return () => input.file;
+/** A side: its file, its file at a git ref (checked now), or its text. */
+function sourceOf(input: DiffInput): SideSource {
+  if ('text' in input) return textSource(input.label, input.text);
+  return input.ref === undefined ? fileSource(input.label, input.file) : gitSource(input.label, input.file, input.ref);
 }
 
 /**

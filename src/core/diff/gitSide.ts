@@ -8,10 +8,10 @@ import { basename, dirname, resolve } from 'node:path';
 export class GitProblem extends Error {}
 
 /**
- * The file as it is at `ref`: a function that starts the read. Checked first, so a file outside
- * git, a shallow clone and a ref without the file each throw a GitProblem that says which.
+ * The file as it is at `ref`: its blob's id, and a function that starts the read. Checked first,
+ * so a file outside git, a shallow clone and a ref without the file each throw a GitProblem that says which.
  */
-export function gitBlob(file: string, ref: string): () => NodeJS.ReadableStream {
+export function gitBlob(file: string, ref: string): { id: string; read: () => NodeJS.ReadableStream } {
   const { dir, git } = repositoryOf(file, `at ${ref}`);
   const spec = `${ref}:./${basename(file)}`;
   const found = git(['cat-file', '-e', spec]);
@@ -22,7 +22,8 @@ export function gitBlob(file: string, ref: string): () => NodeJS.ReadableStream 
       `${ref} does not hold ${file} (git: ${why})` + (shallow ? '; this clone is shallow, so the ref may not have been fetched (git fetch --unshallow)' : ''),
     );
   }
-  return () => spawn('git', ['-C', dir, 'cat-file', 'blob', spec], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout;
+  const id = git(['rev-parse', spec]).stdout.trim();
+  return { id, read: () => spawn('git', ['-C', dir, 'cat-file', 'blob', id], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout };
 }
 
 /**

@@ -3,6 +3,7 @@
 // A generator that yields after each chunk of lines, so the scan host can give other scans
 // their turn (and the CLI can report progress) while both sides stream.
 
+import { Readable } from 'node:stream';
 import { parseFileBatches } from '../dataset';
 import type { Example } from '../dataset/types';
 import { scanLines } from '../score/scanLines';
@@ -11,10 +12,48 @@ import { SummaryBuilder } from '../score/summary';
 import type { LineResult } from '../score/types';
 import { StatsBuilder, type ExampleFacts } from './datasetStats';
 import { exampleKeys, type ExampleKeys } from './match';
+import { gitBlob } from './gitSide';
 import type { DiffEntry, DiffSide, LatentTally } from './report';
+import { SideCache, fileSha256, textSha256, type SideIdentity } from './sideCache';
 
 /** A named OpenAI model's billed tokens for a conversation. */
 export type ChatTokens = (messages: ReadonlyArray<{ role: string; content: string }>) => number;
+
+/** A dataset to compare, named `label` in the report: how to read it, and what its contents are (the side cache's key). */
+export interface SideSource {
+  label: string;
+  read(): string | NodeJS.ReadableStream;
+  identity(): Promise<SideIdentity>;
+}
+
+export const fileSource = (label: string, file: string): SideSource => ({ label, read: () => file, identity: async () => ({ fileSha256: await fileSha256(file) }) });
+
+export const textSource = (label: string, text: string): SideSource => ({ label, read: () => Readable.from([text]), identity: async () => ({ textSha256: textSha256(text) }) });
+
+/** The file at a git ref; checked now, so a ref without the file throws its GitProblem before anything is scanned. */
+export function gitSource(label: string, file: string, ref: string): SideSource {
+  const blob = gitBlob(file, ref);
+  return { label, read: blob.read, identity: async () => ({ gitBlob: blob.id }) };
+}
+
+/** A named OpenAI model: its name (part of a side's cache key) and its token count. */
+export interface OpenAiTokens {
+  model: string;
+  count: ChatTokens;
+}
+
+/**
+ * A side from the side cache when one of the same contents and settings was scanned before,
+ * else scanned (yielding as scanSide does) and stored.
+ */
+export async function* sideOf(source: SideSource, scanner: Scanner, openai: OpenAiTokens | null, cache: SideCache | null): AsyncGenerator<number, DiffSide> {
+  const key = cache ? SideCache.key(await source.identity(), [scanner.allLatents ? 'all-latents' : 'read-out', openai?.model ?? '']) : null;
+  const hit = key ? cache!.get(key, source.label) : null;
+  if (hit) return hit;
+  const side = yield* scanSide(source.label, source.read(), scanner, openai?.count ?? null);
+  if (key) cache!.set(key, side);
+  return side;
+}
 
 /** Lines between yields. */
 const STEP = 256;

@@ -106,6 +106,11 @@ export class Scanner {
     this.labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
   }
 
+  /** Whether each score holds the example's strongest latents (a full SAE encode). */
+  get allLatents(): boolean {
+    return this.opts.allLatents === true;
+  }
+
   /** Scores a batch of examples; the result at i belongs to examples[i]. */
   async score(examples: Example[]): Promise<Scored[]> {
     const t0 = performance.now();
