@@ -22,6 +22,8 @@ export interface TableEvents {
   sort(key: SortKey): void;
   /** A click on the row at this position of the order. */
   click(position: number, mods: { shift: boolean; ctrl: boolean }): void;
+  /** A double click on the row at this position of the order. */
+  open(position: number): void;
   /** A key pressed while the table has the focus. */
   key(e: KeyboardEvent): void;
 }
@@ -57,6 +59,10 @@ export class ExamplesTable {
     this.body.addEventListener('click', (e) => {
       const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
       if (row?.dataset.pos) events.click(Number(row.dataset.pos), { shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey });
+    });
+    this.body.addEventListener('dblclick', (e) => {
+      const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
+      if (row?.dataset.pos) events.open(Number(row.dataset.pos));
     });
   }
 

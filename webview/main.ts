@@ -42,6 +42,8 @@ const table = new ExamplesTable({
     select(position, mods);
     if (!mods.shift && !mods.ctrl) post({ type: 'reveal', line: rows.line[order[position]] });
   },
+  // A double click opens the example in the inspector.
+  open: (position) => post({ type: 'inspect', line: rows.line[order[position]] }),
   key: (e) => {
     const shownLines = order.map((i) => rows.line[i]);
     const action = keyAction(e.key, { shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey }, cursor === null ? -1 : shownLines.indexOf(cursor), order.length, table.pageRows);

@@ -14,6 +14,7 @@ import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
 import type { FromReport } from './reportView';
+import type { FromInspector } from './inspector';
 import type { Decision } from '../core/review/reviewFile';
 import { announceSubset, writeBeside, writeSubset } from './subsetFile';
 import { CSV_COLUMNS, csvRow, withRiskKeys } from '../core/export/riskColumns';
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.exportClean': (ctx) => exportSubset(ctx, 'clean'),
   'personaLens.exportWithRisk': (ctx) => exportSubset(ctx, 'with-risk'),
   'personaLens.exportRealign': (ctx) => exportSubset(ctx, 'realign'),
+  'personaLens.inspectExample': (ctx, uri?: string, line?: number) => ctx.inspector.inspect(uri, line),
   'personaLens.compareDatasets': compareDatasets,
   'personaLens.compareWithGit': compareWithGit,
   'personaLens.judgeExamples': judgeExamples,
@@ -82,6 +84,10 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.panel': (ctx, action?: TestAction) => ctx.panel.testState(action),
   /** Hands the panel a message as if its page had sent it; answers what handling it produced. */
   'personaLens.test.panelMessage': (ctx, message: FromWebview) => ctx.panel.receive(message),
+  /** What the inspector shows: its view and its page. */
+  'personaLens.test.inspector': (ctx) => ctx.inspector.state(),
+  /** Hands the inspector a message as if its page had sent it. */
+  'personaLens.test.inspectorMessage': (ctx, message: FromInspector) => ctx.inspector.receive(message),
   /** The newest diff report: its data and its page. */
   'personaLens.test.report': (ctx) => ctx.reports.newest && { report: ctx.reports.newest.report, html: ctx.reports.newest.html },
   /** Hands the newest diff report a message as if its page had sent it; answers what handling it produced. */

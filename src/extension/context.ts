@@ -10,6 +10,7 @@ import { GIT_SCHEME, GitViews } from './gitView';
 import { GZ_SCHEME, GzViews } from './gzView';
 import { RiskHover, type HoverCommands } from './hover';
 import { DatasetPanel, PANEL_VIEW } from './panel';
+import { Inspector } from './inspector';
 import { Reports } from './reportView';
 import { ReviewActions } from './reviewActions';
 import { Reviews } from './reviews';
@@ -27,6 +28,7 @@ const LINKED: HoverCommands = {
   reject: 'personaLens.rejectExample',
   clear: 'personaLens.clearReview',
   explain: 'personaLens.explainRisk',
+  inspect: 'personaLens.inspectExample',
 };
 /** Any scheme Scans.wants; the providers answer only for scanned documents. */
 const SCANNED: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: GZ_SCHEME }];
@@ -43,6 +45,7 @@ export class Ctx implements vscode.Disposable {
   readonly lenses: FindingLenses;
   /** The diff reports open in tabs. */
   readonly reports = new Reports();
+  readonly inspector: Inspector;
   private settingsNow = readSettings();
   /** Started on first use; a failed start is kept (and not retried) until the settings change. */
   private host: Promise<ScanHost> | null = null;
@@ -56,8 +59,9 @@ export class Ctx implements vscode.Disposable {
     this.diagnostics = new Diagnostics(this.scans, this.reviews);
     this.statusBar = new StatusBar(this.scans, 'personaLens.showPanel');
     this.decorations = new Decorations(this.scans, this.reviews, () => this.settingsNow.decorationStyle, vscode.Uri.joinPath(extension.extensionUri, 'media'));
-    this.panel = new DatasetPanel(this.scans, this.reviews, this.verdicts, extension.extensionUri, this.log);
-    this.lenses = new FindingLenses(this.scans, this.reviews, () => this.settingsNow.findingLenses, 'personaLens.showPanel');
+    this.panel = new DatasetPanel(this.scans, this.reviews, this.verdicts, extension.extensionUri, this.log, (uri, line) => this.inspector.inspect(uri, line));
+    this.lenses = new FindingLenses(this.scans, this.reviews, () => this.settingsNow.findingLenses, LINKED.inspect);
+    this.inspector = new Inspector(this.scans, this.reviews, () => this.scanHost(), this.log);
     this.push(
       this.log,
       this.scans,
@@ -69,6 +73,7 @@ export class Ctx implements vscode.Disposable {
       this.panel,
       this.lenses,
       this.reports,
+      this.inspector,
       vscode.languages.registerCodeLensProvider(SCANNED, this.lenses),
       vscode.workspace.registerTextDocumentContentProvider(GZ_SCHEME, new GzViews()),
       vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitViews()),

@@ -38,8 +38,9 @@ export class FindingLenses implements vscode.CodeLensProvider {
       out.push(
         new vscode.CodeLens(new vscode.Range(at, 0, at, 0), {
           title: lensTitle(r.result!.risk, r.result!.level, label, decided),
-          tooltip: 'Persona Lens: open the panel on this dataset',
+          tooltip: 'Persona Lens: inspect this example',
           command: this.inspect,
+          arguments: [doc.uri.toString(), at],
         }),
       );
     }

@@ -17,6 +17,8 @@ export interface HoverCommands {
   reject: string;
   clear: string;
   explain: string;
+  /** Opens the inspector on a document's uri string and a 0-based line. */
+  inspect: string;
 }
 
 export class RiskHover implements vscode.HoverProvider {
@@ -34,8 +36,11 @@ export class RiskHover implements vscode.HoverProvider {
     const uri = doc.uri.toString();
     const at = position.line;
     const decision = line.result.level === 'low' ? undefined : this.reviews.lookup(doc)(at);
-    const { rescan, markReviewed, suppress, reject, clear, explain } = this.commands;
-    const links: Array<[string, string]> = [['Rescan file', commandUri(rescan, [uri])]];
+    const { rescan, markReviewed, suppress, reject, clear, explain, inspect } = this.commands;
+    const links: Array<[string, string]> = [
+      ['Inspect example', commandUri(inspect, [uri, at])],
+      ['Rescan file', commandUri(rescan, [uri])],
+    ];
     // Decisions concern flagged examples, in a saved file (the sidecar sits beside it).
     if (line.result.level !== 'low' && doc.uri.scheme === 'file') {
       if (decision !== 'reviewed') links.push(['Mark reviewed', commandUri(markReviewed, [uri, at])]);
@@ -56,7 +61,7 @@ export class RiskHover implements vscode.HoverProvider {
         explain: commandUri(explain, []),
       }),
     );
-    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, reject, clear, explain] };
+    md.isTrusted = { enabledCommands: [rescan, markReviewed, suppress, reject, clear, explain, inspect] };
     return new vscode.Hover(md, doc.lineAt(position.line).range);
   }
 }

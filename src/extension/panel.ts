@@ -36,6 +36,8 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     private readonly verdicts: Verdicts,
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    /** Opens the inspector on a document's 0-based line. */
+    private readonly inspect: (uri: vscode.Uri, line: number) => Promise<void>,
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -80,6 +82,8 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
         return undefined;
       case 'reveal':
         return this.reveal(m.line, m.focus === true);
+      case 'inspect':
+        return this.shown ? this.inspect(this.shown, m.line - 1) : undefined;
       case 'search':
         return this.search(m.id, m.text);
       case 'copyLines':

@@ -113,6 +113,8 @@ export type FromWebview =
   | { type: 'ready' }
   /** Show the line in the editor; `focus`: move the keyboard there too (Enter), else it stays in the panel (a click). */
   | { type: 'reveal'; line: number; focus?: boolean }
+  /** Open the example at this line in the inspector (a double click). */
+  | { type: 'inspect'; line: number }
   /** Which examples' whole text holds `text` (case-insensitive): answered with `found`. */
   | { type: 'search'; id: number; text: string }
   | { type: 'copyLines'; lines: number[] }

@@ -32,6 +32,7 @@ export class ReviewActions implements vscode.CodeActionProvider {
         };
         const reviewed = decision(line) === 'reviewed';
         return [
+          fix('Inspect example', this.commands.inspect),
           ...(reviewed ? [fix('Clear review decision', this.commands.clear)] : [fix('Mark example as reviewed', this.commands.markReviewed)]),
           fix('Suppress risk for this example', this.commands.suppress),
           fix('Reject example (leave it out of clean exports)', this.commands.reject),

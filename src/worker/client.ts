@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 // In the spawning thread: a worker's process.env is its own copy, which onnxruntime's native code never reads.
 import '../core/model/ortEnv';
 import type { DiffReport } from '../core/diff/report';
-import type { DatasetSummary, LineResult } from '../core/score/types';
+import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
 import type { DiffInput, FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
 
 /**
@@ -61,6 +61,7 @@ export class ScanHost {
   private nextId = 1;
   private readonly scans = new Map<number, PendingScan>();
   private readonly diffs = new Map<number, PendingDiff>();
+  private readonly latentAsks = new Map<number, (latents: LatentHit[] | null, error?: Error) => void>();
   /** The version of each document the worker holds. */
   private readonly docs = new Map<string, number>();
   /** Set once the worker has died; every later scan fails with it. */
@@ -169,6 +170,20 @@ export class ScanHost {
     });
   }
 
+  /** A line's strongest latents and every named one that fired, in its turn among the scans; null for a line that is no example. */
+  latents(text: string): Promise<LatentHit[] | null> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.latentAsks.set(id, (latents, error) => {
+        this.latentAsks.delete(id);
+        if (error) reject(error);
+        else resolve(latents);
+      });
+      this.post({ type: 'latents', id, text });
+    });
+  }
+
   /**
    * The worker is to hold the document from now on (edits made meanwhile follow
    * it): read from its saved file when there is one, else sent whole.
@@ -223,6 +238,12 @@ export class ScanHost {
 
   private receive(m: FromWorker): void {
     if (m.type === 'loaded' || m.type === 'loadFailed') return;
+    const asked = this.latentAsks.get(m.id);
+    if (asked) {
+      if (m.type === 'latents') asked(m.latents);
+      else if (m.type === 'failed') asked(null, new Error(m.message));
+      return;
+    }
     const diff = this.diffs.get(m.id);
     if (diff) {
       if (m.type === 'diffProgress') diff.onProgress(m.side, m.lines);
@@ -259,5 +280,6 @@ export class ScanHost {
     this.dead = error;
     for (const scan of [...this.scans.values()]) scan.settle(null, error);
     for (const diff of [...this.diffs.values()]) diff.settle(null, error);
+    for (const asked of [...this.latentAsks.values()]) asked(null, error);
   }
 }

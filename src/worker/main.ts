@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import { diffReport, type DiffReport } from '../core/diff/report';
 import { fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
 import { SideCache } from '../core/diff/sideCache';
+import { parseLine } from '../core/dataset';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
 import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
@@ -21,7 +22,7 @@ import { openScoreCache } from '../core/score/validate';
 import { SummaryBuilder } from '../core/score/summary';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
-import type { DiffInput, FromWorker, LineRange, ReadoutInfo, ToWorker } from './protocol';
+import type { DiffInput, FromWorker, LineRange, NamedInfo, ReadoutInfo, ToWorker } from './protocol';
 import { scanText, type ScanChunk } from './scanText';
 
 const port = parentPort!;
@@ -65,7 +66,15 @@ interface DiffJob {
   cancelled: boolean;
 }
 
-type Job = ScanJob | DiffJob;
+/** One line's latents, for the inspector. */
+interface LatentsJob {
+  kind: 'latents';
+  id: number;
+  text: string;
+  cancelled: boolean;
+}
+
+type Job = ScanJob | DiffJob | LatentsJob;
 
 /** The pack's scanners: for scans, and for diffs (every latent: the report says which moved). */
 interface Scanners {
@@ -119,6 +128,10 @@ port.on('message', (m: ToWorker) => {
       jobs.push({ kind: 'diff', id: m.id, a: m.a, b: m.b, cancelled: false });
       pump();
       break;
+    case 'latents':
+      jobs.push({ kind: 'latents', id: m.id, text: m.text, cancelled: false });
+      pump();
+      break;
     case 'focus':
       // A scan that ended already has no use for it.
       if (job?.kind === 'scan') job.focus = m.focus;
@@ -150,12 +163,20 @@ async function load(packPath: string, threads: number, cacheDir: string | null):
     const { name, version } = pack.manifest;
     const { latents, calibration } = pack;
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration) }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
+    const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
     return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, allLatents: true }) };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
   }
+}
+
+/** Examples of a named latent or direction the inspector shows. */
+const NAMED_EXAMPLES = 3;
+
+function namedInfo(about: LatentsFile['latents'][number] | NonNullable<LatentsFile['directions']>[number], latent: number | null, direction: string | null): NamedInfo {
+  return { latent, direction, label: about.label, method: about.foundBy.method, examples: (about.topExamples ?? []).slice(0, NAMED_EXAMPLES).map((e) => e.text) };
 }
 
 /** A read-out term with the label and finding method latents.json gives it, if any. */
@@ -187,6 +208,10 @@ async function drain(): Promise<void> {
       await diffStep(job, scanners.diff);
       continue;
     }
+    if (job.kind === 'latents') {
+      await latentsOf(job, scanners.diff);
+      continue;
+    }
     job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job));
     try {
       const next = await job.chunks.next();
@@ -202,6 +227,16 @@ async function drain(): Promise<void> {
     } catch (e) {
       finish(job, e instanceof FileDiffers ? { type: 'needText', id: job.id } : { type: 'failed', id: job.id, message: (e as Error).message });
     }
+  }
+}
+
+async function latentsOf(job: LatentsJob, scanner: Scanner): Promise<void> {
+  try {
+    const { example } = parseLine({ line: 1, byteStart: 0, byteEnd: job.text.length, text: job.text, issues: [] });
+    const [scored] = example ? await scanner.score([example]) : [];
+    finish(job, { type: 'latents', id: job.id, latents: scored?.score?.latents ?? null });
+  } catch (e) {
+    finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
   }
 }
 

@@ -20,7 +20,7 @@
 // its turns like a scan, streams `diffProgress`, and ends with `diffDone`, `cancelled` or `failed`.
 
 import type { DiffReport } from '../core/diff/report';
-import type { DatasetSummary, LineResult } from '../core/score/types';
+import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
 
 export type ToWorker =
   /** cacheDir: the result cache shared with the CLI (null: none). */
@@ -33,6 +33,8 @@ export type ToWorker =
   | { type: 'scan'; id: number; doc: string; focus?: LineRange }
   | { type: 'focus'; id: number; focus: LineRange }
   | { type: 'diff'; id: number; a: DiffInput; b: DiffInput }
+  /** One line's latents (every latent's encode, as the diff scans): answered with `latents`. */
+  | { type: 'latents'; id: number; text: string }
   | { type: 'cancel'; id: number }
   /** Ends the scan host, once onnxruntime is idle (the thread exits). */
   | { type: 'stop' };
@@ -49,7 +51,9 @@ export type FromWorker =
   | { type: 'needText'; id: number }
   /** A diff has read `lines` lines of side `side`. */
   | { type: 'diffProgress'; id: number; side: 'a' | 'b'; lines: number }
-  | { type: 'diffDone'; id: number; report: DiffReport };
+  | { type: 'diffDone'; id: number; report: DiffReport }
+  /** The line's strongest latents and every named one that fired; null when the line is no scorable example. */
+  | { type: 'latents'; id: number; latents: LatentHit[] | null };
 
 /** One side of a comparison, named by `label` in the report: a file, a file as it is at a git ref, or a text. */
 export type DiffInput = { label: string } & ({ file: string; ref?: string } | { text: string });
@@ -85,6 +89,18 @@ export interface PackInfo {
   readout: ReadoutInfo[];
   /** The share of EM-inducing examples a risk assumes (calibration.json validation.prior), when the pack states it. */
   prior: number | null;
+  /** What latents.json names: its latents and directions, each with the start of its top examples. */
+  named: NamedInfo[];
+}
+
+export interface NamedInfo {
+  /** The latent's index; null for a direction. */
+  latent: number | null;
+  /** A direction's name; null for a latent. */
+  direction: string | null;
+  label: string;
+  method: string;
+  examples: string[];
 }
 
 /**

@@ -18,7 +18,7 @@ suite('Findings', () => {
     assert.ok(risky.length > 0);
     const lenses = await waitFor('the lenses', 10_000, async () => {
       const got = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-      const ours = got.filter((l) => l.command?.command === 'personaLens.showPanel');
+      const ours = got.filter((l) => l.command?.command === 'personaLens.inspectExample');
       return ours.length === risky.length ? ours : undefined;
     });
     const byLine = new Map(lenses.map((l) => [l.range.start.line, l]));
@@ -26,6 +26,7 @@ suite('Findings', () => {
       const lens = byLine.get(r.line - 1);
       assert.ok(lens, `a lens above line ${r.line}`);
       assert.equal(lens.range.start.character, 0);
+      assert.deepEqual(lens.command!.arguments, [doc.uri.toString(), r.line - 1], 'a click inspects the example');
       const level = r.result!.level === 'high' ? 'High' : 'Elevated';
       assert.ok(lens.command!.title.includes(`${level} risk ${r.result!.risk.toFixed(2)}`), lens.command!.title);
     }

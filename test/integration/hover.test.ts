@@ -39,7 +39,7 @@ suite('Hover', () => {
     for (const t of r.topTokens) assert.ok(md.value.includes('`' + JSON.stringify(t.text) + '`'), `token ${JSON.stringify(t.text)} as code`);
     assert.deepEqual(
       md.isTrusted,
-      { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.rejectExample', 'personaLens.clearReview', 'personaLens.explainRisk'] },
+      { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.rejectExample', 'personaLens.clearReview', 'personaLens.explainRisk', 'personaLens.inspectExample'] },
       "links may run the extension's own commands only",
     );
 
@@ -66,10 +66,10 @@ suite('Hover', () => {
     }
     assert.deepEqual(
       [...md.value.matchAll(/\[([^\]]+)\]\(command:personaLens\./g)].map((m) => m[1]),
-      ['what the risk means', 'Rescan file', 'Mark reviewed', 'Suppress risk', 'Reject example'],
+      ['what the risk means', 'Inspect example', 'Rescan file', 'Mark reviewed', 'Suppress risk', 'Reject example'],
       "the only links are the extension's own",
     );
-    assert.equal(md.value.match(/\]\(command:/g)?.length, 5, 'no link from the dataset');
+    assert.equal(md.value.match(/\]\(command:/g)?.length, 6, 'no link from the dataset');
   });
 
   test('a line without a result has no hover', async () => {

@@ -41,6 +41,7 @@ suite('Review decisions', () => {
     const { doc, flagged, bytes } = await riskyFixture();
     const [line] = flagged;
     assert.deepEqual((await quickFixes(doc, line)).map((a) => [a.title, a.kind?.value]), [
+      ['Inspect example', 'quickfix'],
       ['Mark example as reviewed', 'quickfix'],
       ['Suppress risk for this example', 'quickfix'],
       ['Reject example (leave it out of clean exports)', 'quickfix'],
@@ -55,7 +56,7 @@ suite('Review decisions', () => {
     assert.match(d.message, /\(reviewed\)$/);
     const shown = await decorationsOf(doc);
     assert.match(shown.badge.find((b) => b.range[0] === line)!.badge!, / · reviewed$/);
-    assert.deepEqual((await quickFixes(doc, line)).map((a) => a.title), ['Clear review decision', 'Suppress risk for this example', 'Reject example (leave it out of clean exports)']);
+    assert.deepEqual((await quickFixes(doc, line)).map((a) => a.title), ['Inspect example', 'Clear review decision', 'Suppress risk for this example', 'Reject example (leave it out of clean exports)']);
     assert.deepEqual(readFileSync(doc.uri.fsPath), bytes, 'the dataset is unchanged');
   });
 
@@ -89,8 +90,8 @@ suite('Review decisions', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 1));
     const md = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.includes('Persona Lens'))!;
     assert.match(md.value, /review: suppressed/);
-    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.rejectExample', 'personaLens.clearReview', 'personaLens.explainRisk'] });
-    assert.deepEqual([...md.value.matchAll(/\[([^\]]+)\]\(command:/g)].map((m) => m[1]), ['what the risk means', 'Rescan file', 'Mark reviewed', 'Reject example', 'Clear review decision']);
+    assert.deepEqual(md.isTrusted, { enabledCommands: ['personaLens.scanFile', 'personaLens.markReviewed', 'personaLens.suppressRisk', 'personaLens.rejectExample', 'personaLens.clearReview', 'personaLens.explainRisk', 'personaLens.inspectExample'] });
+    assert.deepEqual([...md.value.matchAll(/\[([^\]]+)\]\(command:/g)].map((m) => m[1]), ['what the risk means', 'Inspect example', 'Rescan file', 'Mark reviewed', 'Reject example', 'Clear review decision']);
     const link = /\[Clear review decision\]\(command:([\w.]+)\?([^)]*)\)/.exec(md.value)!;
     await vscode.commands.executeCommand(link[1], ...JSON.parse(decodeURIComponent(link[2])));
     assert.deepEqual(decisionsIn(doc), []);

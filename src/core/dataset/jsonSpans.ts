@@ -158,3 +158,18 @@ export function mapDecodedIndex(src: SourceText, i: number): number {
   const prev = escapes[lo - 1];
   return prev.col + prev.len + (i - prev.at - 1);
 }
+
+/**
+ * The decoded index of source column `col` (src.start <= col <= src.end): mapDecodedIndex's
+ * inverse. A column inside an escape sequence maps to the character the escape decodes to.
+ */
+export function decodedIndexOf(src: SourceText, col: number): number {
+  let decoded = col - src.start;
+  for (const e of src.escapes) {
+    if (e.col >= col) break;
+    // Inside this escape: its character; past it: the escape's extra source characters are not in the decoded text.
+    if (col < e.col + e.len) return e.at;
+    decoded -= e.len - 1;
+  }
+  return decoded;
+}
