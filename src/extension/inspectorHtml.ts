@@ -85,6 +85,8 @@ function piece(p: Piece, maxScore: number): string {
 
 /** The pack's named latents, strongest on this example first, each with its label and the start of its top examples. */
 function latentsSection(v: InspectorView): string {
+  // A line with no risk has nothing to encode.
+  if (!v.result) return '';
   const fired = new Map((v.latents ?? []).map((h) => [h.index, h.max]));
   const rows = v.named
     .map((n) => ({ n, act: n.latent === null ? null : fired.get(n.latent) ?? 0 }))

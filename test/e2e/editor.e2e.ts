@@ -248,6 +248,24 @@ describe('The editor in the real workbench', () => {
     await page.screenshot({ path: path.join(SHOTS, 'judge-panel.png') });
   });
 
+  it("the inspector shows a flagged example as a conversation, its top spans shaded, and steps to the next finding", async () => {
+    await page.mouse.move(0, 0);
+    const text = await hoverLine(page, HIGH_LINE);
+    assert.match(text, /Inspect example/);
+    await page.locator('.monaco-hover:not(.hidden) a', { hasText: 'Inspect example' }).click();
+    const inspector = await frameWith(page, 'h2', `dataset.jsonl: line ${HIGH_LINE}`);
+    await inspector.locator('details').first().waitFor({ timeout: 30_000 });
+    assert.ok((await inspector.locator('mark').count()) > 0, 'shaded spans');
+    assert.ok((await inspector.locator('.message h3').allInnerTexts()).some((t) => /assistant/i.test(t)));
+    // The hover is still up over the editor: away with it, as a person would.
+    await page.mouse.move(0, 0);
+    await page.keyboard.press('Escape');
+    await page.screenshot({ path: path.join(SHOTS, 'inspector.png') });
+    await inspector.locator('button', { hasText: 'Next flagged' }).click();
+    await inspector.locator('h2', { hasNotText: `line ${HIGH_LINE}` }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(dialogs, [], 'no script ran');
+  });
+
   it('Compare Datasets… opens a report whose new high-risk example clicks through to its line', async () => {
     const dir = path.dirname(datasetFile);
     const sample = readFileSync(path.join(ROOT, 'examples', 'sample.jsonl'), 'utf8').trimEnd().split('\n');
@@ -307,5 +325,9 @@ describe('The editor in the real workbench', () => {
     const reportColour = await report.locator('body').evaluate((el) => getComputedStyle(el).color);
     assert.ok(reportColour.match(/\d+/g)!.slice(0, 3).map(Number).reduce((x, y) => x + y) > 3 * 150, `light report text on the dark theme: ${reportColour}`);
     await page.screenshot({ path: path.join(SHOTS, 'report-dark.png') });
+    // The inspector follows the cursor into whichever scanned file it is in.
+    await page.locator('.tab', { hasText: /^Example: / }).click();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-dark.png') });
   });
 });
