@@ -96,14 +96,15 @@ const levelBoxes = LEVELS.map((level, i) => {
   return box;
 });
 const count = el('span', 'count');
-const copy = button('Copy line numbers', () => post({ type: 'copyLines', lines: selectedLines(selection) }));
-const exportButton = button('Export selected…', () => post({ type: 'exportLines', lines: selectedLines(selection) }));
+// Short labels, so the buttons fit a 300 px side bar in two rows; the tooltips say it all.
+const copy = button('Copy lines', 'Copy the selected line numbers', () => post({ type: 'copyLines', lines: selectedLines(selection) }));
+const exportButton = button('Export…', 'Export the selected examples to a new file beside the dataset', () => post({ type: 'exportLines', lines: selectedLines(selection) }));
 const decide = (decision: Decision | null) => () => post({ type: 'decideLines', lines: selectedLines(selection), decision });
 const decisionButtons = {
-  reviewed: button('Mark reviewed', decide('reviewed')),
-  suppressed: button('Suppress', decide('suppressed')),
-  rejected: button('Reject', decide('rejected')),
-  clear: button('Clear review', decide(null)),
+  reviewed: button('Reviewed', 'Mark the selected examples reviewed', decide('reviewed')),
+  suppressed: button('Suppress', 'Suppress their risk (no finding, no decoration)', decide('suppressed')),
+  rejected: button('Reject', 'Reject them: left out of clean exports', decide('rejected')),
+  clear: button('Clear', 'Clear their review decision', decide(null)),
 };
 for (const b of [exportButton, ...Object.values(decisionButtons)]) b.secondary = true;
 
@@ -113,9 +114,10 @@ const actions = el('div', 'actions');
 actions.append(count, copy, exportButton, ...Object.values(decisionButtons));
 document.body.append(summary.element, toolbar, actions, table.element);
 
-function button(label: string, run: () => void): VscodeButton {
+function button(label: string, tooltip: string, run: () => void): VscodeButton {
   const b = el('vscode-button') as VscodeButton;
   b.textContent = label;
+  b.title = tooltip;
   b.addEventListener('click', () => {
     if (selection.lines.size > 0) run();
   });

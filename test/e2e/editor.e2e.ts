@@ -214,6 +214,15 @@ describe('The editor in the real workbench', () => {
     const xssRow = rows.filter({ has: panel.locator('.col-line', { hasText: new RegExp(`^${XSS_LINE}$`) }) });
     assert.ok((await xssRow.locator('.col-snippet').innerText()).includes(XSS), 'the markup shows as text in the table');
     assert.equal(await panel.locator('img').count(), 0, 'no image element was made from the dataset');
+    // At the side bar's default width (about 300 px): whole headers with their sort arrow, the buttons in two rows.
+    const layout = await panel.locator('body').evaluate((body) => ({
+      width: body.clientWidth,
+      cut: [...body.querySelectorAll<HTMLElement>('.row.header .cell')].filter((c) => c.offsetWidth > 0 && c.scrollWidth > c.clientWidth).map((c) => c.textContent),
+      buttonRows: new Set([...body.querySelectorAll<HTMLElement>('.actions vscode-button')].map((b) => b.offsetTop)).size,
+    }));
+    assert.ok(layout.width <= 320, `the panel is narrow: ${layout.width} px`);
+    assert.deepEqual(layout.cut, [], 'no header is cut short');
+    assert.ok(layout.buttonRows <= 2, `${layout.buttonRows} rows of buttons`);
     await page.screenshot({ path: path.join(SHOTS, 'panel.png') });
 
     const target = 7;
@@ -281,9 +290,14 @@ describe('The editor in the real workbench', () => {
     // VS Code's own file dialog (a quick input in the browser): a path typed, Enter.
     for (const file of [a, b]) {
       await page.locator('.quick-input-widget .quick-input-title', { hasText: file === a ? /A, the old one/ : /B, the new one/ }).waitFor({ timeout: 10_000 });
-      await input.fill(file);
-      // Enter before the dialog has listed the typed file would not pick it.
-      await page.locator('.quick-input-list .monaco-list-row.focused, .quick-input-list .monaco-list-row.selected', { hasText: path.basename(file) }).waitFor({ timeout: 10_000 });
+      // As a person types: the folder, then (once the dialog lists it) the file's name.
+      const row = (selected: boolean) =>
+        page.locator(selected ? '.quick-input-list .monaco-list-row.focused, .quick-input-list .monaco-list-row.selected' : '.quick-input-list .monaco-list-row', { hasText: path.basename(file) });
+      await input.fill(`${path.dirname(file)}/`);
+      await row(false).first().waitFor({ timeout: 10_000 });
+      await input.press('End');
+      await page.keyboard.type(path.basename(file));
+      await row(true).waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
     }
     const report = await frameWith(page, 'h1', 'Persona Lens diff');
