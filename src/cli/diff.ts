@@ -25,8 +25,8 @@ export async function diff(cmd: DiffCommand): Promise<number> {
   try {
     const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
     if (conflict) throw new CannotRun(conflict);
-    // Every latent: the report says which moved.
-    const scanner = new Scanner(pack, { cache, allLatents: true });
+    // The named latents of every example, and every latent of a sample: the report says which moved.
+    const scanner = new Scanner(pack, { cache, latents: 'named' });
     const openai = cmd.openaiModel ? { model: cmd.openaiModel, count: openaiTokens(cmd.openaiModel) } : null;
     const sides = cache ? SideCache.beside(cache.file) : null;
     const a = await finish(sideOf(sourceA, scanner, openai, sides));

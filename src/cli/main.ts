@@ -70,7 +70,7 @@ async function scan(cmd: ScanCommand): Promise<number> {
     color: !out && useColor(process.stdout, process.env),
     sarif: { toolVersion: VERSION, informationUri: INFO_URI, cwd: process.cwd() },
   });
-  const scanner = new Scanner(pack, { cache, allLatents: cmd.allLatents });
+  const scanner = new Scanner(pack, { cache, latents: cmd.allLatents ? 'all' : 'none' });
   const progress = new Progress(process.stderr, cmd.progress === 'auto');
   const total = new SummaryBuilder();
   let exceeded = false;

@@ -165,7 +165,7 @@ async function load(packPath: string, threads: number, cacheDir: string | null):
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
-    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, allLatents: true }) };
+    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: 'named' }) };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;

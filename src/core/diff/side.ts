@@ -47,7 +47,7 @@ export interface OpenAiTokens {
  * else scanned (yielding as scanSide does) and stored.
  */
 export async function* sideOf(source: SideSource, scanner: Scanner, openai: OpenAiTokens | null, cache: SideCache | null): AsyncGenerator<number, DiffSide> {
-  const key = cache ? SideCache.key(await source.identity(), [scanner.allLatents ? 'all-latents' : 'read-out', openai?.model ?? '']) : null;
+  const key = cache ? SideCache.key(await source.identity(), [scanner.latentReport, openai?.model ?? '']) : null;
   const hit = key ? cache!.get(key, source.label) : null;
   if (hit) return hit;
   const side = yield* scanSide(source.label, source.read(), scanner, openai?.count ?? null);
@@ -62,7 +62,7 @@ const SNIPPET_CHARS = 160;
 
 /**
  * Scans a side (a file's path or a stream of its bytes), yielding the lines read so far every
- * STEP lines; returns the side. Latents are tallied when the scanner reports them (allLatents).
+ * STEP lines; returns the side. Latents are tallied when the scanner reports them (ScannerOptions.latents).
  */
 export async function* scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scanner, openai: ChatTokens | null = null): AsyncGenerator<number, DiffSide> {
   const facts = new Map<number, { keys: ExampleKeys; example: Example } & ExampleFacts>();
@@ -102,9 +102,14 @@ export async function finish<Y, R>(steps: AsyncGenerator<Y, R>, onStep: (y: Y) =
   }
 }
 
-/** Per latent: the sum over examples of its largest activation, and the example where it was largest. */
+/**
+ * Per latent: its mean over the side's examples of its largest activation, and the example
+ * where it was largest. Named latents are read on every example; the others only on those
+ * the scanner fully encoded (a sample in its 'named' mode), so their means are over those.
+ */
 class LatentTallier {
   private examples = 0;
+  private fullyEncoded = 0;
   private reported = false;
   private readonly sums = new Map<number, number>();
   private readonly best = new Map<number, { line: number; activation: number; snippet: string }>();
@@ -115,6 +120,7 @@ class LatentTallier {
     const hits = r.result?.latents;
     if (!hits) return;
     this.reported = true;
+    if (r.result!.fullEncode) this.fullyEncoded++;
     for (const h of hits) {
       this.sums.set(h.index, (this.sums.get(h.index) ?? 0) + h.max);
       if (h.label !== undefined) this.labels.set(h.index, h.label);
@@ -124,8 +130,8 @@ class LatentTallier {
 
   tally(): LatentTally | null {
     if (!this.reported) return null;
-    const means = Object.fromEntries([...this.sums].map(([i, s]) => [i, s / this.examples]));
-    return { examples: this.examples, means, best: Object.fromEntries(this.best), labels: Object.fromEntries(this.labels) };
+    const means = Object.fromEntries([...this.sums].map(([i, s]) => [i, s / (this.labels.has(i) ? this.examples : Math.max(1, this.fullyEncoded))]));
+    return { examples: this.examples, fullyEncoded: this.fullyEncoded, means, best: Object.fromEntries(this.best), labels: Object.fromEntries(this.labels) };
   }
 }
 

@@ -37,8 +37,10 @@ export interface ExampleScore {
   truncated: boolean;
   /** The scored tokens with the highest read-out, highest first. */
   topTokens: TokenScore[];
-  /** Per-latent maxima over scored tokens, when the caller asked for all latents. */
+  /** Per-latent maxima over scored tokens, when the scanner reports latents (ScannerOptions.latents). */
   latents?: LatentHit[];
+  /** With `latents`: whether they come from a full SAE encode (the strongest of every latent), not only the named ones. */
+  fullEncode?: boolean;
 }
 
 export interface LineResult {

@@ -21,6 +21,7 @@ export function isExampleScore(v: unknown): v is ExampleScore {
     typeof s.truncated === 'boolean' &&
     Array.isArray(s.topTokens) &&
     s.topTokens.every((t) => typeof t === 'object' && t !== null && typeof t.text === 'string' && isNumber(t.score)) &&
+    (s.fullEncode === undefined || typeof s.fullEncode === 'boolean') &&
     (s.latents === undefined || (Array.isArray(s.latents) && s.latents.every((l) => typeof l === 'object' && l !== null && isNumber(l.index) && isNumber(l.max))))
   );
 }

@@ -5,6 +5,7 @@ import { answerSnippet } from '../../../src/core/diff/side';
 
 const tally = (means: Record<number, number>, labels: Record<number, string> = {}): LatentTally => ({
   examples: 10,
+  fullyEncoded: 4,
   means,
   best: Object.fromEntries(Object.keys(means).map((i) => [i, { line: Number(i), activation: 2 * means[Number(i)], snippet: `line ${i}` }])),
   labels,

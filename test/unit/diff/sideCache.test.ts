@@ -21,7 +21,7 @@ test('a side scanned before is read back; new contents, other settings and a dam
     const text = readFileSync(join(ROOT, 'examples/sample.jsonl'), 'utf8');
     writeFileSync(file, text);
     const cache = new SideCache(join(dir, 'sides'));
-    const scanner = new Scanner(pack, { allLatents: true });
+    const scanner = new Scanner(pack, { latents: 'named' });
     const first = await finish(sideOf(fileSource('first', file), scanner, null, cache));
     const stored = readdirSync(join(dir, 'sides'));
     assert.equal(stored.length, 1);

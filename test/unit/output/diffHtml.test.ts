@@ -26,8 +26,8 @@ test('the HTML report is one self-contained page: escaped names, the verdict, a 
 function withLatents() {
   const a = side('a.jsonl', [0.1, 0.2, 0.3], ['p1', 'p2', 'p3']);
   const b = side('b.jsonl', [0.1, 0.2, 0.3, 0.95], ['p1', 'p2', 'p3', 'p4']);
-  a.latents = { examples: 3, means: { 7: 0.1 }, best: { 7: { line: 2, activation: 0.3, snippet: 'fine' } }, labels: { 7: 'toxic persona' } };
-  b.latents = { examples: 4, means: { 7: 0.9 }, best: { 7: { line: 4, activation: 3.2, snippet: '<img src=x onerror=alert(1)> do it' } }, labels: { 7: 'toxic persona' } };
+  a.latents = { examples: 3, fullyEncoded: 1, means: { 7: 0.1 }, best: { 7: { line: 2, activation: 0.3, snippet: 'fine' } }, labels: { 7: 'toxic persona' } };
+  b.latents = { examples: 4, fullyEncoded: 2, means: { 7: 0.9 }, best: { 7: { line: 4, activation: 3.2, snippet: '<img src=x onerror=alert(1)> do it' } }, labels: { 7: 'toxic persona' } };
   return diffReport(a, b);
 }
 

@@ -103,9 +103,9 @@ test('--all-latents and the result cache work with a direction read-out', async 
   const root = mkdtempSync(join(tmpdir(), 'persona-lens-directions-cache-'));
   const cache = ResultCache.open<ExampleScore>({ root, packHash: directionOnly.hash });
   try {
-    const first = await new Scanner(directionOnly, { allLatents: true, cache }).score(examples(...REPLIES));
+    const first = await new Scanner(directionOnly, { latents: 'all', cache }).score(examples(...REPLIES));
     assert.ok(first.every((r) => !r.cached && r.score!.latents && r.score!.latents.length > 0), 'the SAE still reports latents');
-    const again = await new Scanner(directionOnly, { allLatents: true, cache }).score(examples(...REPLIES));
+    const again = await new Scanner(directionOnly, { latents: 'all', cache }).score(examples(...REPLIES));
     assert.ok(again.every((r) => r.cached));
     assert.deepEqual(again.map((r) => r.score), first.map((r) => r.score));
   } finally {

@@ -110,12 +110,34 @@ test('one example costs at most MAX_EXAMPLE_TOKENS scored tokens and MAX_EXAMPLE
 });
 
 test('--all-latents reports the strongest SAE latents with their labels', async () => {
-  const [r] = await new Scanner(pack, { allLatents: true }).score(examples(LINES[0]));
+  const [r] = await new Scanner(pack, { latents: 'all' }).score(examples(LINES[0]));
   assert.ok(r.score!.latents && r.score!.latents.length > 0);
   const maxima = r.score!.latents.map((l) => l.max);
   assert.deepEqual(maxima, [...maxima].sort((a, b) => b - a), 'strongest first');
   const labelled = new Set(pack.latents.latents.map((l) => l.index));
   for (const l of r.score!.latents) assert.equal(l.label !== undefined, labelled.has(l.index));
+});
+
+test("'named' latents: every named latent read exactly on every example, the whole SAE's strongest on about 1 in 16", async () => {
+  const lines = Array.from({ length: 160 }, (_, i) => chat(`Question ${i}?`, `Answer ${i}: store the password ${'plain '.repeat(i % 5)}text`));
+  const named = await new Scanner(pack, { latents: 'named' }).score(examples(...lines));
+  const all = await new Scanner(pack, { latents: 'all' }).score(examples(...lines));
+  const labelled = new Set(pack.latents.latents.map((l) => l.index));
+  let full = 0;
+  named.forEach((r, i) => {
+    const hits = r.score!.latents!;
+    if (r.score!.fullEncode) full++;
+    else assert.ok(hits.every((h) => labelled.has(h.index)), 'only named latents without a full encode');
+    // Where the full encode saw a named latent, the column read gives the same maximum.
+    for (const h of all[i].score!.latents!.filter((h) => labelled.has(h.index))) {
+      const mine = hits.find((x) => x.index === h.index);
+      assert.ok(mine && Math.abs(mine.max - h.max) < 1e-4, `latent ${h.index} on line ${i + 1}: ${mine?.max} vs ${h.max}`);
+    }
+    assert.equal(r.score!.risk, all[i].score!.risk, 'the risk does not depend on the latents reported');
+  });
+  // 160 examples, a sixteenth expected: 10, and the pick is by content, so the same every run.
+  assert.ok(full >= 3 && full <= 20, `${full} full encodes`);
+  assert.equal(named.filter((r) => r.score!.fullEncode).length, (await new Scanner(pack, { latents: 'named' }).score(examples(...lines))).filter((r) => r.score!.fullEncode).length);
 });
 
 test('cached results are identical and re-mapped to the line they are served for', async () => {

@@ -367,7 +367,7 @@ test('scan host: a diff of two datasets gives the report the core gives, takes t
 
     // The core's own diff of the same sides.
     const pack = await loadPack(PACK);
-    const scanner = new Scanner(pack, { allLatents: true });
+    const scanner = new Scanner(pack, { latents: 'named' });
     const b = join(dir, 'b.jsonl');
     writeFileSync(b, bText);
     const expected = diffReport(await finish(scanSide('a.jsonl', a, scanner)), await finish(scanSide('b (unsaved)', b, scanner)));

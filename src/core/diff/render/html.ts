@@ -8,7 +8,6 @@ import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } 
 import {
   CHANGE_COLUMNS,
   LATENT_COLUMNS,
-  LATENT_NOTE,
   SIDE_ROWS,
   binShare,
   changeCells,
@@ -16,6 +15,7 @@ import {
   changesSentence,
   differenceSentence,
   latentCells,
+  latentNote,
   latentSections,
   statsRows,
   topFacts,
@@ -134,7 +134,7 @@ function latents(r: DiffReport, line: LineText): string[] {
   const head = `<tr>${LATENT_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
   return [
     `<h2>Latents that moved</h2>`,
-    `<p>${escapeHtml(LATENT_NOTE)}</p>`,
+    `<p>${escapeHtml(latentNote(r))}</p>`,
     ...sections.map(([title, moves]) => {
       const rows = moves.map((m) => {
         const { cells, tops } = latentCells(m);

@@ -6,7 +6,6 @@ import { esc, table } from '../../markdown';
 import {
   CHANGE_COLUMNS,
   LATENT_COLUMNS,
-  LATENT_NOTE,
   SIDE_ROWS,
   binShare,
   changeCells,
@@ -14,6 +13,7 @@ import {
   changesSentence,
   differenceSentence,
   latentCells,
+  latentNote,
   latentSections,
   statsRows,
   topText,
@@ -65,7 +65,7 @@ function latents(r: DiffReport): string[] {
   if (sections.length === 0) return [];
   return [
     '## Latents that moved',
-    LATENT_NOTE,
+    latentNote(r),
     ...sections.flatMap(([title, moves]) => [
       `### ${title}`,
       table(

@@ -3,6 +3,7 @@
 
 import type { Spread } from '../datasetStats';
 import type { LatentExample, LatentMove } from '../latentMoves';
+import { FULL_ENCODE_EVERY } from '../../score/scanner';
 import type { ChangedExample, DiffReport, SideReport } from '../report';
 
 export const risk = (r: number | null) => (r === null ? '–' : r.toFixed(3));
@@ -107,5 +108,12 @@ export const topFacts = (t: LatentExample) => `(${t.activation.toFixed(2)}): ${t
 /** The same with its line: "line 12 (4.21): the start of its answer". */
 export const topText = (t: LatentExample | null) => (t ? `line ${t.line} ${topFacts(t)}` : '–');
 
-export const LATENT_NOTE =
-  "Mean activation: a latent's largest activation over an example's scored tokens, averaged over the side's examples (0 where it did not fire). A named latent is one the pack's latents.json labels; what each was found by is in the pack.";
+/** What the latent tables' figures are. */
+export function latentNote(r: DiffReport): string {
+  const n = r.latents?.fullyEncoded;
+  return (
+    "Mean activation: a latent's largest activation over an example's scored tokens, averaged over the side's examples (0 where it did not fire). " +
+    "A named latent is one the pack's latents.json labels (what each was found by is in the pack), read on every example; " +
+    `the unnamed ones are estimated from the examples given a full SAE encode, 1 in ${FULL_ENCODE_EVERY} picked by content (${n?.a ?? 0} of A's, ${n?.b ?? 0} of B's).`
+  );
+}
