@@ -9,6 +9,8 @@
 import '../model/ortEnv';
 import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../model/session';
+
+const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 import type { SaeConfig } from '../pack/types';
 import { SAE_GRAPH, buildSaeEncodeModel } from './graph';
 import { expectedAverageScale, processSaeInput } from './input';
@@ -39,7 +41,9 @@ export class SaeEncoder {
   }
 
   private fullEncode(): Promise<ort.InferenceSession> {
-    this.session ??= ort.InferenceSession.create(buildSaeEncodeModel(this.config, this.weights), ortSessionOptions(this.threads));
+    // Its threads do not spin between runs: they would take the cores from the model's runs,
+    // which alternate with these (bench pack, 2 cores: the model's time 1.41 -> 2.95 s with them spinning).
+    this.session ??= ort.InferenceSession.create(buildSaeEncodeModel(this.config, this.weights), { ...ortSessionOptions(this.threads), extra: NO_SPINNING });
     return this.session;
   }
 
