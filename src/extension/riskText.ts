@@ -134,9 +134,9 @@ export function riskMeaning(risk: number, prior: number | null): string {
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 
-/** A running scan, e.g. `Persona Lens 12,000/50,000 lines · 850/s · 45 s left` (no rate until a second has passed). */
+/** A running scan, e.g. `12,000/50,000 lines · 850/s · 45 s left` (no rate until a second has passed). */
 export function scanProgress(lines: number, total: number, elapsedMs: number): string {
-  const head = `Persona Lens ${lines.toLocaleString('en-US')}/${total.toLocaleString('en-US')} lines`;
+  const head = `${lines.toLocaleString('en-US')}/${total.toLocaleString('en-US')} lines`;
   if (elapsedMs < 1000 || lines === 0) return head;
   const rate = (lines * 1000) / elapsedMs;
   const left = Math.max(0, total - lines) / rate;

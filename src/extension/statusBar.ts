@@ -36,7 +36,7 @@ export class StatusBar implements vscode.Disposable {
       this.shown = null;
       return;
     }
-    this.item.text = scan.scanning ? `$(sync~spin) ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}` : `$(shield) ${describe(scan)}`;
+    this.item.text = scan.scanning ? `$(sync~spin) Persona Lens ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}` : `$(shield) ${describe(scan)}`;
     this.item.tooltip = tooltip(scan);
     this.item.show();
     this.shown = this.item.text;

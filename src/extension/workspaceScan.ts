@@ -11,9 +11,13 @@ import * as vscode from 'vscode';
 import type { DatasetSummary, LineResult } from '../core/score/types';
 import type { Ctx } from './context';
 import { gzViewUri, readDatasetText } from './gzView';
+import { scanProgress } from './riskText';
+import { Throttle } from './throttle';
 
 const INCLUDE = '**/*.{jsonl,jsonl.gz}';
 const EXCLUDE = '**/node_modules/**';
+/** How often a file's progress is told while it is scanned. */
+const PROGRESS_MS = 500;
 
 export interface WorkspaceScanSummary {
   /** Files found. */
@@ -51,16 +55,24 @@ export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Pro
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Persona Lens: scanning the workspace', cancellable: true },
     async (progress, token) => {
+      // Cancelling stops the file being scanned too.
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
       for (const [i, uri] of files.entries()) {
-        // Cancelling lets the file being scanned finish.
         if (token.isCancellationRequested) {
           out.cancelled = true;
           break;
         }
-        progress.report({ message: `${i + 1}/${files.length}: ${vscode.workspace.asRelativePath(uri)}`, increment: 100 / files.length });
+        const file = `${i + 1}/${files.length}: ${vscode.workspace.asRelativePath(uri)}`;
+        progress.report({ message: file, increment: 100 / files.length });
         let summary: DatasetSummary | null;
         try {
-          summary = await scanOne(ctx, uri);
+          // Per example too: lines done of the file's, the rate and the time left.
+          summary = await scanOne(ctx, uri, abort.signal, (line) => progress.report({ message: `${file} · ${line}` }));
+          if (token.isCancellationRequested) {
+            out.cancelled = true;
+            break;
+          }
         } catch (e) {
           ctx.log.error(`workspace scan of ${uri.fsPath}: ${(e as Error).message}`);
           summary = null;
@@ -80,7 +92,8 @@ export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Pro
   return out;
 }
 
-async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null> {
+/** Scans a file (the open document when it is open), telling `onProgress` how far a closed one got now and then. */
+async function scanOne(ctx: Ctx, uri: vscode.Uri, signal: AbortSignal, onProgress: (text: string) => void): Promise<DatasetSummary | null> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() || d.uri.toString() === gzViewUri(uri).toString());
   if (open) {
     await ctx.scans.scan(open);
@@ -95,13 +108,27 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri): Promise<DatasetSummary | null
   // Only lines with something to show are kept: a large file's clean lines cost nothing.
   const findings: LineResult[] = [];
   const keep = (r: LineResult) => r.diagnostics.length > 0 || (r.result && r.result.level !== 'low');
+  const total = text.split('\n').length;
+  const started = Date.now();
+  let done = 0;
+  const told = new Throttle(PROGRESS_MS);
   try {
-    const summary = await host.scan({ key, version: 0, text: () => text }, (results) => findings.push(...results.filter(keep)));
+    const summary = await host.scan(
+      { key, version: 0, text: () => text },
+      (results) => {
+        findings.push(...results.filter(keep));
+        done += results.length;
+        told.run('progress', () => onProgress(scanProgress(done, total, Date.now() - started)));
+      },
+      signal,
+    );
+    if (!summary) return null;
     // Lines as an editor would show them (for their ranges and reviewers' decisions).
     const lines = text.split(/\r?\n/);
     ctx.diagnostics.showClosed({ uri: shownAt, lineCount: lines.length, lineAt: (i) => ({ text: lines[i] }) }, findings);
     return summary;
   } finally {
+    told.dispose();
     host.close(key);
   }
 }
