@@ -7,7 +7,11 @@ import { GitProblem } from '../core/diff/gitSide';
 import { diffReport } from '../core/diff/report';
 import { fileSource, finish, gitSource, sideOf, type ChatTokens, type SideSource } from '../core/diff/side';
 import { SideCache } from '../core/diff/sideCache';
+import { defaultCacheRoot } from '../core/cache/cacheRoot';
+import type { ResultCache } from '../core/cache/resultCache';
+import { DIFF_LATENTS } from '../core/diff/side';
 import { Scanner } from '../core/score/scanner';
+import type { ExampleScore } from '../core/score/types';
 import type { DiffCommand } from './args';
 import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache, writeReport } from './common';
 import { diffHtml } from '../core/diff/render/html';
@@ -21,16 +25,21 @@ export async function diff(cmd: DiffCommand): Promise<number> {
   const gitSide = cmd.against !== null;
   const sourceA = gitSide ? atRef(cmd.files[0], cmd.against!) : fileSource(cmd.files[0], cmd.files[0]);
   const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
-  const cache = cmd.cache ? openCache(cmd.cacheDir, pack) : null;
+  // Opened only when a side is not in the side cache (indexing a large result cache takes a while).
+  let cache: ResultCache<ExampleScore> | null = null;
+  let scanner: Scanner | null = null;
+  const scan = () => {
+    cache ??= cmd.cache ? openCache(cmd.cacheDir, pack) : null;
+    // The named latents of every example, and every latent of a sample: the report says which moved.
+    return (scanner ??= new Scanner(pack, { cache, latents: DIFF_LATENTS }));
+  };
   try {
     const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
     if (conflict) throw new CannotRun(conflict);
-    // The named latents of every example, and every latent of a sample: the report says which moved.
-    const scanner = new Scanner(pack, { cache, latents: 'named' });
     const openai = cmd.openaiModel ? { model: cmd.openaiModel, count: openaiTokens(cmd.openaiModel) } : null;
-    const sides = cache ? SideCache.beside(cache.file) : null;
-    const a = await finish(sideOf(sourceA, scanner, openai, sides));
-    const b = await finish(sideOf(fileSource(last, last), scanner, openai, sides));
+    const sides = cmd.cache ? SideCache.of(cmd.cacheDir ?? defaultCacheRoot(), pack.hash) : null;
+    const a = await finish(sideOf(sourceA, scan, DIFF_LATENTS, openai, sides));
+    const b = await finish(sideOf(fileSource(last, last), scan, DIFF_LATENTS, openai, sides));
     const report = diffReport(a, b);
     const text =
       cmd.format === 'json'
@@ -44,7 +53,7 @@ export async function diff(cmd: DiffCommand): Promise<number> {
     const rose = report.significant && report.difference.meanRisk! > 0;
     return (cmd.failOnRise && rose) || (cmd.failOnAlarm && (rose || report.alarm?.fired)) ? 1 : 0;
   } finally {
-    cache?.close();
+    (cache as ResultCache<ExampleScore> | null)?.close();
     await pack.dispose();
   }
 }

@@ -9,7 +9,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { diffReport, type DiffReport } from '../core/diff/report';
-import { fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
+import { DIFF_LATENTS, fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
 import { SideCache } from '../core/diff/sideCache';
 import { parseLine } from '../core/dataset';
 import { loadPack, type LoadedPack } from '../core/pack/load';
@@ -95,6 +95,8 @@ let pumping: Promise<void> | null = null;
 let pack: LoadedPack | null = null;
 /** The result cache shared with the CLI, when the extension asked for it. */
 let diskCache: ResultCache<ExampleScore> | null = null;
+/** Whole scanned sides of comparisons, beside it. */
+let sideCache: SideCache | null = null;
 
 port.on('message', (m: ToWorker) => {
   const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
@@ -160,12 +162,13 @@ async function load(packPath: string, threads: number, cacheDir: string | null):
     pack = await loadPack(packPath, { threads });
     const opened = cacheDir === null ? null : openScoreCache(cacheDir, pack.hash);
     diskCache = opened && 'problem' in opened ? null : opened;
+    sideCache = diskCache && cacheDir !== null ? SideCache.of(cacheDir, pack.hash) : null;
     const { name, version } = pack.manifest;
     const { latents, calibration } = pack;
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
-    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: 'named' }) };
+    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: DIFF_LATENTS }) };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
@@ -256,10 +259,9 @@ async function diffStep(job: DiffJob, scanner: Scanner): Promise<void> {
 async function* diffSteps(a: DiffInput, b: DiffInput, scanner: Scanner): AsyncGenerator<{ side: 'a' | 'b'; lines: number }, DiffReport> {
   // Both sides are checked before either is scanned: a ref without the file fails at once.
   const sources = [a, b].map(sourceOf);
-  const sideCache = diskCache ? SideCache.beside(diskCache.file) : null;
   const sides = [];
   for (const [i, source] of sources.entries()) {
-    const steps = sideOf(source, scanner, null, sideCache);
+    const steps = sideOf(source, () => scanner, DIFF_LATENTS, null, sideCache);
     const side = i === 0 ? 'a' : 'b';
     for (;;) {
       const next = await steps.next();

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { parseFileBatches } from '../dataset';
 import type { Example } from '../dataset/types';
 import { scanLines } from '../score/scanLines';
-import type { Scanner } from '../score/scanner';
+import type { LatentReport, Scanner } from '../score/scanner';
 import { SummaryBuilder } from '../score/summary';
 import type { LineResult } from '../score/types';
 import { StatsBuilder, type ExampleFacts } from './datasetStats';
@@ -15,6 +15,9 @@ import { exampleKeys, type ExampleKeys } from './match';
 import { gitBlob } from './gitSide';
 import type { DiffEntry, DiffSide, LatentTally } from './report';
 import { SideCache, fileSha256, textSha256, type SideIdentity } from './sideCache';
+
+/** The latents a diff's scanner reports: every named one, and every latent of a sample (the report says which moved). */
+export const DIFF_LATENTS: LatentReport = 'named';
 
 /** A named OpenAI model's billed tokens for a conversation. */
 export type ChatTokens = (messages: ReadonlyArray<{ role: string; content: string }>) => number;
@@ -44,13 +47,20 @@ export interface OpenAiTokens {
 
 /**
  * A side from the side cache when one of the same contents and settings was scanned before,
- * else scanned (yielding as scanSide does) and stored.
+ * else scanned (yielding as scanSide does) and stored. The scanner is asked for only then: a
+ * report on two cached sides opens no result cache and runs no model.
  */
-export async function* sideOf(source: SideSource, scanner: Scanner, openai: OpenAiTokens | null, cache: SideCache | null): AsyncGenerator<number, DiffSide> {
-  const key = cache ? SideCache.key(await source.identity(), [scanner.latentReport, openai?.model ?? '']) : null;
+export async function* sideOf(
+  source: SideSource,
+  scanner: () => Scanner,
+  latents: LatentReport,
+  openai: OpenAiTokens | null,
+  cache: SideCache | null,
+): AsyncGenerator<number, DiffSide> {
+  const key = cache ? SideCache.key(await source.identity(), [latents, openai?.model ?? '']) : null;
   const hit = key ? cache!.get(key, source.label) : null;
   if (hit) return hit;
-  const side = yield* scanSide(source.label, source.read(), scanner, openai?.count ?? null);
+  const side = yield* scanSide(source.label, source.read(), scanner(), openai?.count ?? null);
   if (key) cache!.set(key, side);
   return side;
 }

@@ -15,7 +15,7 @@ import { exampleHash } from '../cache/resultCache';
 import type { DiffSide } from './report';
 
 /** Changed whenever what a side holds, or how it is computed, changes. */
-const SIDE_FORMAT = 'persona-lens-diff-side-1';
+const SIDE_FORMAT = 'persona-lens-diff-side-2';
 
 /** What a side's contents are: the sha256 of a file's bytes, a git blob id, or a text's hash. */
 export type SideIdentity = { fileSha256: string } | { gitBlob: string } | { textSha256: string };
@@ -23,9 +23,9 @@ export type SideIdentity = { fileSha256: string } | { gitBlob: string } | { text
 export class SideCache {
   constructor(private readonly dir: string) {}
 
-  /** The side cache of the result cache whose log is `resultsFile`. */
-  static beside(resultsFile: string): SideCache {
-    return new SideCache(path.join(path.dirname(resultsFile), 'sides'));
+  /** The side cache of a pack beside its result cache under `root` (ResultCache's layout), without opening that. */
+  static of(root: string, packHash: string): SideCache {
+    return new SideCache(path.join(root, packHash, 'sides'));
   }
 
   /** The key of a side: its contents and the scan's settings (every latent or not, a named OpenAI model). */

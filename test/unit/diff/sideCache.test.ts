@@ -22,31 +22,33 @@ test('a side scanned before is read back; new contents, other settings and a dam
     writeFileSync(file, text);
     const cache = new SideCache(join(dir, 'sides'));
     const scanner = new Scanner(pack, { latents: 'named' });
-    const first = await finish(sideOf(fileSource('first', file), scanner, null, cache));
+    const first = await finish(sideOf(fileSource('first', file), () => scanner, 'named', null, cache));
     const stored = readdirSync(join(dir, 'sides'));
     assert.equal(stored.length, 1);
     // Read back under the label asked for, identical otherwise.
-    const again = await finish(sideOf(fileSource('again', file), scanner, null, cache));
+    const again = await finish(sideOf(fileSource('again', file), () => scanner, 'named', null, cache));
     assert.deepEqual(again, { ...first, file: 'again' });
     // It is the stored side that comes back: an edit to it shows.
     const path = join(dir, 'sides', stored[0]);
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     doc.side.entries[0].risk = 0.123;
     writeFileSync(path, JSON.stringify(doc));
-    assert.equal((await finish(sideOf(fileSource('x', file), scanner, null, cache))).entries[0].risk, 0.123);
+    assert.equal((await finish(sideOf(fileSource('x', file), () => scanner, 'named', null, cache))).entries[0].risk, 0.123);
     // The same text from an editor is its own entry (its hash is of the text, not the file).
-    assert.deepEqual(await finish(sideOf(textSource('first', text), scanner, null, cache)), first);
+    assert.deepEqual(await finish(sideOf(textSource('first', text), () => scanner, 'named', null, cache)), first);
+    // A hit runs no scanner at all.
+    assert.deepEqual(await finish(sideOf(fileSource('first', file), () => assert.fail('scanned'), 'named', null, cache)), { ...first, entries: [{ ...first.entries[0], risk: 0.123 }, ...first.entries.slice(1)] });
     // Other settings: without latents, a side of its own.
-    const plain = await finish(sideOf(fileSource('first', file), new Scanner(pack), null, cache));
+    const plain = await finish(sideOf(fileSource('first', file), () => new Scanner(pack), 'none', null, cache));
     assert.equal(plain.latents, null);
     assert.equal(readdirSync(join(dir, 'sides')).length, 3);
     // Damaged: scanned again and rewritten.
     writeFileSync(path, '{"format": "persona-lens-diff-side-1", "side": ');
-    assert.deepEqual(await finish(sideOf(fileSource('first', file), scanner, null, cache)), first);
+    assert.deepEqual(await finish(sideOf(fileSource('first', file), () => scanner, 'named', null, cache)), first);
     assert.equal(JSON.parse(readFileSync(path, 'utf8')).side.entries[0].risk, first.entries[0].risk);
     // New contents: a new entry.
     writeFileSync(file, text.split('\n').slice(0, 3).join('\n') + '\n');
-    assert.equal((await finish(sideOf(fileSource('first', file), scanner, null, cache))).entries.length, 3);
+    assert.equal((await finish(sideOf(fileSource('first', file), () => scanner, 'named', null, cache))).entries.length, 3);
   } finally {
     await pack.dispose();
   }
