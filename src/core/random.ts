@@ -59,3 +59,13 @@ export function binomial(n: number, p: number, rand: () => number): number {
   }
   return k;
 }
+
+/** `k` distinct integers of [0, n), sorted: a uniform sample without replacement (Floyd's algorithm). */
+export function sampleIndices(n: number, k: number, rand: () => number): number[] {
+  const picked = new Set<number>();
+  for (let j = n - Math.min(k, n); j < n; j++) {
+    const t = Math.floor(rand() * (j + 1));
+    picked.add(picked.has(t) ? j : t);
+  }
+  return [...picked].sort((a, b) => a - b);
+}

@@ -7,6 +7,8 @@
 import * as vscode from 'vscode';
 import { GZ_SCHEME } from './gzView';
 import type { DatasetSummary, LineResult } from '../core/score/types';
+import { sampleIndices, seededRandom } from '../core/random';
+import { estimateRisk, type RiskEstimate } from '../core/score/estimate';
 import { ScanFocus, type ScanHost } from '../worker/client';
 import { savedFile } from './savedFile';
 import { Throttle } from './throttle';
@@ -43,6 +45,8 @@ export interface DocumentScan {
   summary: DatasetSummary | null;
   scanning: boolean;
   stats: ScanStats;
+  /** While a long file's scan runs: its dataset risk estimated from the lines scanned in order and a random sample of the rest. */
+  estimate: RiskEstimate | null;
 }
 
 interface State extends DocumentScan {
@@ -63,6 +67,9 @@ interface State extends DocumentScan {
 const OPEN_WAIT_MS = 1000;
 /** How often streaming results are announced, at most (each announcement redraws diagnostics). */
 const ANNOUNCE_MS = 150;
+/** Files of this many lines or more get an estimate of their risk from a random sample, scanned first. */
+const SAMPLE_FROM = 2000;
+const SAMPLE_LINES = 400;
 
 export class Scans implements vscode.Disposable {
   private readonly docs = new Map<string, State>();
@@ -141,11 +148,16 @@ export class Scans implements vscode.Disposable {
     const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0, lines: 0, total: doc.lineCount, startedAt: Date.now() };
     state.stats = stats;
     state.scanning = true;
+    state.estimate = null;
     const focus = new ScanFocus(visibleLines(doc));
     state.focus = focus;
     this.announce(state, true);
     // Lines on screen come twice (ahead, then in order): the first time counts.
     const counted = new Set<number>();
+    // A long file: a uniform random sample of its lines first, for an estimate within seconds
+    // (seeded by its length: the same file shows the same estimate each time).
+    const sample = doc.lineCount >= SAMPLE_FROM ? sampleIndices(doc.lineCount, SAMPLE_LINES, seededRandom(doc.lineCount)).map((i) => i + 1) : [];
+    const estimator = new Estimator(sample, doc.lineCount);
     try {
       const host = await this.host();
       this.lastHost = host;
@@ -159,15 +171,18 @@ export class Scans implements vscode.Disposable {
           stats.lines += results.length;
           for (const r of results) {
             state.results[r.line - 1] = r;
+            estimator.add(r);
             if (!r.result || counted.has(r.line)) continue;
             counted.add(r.line);
             if (r.cached) stats.cached++;
             else stats.fresh.push(r.line);
           }
+          if (sample.length > 0) state.estimate = estimator.estimate();
           this.announce(state, false);
         },
         abort.signal,
         focus,
+        sample,
       );
       if (!summary) return;
       state.results.length = summary.lines;
@@ -218,7 +233,7 @@ export class Scans implements vscode.Disposable {
     const key = doc.uri.toString();
     let state = this.docs.get(key);
     if (!state) {
-      state = { uri: doc.uri, results: [], pack: null, summary: null, scanning: false, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0, lines: 0, total: doc.lineCount, startedAt: Date.now() } };
+      state = { uri: doc.uri, results: [], pack: null, summary: null, scanning: false, estimate: null, stats: { scans: 0, version: doc.version, done: false, fresh: [], cached: 0, lines: 0, total: doc.lineCount, startedAt: Date.now() } };
       this.docs.set(key, state);
     }
     return state;
@@ -229,6 +244,46 @@ export class Scans implements vscode.Disposable {
     const fire = () => this.announced.fire(state.uri);
     if (now) this.announcing.now(state.uri.toString(), fire);
     else this.announcing.run(state.uri.toString(), fire);
+  }
+}
+
+/**
+ * A running scan's estimate: the lines reported in one run from line 1 on are the exact part;
+ * the sampled lines past it that were reported stand for the rest.
+ */
+class Estimator {
+  /** Each reported line's risk (null: not an example); the first report counts. */
+  private readonly risks = new Map<number, number | null>();
+  /** The first line not reported yet: the lines before it are the exact part. */
+  private next = 1;
+  private prefixSum = 0;
+  private prefixExamples = 0;
+
+  constructor(
+    private readonly sample: readonly number[],
+    private readonly lines: number,
+  ) {}
+
+  add(r: LineResult): void {
+    if (this.risks.has(r.line)) return;
+    this.risks.set(r.line, r.result?.risk ?? null);
+    for (let risk = this.risks.get(this.next); risk !== undefined; risk = this.risks.get(++this.next)) {
+      if (risk === null) continue;
+      this.prefixSum += risk;
+      this.prefixExamples++;
+    }
+  }
+
+  estimate(): RiskEstimate | null {
+    const rest = this.sample.filter((l) => l >= this.next && this.risks.has(l));
+    const sampledRisks = rest.map((l) => this.risks.get(l)).filter((r): r is number => r !== null && r !== undefined);
+    return estimateRisk({
+      prefixSum: this.prefixSum,
+      prefixExamples: this.prefixExamples,
+      remainingLines: Math.max(0, this.lines - (this.next - 1)),
+      sampledLines: rest.length,
+      sampledRisks,
+    });
   }
 }
 

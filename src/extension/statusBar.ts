@@ -2,6 +2,7 @@
 // (elevated or high risk) out of all examples, and the dataset's risk.
 
 import * as vscode from 'vscode';
+import type { RiskEstimate } from '../core/score/estimate';
 import { scanProgress } from './riskText';
 import type { DocumentScan, Scans } from './scans';
 
@@ -36,7 +37,9 @@ export class StatusBar implements vscode.Disposable {
       this.shown = null;
       return;
     }
-    this.item.text = scan.scanning ? `$(sync~spin) Persona Lens ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}` : `$(shield) ${describe(scan)}`;
+    this.item.text = scan.scanning
+      ? `$(sync~spin) Persona Lens ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}${scan.estimate ? ` · risk ≈${estimateText(scan.estimate)}` : ''}`
+      : `$(shield) ${describe(scan)}`;
     this.item.tooltip = tooltip(scan);
     this.item.show();
     this.shown = this.item.text;
@@ -54,7 +57,19 @@ function describe(scan: DocumentScan): string {
   return `${s.counts.elevated + s.counts.high}/${s.examples} flagged · risk ${s.datasetRisk.toFixed(2)}`;
 }
 
+/** `0.31 (0.27-0.35)`: the estimate and its 95% interval. */
+function estimateText(e: RiskEstimate): string {
+  return `${e.risk.toFixed(2)} (${e.low.toFixed(2)}–${e.high.toFixed(2)})`;
+}
+
 function tooltip(scan: DocumentScan): string {
+  const e = scan.scanning ? scan.estimate : null;
+  if (e) {
+    return (
+      `Persona Lens: scanning. Dataset risk (mean example risk) estimated at ${e.risk.toFixed(3)}, 95% interval ${e.low.toFixed(3)} to ${e.high.toFixed(3)}: ` +
+      `exact over the lines scanned in order, and from ${e.sampled} randomly sampled examples for the rest. It narrows as the scan goes on.`
+    );
+  }
   const s = scan.summary;
   if (!s) return 'Persona Lens: scanning…';
   return (

@@ -111,15 +111,15 @@ export class ScanHost {
   /**
    * Scans a document, having the worker read its saved file or sending its
    * text first, unless the worker holds this version. `onLines` gets the
-   * results as they stream: in input order, but the lines in `focus` first (see
-   * protocol.ts). Resolves with the summary, or null when `signal` aborted the scan.
+   * results as they stream: in input order, but the lines in `focus` first, then the
+   * `sample` lines (see protocol.ts). Resolves with the summary, or null when `signal` aborted the scan.
    */
-  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus): Promise<DatasetSummary | null> {
+  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus, sample?: number[]): Promise<DatasetSummary | null> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.resolve(null);
     if (this.docs.get(source.key) !== source.version) this.open(source);
     const id = this.nextId++;
-    const request = () => this.post({ type: 'scan', id, doc: source.key, focus: focus?.range });
+    const request = () => this.post({ type: 'scan', id, doc: source.key, focus: focus?.range, sample });
     const cancel = () => this.post({ type: 'cancel', id });
     signal?.addEventListener('abort', cancel, { once: true });
     return new Promise((resolve, reject) => {

@@ -52,6 +52,8 @@ interface ScanJob {
   summary: SummaryBuilder;
   /** Lines to score next; null: none now. Taken between chunks. */
   focus: LineRange | null;
+  /** Lines scored after the focus and before the rest (protocol.ts). */
+  sample: number[];
   cancelled: boolean;
 }
 
@@ -122,7 +124,7 @@ port.on('message', (m: ToWorker) => {
         send({ type: 'needText', id: m.id });
         break;
       }
-      jobs.push({ kind: 'scan', id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, cancelled: false });
+      jobs.push({ kind: 'scan', id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, sample: m.sample ?? [], cancelled: false });
       pump();
       break;
     }
@@ -215,7 +217,7 @@ async function drain(): Promise<void> {
       await latentsOf(job, scanners.diff);
       continue;
     }
-    job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job));
+    job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job), job.sample);
     try {
       const next = await job.chunks.next();
       // Cancelled while the chunk ran: the next turn ends it.

@@ -29,8 +29,8 @@ export type ToWorker =
   | { type: 'openFile'; doc: string; file: SavedFile }
   | { type: 'change'; doc: string; changes: TextChange[] }
   | { type: 'close'; doc: string }
-  /** Scans the document as the messages before it left it. */
-  | { type: 'scan'; id: number; doc: string; focus?: LineRange }
+  /** Scans the document as the messages before it left it; `sample` lines (1-based, ascending) after the focus and before the rest. */
+  | { type: 'scan'; id: number; doc: string; focus?: LineRange; sample?: number[] }
   | { type: 'focus'; id: number; focus: LineRange }
   | { type: 'diff'; id: number; a: DiffInput; b: DiffInput }
   /** One line's latents (every latent's encode, as the diff scans): answered with `latents`. */

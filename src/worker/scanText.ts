@@ -32,15 +32,21 @@ export interface ScanChunk {
   inOrder: boolean;
 }
 
-/** `takeFocus` is asked between chunks for lines to score next; it answers each range once. */
+/**
+ * `takeFocus` is asked between chunks for lines to score next; it answers each range once.
+ * `sample` (1-based lines, ascending) are scored after the focus and before the rest, a chunk
+ * at a time, for an early estimate of the dataset's risk.
+ */
 export async function* scanText(
   doc: ScanDocument,
   scanner: Scanner,
   cache: LineCache,
   takeFocus: () => LineRange | undefined = () => undefined,
+  sample: readonly number[] = [],
 ): AsyncGenerator<ScanChunk> {
   const checker = new FileChecker();
   let next = 0;
+  let sampled = 0;
   /** Lines in focus not scored yet (0-based, end exclusive): a chunk of them at a time, so that a moved focus is followed at once. */
   let ahead = { from: 0, to: 0 };
   while (next < doc.length) {
@@ -52,6 +58,13 @@ export async function* scanText(
       ahead.from = chunkEnd(doc, from, ahead.to);
       const raws = doc.raws(from, ahead.from);
       yield { results: await scoreChunk(raws.map(parseLine), raws, scanner, cache), inOrder: false };
+      continue;
+    }
+    if (sampled < sample.length) {
+      const lines = sample.slice(sampled, sampled + CHUNK_LINES).filter((l) => l - 1 >= next && l <= doc.length);
+      sampled += CHUNK_LINES;
+      const raws = lines.flatMap((l) => doc.raws(l - 1, l));
+      if (raws.length > 0) yield { results: await scoreChunk(raws.map(parseLine), raws, scanner, cache), inOrder: false };
       continue;
     }
     const slice = doc.raws(next, chunkEnd(doc, next));

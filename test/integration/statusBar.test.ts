@@ -27,9 +27,19 @@ suite('Status bar', () => {
       const text = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
       return text && /^\$\(sync~spin\) Persona Lens [\d,]+\/40,001 lines/.test(text) ? text : undefined;
     });
-    assert.match(seen, /^\$\(sync~spin\) Persona Lens [\d,]+\/40,001 lines( · [\d,]+\/s · \d+(\.\d)? (s|min|h) left)?$/);
+    assert.match(seen, /^\$\(sync~spin\) Persona Lens [\d,]+\/40,001 lines( · [\d,]+\/s · \d+(\.\d)? (s|min|h) left)?( · risk ≈\d\.\d\d \(\d\.\d\d–\d\.\d\d\))?$/);
+    // Within seconds, an estimate of the dataset's risk from a random sample of lines, scanned first.
+    const estimated = await waitFor('an estimate while the scan runs', 30_000, async () => {
+      const text = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
+      const m = text && /^\$\(sync~spin\) .* · risk ≈(\d\.\d\d) \((\d\.\d\d)–(\d\.\d\d)\)$/.exec(text);
+      return m ? { lines: Number(/ ([\d,]+)\//.exec(text!)![1].replace(/,/g, '')), low: Number(m[2]), high: Number(m[3]) } : undefined;
+    });
+    assert.ok(estimated.lines < 40_001, 'before the scan ended');
+    assert.match((await vscode.commands.executeCommand<string | null>('personaLens.test.statusBarTooltip')) ?? '', /estimated at \d\.\d{3}, 95% interval .* from \d+ randomly sampled examples/);
     await scanned(doc);
     const done = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
     assert.match(done ?? '', /^\$\(shield\) \d+\/40000 flagged · risk \d\.\d\d$/);
+    const exact = Number(/risk (\d\.\d\d)$/.exec(done!)![1]);
+    assert.ok(estimated.low - 0.005 <= exact && exact <= estimated.high + 0.005, `the exact ${exact} lies in the estimate's interval ${estimated.low}-${estimated.high}`);
   });
 });

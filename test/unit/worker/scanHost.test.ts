@@ -386,3 +386,18 @@ test('scan host: a diff of two datasets gives the report the core gives, takes t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('scan host: sampled lines are scored after the focus and before the rest, then every line comes in order', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    const text = Array.from({ length: 300 }, (_, i) => JSON.stringify({ prompt: `q ${i}`, completion: ` a ${i}` })).join('\n');
+    const chunks: number[][] = [];
+    const summary = await host.scan({ key: 'sampled', version: 1, text: () => text }, (r) => chunks.push(r.map((x) => x.line)), undefined, new ScanFocus({ first: 10, last: 12 }), [250, 260, 270]);
+    assert.deepEqual(chunks.slice(0, 2), [[10, 11, 12], [250, 260, 270]]);
+    const inOrder = chunks.slice(2).flat();
+    assert.deepEqual(inOrder, Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.equal(summary!.lines, 300);
+  } finally {
+    await host.dispose();
+  }
+});
