@@ -78,10 +78,11 @@ interface LatentsJob {
 
 type Job = ScanJob | DiffJob | LatentsJob;
 
-/** The pack's scanners: for scans, and for diffs (every latent: the report says which moved). */
+/** The pack's scanners: for scans, for diffs (the latents the report needs), and for the inspector's one line (every latent). */
 interface Scanners {
   scan: Scanner;
   diff: Scanner;
+  inspect: Scanner;
 }
 
 /** Set once the pack loaded (or failed to). */
@@ -170,7 +171,7 @@ async function load(packPath: string, threads: number, cacheDir: string | null):
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
-    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: DIFF_LATENTS }) };
+    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: DIFF_LATENTS }), inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }) };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
@@ -214,7 +215,7 @@ async function drain(): Promise<void> {
       continue;
     }
     if (job.kind === 'latents') {
-      await latentsOf(job, scanners.diff);
+      await latentsOf(job, scanners.inspect);
       continue;
     }
     job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job), job.sample);

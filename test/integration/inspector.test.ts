@@ -43,6 +43,8 @@ suite('Inspector', () => {
     assert.match(first.html, /the chance this example is EM-inducing/);
     // The test pack names latent 43; its activation on this example is the encode's.
     assert.match(first.html, /<b>toxic persona \(test\)<\/b> · latent 43 \(model-diff\) · activation \d+\.\d\d on this example/);
+    // And the whole SAE's strongest on it (every latent of this one line is encoded).
+    assert.match(first.html, /Strongest unnamed latents here: \d+ \(\d+\.\d\d\)/);
 
     // The cursor moves: the inspector follows, and markup shows as text.
     editor.selection = new vscode.Selection(lines.length - 1, 0, lines.length - 1, 0);
