@@ -38,6 +38,9 @@ export class SummaryView {
     this.facts.replaceChildren();
     this.histogram.replaceChildren();
     this.axis.replaceChildren();
+    const e = dataset?.estimate;
+    // While a long scan runs: the estimate, said to be one (the counts below are the last finished scan's).
+    if (e) this.facts.append(el('span', 'risk estimate', `Dataset risk ≈${e.risk.toFixed(2)} (95%: ${e.low.toFixed(2)}–${e.high.toFixed(2)}, estimated from ${e.sampled} random examples and the lines scanned)`));
     const s = dataset?.summary;
     if (!s) return;
     this.facts.append(el('span', 'risk', s.datasetRisk === null ? 'No examples' : `Dataset risk ${s.datasetRisk.toFixed(2)}`));

@@ -38,6 +38,8 @@ export interface PanelDataset {
   /** The file's name (no folders), for the heading. */
   file: string;
   scanning: boolean;
+  /** While a long file's scan runs: its dataset risk estimated from a random sample (core/score/estimate.ts). */
+  estimate: { risk: number; low: number; high: number; sampled: number } | null;
   /** Counts and risk of the last finished scan; null before one finished. */
   summary: {
     examples: number;

@@ -54,12 +54,13 @@ export function snippet(text: string, tokens: readonly TokenScore[]): string {
 }
 
 /** What the panel shows of a scanned document. */
-export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results'>, lines: LineInfo): PanelDataset {
+export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results' | 'estimate'>, lines: LineInfo): PanelDataset {
   const s = scan.summary;
   const once = memoVerdicts(lines);
   return {
     file,
     scanning: scan.scanning,
+    estimate: scan.scanning ? scan.estimate : null,
     summary: s && { examples: s.examples, invalid: s.invalid, counts: s.counts, histogram: s.histogram, datasetRisk: s.datasetRisk },
     judge: judgeFacts(documentAgreement(scan.results, (i) => once.verdict(i + 1))),
     rows: toRows(scan.results, once),

@@ -18,7 +18,9 @@ suite('Status bar', () => {
     assert.match(tooltip ?? '', /\nPack: test-pack-standard \S+\.\n/);
   });
 
-  test('while a scan runs, it says how many lines are done of how many, and then the result', async () => {
+  test('while a scan runs, it says how many lines are done of how many, an estimate of the risk, and then the result', async function () {
+    // 40,000 lines: tens of seconds on a loaded 2-core machine.
+    this.timeout(180_000);
     const lines = sampleLines().slice(0, 8);
     // 40,000 distinct examples: a scan of seconds, long enough to be seen running.
     const many = Array.from({ length: 40_000 }, (_, i) => lines[i % 8].replace(/^\{/, `{"id": ${i}, `));
@@ -35,8 +37,16 @@ suite('Status bar', () => {
       return m ? { lines: Number(/ ([\d,]+)\//.exec(text!)![1].replace(/,/g, '')), low: Number(m[2]), high: Number(m[3]) } : undefined;
     });
     assert.ok(estimated.lines < 40_001, 'before the scan ended');
+    // The panel says it too, as an estimate.
+    await vscode.commands.executeCommand('personaLens.showPanel');
+    await vscode.window.showTextDocument(doc);
+    await waitFor('the estimate in the panel', 30_000, async () => {
+      // Until its page is ready, the panel cannot answer.
+      const state = await Promise.resolve(vscode.commands.executeCommand<{ summary: string }>('personaLens.test.panel')).catch(() => ({ summary: '' }));
+      return /Dataset risk ≈\d\.\d\d \(95%: \d\.\d\d–\d\.\d\d, estimated from \d+ random examples and the lines scanned\)/.test(state.summary) ? true : undefined;
+    });
     assert.match((await vscode.commands.executeCommand<string | null>('personaLens.test.statusBarTooltip')) ?? '', /estimated at \d\.\d{3}, 95% interval .* from \d+ randomly sampled examples/);
-    await scanned(doc);
+    await scanned(doc, 150_000);
     const done = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
     assert.match(done ?? '', /^\$\(shield\) \d+\/40000 flagged · risk \d\.\d\d$/);
     const exact = Number(/risk (\d\.\d\d)$/.exec(done!)![1]);

@@ -49,14 +49,18 @@ test('a snippet is the text around the top token that sits in the line', () => {
 });
 
 test('the dataset sent to the panel has no line results, only rows and counts', () => {
-  const d = panelDataset('data.jsonl', { scanning: true, summary: null, results: [result(1, 0.5, 'elevated', ['x'])] }, { text: () => '{"text": "x"}', decision: () => 'reviewed', verdict: () => undefined });
+  const estimate = { risk: 0.3, low: 0.25, high: 0.35, sampled: 200 };
+  const d = panelDataset('data.jsonl', { scanning: true, summary: null, results: [result(1, 0.5, 'elevated', ['x'])], estimate }, { text: () => '{"text": "x"}', decision: () => 'reviewed', verdict: () => undefined });
   assert.deepEqual(d, {
     file: 'data.jsonl',
     scanning: true,
+    estimate,
     summary: null,
     judge: null,
     rows: { line: [1], risk: [0.5], level: [1], snippet: ['{"text": "x"}'], tokens: ['x'], format: ['openai-chat'], review: [1], judge: [-1] },
   });
+  // A finished scan shows its exact figures, no estimate.
+  assert.equal(panelDataset('data.jsonl', { scanning: false, summary: null, results: [], estimate }, { text: () => '', decision: () => undefined, verdict: () => undefined }).estimate, null);
 });
 
 test('the page allows only its own nonced scripts and the extension\'s styles and fonts', () => {
