@@ -96,7 +96,7 @@ test('diff A B: a dataset with its riskiest examples added reads as a significan
   assert.equal(JSON.parse(same.stdout).alarm.fired, false);
 });
 
-test('diff FILE --against REF reads the old side with git; a file outside git, a missing ref and a renamed file each get a message', () => {
+test('diff FILE --against REF reads the old side with git; a file outside git, a missing ref, a renamed file and a shallow clone each get a message', () => {
   const repo = join(work, 'repo');
   const git = (...args: string[]) => {
     const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
@@ -130,6 +130,13 @@ test('diff FILE --against REF reads the old side with git; a file outside git, a
   const unknown = run(['diff', join(repo, 'renamed.jsonl'), '--against', 'no-such-branch', '--pack', TINY, '--no-cache'], repo);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no-such-branch does not hold/);
+
+  // A shallow clone lacks the older commits: the message says so, and how to fetch them.
+  const shallow = join(work, 'shallow');
+  assert.equal(spawnSync('git', ['clone', '-q', '--depth', '1', '--branch', 'more', `file://${repo}`, shallow]).status, 0);
+  const cut = run(['diff', join(shallow, 'renamed.jsonl'), '--against', 'HEAD~2', '--pack', TINY, '--no-cache'], shallow);
+  assert.equal(cut.code, 2);
+  assert.match(cut.stderr, /HEAD~2 does not hold .*renamed\.jsonl \(git: .*\); this clone is shallow, so the ref may not have been fetched \(git fetch --unshallow\)/);
 
   const outside = join(work, 'outside.jsonl');
   writeFileSync(outside, byRisk[0].line + '\n');
