@@ -16,7 +16,15 @@ function fromTest<T>(): { answered: boolean; value?: T } {
   return queued.length > 0 ? { answered: true, value: queued.shift() as T } : { answered: false };
 }
 
+/** The items of the last pick offered, for the tests to read what the user was shown. */
+let offered: vscode.QuickPickItem[] = [];
+
+export function lastPickItems(): Array<Pick<vscode.QuickPickItem, 'label' | 'description' | 'detail'>> {
+  return offered.map(({ label, description, detail }) => ({ label, description, detail }));
+}
+
 export async function pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+  offered = items;
   const t = fromTest<string>();
   if (t.answered) return items.find((i) => i.label === t.value);
   return vscode.window.showQuickPick(items, options);

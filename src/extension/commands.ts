@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
-import { ask, pick, queueAnswers } from './ask';
+import { ask, lastPickItems, pick, queueAnswers } from './ask';
 import { compareDatasets, compareWithGit } from './compare';
 import { goToFinding } from './findings';
 import { judgeExamples, setJudgeKey } from './judge';
@@ -94,6 +94,8 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.reportMessage': (ctx, message: FromReport) => ctx.reports.newest?.receive(message),
   /** The folder of the extension's log files (its output channel's among them). */
   'personaLens.test.logFolder': (ctx) => ctx.extension.logUri.fsPath,
+  /** What the last pick offered: each item's label, description and detail. */
+  'personaLens.test.lastPick': () => lastPickItems(),
   /** The answers to the next questions the extension asks (a pick's label, a confirmation, a secret), in order. */
   'personaLens.test.answerPrompts': (_ctx, answers: unknown[]) => queueAnswers(answers),
 };

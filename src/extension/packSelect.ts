@@ -33,8 +33,11 @@ export async function selectPack(ctx: Ctx, target?: string | vscode.Uri): Promis
 
 async function askForPack(ctx: Ctx): Promise<string | undefined> {
   const builtIn = { label: 'Built-in pack', description: 'the pack that ships with the extension', detail: packFacts(builtInPack(ctx.extension.extensionPath)), pack: '' };
+  // The pack the user setting names now, with what it says of itself (an archive says it once loaded).
+  const now = ctx.settings.pack;
+  const current = now ? [{ label: 'Current pack', description: now, detail: packFacts(now) ?? 'an archive, or a folder that cannot be read here', pack: now }] : [];
   const browse = { label: 'Browse…', description: 'a pack folder, or a .tar / .tar.gz of one', pack: undefined };
-  const picked = await pick([builtIn, browse], { title: 'Persona Lens: Select Pack', placeHolder: 'Probe pack to scan with' });
+  const picked = await pick([...current, builtIn, browse], { title: 'Persona Lens: Select Pack', placeHolder: 'Probe pack to scan with' });
   if (!picked) return undefined;
   if (picked.pack !== undefined) return picked.pack;
   const uris = await vscode.window.showOpenDialog({
@@ -45,5 +48,9 @@ async function askForPack(ctx: Ctx): Promise<string | undefined> {
     canSelectMany: false,
     filters: { 'Pack archives': ['tar', 'gz', 'tgz'] },
   });
-  return uris?.[0]?.fsPath;
+  const chosen = uris?.[0]?.fsPath;
+  // A folder says how good it is before it is used.
+  const facts = chosen && packFacts(chosen);
+  if (facts) void vscode.window.showInformationMessage(`Persona Lens: scanning with ${facts}.`);
+  return chosen;
 }

@@ -40,6 +40,12 @@ suite('Commands', () => {
     await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['Built-in pack']);
     assert.equal(await vscode.commands.executeCommand('personaLens.selectPack'), null);
     assert.equal(vscode.workspace.getConfiguration().inspect<string>('personaLens.pack')?.globalValue, undefined);
+    const offered = await vscode.commands.executeCommand<Array<{ label: string; description?: string; detail?: string }>>('personaLens.test.lastPick');
+    assert.deepEqual(offered.map((i) => i.label), ['Current pack', 'Built-in pack', 'Browse…']);
+    // The current pack (a folder) names itself and the figures its calibration states.
+    assert.equal(offered[0].description, pack);
+    assert.match(offered[0].detail ?? '', /^persona-smollm2 \S+ · AUROC .*\d\.\d{3}/);
+    assert.equal(offered[1].detail, offered[0].detail, 'the same pack as the built-in one');
   });
 
   test('Scan Workspace scans .jsonl and .jsonl.gz files (not node_modules) and sums them up', async () => {
