@@ -2,14 +2,16 @@
 
 import { parseArgs } from 'node:util';
 import { JUDGE_DEFAULTS } from '../core/judge/turn';
+import { DEVICES, type Device } from '../core/model/session';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** What every command that scans takes: the pack, its threads and the result cache. */
+/** What every command that scans takes: the pack, its threads and device, and the result cache. */
 export interface PackOptions {
   pack: string | null;
   threads: number;
+  device: Device;
   cache: boolean;
   cacheDir: string | null;
 }
@@ -150,6 +152,8 @@ Scan options:
                                    exit 2 when no example could be scored
   --pack PATH                      probe pack folder or .tar.gz (default: the embedded pack)
   --threads N                      model threads (default: 2)
+  --device cpu|cuda                where the model runs (default: cpu); cuda needs onnxruntime's
+                                   CUDA libraries, and falls back to the CPU with a message
   --all-latents                    also report each example's strongest SAE latents
   --no-cache                       do not read or write the result cache
   --cache-dir DIR                  result cache location (default: $XDG_CACHE_HOME/persona-lens)
@@ -204,6 +208,7 @@ the alarm fired or risk rose with --fail-on-alarm),
 const PACK_OPTIONS = {
   pack: { type: 'string' },
   threads: { type: 'string' },
+  device: { type: 'string' },
   'no-cache': { type: 'boolean' },
   'cache-dir': { type: 'string' },
 } as const;
@@ -417,11 +422,18 @@ function evaluateCommand(v: Values, args: string[]): EvaluateCommand {
   };
 }
 
+/** `value` when it is one of `allowed`, else a usage error naming the option. */
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new UsageError(`${option} must be one of ${allowed.join(', ')}; got "${value}"`);
+  return value as T;
+}
+
 function packOptions(v: Values): PackOptions {
   const str = (key: string) => v[key] as string | undefined;
   return {
     pack: str('pack') ?? null,
     threads: str('threads') === undefined ? 2 : numberIn('--threads', str('threads')!, 1, 64, true),
+    device: oneOf('--device', str('device') ?? 'cpu', DEVICES),
     cache: !v['no-cache'],
     cacheDir: str('cache-dir') === undefined ? null : nonEmpty('--cache-dir', str('cache-dir')!),
   };

@@ -8,6 +8,7 @@ import { loadPack, type LoadedPack } from '../core/pack/load';
 import type { ExampleScore } from '../core/score/types';
 import { openScoreCache } from '../core/score/validate';
 import { openOutput } from './outputTarget';
+import type { PackOptions } from './args';
 
 declare const PERSONA_LENS_VERSION: string | undefined;
 /** The CLI's version (set by the bundler). */
@@ -18,11 +19,12 @@ export const INFO_URI = 'https://github.com/persona-lens/persona-lens';
 export class CannotRun extends Error {}
 
 /** The named pack (the embedded default when null), or CannotRun saying why not. */
-export async function loadPackOrFail(named: string | null, threads: number): Promise<{ pack: LoadedPack; path: string }> {
-  const path = named ?? builtInPack();
-  const pack = await loadPack(path, { threads }).catch((err: Error) => {
+export async function loadPackOrFail(opts: Pick<PackOptions, 'pack' | 'threads' | 'device'>): Promise<{ pack: LoadedPack; path: string }> {
+  const path = opts.pack ?? builtInPack();
+  const pack = await loadPack(path, { threads: opts.threads, device: opts.device }).catch((err: Error) => {
     throw new CannotRun(`cannot load pack ${path}: ${err.message}`);
   });
+  if (pack.model.deviceProblem) process.stderr.write(`persona-lens: ${pack.model.deviceProblem}\n`);
   return { pack, path };
 }
 

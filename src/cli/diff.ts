@@ -24,7 +24,7 @@ export async function diff(cmd: DiffCommand): Promise<number> {
   const last = cmd.files[cmd.files.length - 1];
   const gitSide = cmd.against !== null;
   const sourceA = gitSide ? atRef(cmd.files[0], cmd.against!) : fileSource(cmd.files[0], cmd.files[0]);
-  const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
+  const { pack, path: packPath } = await loadPackOrFail(cmd);
   // Opened only when a side is not in the side cache (indexing a large result cache takes a while).
   let cache: ResultCache<ExampleScore> | null = null;
   let scanner: Scanner | null = null;

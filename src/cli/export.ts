@@ -29,7 +29,7 @@ export async function exportSubset(cmd: ExportCommand): Promise<number> {
   await checkReadable([cmd.file]);
   if (cmd.output && existsSync(cmd.output)) throw new CannotRun(`${cmd.output} exists; export never overwrites a file (name another)`);
   const decisions = readDecisions(cmd.file);
-  const { pack } = await loadPackOrFail(cmd.pack, cmd.threads);
+  const { pack } = await loadPackOrFail(cmd);
   const cache = cmd.cache ? openCache(cmd.cacheDir, pack) : null;
   const scanner = new Scanner(pack, { cache });
   let eol: string | null = null;

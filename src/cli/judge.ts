@@ -21,7 +21,7 @@ import { outputConflict } from './outputTarget';
 
 export async function judge(cmd: JudgeCommand): Promise<number> {
   await checkReadable([cmd.file]);
-  const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
+  const { pack, path: packPath } = await loadPackOrFail(cmd);
   const conflict = cmd.output ? await outputConflict(cmd.output, [cmd.file], packPath, pack.root) : null;
   if (conflict) {
     await pack.dispose();

@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
 async function scan(cmd: ScanCommand): Promise<number> {
   if (cmd.files.filter((f) => f === STDIN).length > 1) throw new CannotRun('"-" (standard input) can be named once');
   await checkReadable(cmd.files.filter((f) => f !== STDIN));
-  const { pack, path: packPath } = await loadPackOrFail(cmd.pack, cmd.threads);
+  const { pack, path: packPath } = await loadPackOrFail(cmd);
   const conflict = cmd.output ? await outputConflict(cmd.output, cmd.files, packPath, pack.root) : null;
   if (conflict) {
     await pack.dispose();

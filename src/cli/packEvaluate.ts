@@ -12,7 +12,7 @@ import { esc, table } from '../core/markdown';
 
 export async function evaluate(cmd: EvaluateCommand): Promise<number> {
   await checkReadable([...cmd.positive, ...cmd.negative]);
-  const { pack } = await loadPackOrFail(cmd.pack, cmd.threads);
+  const { pack } = await loadPackOrFail(cmd);
   const cache = cmd.cache ? openCache(cmd.cacheDir, pack) : null;
   const files: ScoredFile[] = [];
   try {

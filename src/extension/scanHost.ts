@@ -14,9 +14,13 @@ export async function startScanHost(extension: vscode.ExtensionContext, settings
   try {
     // The CLI's result cache: a file scanned in a terminal or CI opens with its results.
     const cacheDir = settings.resultCache ? defaultCacheRoot() : null;
-    const host = await ScanHost.start(workerFile, packPath, settings.threads, cacheDir);
-    log.info(`pack ${host.pack.name} ${host.pack.version} loaded from ${packPath} (${settings.threads} thread(s)); result cache ${cacheDir ?? 'off'}`);
+    const host = await ScanHost.start(workerFile, packPath, settings.threads, cacheDir, settings.device);
+    log.info(`pack ${host.pack.name} ${host.pack.version} loaded from ${packPath} (${settings.threads} thread(s), ${settings.device}); result cache ${cacheDir ?? 'off'}`);
     if (host.cacheProblem) log.warn(host.cacheProblem);
+    if (host.deviceProblem) {
+      log.warn(host.deviceProblem);
+      void vscode.window.showWarningMessage(`Persona Lens: ${host.deviceProblem}.`);
+    }
     return host;
   } catch (e) {
     const message = `cannot load pack ${packPath}: ${(e as Error).message}`;

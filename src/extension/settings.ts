@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { JUDGE_DEFAULTS } from '../core/judge/turn';
+import type { Device } from '../core/model/session';
 
 const SECTION = 'personaLens';
 /** The setting naming the pack (restricted in untrusted workspaces). */
@@ -17,6 +18,8 @@ export interface Settings {
   pack: string | null;
   /** onnxruntime threads in the scan host. */
   threads: number;
+  /** Where the scan host runs the model. */
+  device: Device;
   /** Quiet time after an edit before the document is rescanned, in ms. */
   scanDelayMs: number;
   decorationStyle: DecorationStyle;
@@ -41,6 +44,7 @@ export function readSettings(): Settings {
   return {
     pack: packSetting(c),
     threads: Math.max(1, Math.floor(c.get<number>('threads') ?? 2)),
+    device: c.get<string>('device') === 'cuda' ? 'cuda' : 'cpu',
     scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
     decorationStyle: decorationStyle(c.get<string>('decorations.style')),
     findingLenses: c.get<boolean>('findings.codeLens') ?? true,
@@ -54,14 +58,14 @@ export function readSettings(): Settings {
   };
 }
 
-/** Settings that need a new scan host (another pack, other threads). */
+/** Settings that need a new scan host (another pack, other threads or device). */
 export function affectsScanHost(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(PACK_SETTING) || e.affectsConfiguration(`${SECTION}.threads`) || e.affectsConfiguration(`${SECTION}.resultCache`);
+  return ['threads', 'device', 'resultCache'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`)) || e.affectsConfiguration(PACK_SETTING);
 }
 
 /** What the scan host is started with: two settings that give the same key need no restart. */
 export function scanHostKey(s: Settings): string {
-  return JSON.stringify([s.pack, s.threads, s.resultCache]);
+  return JSON.stringify([s.pack, s.threads, s.device, s.resultCache]);
 }
 
 /**

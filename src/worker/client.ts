@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 // In the spawning thread: a worker's process.env is its own copy, which onnxruntime's native code never reads.
 import '../core/model/ortEnv';
 import type { DiffReport } from '../core/diff/report';
+import type { Device } from '../core/model/session';
 import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
 import type { DiffInput, FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
 
@@ -73,6 +74,8 @@ export class ScanHost {
     readonly pack: PackInfo,
     /** Why the result cache could not open, if it could not. */
     readonly cacheProblem: string | null,
+    /** Why the model runs on the CPU though another device was asked for. */
+    readonly deviceProblem: string | null,
   ) {
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (e) => this.die(e));
@@ -88,7 +91,7 @@ export class ScanHost {
    * Starts the worker (`workerFile`: the bundled src/worker/main.ts) and loads the pack in it;
    * with `cacheDir`, scores are read from and written to the result cache the CLI uses there.
    */
-  static start(workerFile: string, packPath: string, threads: number, cacheDir: string | null = null): Promise<ScanHost> {
+  static start(workerFile: string, packPath: string, threads: number, cacheDir: string | null = null, device: Device = 'cpu'): Promise<ScanHost> {
     const worker = new Worker(workerFile);
     const send = (m: ToWorker) => worker.postMessage(m);
     return new Promise((resolve, reject) => {
@@ -102,9 +105,9 @@ export class ScanHost {
       worker.once('message', (m: FromWorker) => {
         if (m.type !== 'loaded') return fail(new Error(m.type === 'loadFailed' ? m.message : `unexpected ${m.type} before the pack loaded`));
         worker.off('error', fail).off('exit', exited);
-        resolve(new ScanHost(worker, m.pack, m.cacheProblem));
+        resolve(new ScanHost(worker, m.pack, m.cacheProblem, m.deviceProblem));
       });
-      send({ type: 'load', packPath, threads, cacheDir });
+      send({ type: 'load', packPath, threads, cacheDir, device });
     });
   }
 

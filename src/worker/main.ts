@@ -12,6 +12,7 @@ import { diffReport, type DiffReport } from '../core/diff/report';
 import { DIFF_LATENTS, fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
 import { SideCache } from '../core/diff/sideCache';
 import { parseLine } from '../core/dataset';
+import type { Device } from '../core/model/session';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
 import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
@@ -105,7 +106,7 @@ port.on('message', (m: ToWorker) => {
   const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
   switch (m.type) {
     case 'load':
-      loaded = load(m.packPath, m.threads, m.cacheDir);
+      loaded = load(m.packPath, m.threads, m.cacheDir, m.device);
       break;
     case 'open':
       docs.set(m.doc, WorkerDocument.fromText(m.text));
@@ -160,9 +161,9 @@ function held(key: string): WorkerDocument | undefined {
   return read ?? undefined;
 }
 
-async function load(packPath: string, threads: number, cacheDir: string | null): Promise<Scanners | null> {
+async function load(packPath: string, threads: number, cacheDir: string | null, device: Device): Promise<Scanners | null> {
   try {
-    pack = await loadPack(packPath, { threads });
+    pack = await loadPack(packPath, { threads, device });
     const opened = cacheDir === null ? null : openScoreCache(cacheDir, pack.hash);
     diskCache = opened && 'problem' in opened ? null : opened;
     sideCache = diskCache && cacheDir !== null ? SideCache.of(cacheDir, pack.hash) : null;
@@ -170,7 +171,7 @@ async function load(packPath: string, threads: number, cacheDir: string | null):
     const { latents, calibration } = pack;
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null });
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
     return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: DIFF_LATENTS }), inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }) };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });

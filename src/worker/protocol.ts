@@ -20,11 +20,12 @@
 // its turns like a scan, streams `diffProgress`, and ends with `diffDone`, `cancelled` or `failed`.
 
 import type { DiffReport } from '../core/diff/report';
+import type { Device } from '../core/model/session';
 import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
 
 export type ToWorker =
-  /** cacheDir: the result cache shared with the CLI (null: none). */
-  | { type: 'load'; packPath: string; threads: number; cacheDir: string | null }
+  /** cacheDir: the result cache shared with the CLI (null: none); device: where the model runs. */
+  | { type: 'load'; packPath: string; threads: number; cacheDir: string | null; device: Device }
   | { type: 'open'; doc: string; text: string }
   | { type: 'openFile'; doc: string; file: SavedFile }
   | { type: 'change'; doc: string; changes: TextChange[] }
@@ -40,8 +41,8 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  /** cacheProblem: why the result cache could not open (scans go on without it). */
-  | { type: 'loaded'; pack: PackInfo; cacheProblem: string | null }
+  /** cacheProblem: why the result cache could not open (scans go on without it); deviceProblem: why the model runs on the CPU though another device was asked for. */
+  | { type: 'loaded'; pack: PackInfo; cacheProblem: string | null; deviceProblem: string | null }
   | { type: 'loadFailed'; message: string }
   | { type: 'lines'; id: number; results: LineResult[] }
   | { type: 'done'; id: number; summary: DatasetSummary }

@@ -161,6 +161,24 @@ test('without --pack the embedded default pack scans', () => {
   assert.deepEqual(lines, named);
 });
 
+test('--device cuda runs the model on the GPU where onnxruntime can, else says why and scans on the CPU, alike; another device is a usage error', () => {
+  const file = join(work, 'device.jsonl');
+  writeFileSync(file, LINES.join('\n') + '\n');
+  const cpu = run(['scan', file, '--pack', TINY, '--format', 'jsonl', '--no-cache']);
+  const cuda = run(['scan', file, '--pack', TINY, '--format', 'jsonl', '--no-cache', '--device', 'cuda']);
+  assert.equal(cuda.code, cpu.code);
+  const risks = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l).risk as number | null);
+  const [a, b] = [risks(cpu.stdout), risks(cuda.stdout)];
+  a.forEach((r, i) => assert.ok(r === null ? b[i] === null : Math.abs(r - b[i]!) < 1e-3, `line ${i + 1}: ${r} vs ${b[i]}`));
+  // No CUDA libraries here (CI skips onnxruntime's CUDA download): one line says so, nothing of onnxruntime's own log.
+  if (!process.env.PERSONA_LENS_HAS_CUDA) {
+    assert.equal(cuda.stderr, 'persona-lens: the CUDA execution provider is not available (OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library), so the model runs on the CPU; see the README\'s "GPU" section to install it\n');
+  }
+  const bad = run(['scan', file, '--pack', TINY, '--device', 'gpu']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--device must be one of cpu, cuda; got "gpu"/);
+});
+
 test('help and version', () => {
   const h = run(['--help']);
   assert.equal(h.code, 0);

@@ -5,6 +5,10 @@
 import './ortEnv';
 import * as ort from 'onnxruntime-node';
 
+// onnxruntime's own log goes to stderr in red, beside the message that says the same in words
+// (a CUDA provider that cannot load, say): its failures reach us as errors anyway.
+ort.env.logLevel = 'fatal';
+
 export const MODEL_INPUTS = ['input_ids', 'attention_mask'] as const;
 export const MODEL_OUTPUT = 'hidden';
 
@@ -13,6 +17,10 @@ export interface HiddenStates {
   hidden: Float32Array;
   dModel: number;
 }
+
+/** Where the model runs: onnxruntime's CPU provider, or its CUDA provider where its libraries are installed. */
+export const DEVICES = ['cpu', 'cuda'] as const;
+export type Device = (typeof DEVICES)[number];
 
 /** Session options shared by every session Persona Lens creates. */
 export function ortSessionOptions(threads = 1): ort.InferenceSession.SessionOptions {
@@ -43,18 +51,29 @@ export class ModelSession {
     private readonly session: ort.InferenceSession,
     /** The model's bytes when the session runs from them in place: kept alive with it. */
     private readonly pinned: Uint8Array | null,
+    /** Where it runs. */
+    readonly device: Device,
+    /** Why it runs on the CPU though another device was asked for; null when it runs where asked. */
+    readonly deviceProblem: string | null,
   ) {}
 
-  static async create(model: string | Uint8Array, opts: { threads?: number } = {}): Promise<ModelSession> {
+  static async create(model: string | Uint8Array, opts: { threads?: number; device?: Device } = {}): Promise<ModelSession> {
     const inPlace = typeof model !== 'string' && isOrtFormat(model);
     const options = inPlace ? { ...ortSessionOptions(opts.threads), extra: ORT_BYTES_IN_PLACE } : ortSessionOptions(opts.threads);
-    let session: ort.InferenceSession;
+    // Two calls because create() has separate path and bytes overloads.
+    const open = (o: ort.InferenceSession.SessionOptions) => (typeof model === 'string' ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o));
+    let session: ort.InferenceSession | null = null;
+    let deviceProblem: string | null = null;
+    if (opts.device === 'cuda') {
+      try {
+        session = await open({ ...options, executionProviders: ['cuda'] });
+      } catch (e) {
+        // The first line says which library is missing; the rest is onnxruntime's stack.
+        deviceProblem = `the CUDA execution provider is not available (${(e as Error).message.split(/\r?\n|\x1b/)[0]}), so the model runs on the CPU; see the README's "GPU" section to install it`;
+      }
+    }
     try {
-      // Two calls because create() has separate path and bytes overloads.
-      session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, options)
-          : await ort.InferenceSession.create(model, options);
+      session ??= await open(options);
     } catch (e) {
       throw new Error(`onnxruntime cannot load the model: ${(e as Error).message}`);
     }
@@ -63,7 +82,7 @@ export class ModelSession {
       await session.release();
       throw new Error(problem);
     }
-    return new ModelSession(session, inPlace ? (model as Uint8Array) : null);
+    return new ModelSession(session, inPlace ? (model as Uint8Array) : null, opts.device === 'cuda' && !deviceProblem ? 'cuda' : 'cpu', deviceProblem);
   }
 
   /** Milliseconds spent inside onnxruntime's run, summed over all calls. */

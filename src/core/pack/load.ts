@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheRoot } from '../cache/cacheRoot';
-import { isOrtFormat, ModelSession } from '../model/session';
+import { isOrtFormat, ModelSession, type Device } from '../model/session';
 import { PackTokenizer } from '../model/tokenizer';
 import { parseSaeConfig } from '../sae/config';
 import { SaeEncoder } from '../sae/encode';
@@ -23,6 +23,8 @@ import { SCANNED_FILES, verifyPackFiles } from './verify';
 export interface LoadPackOptions {
   /** onnxruntime intra-op threads for the model and the SAE. */
   threads?: number;
+  /** Where the model runs (the SAE's encode stays on the CPU); CPU, with model.deviceProblem saying why, where the device cannot be used. */
+  device?: Device;
   /** Check every file against pack.json's sha256 list (default true). */
   verify?: boolean;
   /** Where archives are extracted (default: packs/ in the user's persona-lens cache folder). */
@@ -81,7 +83,7 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const modelBytes = await readPackFile(modelFile);
   checkModelFormat(modelFile, modelBytes);
   const threads = opts.threads ?? 1;
-  const model = await asPackErrorAsync('bad-onnx', modelFile, () => ModelSession.create(modelBytes, { threads }));
+  const model = await asPackErrorAsync('bad-onnx', modelFile, () => ModelSession.create(modelBytes, { threads, device: opts.device }));
   try {
     await checkModelWidth(model, manifest, modelFile);
     const sae = await asPackErrorAsync('bad-sae', PACK_FILES.saeWeights, () =>

@@ -401,3 +401,14 @@ test('scan host: sampled lines are scored after the focus and before the rest, t
     await host.dispose();
   }
 });
+
+test("scan host: asked for CUDA where onnxruntime's CUDA libraries are missing, it says why and scans on the CPU", async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1, null, 'cuda');
+  try {
+    if (!process.env.PERSONA_LENS_HAS_CUDA) assert.match(host.deviceProblem ?? '', /^the CUDA execution provider is not available \(.+\), so the model runs on the CPU/);
+    const lines = await scanAll(host, readFileSync(SAMPLE, 'utf8'));
+    assert.ok(lines.some((r) => r.result));
+  } finally {
+    await host.dispose();
+  }
+});
