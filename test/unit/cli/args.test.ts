@@ -10,16 +10,17 @@ test('scan with defaults', () => {
   assert.equal(c.format, 'table');
   assert.equal(c.failOver, null);
   assert.equal(c.threads, 2);
+  assert.equal(c.device, 'cpu');
   assert.equal(c.cache, true);
 });
 
 test('every option is read', () => {
   const c = parseCommand([
     'scan', 'x.jsonl', '--format', 'sarif', '--fail-over', '0.7', '--pack', 'p', '--threads', '1',
-    '--output', 'out.sarif', '--no-cache', '--cache-dir', 'c', '--all-latents', '--no-progress',
+    '--output', 'out.sarif', '--no-cache', '--cache-dir', 'c', '--all-latents', '--no-progress', '--device', 'cuda',
   ]);
   assert.deepEqual(c, {
-    kind: 'scan', files: ['x.jsonl'], format: 'sarif', failOver: 0.7, pack: 'p', threads: 1,
+    kind: 'scan', files: ['x.jsonl'], format: 'sarif', failOver: 0.7, pack: 'p', threads: 1, device: 'cuda',
     output: 'out.sarif', cache: false, cacheDir: 'c', allLatents: true, progress: 'never',
   });
 });
@@ -38,6 +39,7 @@ test('bad arguments are usage errors that say what is wrong', () => {
     [['scan', 'x', '--threads', '1e1'], /--threads must be an integer/],
     [['scan', 'x', '--threads', ' 2'], /--threads must be an integer/],
     [['scan', 'x', '--fail-over', '0x1'], /--fail-over must be a number/],
+    [['scan', 'x', '--device', 'gpu'], /--device must be one of cpu, cuda; got "gpu"/],
     [['scan', 'x', '--fail-over', '5e-1'], /--fail-over must be a number/],
     [['scan', 'x', '--cache-dir', ''], /--cache-dir must name a path/],
     [['scan', 'x', '--output', ' '], /--output must name a path/],
