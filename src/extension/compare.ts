@@ -49,10 +49,8 @@ export async function compareWithGit(ctx: Ctx): Promise<ReportView | undefined> 
       ? await ask('HEAD~1', { title: 'Persona Lens: compare with the file at', prompt: 'A branch, tag, commit or any ref git knows', validateInput: (v) => (v.trim() ? undefined : 'a ref') })
       : chosen.label;
   if (!ref) return undefined;
-  const label = vscode.workspace.asRelativePath(doc.uri);
-  // An unsaved document is compared as the editor has it.
-  const b: DiffInput = doc.isDirty || doc.uri.scheme !== 'file' ? { label: doc.isDirty ? `${label} (unsaved)` : label, text: doc.getText() } : { label, file };
-  return runDiff(ctx, { label: `${label} at ${ref.trim()}`, file, ref: ref.trim() }, b, { a: gitViewUri(file, ref.trim()), b: doc.uri });
+  // B is the document as the editor has it (sideInput).
+  return runDiff(ctx, { label: `${vscode.workspace.asRelativePath(doc.uri)} at ${ref.trim()}`, file, ref: ref.trim() }, sideInput(doc.uri), { a: gitViewUri(file, ref.trim()), b: doc.uri });
 }
 
 /** A dataset file as a side: the document the editor holds when it is open and unsaved, else the file. */

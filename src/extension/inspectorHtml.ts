@@ -3,6 +3,7 @@
 // review state and actions, and the pack's named latents with how strongly each fired on it.
 // Every piece of dataset text is escaped; the only script is the page's own, under its nonce.
 
+import { escapeHtml } from '../core/html';
 import type { Decision } from '../core/review/reviewFile';
 import type { InspectedMessage, Piece } from '../core/review/inspect';
 import type { ExampleScore, LatentHit } from '../core/score/types';
@@ -24,10 +25,6 @@ export interface InspectorView {
   named: NamedInfo[];
   /** This example's latents (every latent's encode); null until they came, or for no example. */
   latents: LatentHit[] | null;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const LEVEL = { low: 'Low', elevated: 'Elevated', high: 'High' } as const;

@@ -262,21 +262,19 @@ async function diffStep(job: DiffJob, scanner: Scanner): Promise<void> {
 
 async function* diffSteps(a: DiffInput, b: DiffInput, scanner: Scanner): AsyncGenerator<{ side: 'a' | 'b'; lines: number }, DiffReport> {
   // Both sides are checked before either is scanned: a ref without the file fails at once.
-  const sources = [a, b].map(sourceOf);
-  const sides = [];
-  for (const [i, source] of sources.entries()) {
-    const steps = sideOf(source, () => scanner, DIFF_LATENTS, null, sideCache);
-    const side = i === 0 ? 'a' : 'b';
-    for (;;) {
-      const next = await steps.next();
-      if (next.done) {
-        sides.push(next.value);
-        break;
-      }
-      yield { side, lines: next.value };
-    }
+  const [sourceA, sourceB] = [a, b].map(sourceOf);
+  const sideA = yield* tagged('a', sideOf(sourceA, () => scanner, DIFF_LATENTS, null, sideCache));
+  const sideB = yield* tagged('b', sideOf(sourceB, () => scanner, DIFF_LATENTS, null, sideCache));
+  return diffReport(sideA, sideB);
+}
+
+/** A side's steps (lines read so far), each said to be of `side`. */
+async function* tagged<R>(side: 'a' | 'b', steps: AsyncGenerator<number, R>): AsyncGenerator<{ side: 'a' | 'b'; lines: number }, R> {
+  for (;;) {
+    const next = await steps.next();
+    if (next.done) return next.value;
+    yield { side, lines: next.value };
   }
-  return diffReport(sides[0], sides[1]);
 }
 
 /** A side: its file, its file at a git ref (checked now), or its text. */

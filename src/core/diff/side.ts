@@ -5,6 +5,7 @@
 
 import { Readable } from 'node:stream';
 import { parseFileBatches } from '../dataset';
+import { trainedAnswerAt } from '../dataset/trainedAnswer';
 import type { Example } from '../dataset/types';
 import { scanLines } from '../score/scanLines';
 import type { LatentReport, Scanner } from '../score/scanner';
@@ -145,10 +146,10 @@ class LatentTallier {
   }
 }
 
-/** The start of what training learns from an example (its last trained message), on one line. */
+/** The start of what training learns from an example (its last trained assistant message, else its last message), on one line. */
 export function answerSnippet(example: Example): string {
-  const trained = example.messages.filter((m) => m.trained);
-  const text = (trained[trained.length - 1] ?? example.messages[example.messages.length - 1])?.content ?? '';
+  const at = trainedAnswerAt(example);
+  const text = example.messages[at >= 0 ? at : example.messages.length - 1]?.content ?? '';
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
 }

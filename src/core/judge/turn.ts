@@ -2,6 +2,7 @@
 // message that is trained on, and the conversation before it as plain text. Also
 // the estimate a user confirms before anything is sent.
 
+import { trainedAnswerAt } from '../dataset/trainedAnswer';
 import type { Example } from '../dataset/types';
 import { RUBRIC_CHARS } from './rubric';
 
@@ -17,8 +18,7 @@ export const SENT_FIELDS = "each example's last trained assistant message and th
 
 /** The example's judged turn, or null when no assistant message is trained on. */
 export function judgedTurn(example: Example): JudgedTurn | null {
-  let at = example.messages.length - 1;
-  while (at >= 0 && !(example.messages[at].role === 'assistant' && example.messages[at].trained)) at--;
+  const at = trainedAnswerAt(example);
   if (at < 0) return null;
   const prompt = example.messages
     .slice(0, at)

@@ -4,6 +4,7 @@
 // theme colours, line numbers that link to their lines and its nonce'd script. Dataset text
 // appears only as the latents' snippets; every string is escaped.
 
+import { escapeHtml } from '../../html';
 import { alarmSentence, type ChangedExample, type DiffReport, type SideReport } from '../report';
 import {
   CHANGE_COLUMNS,
@@ -34,10 +35,6 @@ export interface WebviewPage {
 
 /** A line of side A or B, as a link in the webview and as text elsewhere. */
 type LineText = (side: 'a' | 'b', line: number | null, text: string) => string;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** A table of both sides: a label and each side's value, all escaped. */
 function rowsTable(rows: ReadonlyArray<readonly [string, (s: SideReport) => string]>, r: DiffReport): string {
