@@ -103,7 +103,20 @@ export interface EvaluateCommand extends PackOptions {
   output: string | null;
 }
 
-export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | EvaluateCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export interface FetchCommand {
+  kind: 'pack-fetch';
+  /** hf:ORG/NAME[@REV], or a URL of a pack folder or archive (core/pack/fetch/source.ts reads it). */
+  source: string;
+  /** Null: the default pack store. */
+  store: string | null;
+  /** Serves hf: sources; null: HF_ENDPOINT, else Hugging Face. */
+  endpoint: string | null;
+  /** Seconds without a byte from the server before giving up. */
+  timeoutS: number;
+  progress: 'auto' | 'never';
+}
+
+export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | EvaluateCommand | FetchCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
@@ -113,6 +126,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens judge FILE [options]
        persona-lens export FILE --clean|--flagged|--with-risk|--realign N [options]
        persona-lens pack evaluate [PACK] --positive FILE... --negative FILE... [options]
+       persona-lens pack fetch hf:ORG/NAME[@REV]|URL [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
@@ -140,6 +154,13 @@ your data: files of examples you know to be EM-inducing (--positive) and not
 (--negative) give its AUROC with a bootstrap interval, flag rates, a calibration
 curve, each file's mean risk in order, and the smallest share of EM-inducing examples
 that a dataset's mean risk, and the diff's alarm, tell apart from a clean dataset.
+
+pack fetch downloads a pack into your pack store (default
+$XDG_CACHE_HOME/persona-lens/store) and prints its folder, for --pack: from a Hugging
+Face repository (hf:ORG/NAME, at REV or main), a URL of a pack folder (ending in /) or
+of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
+a pack is installed whole or not at all, and a rerun resumes an interrupted download.
+It sends nothing but the requests for the pack's files.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
@@ -193,6 +214,14 @@ Pack evaluate options: --threads, --output, --no-cache, --cache-dir as for scan,
   --negative FILE                  a file of examples that are not (repeat for more)
   --format md|json                 report format (default: md)
 
+Pack fetch options:
+  --store DIR                      where packs are installed (default:
+                                   $XDG_CACHE_HOME/persona-lens/store)
+  --endpoint URL                   the server of hf: sources (default: HF_ENDPOINT, else
+                                   https://huggingface.co)
+  --timeout S                      seconds without data before giving up (default: 30)
+  --no-progress                    no progress line on stderr
+
 Convert options:
   --from gemma-scope|sparsify      the layout of INPUT (required)
   --hook-name NAME                 record the SAE's hook point, e.g. blocks.12.hook_resid_post
@@ -202,7 +231,8 @@ Convert options:
 
 Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise, or
 the alarm fired or risk rose with --fail-on-alarm),
-2 the command could not run (judge: not sent, or no example judged), 130 judge cancelled.`;
+2 the command could not run (judge: not sent, or no example judged; pack fetch: nothing installed),
+130 judge or pack fetch interrupted.`;
 
 // Options of each command; an option given to another command is a usage error.
 const PACK_OPTIONS = {
@@ -259,6 +289,12 @@ const EVALUATE_OPTIONS = {
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
 } as const;
+const FETCH_OPTIONS = {
+  store: { type: 'string' },
+  endpoint: { type: 'string' },
+  timeout: { type: 'string' },
+  'no-progress': { type: 'boolean' },
+} as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
   'hook-name': { type: 'string' },
@@ -281,6 +317,7 @@ export function parseCommand(argv: string[]): Command {
         ...JUDGE_OPTIONS,
         ...EXPORT_OPTIONS,
         ...EVALUATE_OPTIONS,
+        ...FETCH_OPTIONS,
         ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -297,15 +334,15 @@ export function parseCommand(argv: string[]): Command {
   const expected = 'expected "scan", "diff", "judge", "export", "pack" or "convert-sae"';
   if (sub === undefined) throw new UsageError(`missing command; ${expected}`);
   if (!Object.hasOwn(commands, sub)) throw new UsageError(`unknown command "${sub}"; ${expected}`);
-  const own = commands[sub as keyof typeof commands];
+  const own = sub === 'pack' && files[0] === 'fetch' ? FETCH_OPTIONS : commands[sub as keyof typeof commands];
   for (const t of tokens) {
-    if (t.kind === 'option' && !(t.name in own)) throw new UsageError(`${t.rawName} does not apply to ${sub}`);
+    if (t.kind === 'option' && !(t.name in own)) throw new UsageError(`${t.rawName} does not apply to ${sub === 'pack' && files[0] ? `pack ${files[0]}` : sub}`);
   }
   if (sub === 'convert-sae') return convertSaeCommand(v.from, files, v['hook-name']);
   if (sub === 'diff') return diffCommand(v, files);
   if (sub === 'judge') return judgeCommand(v, files);
   if (sub === 'export') return exportCommand(v, files);
-  if (sub === 'pack') return evaluateCommand(v, files);
+  if (sub === 'pack') return files[0] === 'fetch' ? fetchCommand(v, files.slice(1)) : evaluateCommand(v, files);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -403,7 +440,7 @@ function exportCommand(v: Values, files: string[]): ExportCommand {
 
 function evaluateCommand(v: Values, args: string[]): EvaluateCommand {
   const [action, ...rest] = args;
-  if (action !== 'evaluate') throw new UsageError(`unknown pack command ${action === undefined ? '(none)' : `"${action}"`}; expected "pack evaluate"`);
+  if (action !== 'evaluate') throw new UsageError(`unknown pack command ${action === undefined ? '(none)' : `"${action}"`}; expected "pack evaluate" or "pack fetch"`);
   if (rest.length > 1) throw new UsageError(`pack evaluate takes one PACK at most; got ${rest.length}`);
   const positive = (v.positive as string[] | undefined) ?? [];
   const negative = (v.negative as string[] | undefined) ?? [];
@@ -419,6 +456,19 @@ function evaluateCommand(v: Values, args: string[]): EvaluateCommand {
     output: v.output === undefined ? null : nonEmpty('--output', v.output as string),
     ...packOptions(v),
     pack: rest[0] ?? null,
+  };
+}
+
+function fetchCommand(v: Values, args: string[]): FetchCommand {
+  if (args.length !== 1) throw new UsageError(`pack fetch needs one SOURCE (hf:ORG/NAME[@REV] or a URL); got ${args.length}`);
+  const str = (key: string) => v[key] as string | undefined;
+  return {
+    kind: 'pack-fetch',
+    source: args[0],
+    store: str('store') === undefined ? null : nonEmpty('--store', str('store')!),
+    endpoint: str('endpoint') ?? null,
+    timeoutS: str('timeout') === undefined ? 30 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
+    progress: v['no-progress'] ? 'never' : 'auto',
   };
 }
 

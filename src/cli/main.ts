@@ -15,6 +15,7 @@ import { convertSae } from './convertSae';
 import { diff } from './diff';
 import { exportSubset } from './export';
 import { evaluate } from './packEvaluate';
+import { fetchPackCommand } from './packFetch';
 import { judge } from './judge';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd.kind === 'judge') return judge(cmd);
   if (cmd.kind === 'export') return exportSubset(cmd);
   if (cmd.kind === 'pack-evaluate') return evaluate(cmd);
+  if (cmd.kind === 'pack-fetch') return fetchPackCommand(cmd);
   return scan(cmd);
 }
 

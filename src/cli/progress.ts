@@ -16,13 +16,20 @@ export class Progress {
   }
 
   update(file: string, line: number): void {
+    this.show(() => {
+      const secs = (Date.now() - this.started) / 1000;
+      const rate = secs > 0 ? Math.round(line / secs) : 0;
+      return `${file}: line ${line} (${rate} lines/s)`;
+    });
+  }
+
+  /** The line `text()` makes, at most every 200 ms (it is only made then). */
+  show(text: () => string): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (now - this.last < EVERY_MS) return;
     this.last = now;
-    const secs = (now - this.started) / 1000;
-    const rate = secs > 0 ? Math.round(line / secs) : 0;
-    this.stream.write(`\r\x1b[K${file}: line ${line} (${rate} lines/s)`);
+    this.stream.write(`\r\x1b[K${text()}`);
     this.shown = true;
   }
 

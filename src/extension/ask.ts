@@ -1,4 +1,4 @@
-// Questions the extension asks the user (a pick, a confirmation, a secret). The
+// Questions the extension asks the user (a pick, a confirmation, an offer, a secret). The
 // integration tests answer them through a test-only command that queues answers,
 // since a modal dialog cannot be clicked from a test; outside tests the queue is
 // always empty and every question goes to VS Code.
@@ -30,11 +30,26 @@ export async function pick<T extends vscode.QuickPickItem>(items: T[], options: 
   return vscode.window.showQuickPick(items, options);
 }
 
+/** What the last confirmation said, for the tests to read what the user was asked. */
+let confirmed: { message: string; detail: string } | null = null;
+
+export function lastConfirmText(): { message: string; detail: string } | null {
+  return confirmed;
+}
+
 /** A modal warning with one action: true when the user chose it. */
 export async function confirm(message: string, detail: string, action: string): Promise<boolean> {
+  confirmed = { message, detail };
   const t = fromTest<boolean>();
   if (t.answered) return t.value === true;
   return (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
+}
+
+/** A notification with one action, not modal: true when the user chose it. */
+export async function offer(message: string, action: string): Promise<boolean> {
+  const t = fromTest<boolean>();
+  if (t.answered) return t.value === true;
+  return (await vscode.window.showInformationMessage(message, action)) === action;
 }
 
 export async function secret(prompt: string): Promise<string | undefined> {

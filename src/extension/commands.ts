@@ -5,11 +5,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
-import { ask, lastPickItems, pick, queueAnswers } from './ask';
+import { ask, lastConfirmText, lastPickItems, pick, queueAnswers } from './ask';
 import { compareDatasets, compareWithGit } from './compare';
 import { goToFinding } from './findings';
 import { judgeExamples, setJudgeKey } from './judge';
 import { isGzFile, openGzView } from './gzView';
+import { fetchPackCommand } from './packFetch';
 import { selectPack } from './packSelect';
 import { PANEL_VIEW } from './panel';
 import type { FromWebview, TestAction } from './panelProtocol';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   'personaLens.scanFile': scanFile,
   'personaLens.scanWorkspace': scanWorkspace,
   'personaLens.selectPack': selectPack,
+  'personaLens.fetchPack': fetchPackCommand,
   'personaLens.toggleDecorations': toggleDecorations,
   'personaLens.showPanel': () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`),
   'personaLens.markReviewed': (ctx, uri?: string, line?: number) => decide(ctx, 'reviewed', uri, line),
@@ -96,6 +98,8 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.logFolder': (ctx) => ctx.extension.logUri.fsPath,
   /** What the last pick offered: each item's label, description and detail. */
   'personaLens.test.lastPick': () => lastPickItems(),
+  /** What the last modal confirmation said: its message and detail. */
+  'personaLens.test.lastConfirm': () => lastConfirmText(),
   /** The answers to the next questions the extension asks (a pick's label, a confirmation, a secret), in order. */
   'personaLens.test.answerPrompts': (_ctx, answers: unknown[]) => queueAnswers(answers),
 };

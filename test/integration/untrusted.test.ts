@@ -45,4 +45,13 @@ suite('Untrusted workspace', () => {
       await server.close();
     }
   });
+
+  test('Fetch Pack refuses before asking for a source, so nothing can be downloaded', async () => {
+    // No answers are queued: had it asked, its input box would wait and the race would say so.
+    const answer = await Promise.race([
+      vscode.commands.executeCommand('personaLens.fetchPack'),
+      new Promise((r) => setTimeout(() => r('it asked for a source'), 5_000)),
+    ]);
+    assert.equal(answer, undefined);
+  });
 });

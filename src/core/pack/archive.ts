@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { PackError } from './errors';
 import { isSafeRelativePath } from './manifest';
+import { privateDir } from './privateDir';
 import { PACK_FILES } from './types';
 
 export interface TarEntry {
@@ -106,7 +107,9 @@ export async function extractPackArchive(archivePath: string, cacheDir: string):
   const bytes = await readFile(archivePath);
   const target = join(cacheDir, createHash('sha256').update(bytes).digest('hex'));
   const entries = readTar(isGzip(bytes) ? await gunzipBytes(bytes) : bytes);
-  await privateDir(cacheDir);
+  await privateDir(cacheDir, 'extract a pack').catch((e: Error) => {
+    throw archiveError(e.message);
+  });
   if (existsSync(target) && !(await holdsExactly(target, entries))) await rm(target, { recursive: true, force: true });
   if (!existsSync(target)) {
     // Extract beside the target, then rename: a concurrent loader sees all or nothing.
@@ -127,16 +130,6 @@ export async function extractPackArchive(archivePath: string, cacheDir: string):
     }
   }
   return packRootIn(target);
-}
-
-/** Makes `dir` (mode 700) or checks it: a real folder of this user that no one else can write to. */
-async function privateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const info = await lstat(dir);
-  const uid = process.getuid?.();
-  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
-    throw archiveError(`${dir} is not a private folder (a link, another user's, or writable by others): refusing to extract a pack there`);
-  }
 }
 
 /** Whether an earlier extraction holds every file of the archive, byte for byte, as regular files. */

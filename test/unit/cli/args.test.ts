@@ -75,3 +75,18 @@ test('convert-sae: its own options only', () => {
     assert.throws(() => parseCommand(argv), (e: unknown) => e instanceof UsageError && re.test((e as Error).message), argv.join(' '));
   }
 });
+
+test('pack fetch: the source and its own options, defaults; options of other commands refused', () => {
+  assert.deepEqual(parseCommand(['pack', 'fetch', 'hf:org/name@v1']), {
+    kind: 'pack-fetch', source: 'hf:org/name@v1', store: null, endpoint: null, timeoutS: 30, progress: 'auto',
+  });
+  assert.deepEqual(parseCommand(['pack', 'fetch', 'https://h/p/', '--store', 's', '--endpoint', 'http://127.0.0.1:1', '--timeout', '5', '--no-progress']), {
+    kind: 'pack-fetch', source: 'https://h/p/', store: 's', endpoint: 'http://127.0.0.1:1', timeoutS: 5, progress: 'never',
+  });
+  assert.throws(() => parseCommand(['pack', 'fetch']), /pack fetch needs one SOURCE/);
+  assert.throws(() => parseCommand(['pack', 'fetch', 'a', 'b']), /pack fetch needs one SOURCE .*; got 2/);
+  assert.throws(() => parseCommand(['pack', 'fetch', 'a', '--threads', '2']), /--threads does not apply to pack fetch/);
+  assert.throws(() => parseCommand(['pack', 'evaluate', '--store', 's']), /--store does not apply to pack evaluate/);
+  assert.throws(() => parseCommand(['pack', 'fetch', 'a', '--timeout', '0']), /--timeout must be a number from 1 to 3600/);
+  assert.throws(() => parseCommand(['pack', 'rate']), /unknown pack command "rate"; expected "pack evaluate" or "pack fetch"/);
+});

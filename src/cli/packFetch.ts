@@ -1,0 +1,58 @@
+// `persona-lens pack fetch SOURCE`: a pack downloaded into the pack store (core/pack/fetch).
+// Its folder goes to stdout, alone, for `--pack "$(persona-lens pack fetch ...)"`; progress
+// and what happened go to stderr. Ctrl-C stops it and keeps what was downloaded.
+
+import { fetchPack } from '../core/pack/fetch/fetchPack';
+import { FetchError } from '../core/pack/fetch/http';
+import { formatBytes, progressText } from '../core/pack/fetch/progress';
+import { HF_ENDPOINT, SourceError, insecure, parsePackSource, type PackSource } from '../core/pack/fetch/source';
+import { defaultPackStore } from '../core/pack/fetch/store';
+import { UsageError, type FetchCommand } from './args';
+import { CannotRun, VERSION } from './common';
+import { Progress } from './progress';
+
+export async function fetchPackCommand(cmd: FetchCommand): Promise<number> {
+  const source = sourceOf(cmd);
+  const say = (line: string) => process.stderr.write(`persona-lens: ${line}\n`);
+  if (insecure(source)) say(`warning: ${source.label} is plain http: anyone on the way could change pack.json, which vouches for every other file`);
+  const progress = new Progress(process.stderr, cmd.progress === 'auto');
+  const abort = new AbortController();
+  const interrupt = () => abort.abort();
+  process.once('SIGINT', interrupt);
+  const started = Date.now();
+  try {
+    const got = await fetchPack(source, {
+      store: cmd.store ?? defaultPackStore(),
+      timeoutMs: cmd.timeoutS * 1000,
+      signal: abort.signal,
+      userAgent: `persona-lens/${VERSION}`,
+      onProgress: (p) => progress.show(() => progressText(p)),
+    });
+    progress.clear();
+    const pack = `${got.manifest.name} ${got.manifest.version}`;
+    if (got.alreadyInstalled) say(`${pack} is installed already, every file verified`);
+    else {
+      const resumed = got.resumed.length > 0 ? `, resuming ${got.resumed.join(', ')}` : '';
+      say(`installed ${pack} from ${source.label}: ${formatBytes(got.received)} received in ${((Date.now() - started) / 1000).toFixed(1)} s${resumed}`);
+    }
+    process.stdout.write(`${got.path}\n`);
+    return 0;
+  } catch (e) {
+    progress.clear();
+    if (e instanceof FetchError && e.cancelled) {
+      say('interrupted: nothing was installed, and what was downloaded is kept; run the same command again to resume');
+      return 130;
+    }
+    throw new CannotRun(`cannot fetch ${source.label}: ${(e as Error).message}`);
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
+}
+
+function sourceOf(cmd: FetchCommand): PackSource {
+  try {
+    return parsePackSource(cmd.source, cmd.endpoint ?? process.env.HF_ENDPOINT ?? HF_ENDPOINT);
+  } catch (e) {
+    throw e instanceof SourceError ? new UsageError(e.message) : e;
+  }
+}

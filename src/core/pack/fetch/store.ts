@@ -1,0 +1,114 @@
+// The user's pack store: the packs `pack fetch` installed, each in a folder of its own,
+// `<store>/<name>@<version>/`, and `<store>/.staging/`, where downloads are put together.
+// A pack appears under its own name by one rename, once every file is verified: a
+// folder in the store is a whole pack or is not there.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultCacheRoot } from '../../cache/cacheRoot';
+import { PACK_FILES, type PackManifest } from '../types';
+import { verifyPackFiles } from '../verify';
+import { FetchError } from './http';
+
+/** `$XDG_CACHE_HOME/persona-lens/store`: beside the result cache and archive extractions, private like them. */
+export function defaultPackStore(env: NodeJS.ProcessEnv = process.env): string {
+  return join(defaultCacheRoot(env), 'store');
+}
+
+/** Where downloads are put together, out of the way of the packs. */
+export const STAGING = '.staging';
+
+/**
+ * The folder name of a pack in the store: `name@version`, or with `hash` (of its pack.json)
+ * `name@version+<12 hex>`, for a second pack under the same name and version. A manifest's
+ * name is free text: anything but letters, digits and ._+- becomes "_", and it never starts with a dot.
+ */
+export function installName(m: Pick<PackManifest, 'name' | 'version'>, hash?: string): string {
+  const clean = (s: string) => s.replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_').slice(0, 100) || '_';
+  return `${clean(m.name)}@${clean(m.version)}${hash ? `+${hash.slice(0, 12)}` : ''}`;
+}
+
+type Holding = 'none' | 'same' | 'damaged' | 'other';
+
+/** What a store folder holds against the pack whose pack.json hashes to `hash`. */
+async function holding(dir: string, files: Record<string, string>, hash: string): Promise<Holding> {
+  if (!existsSync(dir)) return 'none';
+  const manifest = await readFile(join(dir, PACK_FILES.manifest)).catch(() => null);
+  if (!manifest || createHash('sha256').update(manifest).digest('hex') !== hash) return 'other';
+  return verifyPackFiles(dir, files).then(
+    () => 'same',
+    () => 'damaged',
+  );
+}
+
+/** An installed copy of this pack whose every file verifies, or null. */
+export async function installedCopy(store: string, manifest: PackManifest, hash: string): Promise<string | null> {
+  for (const name of [installName(manifest), installName(manifest, hash)]) {
+    if ((await holding(join(store, name), manifest.files, hash)) === 'same') return join(store, name);
+  }
+  return null;
+}
+
+/**
+ * Moves the verified pack folder `staged` into the store under its name and answers where.
+ * A damaged copy of the same pack is replaced; a different pack under the same name and
+ * version is left alone, and this one goes beside it with its hash in the name.
+ */
+export async function install(staged: string, store: string, manifest: PackManifest, hash: string): Promise<string> {
+  for (const name of [installName(manifest), installName(manifest, hash)]) {
+    const dir = join(store, name);
+    // Twice: a concurrent fetch may install it between the look and the rename.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const now = await holding(dir, manifest.files, hash);
+      if (now === 'other') break;
+      if (now === 'same') {
+        await rm(staged, { recursive: true, force: true });
+        return dir;
+      }
+      const trash = join(store, STAGING, `trash-${randomBytes(6).toString('hex')}`);
+      if (now === 'damaged') await rename(dir, trash);
+      try {
+        await rename(staged, dir);
+        await rm(trash, { recursive: true, force: true });
+        return dir;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+      }
+    }
+  }
+  throw new FetchError(`${store}: both ${installName(manifest)} and ${installName(manifest, hash)} hold other packs`);
+}
+
+/**
+ * Holds `lockFile` while a fetch writes to a staging folder: two fetches of one pack would
+ * write the same part files. A lock left by a process that is gone is taken over.
+ * Answers the function that releases it.
+ */
+export async function lockStaging(lockFile: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rm(lockFile, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(await readFile(lockFile, 'utf8').catch(() => ''));
+      if (attempt > 0 || isRunning(pid)) {
+        throw new FetchError(`another pack fetch (process ${pid || 'unknown'}) is downloading this pack; wait for it to end (or, if it is gone, delete ${lockFile})`);
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

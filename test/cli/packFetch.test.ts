@@ -1,0 +1,246 @@
+// `persona-lens pack fetch` (the built command) against a Hugging Face-style server the
+// test runs on 127.0.0.1 (test/fixtures/packServer.ts: resolve/ URLs, LFS redirects,
+// ranges) serving the tiny test pack: success, a transfer cut and resumed, a server that
+// ignores ranges, a tampered file, 404s, a server that dies or goes silent mid-file, an
+// archive. After every failure nothing is installed; what was received is kept.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { packServer, type PackServer } from '../fixtures/packServer';
+
+const ROOT = join(__dirname, '../..');
+const BIN = join(ROOT, 'bin/persona-lens.js');
+const TINY = join(ROOT, 'test/fixtures/packs/tiny');
+const INSTALLED = 'test-pack-standard@0.0.1';
+const MANIFEST = readFileSync(join(TINY, 'pack.json'));
+const FILES: Record<string, string> = JSON.parse(MANIFEST.toString()).files;
+const MODEL_SIZE = statSync(join(TINY, 'model.onnx')).size;
+const work = mkdtempSync(join(tmpdir(), 'persona-lens-fetch-'));
+let server: PackServer;
+let stores = 0;
+
+before(async () => {
+  mkdirSync(join(work, 'archives'));
+  execFileSync('tar', ['-czf', join(work, 'archives', 'tiny.tar.gz'), '-C', join(TINY, '..'), 'tiny']);
+  server = await packServer({ 'test-org/tiny': TINY, 'test-org/archives': join(work, 'archives') });
+});
+after(async () => {
+  await server.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI in a child process; asynchronous, since the server answers from this process. */
+function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), HF_ENDPOINT: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return { child, done: new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr }))) };
+}
+const run = (args: string[]) => start(args).done;
+
+const newStore = () => join(work, `store-${++stores}`);
+const fetchInto = (store: string, endpoint = server.url, ...more: string[]) =>
+  run(['pack', 'fetch', 'hf:test-org/tiny', '--endpoint', endpoint, '--store', store, '--no-progress', ...more]);
+/** The store's packs: every entry but the staging folder. */
+const packsIn = (store: string) => readdirSync(store).filter((n) => n !== '.staging');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** Where a download of the tiny pack keeps the part of `rel`. */
+const partOf = (store: string, rel: string) => join(store, '.staging', sha256(MANIFEST), 'parts', rel);
+const requestsSince = (n: number) => server.requests.slice(n);
+
+function assertSameAsTiny(dir: string): void {
+  for (const rel of [...Object.keys(FILES), 'pack.json']) {
+    assert.ok(readFileSync(join(dir, rel)).equals(readFileSync(join(TINY, rel))), `${rel} as the pack has it`);
+  }
+}
+
+test('fetches every file through the LFS redirects, installs the pack whole, and scan runs with the printed path; again, it downloads nothing', async () => {
+  const store = newStore();
+  const r = await fetchInto(store);
+  assert.equal(r.status, 0, r.stderr);
+  const path = r.stdout.trim();
+  assert.equal(r.stdout, `${join(store, INSTALLED)}\n`, 'stdout holds the folder alone');
+  assert.match(r.stderr, /installed test-pack-standard 0\.0\.1 from hf:test-org\/tiny@main: \d+ (kB|B) received/);
+  assertSameAsTiny(path);
+  assert.deepEqual(packsIn(store), [INSTALLED]);
+  assert.deepEqual(readdirSync(join(store, '.staging')), [], 'nothing left in staging');
+  assert.ok(server.requests.some((q) => q.path === '/cdn/test-org/tiny/model.onnx'), 'the redirect was followed');
+  assert.equal(statSync(store).mode & 0o077, 0, 'the store is private');
+
+  const scan = (pack: string) => run(['scan', 'examples/sample.jsonl', '--pack', pack, '--format', 'jsonl', '--no-cache']);
+  const [fetched, original] = await Promise.all([scan(path), scan(TINY)]);
+  assert.equal(fetched.status, 0, fetched.stderr);
+  assert.ok(fetched.stdout.split('\n').length > 5);
+  assert.equal(fetched.stdout, original.stdout, 'the same results as the pack it came from');
+
+  const seen = server.requests.length;
+  const again = await fetchInto(store);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stdout.trim(), path);
+  assert.match(again.stderr, /installed already, every file verified/);
+  assert.deepEqual(requestsSince(seen).map((q) => q.path), ['/test-org/tiny/resolve/main/pack.json']);
+});
+
+test('a transfer cut mid-file: exit 2, nothing installed, the bytes kept; the rerun asks for the rest with Range and completes', async () => {
+  const store = newStore();
+  server.fault('model.onnx', { cut: 40_000 });
+  const r = await fetchInto(store);
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, new RegExp(`model\\.onnx: the connection closed after 40000 of ${MODEL_SIZE} bytes, which are kept: run the same command again to resume`));
+  assert.deepEqual(packsIn(store), [], 'nothing installed');
+  assert.equal(statSync(partOf(store, 'model.onnx')).size, 40_000, 'the part is kept');
+
+  const seen = server.requests.length;
+  const resumed = await fetchInto(store);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming model\.onnx/);
+  const model = requestsSince(seen).filter((q) => q.path.endsWith('/model.onnx'));
+  assert.ok(model.length > 0 && model.every((q) => q.range === 'bytes=40000-'), JSON.stringify(model));
+  // Files that were done before the cut are not downloaded again.
+  assert.ok(!requestsSince(seen).some((q) => q.path.endsWith('/calibration.json')));
+  assertSameAsTiny(resumed.stdout.trim());
+  assert.deepEqual(readdirSync(join(store, '.staging')), []);
+});
+
+test('a server that ignores Range on the rerun: the file is written whole again, not appended', async () => {
+  const store = newStore();
+  server.fault('model.onnx', { cut: 30_000 });
+  assert.equal((await fetchInto(store)).status, 2);
+  server.fault('model.onnx', { ignoreRange: true });
+  const r = await fetchInto(store);
+  assert.equal(r.status, 0, r.stderr);
+  assertSameAsTiny(r.stdout.trim());
+});
+
+test('a tampered file: exit 2 naming it and both hashes; nothing installed and its download deleted; a clean rerun installs', async () => {
+  const store = newStore();
+  const rel = 'sae/sae_weights.safetensors';
+  const tampered = readFileSync(join(TINY, rel));
+  tampered[tampered.length >> 1] ^= 0xff;
+  server.fault(rel, { tamper: true });
+  const r = await fetchInto(store);
+  assert.equal(r.status, 2);
+  assert.ok(r.stderr.includes(`${rel}: sha256 mismatch: pack.json lists ${FILES[rel]}, the file downloaded from ${server.url}/test-org/tiny/resolve/main/${rel} has ${sha256(tampered)}`), r.stderr);
+  assert.match(r.stderr, /nothing was installed/);
+  assert.deepEqual(packsIn(store), []);
+  assert.ok(!existsSync(partOf(store, rel)), 'the bad download is gone');
+
+  const again = await fetchInto(store);
+  assert.equal(again.status, 0, again.stderr);
+  assertSameAsTiny(again.stdout.trim());
+});
+
+test('404: a repository that is not there, and a file pack.json lists that is not there, each named with its URL', async () => {
+  const store = newStore();
+  const missing = await run(['pack', 'fetch', 'hf:test-org/no-such-pack@v2', '--endpoint', server.url, '--store', store]);
+  assert.equal(missing.status, 2);
+  assert.ok(missing.stderr.includes(`${server.url}/test-org/no-such-pack/resolve/v2/pack.json: HTTP 404 Not Found`), missing.stderr);
+
+  server.fault('latents.json', { status: 404 });
+  const file = await fetchInto(store);
+  assert.equal(file.status, 2);
+  assert.ok(file.stderr.includes(`${server.url}/test-org/tiny/resolve/main/latents.json: HTTP 404 Not Found`), file.stderr);
+  assert.deepEqual(packsIn(store), []);
+});
+
+test('a server that dies mid-file: exit 2 and the part kept; while it is down, exit 2 saying so; from a new server the rerun resumes', async () => {
+  const store = newStore();
+  const dying = await packServer({ 'test-org/tiny': TINY });
+  dying.fault('model.onnx', { die: 50_000 });
+  const r = await fetchInto(store, dying.url);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`model\\.onnx: the connection closed after 50000 of ${MODEL_SIZE} bytes, which are kept`));
+  assert.deepEqual(packsIn(store), []);
+  assert.equal(statSync(partOf(store, 'model.onnx')).size, 50_000);
+
+  const down = await fetchInto(store, dying.url);
+  assert.equal(down.status, 2);
+  assert.match(down.stderr, /cannot connect to 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+  await dying.close();
+
+  const revived = await packServer({ 'test-org/tiny': TINY });
+  try {
+    const resumed = await fetchInto(store, revived.url);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.ok(revived.requests.some((q) => q.path.endsWith('/model.onnx') && q.range === 'bytes=50000-'));
+    assertSameAsTiny(resumed.stdout.trim());
+  } finally {
+    await revived.close();
+  }
+});
+
+test('a server that goes silent mid-file: --timeout gives up, keeping what came', async () => {
+  const store = newStore();
+  server.fault('model.onnx', { stall: 30_000 });
+  const started = Date.now();
+  const r = await fetchInto(store, server.url, '--timeout', '1');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`model\\.onnx: no data from 127\\.0\\.0\\.1:\\d+ for 1 s after 30000 of ${MODEL_SIZE} bytes, which are kept`));
+  assert.ok(Date.now() - started < 15_000);
+  assert.deepEqual(packsIn(store), []);
+  assert.equal(statSync(partOf(store, 'model.onnx')).size, 30_000);
+});
+
+test('Ctrl-C mid-file: exit 130, nothing installed, the bytes kept', async () => {
+  const store = newStore();
+  server.fault('model.onnx', { stall: 30_000 });
+  const seen = server.requests.length;
+  const { child, done } = start(['pack', 'fetch', 'hf:test-org/tiny', '--endpoint', server.url, '--store', store]);
+  const deadline = Date.now() + 10_000;
+  while (!requestsSince(seen).some((q) => q.path === '/cdn/test-org/tiny/model.onnx') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.status, 130);
+  assert.match(r.stderr, /interrupted: nothing was installed, and what was downloaded is kept; run the same command again to resume/);
+  assert.deepEqual(packsIn(store), []);
+  assert.equal(statSync(partOf(store, 'model.onnx')).size, 30_000);
+});
+
+test('a .tar.gz of the pack by URL: cut, resumed, checked against the pack.json inside, installed', async () => {
+  const store = newStore();
+  const url = `${server.url}/test-org/archives/resolve/main/tiny.tar.gz`;
+  server.fault('tiny.tar.gz', { cut: 20_000 });
+  const cut = await run(['pack', 'fetch', url, '--store', store]);
+  assert.equal(cut.status, 2);
+  assert.match(cut.stderr, /tiny\.tar\.gz: the connection closed after 20000 of \d+ bytes/);
+  assert.deepEqual(packsIn(store), []);
+
+  const seen = server.requests.length;
+  const r = await run(['pack', 'fetch', url, '--store', store]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(requestsSince(seen).some((q) => q.range === 'bytes=20000-'));
+  assert.equal(r.stdout, `${join(store, INSTALLED)}\n`);
+  assertSameAsTiny(r.stdout.trim());
+  assert.deepEqual(readdirSync(join(store, '.staging')), []);
+});
+
+test('a source that is none: exit 2 with the usage', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['pack', 'fetch'], /pack fetch needs one SOURCE/],
+    [['pack', 'fetch', 'ftp://example.com/pack/'], /a pack source must be an http\(s\) URL; got "ftp:"/],
+    [['pack', 'fetch', 'hf:just-a-name'], /expected hf:ORG\/NAME or hf:ORG\/NAME@REV/],
+    [['pack', 'fetch', 'https://example.com/model.onnx'], /names neither a pack folder nor an archive/],
+    [['pack', 'fetch', 'hf:a/b', '--pack', 'x'], /--pack does not apply to pack fetch/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /Usage: persona-lens scan/);
+  }
+});

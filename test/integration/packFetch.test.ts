@@ -1,0 +1,52 @@
+// "Fetch Pack…" against a Hugging Face-style server this test runs on 127.0.0.1
+// (test/fixtures/packServer.ts) serving the suite's test pack: the user's answers (the
+// source, the confirmation, the offer to scan with it, queued through a test-only
+// command as a modal cannot be clicked) lead to nothing downloaded when declined, and
+// otherwise to the pack installed in the store, set in the user setting and scanning.
+
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { suite, teardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import { packServer } from '../fixtures/packServer';
+import { distinct, EXTENSION_ID, openFixture, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
+
+suite('Fetch Pack', () => {
+  teardown(async () => {
+    // Back to the suite's pack, and the scan host with it, for the next test.
+    await vscode.commands.executeCommand('personaLens.selectPack', SUITE_PACK);
+  });
+
+  test('downloads nothing unless the user confirms the host; then installs the pack whole and scans with it', async () => {
+    const server = await packServer({ 'test-org/tiny': SUITE_PACK });
+    const store = mkdtempSync(path.join(tmpdir(), 'persona-lens-store-'));
+    try {
+      const source = `${server.url}/test-org/tiny/resolve/main/`;
+      // The test-only commands exist once the extension is active (run alone, nothing activated it yet).
+      await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', [source, false]);
+      assert.equal(await vscode.commands.executeCommand('personaLens.fetchPack', store), undefined);
+      assert.equal(server.requests.length, 0, 'declined: nothing was asked of the server');
+      const asked = await vscode.commands.executeCommand<{ message: string; detail: string }>('personaLens.test.lastConfirm');
+      assert.equal(asked.message, `Download a probe pack from ${new URL(server.url).host}?`);
+      assert.ok(asked.detail.includes(store), asked.detail);
+
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', [source, true, true]);
+      const installed = await vscode.commands.executeCommand<string>('personaLens.fetchPack', store);
+      assert.equal(installed, path.join(store, 'test-pack-standard@0.0.1'));
+      const files = Object.keys(JSON.parse(readFileSync(path.join(SUITE_PACK, 'pack.json'), 'utf8')).files);
+      for (const rel of [...files, 'pack.json']) assert.ok(readFileSync(path.join(installed, rel)).equals(readFileSync(path.join(SUITE_PACK, rel))), rel);
+      assert.deepEqual(readdirSync(store).sort(), ['.staging', 'test-pack-standard@0.0.1']);
+      assert.equal(vscode.workspace.getConfiguration().inspect<string>('personaLens.pack')?.globalValue, installed, '"Scan with It" set the pack');
+
+      const editor = await openFixture(distinct(sampleLines().slice(0, 4)));
+      const state = await scanned(editor.document);
+      assert.deepEqual(state.summary, (await referenceOf(editor.document)).summary, 'scanned with the fetched pack');
+    } finally {
+      await server.close();
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+});

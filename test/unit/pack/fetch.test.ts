@@ -1,0 +1,152 @@
+// The pure parts of `pack fetch` (core/pack/fetch): sources, range answers, store names,
+// progress text; and the part-file download against servers that answer ranges oddly.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { downloadToPart } from '../../../src/core/pack/fetch/download';
+import { formatBytes, progressText } from '../../../src/core/pack/fetch/progress';
+import { parseContentRange, resumeDecision } from '../../../src/core/pack/fetch/range';
+import { SourceError, fileUrl, insecure, parsePackSource, sourceHost } from '../../../src/core/pack/fetch/source';
+import { defaultPackStore, installName, lockStaging } from '../../../src/core/pack/fetch/store';
+
+const work = mkdtempSync(join(tmpdir(), 'persona-lens-fetch-unit-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('hf: sources resolve to the repository revision on the endpoint; main by default', () => {
+  const main = parsePackSource('hf:persona-lens/persona-smollm2');
+  assert.equal(main.kind, 'folder');
+  assert.equal(main.kind === 'folder' && main.base.href, 'https://huggingface.co/persona-lens/persona-smollm2/resolve/main/');
+  assert.equal(main.label, 'hf:persona-lens/persona-smollm2@main');
+  const pinned = parsePackSource(' hf:org/name.v2@3f2a9c ', 'http://127.0.0.1:8080/');
+  assert.equal(pinned.kind === 'folder' && pinned.base.href, 'http://127.0.0.1:8080/org/name.v2/resolve/3f2a9c/');
+  // A revision with "/" is one path segment, as Hugging Face takes it; a mirror's path prefix is kept.
+  const pr = parsePackSource('hf:org/name@refs/pr/1', 'https://mirror.example/hf');
+  assert.equal(pr.kind === 'folder' && pr.base.href, 'https://mirror.example/hf/org/name/resolve/refs%2Fpr%2F1/');
+  assert.equal(sourceHost(pr), 'mirror.example');
+});
+
+test('URL sources: a folder (ending in / or /pack.json) or an archive', () => {
+  const folder = parsePackSource('https://example.com/packs/mini/');
+  assert.equal(folder.kind === 'folder' && folder.base.href, 'https://example.com/packs/mini/');
+  const manifest = parsePackSource('https://example.com/packs/mini/pack.json#x');
+  assert.equal(manifest.kind === 'folder' && manifest.base.href, 'https://example.com/packs/mini/');
+  const archive = parsePackSource('https://example.com/packs/mini-1.0.tar.gz');
+  assert.equal(archive.kind, 'archive');
+  assert.equal(parsePackSource('http://h/p.tgz').kind, 'archive');
+  assert.equal(parsePackSource('http://h/p.TAR').kind, 'archive');
+});
+
+test('what is not a source is refused, saying what is expected', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['hf:name-only', /expected hf:ORG\/NAME/],
+    ['hf:a/b/c', /expected hf:ORG\/NAME/],
+    ['hf:../etc@main', /expected hf:ORG\/NAME/],
+    ['hf:org/na me', /expected hf:ORG\/NAME/],
+    ['hf:org/name@', /revision after "@"/],
+    ['hf:org/name@has space', /revision after "@"/],
+    ['ftp://h/pack/', /must be an http\(s\) URL/],
+    ['https://user:secret@h/pack/', /user name or password/],
+    ['https://h/pack/model.onnx', /names neither a pack folder nor an archive/],
+    ['./packs/mini', /is not a URL/],
+  ];
+  for (const [text, message] of cases) assert.throws(() => parsePackSource(text), (e: unknown) => e instanceof SourceError && message.test(e.message), text);
+  assert.throws(() => parsePackSource('hf:a/b', 'file:///x'), /the Hugging Face endpoint must be an http\(s\) URL/);
+});
+
+test('a file URL encodes each path segment under the base', () => {
+  const base = new URL('https://h/o/n/resolve/main/');
+  assert.equal(fileUrl(base, 'sae/sae_weights.safetensors').href, 'https://h/o/n/resolve/main/sae/sae_weights.safetensors');
+  assert.equal(fileUrl(base, 'a b/#1?.json').href, 'https://h/o/n/resolve/main/a%20b/%231%3F.json');
+});
+
+test('plain http is insecure except on this machine', () => {
+  assert.equal(insecure(parsePackSource('http://example.com/p/')), true);
+  assert.equal(insecure(parsePackSource('https://example.com/p/')), false);
+  for (const host of ['127.0.0.1:9', 'localhost', '[::1]:80']) assert.equal(insecure(parsePackSource(`http://${host}/p/`)), false, host);
+});
+
+test('Content-Range: a byte range, an unknown total, an unsatisfied range; nonsense is null', () => {
+  assert.deepEqual(parseContentRange('bytes 100-199/1000'), { start: 100, end: 199, total: 1000 });
+  assert.deepEqual(parseContentRange('bytes 100-199/*'), { start: 100, end: 199, total: null });
+  assert.deepEqual(parseContentRange('bytes */1000'), { start: null, end: null, total: 1000 });
+  for (const bad of [undefined, '', 'bytes 5-4/10', 'bytes 0-10/10', 'items 0-1/2', 'bytes */*', 'bytes 1-2']) assert.equal(parseContentRange(bad), null, String(bad));
+});
+
+test('the answer to a range request: append, restart, complete, refetch or fail', () => {
+  // The server continues from where the part stops.
+  assert.deepEqual(resumeDecision(206, 400, 'bytes 400-999/1000', 600), { action: 'append', total: 1000 });
+  assert.deepEqual(resumeDecision(206, 400, 'bytes 400-999/*', 600), { action: 'append', total: 1000 });
+  // It ignored Range (or none was sent): the body is the whole file.
+  assert.deepEqual(resumeDecision(200, 400, undefined, 1000), { action: 'restart', total: 1000 });
+  assert.deepEqual(resumeDecision(200, 0, undefined, null), { action: 'restart', total: null });
+  // The part is the whole file already; or longer than the file: it is not this file's start.
+  assert.deepEqual(resumeDecision(416, 1000, 'bytes */1000', 0), { action: 'complete' });
+  assert.deepEqual(resumeDecision(416, 1200, 'bytes */1000', 0), { action: 'refetch' });
+  assert.deepEqual(resumeDecision(416, 1000, undefined, 0), { action: 'refetch' });
+  // Another range than asked would leave a hole or an overlap.
+  assert.deepEqual(resumeDecision(206, 400, 'bytes 0-999/1000', 1000), { action: 'refetch' });
+  assert.deepEqual(resumeDecision(206, 400, undefined, 600), { action: 'refetch' });
+  for (const status of [404, 500, 403, 206]) assert.deepEqual(resumeDecision(status, 0, undefined, null), { action: 'fail' }, String(status));
+});
+
+test('store folder names: name@version, safe as one path segment whatever the manifest says', () => {
+  assert.equal(installName({ name: 'persona-smollm2', version: '1.0.0' }), 'persona-smollm2@1.0.0');
+  assert.equal(installName({ name: 'x', version: '1' }, 'ab'.repeat(32)), `x@1+${'ab'.repeat(6)}`);
+  assert.equal(installName({ name: '../../etc', version: 'a/b' }), '__.._etc@a_b');
+  assert.equal(installName({ name: '.hidden', version: '' }), '_hidden@_');
+  assert.equal(defaultPackStore({ XDG_CACHE_HOME: '/c' }), '/c/persona-lens/store');
+});
+
+test('progress reads as file, place, bytes and rate', () => {
+  assert.deepEqual([512, 14_475, 133_208, 99_500_000, 99_990_000, 1_204_000_000].map(formatBytes), ['512 B', '14.5 kB', '133 kB', '99.5 MB', '100 MB', '1.20 GB']);
+  assert.equal(progressText({ file: 'model.onnx', index: 3, count: 7, done: 12_300_000, total: 45_600_000, rate: 3_200_000 }), 'model.onnx (3 of 7): 12.3 MB of 45.6 MB, 3.20 MB/s');
+  assert.equal(progressText({ file: 'pack.tar.gz', index: 1, count: 1, done: 2_000, total: null, rate: 500 }), 'pack.tar.gz (1 of 1): 2.00 kB, 500 B/s');
+});
+
+test('one fetch at a time per staging folder; a lock left by a process that is gone is taken over', async () => {
+  const lock = join(work, 'x.lock');
+  const release = await lockStaging(lock);
+  await assert.rejects(lockStaging(lock), /another pack fetch \(process \d+\) is downloading this pack/);
+  await release();
+  writeFileSync(lock, '999999999');
+  await (await lockStaging(lock))();
+});
+
+/** A server of `data` that answers a range with at most `chunk` bytes (206), or with 416 past the end. */
+async function stingyServer(data: Buffer, chunk: number): Promise<{ url: URL; ranges: string[]; close(): Promise<void> }> {
+  const ranges: string[] = [];
+  const server = createServer((req, res) => {
+    ranges.push(req.headers.range ?? '');
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    if (from >= data.length) return void res.writeHead(416, { 'content-range': `bytes */${data.length}` }).end();
+    const end = Math.min(from + chunk, data.length) - 1;
+    res.writeHead(206, { 'content-range': `bytes ${from}-${end}/${data.length}`, 'content-length': end - from + 1 }).end(data.subarray(from, end + 1));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/f`), ranges, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+test('a download continues a part through short 206 answers, and a whole part needs only a 416', async () => {
+  const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+  const server = await stingyServer(data, 2000);
+  try {
+    const part = join(work, 'stingy.part');
+    writeFileSync(part, data.subarray(0, 700));
+    const opts = { timeoutMs: 5000, userAgent: 't', maxBytes: 1e6 };
+    const got = await downloadToPart(server.url, part, 'f', opts);
+    assert.deepEqual(server.ranges, ['bytes=700-', 'bytes=2700-', 'bytes=4700-']);
+    assert.ok(readFileSync(part).equals(data));
+    assert.deepEqual(got, { sha256: createHash('sha256').update(data).digest('hex'), bytes: 5000, received: 4300, resumed: true });
+    const again = await downloadToPart(server.url, part, 'f', opts);
+    assert.equal(server.ranges.at(-1), 'bytes=5000-');
+    assert.deepEqual([again.sha256, again.received], [got.sha256, 0]);
+  } finally {
+    await server.close();
+  }
+});
