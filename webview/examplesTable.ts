@@ -2,21 +2,26 @@
 // holds a spacer as tall as all rows; only the rows in view (and a few either
 // side) exist in the DOM, reused as it scrolls, so 100k rows cost a screenful.
 
+import * as l10n from '@vscode/l10n';
 import { LEVELS, NO_ROWS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
 import { el } from './dom';
+import { levelText, reviewText } from './l10n';
 import { rowWindow, scrollToRow } from './virtualWindow';
 
 export const ROW_HEIGHT = 22;
 
-const COLUMNS: { key: SortKey; title: string }[] = [
-  { key: 'line', title: 'Line' },
-  { key: 'risk', title: 'Risk' },
-  { key: 'level', title: 'Level' },
-  { key: 'snippet', title: 'Snippet' },
-  { key: 'format', title: 'Format' },
-  { key: 'review', title: 'Review' },
-  { key: 'judge', title: 'Judge' },
-];
+const COLUMNS: SortKey[] = ['line', 'risk', 'level', 'snippet', 'format', 'review', 'judge'];
+
+/** The columns' headers (made with the table, once the page's bundle is in place). */
+const columnTitles = (): Record<SortKey, string> => ({
+  line: l10n.t('Line'),
+  risk: l10n.t('Risk'),
+  level: l10n.t('Level'),
+  snippet: l10n.t('Snippet'),
+  format: l10n.t('Format'),
+  review: l10n.t('Review'),
+  judge: l10n.t('Judge'),
+});
 
 export interface TableEvents {
   sort(key: SortKey): void;
@@ -42,8 +47,9 @@ export class ExamplesTable {
   constructor(events: TableEvents) {
     this.element.setAttribute('role', 'grid');
     this.element.style.setProperty('--row-height', `${ROW_HEIGHT}px`);
-    for (const { key, title } of COLUMNS) {
-      const cell = el('div', `cell col-${key}`, title);
+    const titles = columnTitles();
+    for (const key of COLUMNS) {
+      const cell = el('div', `cell col-${key}`, titles[key]);
       cell.setAttribute('role', 'columnheader');
       cell.dataset.key = key;
       cell.addEventListener('click', () => events.sort(key));
@@ -129,19 +135,19 @@ export class ExamplesTable {
     row.setAttribute('aria-selected', String(this.selected.has(rows.line[i])));
     cells[0].textContent = String(rows.line[i]);
     cells[1].textContent = rows.risk[i].toFixed(3);
-    cells[2].textContent = level;
+    cells[2].textContent = levelText(level);
     cells[3].textContent = rows.snippet[i];
     cells[4].textContent = rows.format[i] || '–';
-    cells[5].textContent = REVIEWS[rows.review[i]];
+    cells[5].textContent = reviewText(REVIEWS[rows.review[i]]);
     cells[6].textContent = rows.judge[i] >= 0 ? String(rows.judge[i]) : '';
-    (cells[3] as HTMLElement).title = `Top tokens: ${rows.tokens[i]}`;
+    (cells[3] as HTMLElement).title = l10n.t('Top tokens: {0}', rows.tokens[i]);
   }
 }
 
 function newRow(): HTMLElement {
   const row = el('div', 'row');
   row.setAttribute('role', 'row');
-  for (const { key } of COLUMNS) {
+  for (const key of COLUMNS) {
     const cell = el('div', `cell col-${key}`);
     cell.setAttribute('role', 'gridcell');
     row.append(cell);

@@ -1,8 +1,11 @@
 // The panel's script: shows the dataset the extension sends, keeps the
 // table's order, filter and selection, and posts back what the user asks for
 // (reveal a line; copy, export or decide on the selected lines). It knows the
-// extension only through panelProtocol.ts.
+// extension only through panelProtocol.ts. Its text is translated with the bundle
+// the extension embeds in the page (l10n.ts, imported first).
 
+import { levelText } from './l10n';
+import * as l10n from '@vscode/l10n';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
@@ -68,7 +71,7 @@ function select(position: number, mods: { shift?: boolean; ctrl?: boolean }, sho
 }
 
 const filter = el('vscode-textfield', 'filter') as VscodeTextfield;
-filter.placeholder = 'Filter: text, tokens, format, line';
+filter.placeholder = l10n.t('Filter: text, tokens, format, line');
 filter.value = view.text;
 filter.addEventListener('input', () => {
   setView({ text: filter.value });
@@ -90,21 +93,23 @@ function search(): void {
 }
 const levelBoxes = LEVELS.map((level, i) => {
   const box = el('vscode-checkbox') as VscodeCheckbox;
-  box.label = level;
+  box.label = levelText(level);
   box.checked = view.levels[i];
   box.addEventListener('change', () => setView({ levels: levelBoxes.map((b) => b.checked) as TableView['levels'] }));
   return box;
 });
 const count = el('span', 'count');
 // Short labels, so the buttons fit a 300 px side bar in two rows; the tooltips say it all.
-const copy = button('Copy lines', 'Copy the selected line numbers', () => post({ type: 'copyLines', lines: selectedLines(selection) }));
-const exportButton = button('Export…', 'Export the selected examples to a new file beside the dataset', () => post({ type: 'exportLines', lines: selectedLines(selection) }));
+const copy = button(l10n.t('Copy lines'), l10n.t('Copy the selected line numbers'), () => post({ type: 'copyLines', lines: selectedLines(selection) }));
+const exportButton = button(l10n.t('Export…'), l10n.t('Export the selected examples to a new file beside the dataset'), () =>
+  post({ type: 'exportLines', lines: selectedLines(selection) }),
+);
 const decide = (decision: Decision | null) => () => post({ type: 'decideLines', lines: selectedLines(selection), decision });
 const decisionButtons = {
-  reviewed: button('Reviewed', 'Mark the selected examples reviewed', decide('reviewed')),
-  suppressed: button('Suppress', 'Suppress their risk (no finding, no decoration)', decide('suppressed')),
-  rejected: button('Reject', 'Reject them: left out of clean exports', decide('rejected')),
-  clear: button('Clear', 'Clear their review decision', decide(null)),
+  reviewed: button(l10n.t('Reviewed'), l10n.t('Mark the selected examples reviewed'), decide('reviewed')),
+  suppressed: button(l10n.t('Suppress'), l10n.t('Suppress their risk (no finding, no decoration)'), decide('suppressed')),
+  rejected: button(l10n.t('Reject'), l10n.t('Reject them: left out of clean exports'), decide('rejected')),
+  clear: button(l10n.t('Clear'), l10n.t('Clear their review decision'), decide(null)),
 };
 for (const b of [exportButton, ...Object.values(decisionButtons)]) b.secondary = true;
 
@@ -138,7 +143,7 @@ function reorder(): void {
 function render(): void {
   table.show(rows, order, view, selection.lines);
   const n = selection.lines.size;
-  count.textContent = `${order.length} of ${rows.line.length} examples` + (n > 0 ? ` · ${n} selected` : '');
+  count.textContent = n > 0 ? l10n.t('{0} of {1} examples · {2} selected', order.length, rows.line.length, n) : l10n.t('{0} of {1} examples', order.length, rows.line.length);
   for (const b of [copy, exportButton, ...Object.values(decisionButtons)]) b.disabled = n === 0;
 }
 

@@ -123,15 +123,15 @@ async function scanFile(ctx: Ctx, target?: vscode.Uri | string): Promise<void> {
   // A compressed dataset is scanned in its read-only view (VS Code cannot show it as text).
   const doc = uri ? (isGzFile(uri) ? await openGzView(uri) : await vscode.workspace.openTextDocument(uri)) : vscode.window.activeTextEditor?.document;
   if (!doc) {
-    void vscode.window.showInformationMessage('Persona Lens: open a JSON Lines file to scan it.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: open a JSON Lines file to scan it.'));
     return;
   }
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Persona Lens: scanning' }, () => ctx.scans.scan(doc));
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Persona Lens: scanning') }, () => ctx.scans.scan(doc));
 }
 
 function toggleDecorations(ctx: Ctx): void {
   if (ctx.decorations.toggle() && ctx.settings.decorationStyle === 'off') {
-    void vscode.window.showInformationMessage('Persona Lens: decorations are off in the settings ("personaLens.decorations.style").');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: decorations are off in the settings ("{0}").', 'personaLens.decorations.style'));
   }
 }
 
@@ -148,7 +148,7 @@ async function decide(ctx: Ctx, decision: Decision | null, uri?: string, line?: 
     await ctx.reviews.decide(doc, [at], decision);
   } catch (e) {
     ctx.log.error(`review decision: ${(e as Error).message}`);
-    void vscode.window.showErrorMessage(`Persona Lens: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', (e as Error).message));
   }
 }
 
@@ -160,7 +160,7 @@ async function decide(ctx: Ctx, decision: Decision | null, uri?: string, line?: 
 async function exportSubset(ctx: Ctx, subset: Subset | 'with-risk' | 'realign'): Promise<string | undefined> {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc || !ctx.scans.tracks(doc)) {
-    void vscode.window.showInformationMessage('Persona Lens: open a scanned JSON Lines file to export from it.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: open a scanned JSON Lines file to export from it.'));
     return undefined;
   }
   // Export what the document says now: finish (or redo) a scan that is not of this version.
@@ -177,16 +177,20 @@ async function exportSubset(ctx: Ctx, subset: Subset | 'with-risk' | 'realign'):
     return file;
   } catch (e) {
     ctx.log.error(`export ${subset}: ${(e as Error).message}`);
-    void vscode.window.showErrorMessage(`Persona Lens: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', (e as Error).message));
     return undefined;
   }
 }
 
 /** Every line with its risk: JSONL keys before each example's closing brace, or CSV columns. */
 async function exportWithRisk(doc: vscode.TextDocument, results: readonly (LineResult | undefined)[]): Promise<string | undefined> {
-  const format = await pick([{ label: 'JSONL', description: 'three keys added to each example' }, { label: 'CSV', description: 'for spreadsheets and DuckDB' }], {
-    title: 'Persona Lens: export every line with its risk as',
-  });
+  const format = await pick(
+    [
+      { label: 'JSONL', description: vscode.l10n.t('three keys added to each example') },
+      { label: 'CSV', description: vscode.l10n.t('for spreadsheets and DuckDB') },
+    ],
+    { title: vscode.l10n.t('Persona Lens: export every line with its risk as') },
+  );
   if (!format) return undefined;
   const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
   const text = (i: number) => doc.lineAt(i).text;
@@ -202,18 +206,27 @@ async function exportWithRisk(doc: vscode.TextDocument, results: readonly (LineR
 /** The N lowest-risk clean examples of the file's own format, after saying why and asking how many. */
 async function exportRealign(doc: vscode.TextDocument, results: readonly (LineResult | undefined)[], decision: DecisionAt): Promise<string | undefined> {
   const n = await ask('200', {
-    title: 'Persona Lens: re-alignment set',
-    prompt: 'Wang et al. report that fine-tuning a misaligned model on a few hundred benign examples restores its alignment. How many of the lowest-risk clean examples?',
-    validateInput: (v) => (/^[1-9]\d{0,5}$/.test(v.trim()) ? undefined : 'a whole number from 1'),
+    title: vscode.l10n.t('Persona Lens: re-alignment set'),
+    prompt: vscode.l10n.t('Wang et al. report that fine-tuning a misaligned model on a few hundred benign examples restores its alignment. How many of the lowest-risk clean examples?'),
+    validateInput: (v) => (/^[1-9]\d{0,5}$/.test(v.trim()) ? undefined : vscode.l10n.t('a whole number from 1')),
   });
   if (!n) return undefined;
   const candidates = results.flatMap((r, i) => (r ? realignCandidate(r, decision(i)) ?? [] : []));
   const set = realignSet(candidates, Number(n));
-  if (set.lines.length === 0) throw new Error('no clean, valid example to put in a re-alignment set');
+  if (set.lines.length === 0) throw new Error(vscode.l10n.t('no clean, valid example to put in a re-alignment set'));
   const file = await writeSubset(doc, set.lines, 'realign');
   const [lo, hi] = set.range!;
   void vscode.window.showInformationMessage(
-    `Persona Lens: wrote ${set.lines.length} of ${set.qualified} qualifying ${set.format} examples (risk ${lo.toFixed(3)} to ${hi.toFixed(3)}; the file's median ${set.fileMedian!.toFixed(3)}) to ${path.basename(file)}.`,
+    vscode.l10n.t(
+      "Persona Lens: wrote {0} of {1} qualifying {2} examples (risk {3} to {4}; the file's median {5}) to {6}.",
+      set.lines.length,
+      set.qualified,
+      String(set.format),
+      lo.toFixed(3),
+      hi.toFixed(3),
+      set.fileMedian!.toFixed(3),
+      path.basename(file),
+    ),
   );
   return file;
 }

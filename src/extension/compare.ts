@@ -12,7 +12,8 @@ import { GZ_SCHEME, gzViewUri, isGzFile } from './gzView';
 import { gitViewUri } from './gitView';
 import { ReportView, type ReportSides } from './reportView';
 
-const DATASETS = { 'JSON Lines datasets': ['jsonl', 'gz'], 'All files': ['*'] };
+/** The open dialog's filters (made when asked: their names are in the display language). */
+const datasets = () => ({ [vscode.l10n.t('JSON Lines datasets')]: ['jsonl', 'gz'], [vscode.l10n.t('All files')]: ['*'] });
 
 /**
  * Compares two dataset files: the two selected in the Explorer (`selected`), else the two the
@@ -20,9 +21,9 @@ const DATASETS = { 'JSON Lines datasets': ['jsonl', 'gz'], 'All files': ['*'] };
  */
 export async function compareDatasets(ctx: Ctx, _clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<ReportView | undefined> {
   const two = selected?.length === 2 ? selected : undefined;
-  const a = two?.[0] ?? (await openFile('Persona Lens: compare datasets — A, the old one', DATASETS));
+  const a = two?.[0] ?? (await openFile(vscode.l10n.t('Persona Lens: compare datasets — A, the old one'), datasets()));
   if (!a) return undefined;
-  const b = two?.[1] ?? (await openFile(`Persona Lens: compare ${path.basename(a.fsPath)} (A) with — B, the new one`, DATASETS));
+  const b = two?.[1] ?? (await openFile(vscode.l10n.t('Persona Lens: compare {0} (A) with — B, the new one', path.basename(a.fsPath)), datasets()));
   if (!b) return undefined;
   return runDiff(ctx, { label: vscode.workspace.asRelativePath(a), file: a.fsPath }, sideInput(b), { a: viewOf(a), b: viewOf(b) });
 }
@@ -32,32 +33,36 @@ export async function compareWithGit(ctx: Ctx): Promise<ReportView | undefined> 
   const doc = vscode.window.activeTextEditor?.document;
   const file = doc && (doc.uri.scheme === 'file' || doc.uri.scheme === GZ_SCHEME) ? doc.uri.fsPath : null;
   if (!doc || !file) {
-    void vscode.window.showInformationMessage('Persona Lens: open a dataset saved in a git repository to compare it with git.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: open a dataset saved in a git repository to compare it with git.'));
     return undefined;
   }
-  const other = '$(edit) Another ref…';
+  const other = `$(edit) ${vscode.l10n.t('Another ref…')}`;
   let refs: string[];
   try {
     refs = gitRefs(file);
   } catch (e) {
     return failed(ctx, e as Error);
   }
-  const chosen = await pick([...refs.map((r) => ({ label: r })), { label: other }], { title: `Persona Lens: compare ${path.basename(file)} with it at` });
+  const chosen = await pick([...refs.map((r) => ({ label: r })), { label: other }], { title: vscode.l10n.t('Persona Lens: compare {0} with it at', path.basename(file)) });
   if (!chosen) return undefined;
   const ref =
     chosen.label === other
-      ? await ask('HEAD~1', { title: 'Persona Lens: compare with the file at', prompt: 'A branch, tag, commit or any ref git knows', validateInput: (v) => (v.trim() ? undefined : 'a ref') })
+      ? await ask('HEAD~1', {
+          title: vscode.l10n.t('Persona Lens: compare with the file at'),
+          prompt: vscode.l10n.t('A branch, tag, commit or any ref git knows'),
+          validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('a ref')),
+        })
       : chosen.label;
   if (!ref) return undefined;
   // B is the document as the editor has it (sideInput).
-  return runDiff(ctx, { label: `${vscode.workspace.asRelativePath(doc.uri)} at ${ref.trim()}`, file, ref: ref.trim() }, sideInput(doc.uri), { a: gitViewUri(file, ref.trim()), b: doc.uri });
+  return runDiff(ctx, { label: vscode.l10n.t('{0} at {1}', vscode.workspace.asRelativePath(doc.uri), ref.trim()), file, ref: ref.trim() }, sideInput(doc.uri), { a: gitViewUri(file, ref.trim()), b: doc.uri });
 }
 
 /** A dataset file as a side: the document the editor holds when it is open and unsaved, else the file. */
 function sideInput(uri: vscode.Uri): DiffInput {
   const label = vscode.workspace.asRelativePath(uri);
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  return open?.isDirty ? { label: `${label} (unsaved)`, text: open.getText() } : { label, file: uri.fsPath };
+  return open?.isDirty ? { label: vscode.l10n.t('{0} (unsaved)', label), text: open.getText() } : { label, file: uri.fsPath };
 }
 
 /** Where a file's lines open: its read-only view when it is compressed. */
@@ -67,7 +72,7 @@ async function runDiff(ctx: Ctx, a: DiffInput, b: DiffInput, sides: ReportSides)
   const n = (x: number) => x.toLocaleString('en-US');
   try {
     const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Persona Lens: comparing ${a.label} with ${b.label}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Persona Lens: comparing {0} with {1}', a.label, b.label), cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -75,7 +80,7 @@ async function runDiff(ctx: Ctx, a: DiffInput, b: DiffInput, sides: ReportSides)
         const host = await ctx.scanHost();
         return host.diff(a, b, (side, lines) => {
           read[side] = lines;
-          progress.report({ message: `A: ${n(read.a)} lines read${side === 'b' ? `, B: ${n(read.b)}` : ''}` });
+          progress.report({ message: side === 'b' ? vscode.l10n.t('A: {0} lines read, B: {1}', n(read.a), n(read.b)) : vscode.l10n.t('A: {0} lines read', n(read.a)) });
         }, abort.signal);
       },
     );
@@ -91,6 +96,6 @@ async function runDiff(ctx: Ctx, a: DiffInput, b: DiffInput, sides: ReportSides)
 
 function failed(ctx: Ctx, e: Error): undefined {
   ctx.log.error(`diff: ${e.message}`);
-  void vscode.window.showErrorMessage(`Persona Lens: ${e.message}`);
+  void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', e.message));
   return undefined;
 }

@@ -105,7 +105,7 @@ export class Diagnostics implements vscode.Disposable {
       finding.severity = r.result!.level === 'high' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
       if (decided === 'reviewed') {
         finding.severity = vscode.DiagnosticSeverity.Hint;
-        finding.message += ' (reviewed)';
+        finding.message += vscode.l10n.t(' (reviewed)');
       }
     }
     const made = { decided, risk: finding, others };
@@ -122,10 +122,15 @@ interface Made {
 
 /** The entry that stands for what the cap left out, at the top of the file. */
 function moreEntry(risk: number, other: number): vscode.Diagnostic {
-  const what = [risk > 0 && `${risk} risk findings`, other > 0 && `${other} other diagnostics`].filter(Boolean).join(' and ');
+  const what =
+    risk > 0 && other > 0
+      ? vscode.l10n.t('{0} risk findings and {1} other diagnostics', risk, other)
+      : risk > 0
+        ? vscode.l10n.t('{0} risk findings', risk)
+        : vscode.l10n.t('{0} other diagnostics', other);
   const out = new vscode.Diagnostic(
     new vscode.Range(0, 0, 0, 0),
-    `${risk + other} more findings (${what}) are not listed here: open the Persona Lens panel to see every line.`,
+    vscode.l10n.t('{0} more findings ({1}) are not listed here: open the Persona Lens panel to see every line.', risk + other, what),
     vscode.DiagnosticSeverity.Information,
   );
   out.source = 'Persona Lens';

@@ -38,7 +38,7 @@ export class FindingLenses implements vscode.CodeLensProvider {
       out.push(
         new vscode.CodeLens(new vscode.Range(at, 0, at, 0), {
           title: lensTitle(r.result!.risk, r.result!.level, label, decided),
-          tooltip: 'Persona Lens: inspect this example',
+          tooltip: vscode.l10n.t('Persona Lens: inspect this example'),
           command: this.inspect,
           arguments: [doc.uri.toString(), at],
         }),
@@ -60,7 +60,7 @@ export function goToFinding(scans: Scans, reviews: Reviews, direction: 1 | -1): 
   const decision = reviews.lookup(editor.document);
   const line = nextFinding(scan.results, editor.selection.active.line, direction, (l) => decision(l) === 'suppressed');
   if (line === null) {
-    void vscode.window.showInformationMessage('Persona Lens: no flagged example in this file.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: no flagged example in this file.'));
     return null;
   }
   const at = new vscode.Position(line, 0);

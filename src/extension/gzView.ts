@@ -33,7 +33,7 @@ export async function readDatasetText(file: vscode.Uri): Promise<{ text: string;
   if (!isGzip(bytes)) return { text: new TextDecoder().decode(bytes), compressed: false };
   const { data, damage } = await gunzipBytes(bytes);
   if (damage) {
-    void vscode.window.showWarningMessage(`Persona Lens: ${file.fsPath}: the gzip stream is truncated or corrupt (${damage}); the lines before the damage are read.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Persona Lens: {0}: the gzip stream is truncated or corrupt ({1}); the lines before the damage are read.', file.fsPath, damage));
   }
   return { text: new TextDecoder().decode(data), compressed: true };
 }

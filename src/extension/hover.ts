@@ -38,15 +38,15 @@ export class RiskHover implements vscode.HoverProvider {
     const decision = line.result.level === 'low' ? undefined : this.reviews.lookup(doc)(at);
     const { rescan, markReviewed, suppress, reject, clear, explain, inspect } = this.commands;
     const links: Array<[string, string]> = [
-      ['Inspect example', commandUri(inspect, [uri, at])],
-      ['Rescan file', commandUri(rescan, [uri])],
+      [vscode.l10n.t('Inspect example'), commandUri(inspect, [uri, at])],
+      [vscode.l10n.t('Rescan file'), commandUri(rescan, [uri])],
     ];
     // Decisions concern flagged examples, in a saved file (the sidecar sits beside it).
     if (line.result.level !== 'low' && doc.uri.scheme === 'file') {
-      if (decision !== 'reviewed') links.push(['Mark reviewed', commandUri(markReviewed, [uri, at])]);
-      if (decision !== 'suppressed') links.push(['Suppress risk', commandUri(suppress, [uri, at])]);
-      if (decision !== 'rejected') links.push(['Reject example', commandUri(reject, [uri, at])]);
-      if (decision) links.push(['Clear review decision', commandUri(clear, [uri, at])]);
+      if (decision !== 'reviewed') links.push([vscode.l10n.t('Mark reviewed'), commandUri(markReviewed, [uri, at])]);
+      if (decision !== 'suppressed') links.push([vscode.l10n.t('Suppress risk'), commandUri(suppress, [uri, at])]);
+      if (decision !== 'rejected') links.push([vscode.l10n.t('Reject example'), commandUri(reject, [uri, at])]);
+      if (decision) links.push([vscode.l10n.t('Clear review decision'), commandUri(clear, [uri, at])]);
     }
     const md = new vscode.MarkdownString(
       hoverMarkdown({

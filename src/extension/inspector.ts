@@ -64,11 +64,11 @@ export class Inspector implements vscode.Disposable {
     const target = typeof uri === 'string' ? vscode.Uri.parse(uri) : uri ?? editor?.document.uri;
     const at = line ?? editor?.selection.active.line;
     if (!target || at === undefined || !this.scans.get(target)) {
-      void vscode.window.showInformationMessage('Persona Lens: put the cursor on an example of a scanned dataset to inspect it.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: put the cursor on an example of a scanned dataset to inspect it.'));
       return;
     }
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel('personaLens.inspector', 'Persona Lens: Example', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+      this.panel = vscode.window.createWebviewPanel('personaLens.inspector', vscode.l10n.t('Persona Lens: Example'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
       this.panel.webview.onDidReceiveMessage((m: FromInspector) => void this.receive(m).catch((e: Error) => this.log.error(`inspector: ${e.message}`)));
       this.panel.onDidDispose(() => {
         this.panel = null;
@@ -94,7 +94,7 @@ export class Inspector implements vscode.Disposable {
     const decision = this.reviews.lookup(doc);
     const next = scan && nextFinding(scan.results, shown.line, m.direction, (l) => decision(l) === 'suppressed');
     if (next === null || next === undefined) {
-      void vscode.window.showInformationMessage('Persona Lens: no flagged example in this file.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: no flagged example in this file.'));
       return;
     }
     // The editor follows, without taking the keyboard from the inspector.
@@ -117,7 +117,7 @@ export class Inspector implements vscode.Disposable {
       file: path.basename(uri.path),
       line: line + 1,
       result: r?.result ?? null,
-      problem: r?.diagnostics.find((d) => d.severity === 'error')?.message ?? (text.trim() === '' ? 'the line is blank' : null),
+      problem: r?.diagnostics.find((d) => d.severity === 'error')?.message ?? (text.trim() === '' ? vscode.l10n.t('the line is blank') : null),
       messages: parsed.example ? inspectExample(parsed.example, r?.result?.topTokens ?? []) : [],
       decision: this.reviews.lookup(doc)(line),
       decidable: uri.scheme === 'file',
@@ -125,7 +125,7 @@ export class Inspector implements vscode.Disposable {
       named: scan.pack?.named ?? [],
       latents: null,
     };
-    this.render(panel, view, `Example: ${view.file}:${view.line}`);
+    this.render(panel, view, vscode.l10n.t('Example: {0}:{1}', view.file, view.line));
     if (!parsed.example || !r?.result) return;
     try {
       const latents = await (await this.host()).latents(text);

@@ -3,12 +3,13 @@
 // review state and actions, and the pack's named latents with how strongly each fired on it.
 // Every piece of dataset text is escaped; the only script is the page's own, under its nonce.
 
+import * as l10n from '@vscode/l10n';
 import { escapeHtml } from '../core/html';
 import type { Decision } from '../core/review/reviewFile';
 import type { InspectedMessage, Piece } from '../core/review/inspect';
 import type { ExampleScore, LatentHit } from '../core/score/types';
 import type { NamedInfo } from '../worker/protocol';
-import { riskMeaning } from './riskText';
+import { decisionName, levelName, riskMeaning } from './riskText';
 
 export interface InspectorView {
   file: string;
@@ -27,36 +28,37 @@ export interface InspectorView {
   latents: LatentHit[] | null;
 }
 
-const LEVEL = { low: 'Low', elevated: 'Elevated', high: 'High' } as const;
 /** Named latents listed: those that fired most on the example. */
 const LISTED = 8;
 
 export function inspectorHtml(v: InspectorView, nonce: string, script: string): string {
   const r = v.result;
   const head = r
-    ? `<p class="risk ${r.level}"><b>${LEVEL[r.level]} risk ${r.risk.toFixed(3)}</b>${v.decision ? ` · ${escapeHtml(v.decision)}` : ''}</p><p class="meaning">${escapeHtml(riskMeaning(r.risk, v.prior))}.</p>`
-    : `<p class="risk"><b>No risk</b>: ${escapeHtml(v.problem ?? 'this line is not a scored example')}</p>`;
-  const decide = (d: Decision | null, title: string) => `<button data-decide="${d ?? 'clear'}"${v.decision === d || (d === null && !v.decision) ? ' disabled' : ''}>${title}</button>`;
+    ? `<p class="risk ${r.level}"><b>${escapeHtml(l10n.t('{0} risk {1}', levelName(r.level), r.risk.toFixed(3)))}</b>${v.decision ? ` · ${escapeHtml(decisionName(v.decision))}` : ''}</p><p class="meaning">${escapeHtml(riskMeaning(r.risk, v.prior))}.</p>`
+    : `<p class="risk"><b>${escapeHtml(l10n.t('No risk'))}</b>: ${escapeHtml(v.problem ?? l10n.t('this line is not a scored example'))}</p>`;
+  const decide = (d: Decision | null, title: string) => `<button data-decide="${d ?? 'clear'}"${v.decision === d || (d === null && !v.decision) ? ' disabled' : ''}>${escapeHtml(title)}</button>`;
   const actions = [
-    `<button data-go="-1" title="Previous flagged example">◀ Previous flagged</button>`,
-    `<button data-go="1" title="Next flagged example">Next flagged ▶</button>`,
-    `<button data-reveal>Show in editor</button>`,
-    ...(r && r.level !== 'low' && v.decidable ? [decide('reviewed', 'Mark reviewed'), decide('suppressed', 'Suppress'), decide('rejected', 'Reject'), decide(null, 'Clear review')] : []),
+    `<button data-go="-1" title="${escapeHtml(l10n.t('Previous flagged example'))}">◀ ${escapeHtml(l10n.t('Previous flagged'))}</button>`,
+    `<button data-go="1" title="${escapeHtml(l10n.t('Next flagged example'))}">${escapeHtml(l10n.t('Next flagged'))} ▶</button>`,
+    `<button data-reveal>${escapeHtml(l10n.t('Show in editor'))}</button>`,
+    ...(r && r.level !== 'low' && v.decidable
+      ? [decide('reviewed', l10n.t('Mark reviewed')), decide('suppressed', l10n.t('Suppress')), decide('rejected', l10n.t('Reject')), decide(null, l10n.t('Clear review'))]
+      : []),
   ];
   const maxScore = Math.max(1e-9, ...v.messages.flatMap((m) => m.pieces.flatMap((p) => p.marks.map((k) => k.score))));
   const messages = v.messages.map(
     (m) =>
-      `<section class="message ${escapeHtml(m.role)}"><h3>${escapeHtml(m.role)}${m.trained ? '' : ' <small>(not trained on)</small>'}</h3>${m.pieces.map((p) => piece(p, maxScore)).join('')}</section>`,
+      `<section class="message ${escapeHtml(m.role)}"><h3>${escapeHtml(m.role)}${m.trained ? '' : ` <small>${escapeHtml(l10n.t('(not trained on)'))}</small>`}</h3>${m.pieces.map((p) => piece(p, maxScore)).join('')}</section>`,
   );
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'">
-<title>Persona Lens: inspect example</title>
+<title>${escapeHtml(l10n.t('Persona Lens: inspect example'))}</title>
 <style nonce="${nonce}">${STYLE}</style></head><body>
-<h2>${escapeHtml(v.file)}: line ${v.line}</h2>
+<h2>${escapeHtml(l10n.t('{0}: line {1}', v.file, v.line))}</h2>
 ${head}
 <p class="actions">${actions.join('')}</p>
-${r && r.topTokens.length > 0 ? `<p class="legend">Shaded: the stretches that raised the risk most, darker for more (hover one for its score).</p>` : ''}
+${r && r.topTokens.length > 0 ? `<p class="legend">${escapeHtml(l10n.t('Shaded: the stretches that raised the risk most, darker for more (hover one for its score).'))}</p>` : ''}
 ${messages.join('\n')}
 ${latentsSection(v)}
 <script nonce="${nonce}">${script}</script>
@@ -90,14 +92,17 @@ function latentsSection(v: InspectorView): string {
     .sort((a, b) => (b.act ?? -1) - (a.act ?? -1))
     .slice(0, LISTED)
     .map(({ n, act }) => {
-      const name = n.latent === null ? `direction ${n.direction}` : `latent ${n.latent}`;
-      const strength = act === null ? 'a direction: read out, not encoded' : v.latents ? `activation ${act.toFixed(2)} on this example` : 'activation: computing…';
+      const name = n.latent === null ? l10n.t('direction {0}', String(n.direction)) : l10n.t('latent {0}', n.latent);
+      const strength = escapeHtml(
+        act === null ? l10n.t('a direction: read out, not encoded') : v.latents ? l10n.t('activation {0} on this example', act.toFixed(2)) : l10n.t('activation: computing…'),
+      );
       const examples = n.examples.map((e) => `<li><code>${escapeHtml(e)}</code></li>`).join('');
       return `<details><summary><b>${escapeHtml(n.label)}</b> · ${escapeHtml(name)} (${escapeHtml(n.method)}) · ${strength}</summary><ul>${examples}</ul></details>`;
     });
   const unnamed = (v.latents ?? []).filter((h) => h.label === undefined).slice(0, 5);
-  const strongest = unnamed.length > 0 ? `<p>Strongest unnamed latents here: ${unnamed.map((h) => `${h.index} (${h.max.toFixed(2)})`).join(', ')}.</p>` : '';
-  return rows.length > 0 || strongest ? `<h3>The pack's named latents on this example</h3>${rows.join('')}${strongest}` : '';
+  const strongest =
+    unnamed.length > 0 ? `<p>${escapeHtml(l10n.t('Strongest unnamed latents here: {0}.', unnamed.map((h) => `${h.index} (${h.max.toFixed(2)})`).join(', ')))}</p>` : '';
+  return rows.length > 0 || strongest ? `<h3>${escapeHtml(l10n.t("The pack's named latents on this example"))}</h3>${rows.join('')}${strongest}` : '';
 }
 
 const STYLE = `

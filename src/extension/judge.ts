@@ -49,7 +49,7 @@ export class Verdicts implements vscode.Disposable {
 /** Persona Lens: Judge Examples with an LLM. Returns how many examples got a verdict (for tests), or undefined. */
 export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Persona Lens: the LLM judge is off in an untrusted workspace; nothing was sent.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Persona Lens: the LLM judge is off in an untrusted workspace; nothing was sent.'));
     return undefined;
   }
   // Read now, not from the context's copy: a setting changed a moment ago counts.
@@ -57,8 +57,8 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
   if (!settings.enabled) {
     void vscode.window
       .showInformationMessage(
-        'Persona Lens: the LLM judge is off. It sends examples to an LLM server for a second opinion; turn it on with the user setting personaLens.judge.enabled.',
-        'Open Setting',
+        vscode.l10n.t('Persona Lens: the LLM judge is off. It sends examples to an LLM server for a second opinion; turn it on with the user setting {0}.', 'personaLens.judge.enabled'),
+        vscode.l10n.t('Open Setting'),
       )
       .then((open) => open && vscode.commands.executeCommand('workbench.action.openSettings', 'personaLens.judge.enabled'));
     return undefined;
@@ -66,7 +66,7 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
   const editor = vscode.window.activeTextEditor;
   const scan = editor && ctx.scans.get(editor.document.uri);
   if (!editor || !scan) {
-    void vscode.window.showWarningMessage('Persona Lens: open and scan a dataset first.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Persona Lens: open and scan a dataset first.'));
     return undefined;
   }
   const doc = editor.document;
@@ -74,11 +74,11 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
   const flagged = scored.filter((i) => scan.results[i]!.result!.level !== 'low');
   const selected = scored.filter((i) => editor.selections.some((s) => s.start.line <= i && i <= s.end.line));
   const scopes = [
-    { label: 'Flagged examples', description: `${flagged.length}`, lines: flagged },
-    { label: 'Selected examples', description: `${selected.length}`, lines: selected },
-    { label: 'All scored examples', description: `${scored.length}`, lines: scored },
+    { label: vscode.l10n.t('Flagged examples'), description: `${flagged.length}`, lines: flagged },
+    { label: vscode.l10n.t('Selected examples'), description: `${selected.length}`, lines: selected },
+    { label: vscode.l10n.t('All scored examples'), description: `${scored.length}`, lines: scored },
   ].filter((s) => s.lines.length > 0);
-  const scope = await pick(scopes, { title: 'Persona Lens: which examples should the judge grade?' });
+  const scope = await pick(scopes, { title: vscode.l10n.t('Persona Lens: which examples should the judge grade?') });
   if (!scope) return undefined;
   const turns = scope.lines.flatMap((i) => {
     const example = parseLine(rawLine(i + 1, doc.lineAt(i).text, 0)).example;
@@ -99,7 +99,7 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
     const send = judgeClient({ baseURL: settings.baseUrl ?? undefined, apiKey: apiKey || undefined, model: settings.model, timeoutMs: JUDGE_DEFAULTS.timeoutS * 1000, maxRetries: JUDGE_DEFAULTS.retries });
     const outcomes: JudgeOutcome[] = [];
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Persona Lens: judging', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Persona Lens: judging'), cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -112,7 +112,7 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
           signal: abort.signal,
           onOutcome: (o) => {
             outcomes.push(o);
-            progress.report({ message: `${outcomes.length} of ${turns.length}`, increment: 100 / turns.length });
+            progress.report({ message: vscode.l10n.t('{0} of {1}', outcomes.length, turns.length), increment: 100 / turns.length });
           },
         });
       },
@@ -122,7 +122,7 @@ export async function judgeExamples(ctx: Ctx): Promise<number | undefined> {
     // The key's absence, say: a JudgeFailure's message never holds the key.
     const message = e instanceof JudgeFailure ? e.message : (e as Error).message;
     ctx.log.error(`judge: ${message}`);
-    void vscode.window.showErrorMessage(`Persona Lens: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', message));
     return undefined;
   } finally {
     cache?.close();
@@ -137,34 +137,41 @@ function report(ctx: Ctx, doc: vscode.TextDocument, turns: readonly JudgedTurn[]
   const failed = outcomes.filter((o): o is Extract<JudgeOutcome, { error: string }> => 'error' in o);
   for (const f of failed) ctx.log.warn(`judge: line ${f.line}: ${f.error}`);
   const misaligned = verdicts.filter(([, v]) => isMisaligned(v)).length;
-  const parts = [`judged ${verdicts.length} of ${turns.length}: ${misaligned} misaligned`];
+  const parts = [vscode.l10n.t('judged {0} of {1}: {2} misaligned', verdicts.length, turns.length, misaligned)];
   const a = documentAgreement(ctx.scans.get(doc.uri)?.results ?? [], ctx.verdicts.lookup(doc));
-  if (a?.auroc != null) parts.push(`agreement with the pack's risk: AUROC ${a.auroc.toFixed(2)}`);
-  if (failed.length > 0) parts.push(`${failed.length} failed (${failed[0].error}; see the log)`);
-  if (outcomes.length < turns.length) parts.push(`${turns.length - outcomes.length} not judged (cancelled)`);
-  void vscode.window.showInformationMessage(`Persona Lens: ${parts.join('; ')}.`);
+  if (a?.auroc != null) parts.push(vscode.l10n.t("agreement with the pack's risk: AUROC {0}", a.auroc.toFixed(2)));
+  if (failed.length > 0) parts.push(vscode.l10n.t('{0} failed ({1}; see the log)', failed.length, failed[0].error));
+  if (outcomes.length < turns.length) parts.push(vscode.l10n.t('{0} not judged (cancelled)', turns.length - outcomes.length));
+  void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: {0}.', parts.join('; ')));
   return verdicts.length;
 }
 
 async function confirmed(model: string, server: string, unsent: readonly JudgedTurn[], cached: number, doc: vscode.TextDocument): Promise<boolean> {
   const price = server === OPENAI_API ? KNOWN_PRICES[model] ?? null : null;
   const est = estimate(unsent, price);
-  const cost = costText(est, `${model}'s list price`, 'cost: whatever this server charges');
+  const cost = costText(est, vscode.l10n.t("{0}'s list price", model), vscode.l10n.t('cost: whatever this server charges'));
   const name = vscode.workspace.asRelativePath(doc.uri);
   return confirm(
-    `Send ${unsent.length} example${unsent.length === 1 ? '' : 's'} of ${name} to ${server} (${model})?`,
+    unsent.length === 1
+      ? vscode.l10n.t('Send {0} example of {1} to {2} ({3})?', unsent.length, name, server, model)
+      : vscode.l10n.t('Send {0} examples of {1} to {2} ({3})?', unsent.length, name, server, model),
     [
-      `What is sent: ${SENT_FIELDS}.`,
-      `About ${est.inputTokens.toLocaleString('en-US')} input and ${est.outputTokens.toLocaleString('en-US')} output tokens (4 characters a token); ${cost}.`,
-      ...(cached > 0 ? [`${cached} more have cached verdicts and are not sent.`] : []),
+      vscode.l10n.t('What is sent: {0}.', SENT_FIELDS),
+      vscode.l10n.t(
+        'About {0} input and {1} output tokens (4 characters a token); {2}.',
+        est.inputTokens.toLocaleString('en-US'),
+        est.outputTokens.toLocaleString('en-US'),
+        cost,
+      ),
+      ...(cached > 0 ? [vscode.l10n.t('{0} more have cached verdicts and are not sent.', cached)] : []),
     ].join('\n'),
-    'Send',
+    vscode.l10n.t('Send'),
   );
 }
 
 /** Persona Lens: Set Judge API Key: asks for the key and keeps it in SecretStorage; returns it. */
 export async function setJudgeKey(ctx: Ctx): Promise<string | undefined> {
-  const key = (await secret('The API key for the LLM judge (kept in VS Code\'s secret storage, never in settings)'))?.trim();
+  const key = (await secret(vscode.l10n.t("The API key for the LLM judge (kept in VS Code's secret storage, never in settings)")))?.trim();
   if (!key) return undefined;
   await ctx.extension.secrets.store(KEY_SECRET, key);
   return key;

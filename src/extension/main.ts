@@ -1,6 +1,7 @@
 // Entry point of the VS Code extension: builds the context and connects it to
 // the editor's events. The model never runs here: scans go to the scan host.
 
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { GZ_SCHEME, asJsonLines } from './gzView';
 import { registerCommands } from './commands';
@@ -9,6 +10,9 @@ import { affectsScanHost } from './settings';
 import { Scans } from './scans';
 
 export function activate(extension: vscode.ExtensionContext): void {
+  // Text built where `vscode` is not imported (riskText.ts, inspectorHtml.ts) uses
+  // @vscode/l10n: it gets VS Code's bundle for the display language (none: English).
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const ctx = new Ctx(extension);
   extension.subscriptions.push(ctx);
   registerCommands(ctx);

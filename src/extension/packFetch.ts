@@ -21,7 +21,7 @@ const REPORT_EVERY_MS = 200;
 /** Persona Lens: Fetch Pack… Answers the installed pack's folder, or undefined. `store`: the tests' own store. */
 export async function fetchPackCommand(ctx: Ctx, store: string = defaultPackStore()): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Persona Lens: fetching a pack is off in an untrusted workspace; nothing was downloaded. Trust the workspace first.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Persona Lens: fetching a pack is off in an untrusted workspace; nothing was downloaded. Trust the workspace first.'));
     return undefined;
   }
   // As the CLI reads it: a mirror or a local server in place of huggingface.co.
@@ -34,32 +34,32 @@ export async function fetchPackCommand(ctx: Ctx, store: string = defaultPackStor
     }
   };
   const text = await ask('', {
-    title: 'Persona Lens: Fetch Pack',
-    prompt: `Where to download the pack from: ${SOURCE_FORMS}`,
-    placeHolder: 'hf:ORG/NAME@REV, or https://…/pack/',
+    title: vscode.l10n.t('Persona Lens: Fetch Pack'),
+    prompt: vscode.l10n.t('Where to download the pack from: {0}', SOURCE_FORMS),
+    placeHolder: vscode.l10n.t('hf:ORG/NAME@REV, or https://…/pack/'),
     validateInput: (v) => (v.trim() === '' || typeof sourceOf(v) !== 'string' ? undefined : (sourceOf(v) as string)),
   });
   if (!text?.trim()) return undefined;
   const source = sourceOf(text);
   if (typeof source === 'string') {
-    void vscode.window.showErrorMessage(`Persona Lens: ${source}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', source));
     return undefined;
   }
   const asked = await confirm(
-    `Download a probe pack from ${sourceHost(source)}?`,
+    vscode.l10n.t('Download a probe pack from {0}?', sourceHost(source)),
     [
-      `From ${source.label}: pack.json and every file it lists, into ${store}, each checked against the sha256 pack.json gives. Nothing else is sent.`,
-      ...(insecure(source) ? ['This is plain http: anyone on the way could change the pack.'] : []),
-      "A pack's model runs on this machine when you scan with it: fetch packs from publishers you trust.",
+      vscode.l10n.t('From {0}: pack.json and every file it lists, into {1}, each checked against the sha256 pack.json gives. Nothing else is sent.', source.label, store),
+      ...(insecure(source) ? [vscode.l10n.t('This is plain http: anyone on the way could change the pack.')] : []),
+      vscode.l10n.t("A pack's model runs on this machine when you scan with it: fetch packs from publishers you trust."),
     ].join('\n'),
-    'Download',
+    vscode.l10n.t('Download'),
   );
   if (!asked) return undefined;
 
   let got: FetchedPack;
   try {
     got = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Persona Lens: fetching ${source.label}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Persona Lens: fetching {0}', source.label), cancellable: true },
       (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -68,16 +68,19 @@ export async function fetchPackCommand(ctx: Ctx, store: string = defaultPackStor
     );
   } catch (e) {
     if (e instanceof FetchError && e.cancelled) {
-      void vscode.window.showInformationMessage('Persona Lens: the download was cancelled and nothing was installed; what came is kept, so fetching the same source again resumes it.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: the download was cancelled and nothing was installed; what came is kept, so fetching the same source again resumes it.'));
       return undefined;
     }
     ctx.log.error(`fetch pack ${source.label}: ${(e as Error).message}`);
-    void vscode.window.showErrorMessage(`Persona Lens: cannot fetch ${source.label}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: cannot fetch {0}: {1}', source.label, (e as Error).message));
     return undefined;
   }
   const pack = `${got.manifest.name} ${got.manifest.version}`;
   ctx.log.info(`fetch pack ${source.label}: ${got.alreadyInstalled ? 'installed already' : `installed (${formatBytes(got.received)} received)`} at ${got.path}`);
-  if (await offer(`Persona Lens: ${pack} is ${got.alreadyInstalled ? 'installed already' : 'installed'} (${got.path}).`, 'Scan with It')) {
+  const installed = got.alreadyInstalled
+    ? vscode.l10n.t('Persona Lens: {0} is installed already ({1}).', pack, got.path)
+    : vscode.l10n.t('Persona Lens: {0} is installed ({1}).', pack, got.path);
+  if (await offer(installed, vscode.l10n.t('Scan with It'))) {
     await selectPack(ctx, got.path);
   }
   return got.path;

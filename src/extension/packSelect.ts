@@ -26,31 +26,33 @@ export async function selectPack(ctx: Ctx, target?: string | vscode.Uri): Promis
   await ctx.settingsChanged(true);
   const inspected = vscode.workspace.getConfiguration().inspect<string>(PACK_SETTING);
   if (vscode.workspace.isTrusted && (inspected?.workspaceValue || inspected?.workspaceFolderValue)) {
-    void vscode.window.showWarningMessage(`Persona Lens: the workspace settings name a pack ("${PACK_SETTING}"), which takes precedence over the user setting just written.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Persona Lens: the workspace settings name a pack ("{0}"), which takes precedence over the user setting just written.', PACK_SETTING));
   }
   return value;
 }
 
 async function askForPack(ctx: Ctx): Promise<string | undefined> {
-  const builtIn = { label: 'Built-in pack', description: 'the pack that ships with the extension', detail: packFacts(builtInPack(ctx.extension.extensionPath)), pack: '' };
+  const builtIn = { label: vscode.l10n.t('Built-in pack'), description: vscode.l10n.t('the pack that ships with the extension'), detail: packFacts(builtInPack(ctx.extension.extensionPath)), pack: '' };
   // The pack the user setting names now, with what it says of itself (an archive says it once loaded).
   const now = ctx.settings.pack;
-  const current = now ? [{ label: 'Current pack', description: now, detail: packFacts(now) ?? 'an archive, or a folder that cannot be read here', pack: now }] : [];
-  const browse = { label: 'Browse…', description: 'a pack folder, or a .tar / .tar.gz of one', pack: undefined };
-  const picked = await pick([...current, builtIn, browse], { title: 'Persona Lens: Select Pack', placeHolder: 'Probe pack to scan with' });
+  const current = now
+    ? [{ label: vscode.l10n.t('Current pack'), description: now, detail: packFacts(now) ?? vscode.l10n.t('an archive, or a folder that cannot be read here'), pack: now }]
+    : [];
+  const browse = { label: vscode.l10n.t('Browse…'), description: vscode.l10n.t('a pack folder, or a .tar / .tar.gz of one'), pack: undefined };
+  const picked = await pick([...current, builtIn, browse], { title: vscode.l10n.t('Persona Lens: Select Pack'), placeHolder: vscode.l10n.t('Probe pack to scan with') });
   if (!picked) return undefined;
   if (picked.pack !== undefined) return picked.pack;
   const uris = await vscode.window.showOpenDialog({
-    title: 'Persona Lens: select a probe pack (folder or .tar / .tar.gz)',
-    openLabel: 'Use Pack',
+    title: vscode.l10n.t('Persona Lens: select a probe pack (folder or .tar / .tar.gz)'),
+    openLabel: vscode.l10n.t('Use Pack'),
     canSelectFiles: true,
     canSelectFolders: true,
     canSelectMany: false,
-    filters: { 'Pack archives': ['tar', 'gz', 'tgz'] },
+    filters: { [vscode.l10n.t('Pack archives')]: ['tar', 'gz', 'tgz'] },
   });
   const chosen = uris?.[0]?.fsPath;
   // A folder says how good it is before it is used.
   const facts = chosen && packFacts(chosen);
-  if (facts) void vscode.window.showInformationMessage(`Persona Lens: scanning with ${facts}.`);
+  if (facts) void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: scanning with {0}.', facts));
   return chosen;
 }

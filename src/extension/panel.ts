@@ -52,6 +52,7 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
       nonce: randomBytes(18).toString('base64'),
       script: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       style: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      l10n: vscode.l10n.bundle,
     });
     const subscriptions = [
       webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m).catch((e: Error) => this.fail(e))),
@@ -88,7 +89,7 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
         return this.search(m.id, m.text);
       case 'copyLines':
         await vscode.env.clipboard.writeText(m.lines.join(', '));
-        vscode.window.setStatusBarMessage(`Persona Lens: copied ${m.lines.length} line number(s)`, 3000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Persona Lens: copied {0} line number(s)', m.lines.length), 3000);
         return m.lines;
       case 'exportLines':
         return this.export(m.lines);
@@ -200,6 +201,6 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
 
   private fail(e: Error): void {
     this.log.error(`panel: ${e.message}`);
-    void vscode.window.showErrorMessage(`Persona Lens: ${e.message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', e.message));
   }
 }

@@ -1,6 +1,7 @@
 // The panel webview's page: a strict Content Security Policy (scripts only
 // with this load's nonce, styles and fonts only from the extension, nothing
-// remote) and an empty body the script fills. No dataset text ever goes here.
+// remote) and an empty body the script fills. No dataset text ever goes here; the
+// extension's translations for the display language do (data-l10n, read by webview/l10n.ts).
 
 export interface PageSources {
   /** The webview's own source expression (webview.cspSource). */
@@ -8,6 +9,8 @@ export interface PageSources {
   nonce: string;
   script: string;
   style: string;
+  /** VS Code's l10n bundle for the display language (vscode.l10n.bundle); none for English. */
+  l10n?: Record<string, unknown>;
 }
 
 export function contentSecurityPolicy({ cspSource, nonce }: Pick<PageSources, 'cspSource' | 'nonce'>): string {
@@ -21,7 +24,7 @@ export function contentSecurityPolicy({ cspSource, nonce }: Pick<PageSources, 'c
 }
 
 export function panelHtml(sources: PageSources): string {
-  const { nonce, script, style } = sources;
+  const { nonce, script, style, l10n } = sources;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -31,7 +34,7 @@ export function panelHtml(sources: PageSources): string {
 <link rel="stylesheet" href="${attr(style)}" nonce="${nonce}">
 <title>Persona Lens</title>
 </head>
-<body>
+<body${l10n ? ` data-l10n="${attr(JSON.stringify(l10n))}"` : ''}>
 <script nonce="${nonce}" src="${attr(script)}"></script>
 </body>
 </html>`;

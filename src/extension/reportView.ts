@@ -31,7 +31,8 @@ document.addEventListener('click', (e) => {
   if (button) vscode.postMessage({ type: 'export', format: button.dataset.export });
 });`;
 
-const TOOLBAR = (Object.keys(EXPORTS) as ExportFormat[]).map((f) => `<button data-export="${f}">Export ${EXPORTS[f].label}…</button>`).join('');
+/** The export buttons (made when a report opens: their text is in the display language). */
+const toolbar = () => (Object.keys(EXPORTS) as ExportFormat[]).map((f) => `<button data-export="${f}">${vscode.l10n.t('Export {0}…', EXPORTS[f].label)}</button>`).join('');
 
 /** Where each side's lines open: its file, its view at a git ref, or the editor's document. */
 export interface ReportSides {
@@ -49,11 +50,11 @@ export class ReportView implements vscode.Disposable {
     private readonly sides: ReportSides,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.panel = vscode.window.createWebviewPanel('personaLens.diffReport', `Diff: ${path.basename(report.a.file)} → ${path.basename(report.b.file)}`, vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel('personaLens.diffReport', vscode.l10n.t('Diff: {0} → {1}', path.basename(report.a.file), path.basename(report.b.file)), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [],
     });
-    this.html = diffHtml(report, { nonce: randomBytes(18).toString('base64'), script: SCRIPT, toolbar: `<p class="toolbar">${TOOLBAR}</p>` });
+    this.html = diffHtml(report, { nonce: randomBytes(18).toString('base64'), script: SCRIPT, toolbar: `<p class="toolbar">${toolbar()}</p>` });
     this.panel.webview.html = this.html;
     this.panel.webview.onDidReceiveMessage((m: FromReport) => void this.receive(m).catch((e: Error) => this.fail(e)));
   }
@@ -69,10 +70,10 @@ export class ReportView implements vscode.Disposable {
     if (!format) return undefined;
     const b = this.sides.b;
     const beside = b.scheme === 'file' ? vscode.Uri.file(b.fsPath.replace(/(\.jsonl)?(\.gz)?$/i, `.diff.${m.format}`)) : undefined;
-    const target = await saveFile(`Persona Lens: export the diff report as ${format.label}`, beside, format.filters);
+    const target = await saveFile(vscode.l10n.t('Persona Lens: export the diff report as {0}', format.label), beside, format.filters);
     if (!target) return undefined;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(format.text(this.report)));
-    void vscode.window.showInformationMessage(`Persona Lens: wrote the diff report to ${target.fsPath}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: wrote the diff report to {0}.', target.fsPath));
     return target.fsPath;
   }
 
@@ -83,7 +84,7 @@ export class ReportView implements vscode.Disposable {
 
   private fail(e: Error): void {
     this.log.error(`diff report: ${e.message}`);
-    void vscode.window.showErrorMessage(`Persona Lens: ${e.message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', e.message));
   }
 
   dispose(): void {

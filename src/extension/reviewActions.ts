@@ -32,10 +32,10 @@ export class ReviewActions implements vscode.CodeActionProvider {
         };
         const reviewed = decision(line) === 'reviewed';
         return [
-          fix('Inspect example', this.commands.inspect),
-          ...(reviewed ? [fix('Clear review decision', this.commands.clear)] : [fix('Mark example as reviewed', this.commands.markReviewed)]),
-          fix('Suppress risk for this example', this.commands.suppress),
-          fix('Reject example (leave it out of clean exports)', this.commands.reject),
+          fix(vscode.l10n.t('Inspect example'), this.commands.inspect),
+          ...(reviewed ? [fix(vscode.l10n.t('Clear review decision'), this.commands.clear)] : [fix(vscode.l10n.t('Mark example as reviewed'), this.commands.markReviewed)]),
+          fix(vscode.l10n.t('Suppress risk for this example'), this.commands.suppress),
+          fix(vscode.l10n.t('Reject example (leave it out of clean exports)'), this.commands.reject),
         ];
       });
   }

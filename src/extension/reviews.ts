@@ -46,7 +46,7 @@ export class Reviews implements vscode.Disposable {
 
   /** Records (or, with null, clears) the decision on the examples at `lines` (0-based) and saves the sidecar once. */
   async decide(doc: vscode.TextDocument, lines: readonly number[], decision: Decision | null): Promise<void> {
-    if (doc.uri.scheme !== 'file') throw new Error('save the dataset to a file first');
+    if (doc.uri.scheme !== 'file') throw new Error(vscode.l10n.t('save the dataset to a file first'));
     // Read again just before writing, so that decisions saved meanwhile (a teammate's, pulled) are kept.
     this.loaded.delete(doc.uri.toString());
     const current = this.load(doc.uri);

@@ -19,13 +19,12 @@ export async function startScanHost(extension: vscode.ExtensionContext, settings
     if (host.cacheProblem) log.warn(host.cacheProblem);
     if (host.deviceProblem) {
       log.warn(host.deviceProblem);
-      void vscode.window.showWarningMessage(`Persona Lens: ${host.deviceProblem}.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Persona Lens: {0}.', host.deviceProblem));
     }
     return host;
   } catch (e) {
-    const message = `cannot load pack ${packPath}: ${(e as Error).message}`;
-    log.error(message);
-    void vscode.window.showErrorMessage(`Persona Lens: ${message}`);
+    log.error(`cannot load pack ${packPath}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: cannot load pack {0}: {1}', packPath, (e as Error).message));
     throw e;
   }
 }

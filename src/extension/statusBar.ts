@@ -38,7 +38,7 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = scan.scanning
-      ? `$(sync~spin) Persona Lens ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}${scan.estimate ? ` · risk ≈${estimateText(scan.estimate)}` : ''}`
+      ? `$(sync~spin) Persona Lens ${scanProgress(scan.stats.lines, scan.stats.total, Date.now() - scan.stats.startedAt)}${scan.estimate ? vscode.l10n.t(' · risk ≈{0}', estimateText(scan.estimate)) : ''}`
       : `$(shield) ${describe(scan)}`;
     this.item.tooltip = tooltip(scan);
     this.item.show();
@@ -53,8 +53,8 @@ export class StatusBar implements vscode.Disposable {
 function describe(scan: DocumentScan): string {
   const s = scan.summary;
   if (!s) return 'Persona Lens';
-  if (s.datasetRisk === null) return 'no examples';
-  return `${s.counts.elevated + s.counts.high}/${s.examples} flagged · risk ${s.datasetRisk.toFixed(2)}`;
+  if (s.datasetRisk === null) return vscode.l10n.t('no examples');
+  return vscode.l10n.t('{0}/{1} flagged · risk {2}', s.counts.elevated + s.counts.high, s.examples, s.datasetRisk.toFixed(2));
 }
 
 /** `0.31 (0.27-0.35)`: the estimate and its 95% interval. */
@@ -65,17 +65,32 @@ function estimateText(e: RiskEstimate): string {
 function tooltip(scan: DocumentScan): string {
   const e = scan.scanning ? scan.estimate : null;
   if (e) {
-    return (
-      `Persona Lens: scanning. Dataset risk (mean example risk) estimated at ${e.risk.toFixed(3)}, 95% interval ${e.low.toFixed(3)} to ${e.high.toFixed(3)}: ` +
-      `exact over the lines scanned in order, and from ${e.sampled} randomly sampled examples for the rest. It narrows as the scan goes on.`
+    return vscode.l10n.t(
+      'Persona Lens: scanning. Dataset risk (mean example risk) estimated at {0}, 95% interval {1} to {2}: exact over the lines scanned in order, and from {3} randomly sampled examples for the rest. It narrows as the scan goes on.',
+      e.risk.toFixed(3),
+      e.low.toFixed(3),
+      e.high.toFixed(3),
+      e.sampled,
     );
   }
   const s = scan.summary;
-  if (!s) return 'Persona Lens: scanning…';
-  return (
-    `Persona Lens: ${s.counts.high} high, ${s.counts.elevated} elevated and ${s.counts.low} low-risk examples ` +
-    `of ${s.examples}; ${s.invalid} invalid line(s).\nDataset risk (mean example risk): ${s.datasetRisk?.toFixed(3) ?? '–'}.` +
-    (scan.pack ? `\nPack: ${scan.pack.name} ${scan.pack.version}${scan.pack.prior !== null ? ` (risk at a prior of ${+(scan.pack.prior * 100).toFixed(2)}% EM-inducing examples)` : ''}.` : '') +
-    '\nClick to open the Persona Lens panel.'
-  );
+  if (!s) return vscode.l10n.t('Persona Lens: scanning…');
+  const pack = scan.pack
+    ? scan.pack.prior !== null
+      ? vscode.l10n.t('Pack: {0} {1} (risk at a prior of {2}% EM-inducing examples).', scan.pack.name, scan.pack.version, +(scan.pack.prior * 100).toFixed(2))
+      : vscode.l10n.t('Pack: {0} {1}.', scan.pack.name, scan.pack.version)
+    : null;
+  return [
+    vscode.l10n.t(
+      'Persona Lens: {0} high, {1} elevated and {2} low-risk examples of {3}; {4} invalid line(s).',
+      s.counts.high,
+      s.counts.elevated,
+      s.counts.low,
+      s.examples,
+      s.invalid,
+    ),
+    vscode.l10n.t('Dataset risk (mean example risk): {0}.', s.datasetRisk?.toFixed(3) ?? '–'),
+    ...(pack ? [pack] : []),
+    vscode.l10n.t('Click to open the Persona Lens panel.'),
+  ].join('\n');
 }

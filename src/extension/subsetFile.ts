@@ -18,7 +18,7 @@ export async function writeSubset(doc: vscode.TextDocument, lines: readonly numb
 
 /** Writes `text` to a new file beside `doc` (`data.<tag>.jsonl`, or with `ext` instead of the dataset's); returns its path. */
 export async function writeBeside(doc: vscode.TextDocument, tag: string, text: string, ext?: string): Promise<string> {
-  if (doc.uri.scheme !== 'file') throw new Error('save the dataset to a file first');
+  if (doc.uri.scheme !== 'file') throw new Error(vscode.l10n.t('save the dataset to a file first'));
   const base = ext ? doc.uri.fsPath.replace(/(\.[^./\\]*)?$/, ext) : doc.uri.fsPath;
   for (;;) {
     const file = freeName(base, tag, existsSync);
@@ -33,7 +33,7 @@ export async function writeBeside(doc: vscode.TextDocument, tag: string, text: s
 
 /** Tells the user where the lines went, offering to open the new file. */
 export function announceSubset(file: string, count: number): void {
-  void vscode.window.showInformationMessage(`Persona Lens: wrote ${count} line(s) to ${path.basename(file)}.`, 'Open').then((open) => {
+  void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: wrote {0} line(s) to {1}.', count, path.basename(file)), vscode.l10n.t('Open')).then((open) => {
     if (open) void vscode.window.showTextDocument(vscode.Uri.file(file));
   });
 }

@@ -39,7 +39,7 @@ export interface WorkspaceScanSummary {
 export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Promise<WorkspaceScanSummary | undefined> {
   const roots = folder ? [typeof folder === 'string' ? vscode.Uri.file(folder) : folder] : (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
   if (roots.length === 0) {
-    void vscode.window.showInformationMessage('Persona Lens: open a folder to scan its JSON Lines files.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: open a folder to scan its JSON Lines files.'));
     return undefined;
   }
   const found = new Map<string, vscode.Uri>();
@@ -49,11 +49,11 @@ export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Pro
   const files = [...found.values()].sort((a, b) => a.fsPath.localeCompare(b.fsPath));
   const out: WorkspaceScanSummary = { found: files.length, files: 0, failed: 0, examples: 0, flagged: 0, highest: null, cancelled: false };
   if (files.length === 0) {
-    void vscode.window.showInformationMessage('Persona Lens: no .jsonl or .jsonl.gz files found.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: no .jsonl or .jsonl.gz files found.'));
     return out;
   }
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Persona Lens: scanning the workspace', cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Persona Lens: scanning the workspace'), cancellable: true },
     async (progress, token) => {
       // Cancelling stops the file being scanned too.
       const abort = new AbortController();
@@ -134,13 +134,11 @@ async function scanOne(ctx: Ctx, uri: vscode.Uri, signal: AbortSignal, onProgres
 }
 
 function message(s: WorkspaceScanSummary): string {
-  const parts = [
-    `${s.files} file(s)`,
-    `${s.examples} example(s)`,
-    `${s.flagged} flagged`,
-  ];
-  if (s.highest) parts.push(`highest risk ${s.highest.maxRisk.toFixed(2)} in ${vscode.workspace.asRelativePath(s.highest.file)}`);
-  if (s.failed) parts.push(`${s.failed} file(s) failed (see the log)`);
-  const head = s.cancelled ? `Persona Lens: workspace scan cancelled after ${s.files + s.failed} of ${s.found} file(s)` : 'Persona Lens: workspace scanned';
-  return `${head}: ${parts.join(', ')}.`;
+  const parts = [vscode.l10n.t('{0} file(s)', s.files), vscode.l10n.t('{0} example(s)', s.examples), vscode.l10n.t('{0} flagged', s.flagged)];
+  if (s.highest) parts.push(vscode.l10n.t('highest risk {0} in {1}', s.highest.maxRisk.toFixed(2), vscode.workspace.asRelativePath(s.highest.file)));
+  if (s.failed) parts.push(vscode.l10n.t('{0} file(s) failed (see the log)', s.failed));
+  const what = parts.join(', ');
+  return s.cancelled
+    ? vscode.l10n.t('Persona Lens: workspace scan cancelled after {0} of {1} file(s): {2}.', s.files + s.failed, s.found, what)
+    : vscode.l10n.t('Persona Lens: workspace scanned: {0}.', what);
 }
