@@ -2,6 +2,7 @@
 // `convert-sae` turns a public SAE into a pack's sae/ files.
 // Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
 
+import './heap';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { WriteStream } from 'node:fs';
@@ -20,7 +21,6 @@ import { judge } from './judge';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
 import { Progress } from './progress';
-
 
 /** The file name that means standard input (`cat data.jsonl | persona-lens scan -`). */
 const STDIN = '-';

@@ -44,6 +44,26 @@ export function isOrtFormat(bytes: Uint8Array): boolean {
  */
 const ORT_BYTES_IN_PLACE = { session: { use_ort_model_bytes_directly: '1', use_ort_model_bytes_for_initializers: '1' } };
 
+/**
+ * onnxruntime-node copies every run's output into a new ArrayBuffer (1-2 MB for the embedded
+ * pack), and V8 collects those only once tens of MB of them have piled up: 25-30 MiB of peak RSS
+ * over 300 real rows. A program that may force a collection (the CLI) registers it here, and it
+ * runs after every `everyBytes` of output.
+ */
+let outputCollector: { collect: () => void; everyBytes: number; pending: number } | null = null;
+
+export function collectModelOutputsWith(collect: () => void, everyBytes: number): void {
+  outputCollector = { collect, everyBytes, pending: 0 };
+}
+
+function noteOutput(bytes: number): void {
+  if (!outputCollector) return;
+  outputCollector.pending += bytes;
+  if (outputCollector.pending < outputCollector.everyBytes) return;
+  outputCollector.pending = 0;
+  outputCollector.collect();
+}
+
 export class ModelSession {
   private runMsTotal = 0;
 
@@ -110,6 +130,7 @@ export class ModelSession {
         `model output "hidden" is ${hidden.type} [${hidden.dims.join(', ')}]; expected float32 [${batch}, ${seq}, d_model]`,
       );
     }
+    noteOutput(hidden.size * 4);
     return { hidden: hidden.data as Float32Array, dModel: d };
   }
 

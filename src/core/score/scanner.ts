@@ -47,10 +47,11 @@ export interface Scored {
  * again as the run), and lengths group more tightly. For persona-mini 8192 ->
  * 2048 tokens took it from 14.7k to 19.2k tokens/s on one thread. For
  * SmolLM2-135M (d_model 576) 2048 -> 1024 tokens cut peak RSS over 300
- * insecure-code rows from 420 to 343 MiB at the same speed; tiny bench models
- * keep about 2300 tokens a run, where per-run overhead counts.
+ * insecure-code rows from 420 to 343 MiB at the same speed, and 1024 -> 768
+ * over 60 rows from 306 to 277 MiB (512: 266 MiB, 15% slower); tiny bench
+ * models keep about 1700 tokens a run, where per-run overhead counts.
  */
-const BATCH_HIDDEN_VALUES = 1024 * 576;
+const BATCH_HIDDEN_VALUES = 768 * 576;
 const TOP_TOKENS = 5;
 /**
  * What one example may cost. Past MAX_EXAMPLE_TOKENS its tokens are not scored, and past
