@@ -74,6 +74,9 @@ export async function memorySection(dataDir: string, benchPack: string, defaultP
   row('4 MiB of empty lines (4.2M lines), jsonl', measure(benchPack, empty, 'jsonl', out));
   row('one 45 MiB line, jsonl', measure(benchPack, long, 'jsonl', out));
   row('the same 45 MiB line, embedded default pack', measure(defaultPack, long, 'jsonl', out));
+  const words = join(dataDir, 'memory-45mib-words.jsonl');
+  if (!existsSync(words)) spawnSync('python3', ['-c', `import json;print(json.dumps({'text':'lorem ipsum dolor sit amet '*((45<<20)//27)}))`], { stdio: ['ignore', openSync(words, 'w'), 'inherit'] });
+  row('a 45 MiB line of words, embedded default pack', measure(defaultPack, words, 'jsonl', out));
   row('a tiny file, embedded default pack (its floor: model and SAE loaded)', measure(defaultPack, join(ROOT, 'examples', 'sample.jsonl'), 'jsonl', out));
   // Real answers of a few hundred tokens each, on stdin (the data is read here, never copied).
   const insecure = join(ROOT, '..', 'shared', 'datasets', 'betley_em', 'insecure.jsonl');

@@ -22,6 +22,7 @@ export const CODES = [
   { code: 'PL003', name: 'line-too-large', severity: 'error', summary: 'A line longer than the reader\'s limit (64 MiB by default); it is skipped unread.' },
   { code: 'PL004', name: 'gzip-corrupt', severity: 'error', summary: 'The gzip stream is truncated, corrupt or followed by garbage; every intact line before the damage is read.' },
   { code: 'PL005', name: 'read-error', severity: 'error', summary: 'Reading the input failed; whatever followed is lost.' },
+  { code: 'PL006', name: 'long-strings', severity: 'info', summary: 'A line over 4 MiB whose strings longer than 1 MiB were read to their first 1 MiB (checked, not kept); scoring reads far less.' },
   // JSON and format (parseLine.ts, formats.ts)
   { code: 'PL010', name: 'json-syntax', severity: 'error', summary: 'The line is not valid JSON (the message gives the column).' },
   { code: 'PL011', name: 'not-object', severity: 'error', summary: 'The line is valid JSON but not an object.' },

@@ -45,6 +45,7 @@ function exampleDigest(example: Example): Buffer {
   };
   add('messages', example.messages);
   if (example.rejected) add('rejected', example.rejected);
+  if (example.unread) parts.push('unread', example.unread);
   return hash('sha1', parts.join(''), 'buffer');
 }
 

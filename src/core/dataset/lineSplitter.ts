@@ -10,10 +10,17 @@
 
 import { isUtf8 } from 'node:buffer';
 import { diagnostic } from './codes';
-import type { Diagnostic, RawLine } from './types';
+import { StringShortener, type Cut } from './longStrings';
+import type { Diagnostic, RawLine, Shortened } from './types';
 
 /** Longest line kept, in bytes: longer lines are reported (PL003) and skipped, never buffered. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * A line past this many bytes has its strings kept to their heads as it streams in
+ * (longStrings.ts). A 45 MiB line took 506 MiB of RSS with the embedded pack, 265 MiB over
+ * its floor, and aborted V8 at 50 MiB before the scanner limited what it reads.
+ */
+export const SHORTEN_FROM = 4 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -31,8 +38,13 @@ export class LineSplitter {
   private skipping = false;
   /** The last byte pushed, to see a `\r` that ended the previous chunk. */
   private lastByte = -1;
+  /** Takes the current line's bytes instead of `parts` once it is past shortenFrom. */
+  private shortener: StringShortener | null = null;
 
-  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
+  constructor(
+    private readonly maxLineBytes = MAX_LINE_BYTES,
+    private readonly shortenFrom = SHORTEN_FROM,
+  ) {}
 
   /** The number the next line will get. */
   get nextLine(): number {
@@ -74,9 +86,18 @@ export class LineSplitter {
     if (!this.skipping && this.partBytes + chunk.length - from > this.maxLineBytes + 1) {
       this.skipping = true;
       this.parts = [];
+      this.shortener = null;
     }
     if (!this.skipping) this.parts.push(chunk.subarray(from));
     this.partBytes += chunk.length - from;
+    if (!this.skipping && this.partBytes > this.shortenFrom) this.startShortening();
+  }
+
+  /** From now on the current line's bytes go through a StringShortener, the held ones first. */
+  private startShortening(): void {
+    this.shortener ??= new StringShortener();
+    for (const part of this.parts) this.shortener.push(part);
+    this.parts = [];
   }
 
   /** The line made of the held parts plus chunk[from..to), `to` being its `\n` (or the end). */
@@ -85,6 +106,15 @@ export class LineSplitter {
     const length = this.partBytes + to - from - (endsWithCr ? 1 : 0);
     if (this.skipping || length > this.maxLineBytes) return this.skipped(length);
     let bytes = chunk;
+    if (!this.shortener && length > this.shortenFrom) this.startShortening();
+    if (this.shortener) {
+      this.shortener.push(chunk.subarray(from, to));
+      const short = this.shortener.finish();
+      this.shortener = null;
+      this.parts = [];
+      this.partBytes = 0;
+      return this.decode(short.bytes, 0, short.bytes.length, short.digest ? short : undefined);
+    }
     if (this.parts.length > 0) {
       bytes = Buffer.concat([...this.parts, chunk.subarray(from, to)]);
       from = 0;
@@ -95,7 +125,8 @@ export class LineSplitter {
     return this.decode(bytes, from, to);
   }
 
-  private decode(bytes: Buffer, from: number, to: number): RawLine {
+  /** The line in bytes[from, to); with `short`, bytes are a shortened line and its cuts. */
+  private decode(bytes: Buffer, from: number, to: number, short?: { cuts: Cut[]; digest: string | null }): RawLine {
     const line = this.line++;
     const issues: Diagnostic[] = [];
     let byteStart = this.lineStart;
@@ -106,8 +137,13 @@ export class LineSplitter {
       byteStart += 3;
     }
     const text = bytes.toString('utf8', from, to);
-    if (!isUtf8(bytes.subarray(from, to))) issues.push(invalidUtf8(line, byteStart, bytes.subarray(from, to), text));
-    return { line, byteStart, byteEnd: byteStart + to - from, text, issues };
+    const droppedBytes = short ? short.cuts.reduce((n, c) => n + c.bytes, 0) : 0;
+    // A byte offset in the shortened bytes, as an offset in the line's own.
+    const lineByte = (at: number) => at + (short ? short.cuts.filter((c) => c.at - from <= at).reduce((n, c) => n + c.bytes, 0) : 0);
+    if (!isUtf8(bytes.subarray(from, to))) issues.push(invalidUtf8(line, byteStart, bytes.subarray(from, to), text, lineByte));
+    const raw: RawLine = { line, byteStart, byteEnd: byteStart + to - from + droppedBytes, text, issues };
+    if (short?.digest) raw.shortened = shortenedText(bytes, from, short.cuts, droppedBytes, short.digest);
+    return raw;
   }
 
   private skipped(length: number): RawLine {
@@ -125,7 +161,7 @@ export class LineSplitter {
  * text is either a genuine EF BF BD in the source or a replacement, and all
  * bytes before the first replacement are valid, so their length is exact.
  */
-function invalidUtf8(line: number, byteStart: number, bytes: Buffer, text: string): Diagnostic {
+function invalidUtf8(line: number, byteStart: number, bytes: Buffer, text: string, lineByte: (at: number) => number): Diagnostic {
   let at = 0;
   let decoded = 0;
   let col = text.indexOf('\uFFFD');
@@ -137,12 +173,26 @@ function invalidUtf8(line: number, byteStart: number, bytes: Buffer, text: strin
     decoded += 1;
     col = text.indexOf('\uFFFD', decoded);
   }
+  at = lineByte(at);
   return diagnostic(
     'invalid-utf8',
     line,
     `invalid UTF-8 at byte ${byteStart + at} of the file (byte ${at} of the line); decoded as U+FFFD`,
     col === -1 ? undefined : { start: col, end: col + 1 },
   );
+}
+
+/** The cuts of a shortened line's bytes (from `from` on) in its text's UTF-16 units. */
+function shortenedText(bytes: Buffer, from: number, cuts: Cut[], droppedBytes: number, digest: string): Shortened {
+  let units = 0;
+  let at = from;
+  const out: Shortened['cuts'] = [];
+  for (const c of cuts) {
+    units += bytes.toString('utf8', at, c.at).length;
+    at = c.at;
+    out.push({ at: units, units: c.units });
+  }
+  return { cuts: out, bytes: droppedBytes, digest };
 }
 
 /**

@@ -7,7 +7,8 @@ import type { DraftMessage, Problem } from './draft';
 import { detectFormat, normalise } from './formats';
 import { locateValues, stringSource, type JsonPath } from './jsonSpans';
 import { findSyntaxError } from './jsonSyntax';
-import type { Diagnostic, Example, Message, ParsedLine, RawLine, Span } from './types';
+import { KEEP_STRING_BYTES } from './longStrings';
+import type { Diagnostic, Example, Message, ParsedLine, RawLine, Shortened, Span } from './types';
 import { checkConversation } from './validate';
 
 /** Only JSON whitespace: a line of other blanks (say U+00A0) is a syntax error, not a blank line. */
@@ -15,13 +16,16 @@ const BLANK = /^[ \t\r\n]*$/;
 
 export function parseLine(raw: RawLine): ParsedLine {
   const { line, byteStart, byteEnd, text } = raw;
+  const toLine = lineColumns(raw.shortened);
   const result = (format: ParsedLine['format'], example: Example | null, found: Diagnostic[]): ParsedLine => ({
     line,
     byteStart,
     byteEnd,
     example,
     format,
-    diagnostics: [...raw.issues, ...found],
+    diagnostics: [...raw.issues, ...(raw.shortened ? [shortenedNote(raw)] : []), ...found].map((d) =>
+      d.span && raw.shortened ? { ...d, span: { start: toLine(d.span.start), end: toLine(d.span.end) } } : d,
+    ),
   });
   if (BLANK.test(text)) return result(null, null, []);
 
@@ -29,7 +33,7 @@ export function parseLine(raw: RawLine): ParsedLine {
   try {
     value = JSON.parse(text);
   } catch {
-    return result(null, null, [syntaxDiagnostic(line, text)]);
+    return result(null, null, [syntaxDiagnostic(line, text, toLine)]);
   }
 
   const format = detectFormat(value);
@@ -53,12 +57,30 @@ export function parseLine(raw: RawLine): ParsedLine {
   };
   const example: Example = { line, format, messages: draft.messages.map(toMessage) };
   if (draft.rejected) example.rejected = draft.rejected.map(toMessage);
+  if (raw.shortened) example.unread = raw.shortened.digest;
   return result(format, example, found);
 }
 
-function syntaxDiagnostic(line: number, text: string): Diagnostic {
+function syntaxDiagnostic(line: number, text: string, toLine: (column: number) => number): Diagnostic {
   // JSON.parse failed, so the scanner finds an error (it could only miss one V8 has and it lacks).
   const err = findSyntaxError(text) ?? { column: 0, reason: 'JSON.parse rejected the line' };
+  // The span is in text's columns (parseLine maps it); the message names the line's own.
   const span = { start: err.column, end: Math.min(err.column + 1, text.length) };
-  return diagnostic('json-syntax', line, `JSON syntax error at column ${err.column + 1}: ${err.reason}`, span);
+  return diagnostic('json-syntax', line, `JSON syntax error at column ${toLine(err.column) + 1}: ${err.reason}`, span);
+}
+
+/** A column of a (possibly shortened) line's text as a column of the line itself. */
+function lineColumns(shortened: Shortened | undefined): (column: number) => number {
+  if (!shortened) return (column) => column;
+  return (column) => column + shortened.cuts.reduce((n, c) => (c.at <= column ? n + c.units : n), 0);
+}
+
+function shortenedNote(raw: RawLine): Diagnostic {
+  const s = raw.shortened!;
+  const strings = s.cuts.length === 1 ? 'a string' : `${s.cuts.length} strings`;
+  return diagnostic(
+    'long-strings',
+    raw.line,
+    `the line is ${raw.byteEnd - raw.byteStart} bytes: ${strings} longer than ${KEEP_STRING_BYTES} bytes ${s.cuts.length === 1 ? 'was' : 'were'} read to their first ${KEEP_STRING_BYTES} bytes (${s.bytes} bytes checked, not kept); the example is scored from its start as any other`,
+  );
 }

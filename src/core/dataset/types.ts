@@ -13,6 +13,18 @@ export interface RawLine {
   text: string;
   /** Problems noticed while splitting and decoding (bad UTF-8, truncation, ...). */
   issues: Diagnostic[];
+  /** A line over SHORTEN_FROM bytes whose longest strings were kept to their heads (longStrings.ts). */
+  shortened?: Shortened;
+}
+
+/** What a shortened line's text lacks. */
+export interface Shortened {
+  /** Where text lacks characters of the line: before text[at], `units` UTF-16 units. In order. */
+  cuts: Array<{ at: number; units: number }>;
+  /** Bytes of the line not in text. */
+  bytes: number;
+  /** SHA-1 of those bytes, so lines that differ only there are not duplicates. */
+  digest: string;
 }
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -78,6 +90,8 @@ export interface Example {
   messages: Message[];
   /** For preference formats: the rejected continuation, kept for reports. */
   rejected?: Message[];
+  /** A shortened line's dropped bytes' digest (RawLine.shortened): part of what makes it unique. */
+  unread?: string;
 }
 
 /** Everything the dataset layer knows about one line. */

@@ -65,6 +65,12 @@ const CASES: Record<CodeName, Case> = {
       return parseAll(path);
     },
   },
+  'long-strings': {
+    bad: second(chat(user('x'.repeat(4.5 * 2 ** 20)), assistant('ok'))),
+    line: 2,
+    says: /a string longer than 1048576 bytes was read to their first 1048576 bytes \(3670016 bytes checked, not kept\)/,
+    good: second(chat(user('x'.repeat(3.5 * 2 ** 20)), assistant('ok'))),
+  },
   'json-syntax': {
     bad: second('{"messages": [}'),
     line: 2,

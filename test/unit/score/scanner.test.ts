@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ResultCache } from '../../../src/core/cache/resultCache';
 import { parseLine, splitLines } from '../../../src/core/dataset';
+import { LineSplitter, SHORTEN_FROM } from '../../../src/core/dataset/lineSplitter';
 import type { Example } from '../../../src/core/dataset/types';
 import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
 import { MAX_EXAMPLE_CHARS, MAX_EXAMPLE_TOKENS, Scanner } from '../../../src/core/score/scanner';
@@ -107,6 +108,26 @@ test('one example costs at most MAX_EXAMPLE_TOKENS scored tokens and MAX_EXAMPLE
   const [c] = await new Scanner(pack).score(examples(huge));
   assert.ok(c.score!.scoredTokens > 0 && c.score!.tokens <= MAX_EXAMPLE_TOKENS);
   assert.match(c.diagnostics[0].message, /the example is over \d+ tokens \(its text was cut before tokenising\)/);
+});
+
+test('a line whose long strings were kept to their heads scores exactly as the whole line', async () => {
+  // 5 MiB of prompt before the answer, and 5 MiB of answer: both past what the scanner reads.
+  for (const line of [chat('p'.repeat(5 << 20), 'The answer.'), chat('Go on.', 'Sure: ' + 'abc def '.repeat(5 << 17))]) {
+    const bytes = Buffer.from(line + '\n');
+    const read = (shortenFrom: number) => {
+      const splitter = new LineSplitter(undefined, shortenFrom);
+      const parsed = parseLine([...splitter.push(bytes), ...splitter.end()][0]);
+      assert.ok(parsed.example);
+      return parsed;
+    };
+    const short = read(SHORTEN_FROM);
+    const whole = read(Infinity);
+    assert.ok(short.diagnostics.some((d) => d.code === 'PL006'), 'the line was shortened');
+    const [a] = await new Scanner(pack).score([short.example!]);
+    const [b] = await new Scanner(pack).score([whole.example!]);
+    assert.deepEqual(a.score, b.score);
+    assert.deepEqual(a.diagnostics, b.diagnostics);
+  }
 });
 
 test('--all-latents reports the strongest SAE latents with their labels', async () => {
