@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
 import { ask, lastConfirmText, lastPickItems, pick, queueAnswers } from './ask';
+import { cancelNewestScanNotice, newestScanNotice } from './scanNotice';
 import { compareDatasets, compareWithGit } from './compare';
 import { goToFinding } from './findings';
 import { judgeExamples, setJudgeKey } from './judge';
@@ -100,6 +101,9 @@ const TEST_QUERIES: Record<string, Command> = {
   'personaLens.test.lastPick': () => lastPickItems(),
   /** What the last modal confirmation said: its message and detail. */
   'personaLens.test.lastConfirm': () => lastConfirmText(),
+  /** What the newest long-scan notification shows (title and message), and pressing its Cancel. */
+  'personaLens.test.scanNotice': () => newestScanNotice(),
+  'personaLens.test.cancelScanNotice': () => cancelNewestScanNotice(),
   /** The answers to the next questions the extension asks (a pick's label, a confirmation, a secret), in order. */
   'personaLens.test.answerPrompts': (_ctx, answers: unknown[]) => queueAnswers(answers),
 };

@@ -11,6 +11,7 @@ import { sampleIndices, seededRandom } from '../core/random';
 import { estimateRisk, type RiskEstimate } from '../core/score/estimate';
 import { ScanFocus, type ScanHost } from '../worker/client';
 import { savedFile } from './savedFile';
+import { noticeLongScan } from './scanNotice';
 import { Throttle } from './throttle';
 import type { LineRange, PackInfo } from '../worker/protocol';
 
@@ -158,6 +159,10 @@ export class Scans implements vscode.Disposable {
     // (seeded by its length: the same file shows the same estimate each time).
     const sample = doc.lineCount >= SAMPLE_FROM ? sampleIndices(doc.lineCount, SAMPLE_LINES, seededRandom(doc.lineCount)).map((i) => i + 1) : [];
     const estimator = new Estimator(sample, doc.lineCount);
+    let ended: () => void = () => undefined;
+    if (doc.lineCount >= SAMPLE_FROM) {
+      noticeLongScan({ uri: doc.uri, progress: () => stats, ended: new Promise<void>((r) => (ended = r)), cancel: () => abort.abort() });
+    }
     try {
       const host = await this.host();
       this.lastHost = host;
@@ -192,6 +197,7 @@ export class Scans implements vscode.Disposable {
       // A pack that cannot load was already reported when the host failed to start.
       this.log.error(`scan of ${doc.uri.fsPath} failed: ${(e as Error).message}`);
     } finally {
+      ended();
       if (state.abort === abort) {
         state.abort = undefined;
         state.focus = undefined;

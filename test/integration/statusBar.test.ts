@@ -52,4 +52,29 @@ suite('Status bar', () => {
     const exact = Number(/risk (\d\.\d\d)$/.exec(done!)![1]);
     assert.ok(estimated.low - 0.005 <= exact && exact <= estimated.high + 0.005, `the exact ${exact} lies in the estimate's interval ${estimated.low}-${estimated.high}`);
   });
+
+  test('a scan that takes a while shows its progress in a notification, whose Cancel stops it', async function () {
+    this.timeout(180_000);
+    const lines = sampleLines().slice(0, 8);
+    // Distinct from every other test's lines, so nothing comes from the result cache.
+    const many = Array.from({ length: 40_000 }, (_, i) => lines[i % 8].replace(/^\{/, `{"notice": ${i}, `));
+    const { document: doc } = await openFixture(many);
+    const notice = await waitFor('a progress notification', 60_000, async () => {
+      const n = await vscode.commands.executeCommand<{ title: string; message: string } | null>('personaLens.test.scanNotice');
+      return n && n.title.endsWith(doc.uri.path.split('/').pop()!) && /[\d,]+\/40,001 lines · [\d,]+\/s · \d+(\.\d)? (s|min|h) left/.test(n.message) ? n : undefined;
+    });
+    assert.match(notice.title, /^Persona Lens: scanning /);
+    assert.ok(await vscode.commands.executeCommand<boolean>('personaLens.test.cancelScanNotice'));
+    const state = await waitFor('the scan stopped', 10_000, async () => {
+      const s = await vscode.commands.executeCommand<{ scanning: boolean; stats: { done: boolean; lines: number } } | undefined>('personaLens.test.scanState', doc.uri.toString());
+      return s && !s.scanning ? s : undefined;
+    });
+    assert.equal(state.stats.done, false, 'stopped before the end');
+    assert.ok(state.stats.lines < 40_001);
+    // A small file's scan raises none: the newest notice is still the one above.
+    const { document: small } = await openFixture(distinct(sampleLines()));
+    await scanned(small);
+    assert.equal((await vscode.commands.executeCommand<{ title: string } | null>('personaLens.test.scanNotice'))?.title, notice.title);
+  });
 });
+
