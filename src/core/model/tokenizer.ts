@@ -7,13 +7,15 @@
 // without normalisers); with lossy normalisers a token that cannot be aligned
 // gets an empty span at the current position rather than a wrong one.
 //
-// Plain GPT-2-style byte-level BPE (no normaliser, regex pre-tokenizer, added
-// tokens without strip flags) also gets a fast path: the text is split exactly
-// as the library splits it (added tokens, then GPT-2's pre-token regex), and
-// each pre-token is encoded once and cached, since BPE never merges across
-// pre-tokens. Tokenising is most of the scanner's own work; this makes it ~3x cheaper.
+// Plain GPT-2-style byte-level BPE (no normaliser, regex pre-tokenizer, optionally
+// after a Digits split as in SmolLM2, added tokens without strip flags) also gets a
+// fast path: the text is split exactly as the library splits it (added tokens, digits,
+// then GPT-2's pre-token regex), and each pre-token is encoded once and cached, since
+// BPE never merges across pre-tokens. Tokenising is most of the scanner's own work;
+// this makes it ~3x cheaper. Long pre-tokens go through LongWordBpe.
 
 import { Tokenizer } from '@huggingface/tokenizers';
+import { LONG_WORD, LongWordBpe } from './longWordBpe';
 
 export interface Encoded {
   ids: number[];
@@ -22,8 +24,8 @@ export interface Encoded {
   tokens: string[];
 }
 
-/** GPT-2's byte <-> printable-character table, inverted: char code -> byte. */
-function byteLevelDecoder(): Map<number, number> {
+/** GPT-2's byte -> printable-character table: BYTE_CHARS[byte] is the character standing for it. */
+const BYTE_CHARS: string[] = (() => {
   const bytes: number[] = [];
   for (let b = 33; b <= 126; b++) bytes.push(b);
   for (let b = 161; b <= 172; b++) bytes.push(b);
@@ -36,10 +38,13 @@ function byteLevelDecoder(): Map<number, number> {
       chars.push(256 + n++);
     }
   }
-  return new Map(chars.map((c, i) => [c, bytes[i]]));
-}
+  const table: string[] = [];
+  bytes.forEach((b, i) => (table[b] = String.fromCharCode(chars[i])));
+  return table;
+})();
 
-const BYTE_LEVEL = byteLevelDecoder();
+/** The same table inverted: char code -> byte. */
+const BYTE_LEVEL = new Map(BYTE_CHARS.map((c, b) => [c.charCodeAt(0), b]));
 const BYTE_FALLBACK = /^<0x([0-9A-Fa-f]{2})>$/;
 
 function usesByteLevel(json: Record<string, unknown>): boolean {
@@ -65,18 +70,25 @@ interface AddedToken {
   single_word?: boolean;
 }
 
-/** Whether the fast path reproduces the library's ids for this tokenizer.json exactly. */
-function isPlainByteLevelBpe(json: Record<string, unknown>, added: AddedToken[]): boolean {
+type PreTokenizer = Record<string, unknown> | null | undefined;
+
+const isPlainByteLevel = (pre: PreTokenizer) => pre?.type === 'ByteLevel' && pre.use_regex !== false && pre.add_prefix_space !== true;
+
+/**
+ * The pre-token patterns the fast path applies in turn, when they reproduce the library's ids
+ * for this tokenizer.json exactly: GPT-2's, after the library's Digits pattern if the
+ * pre-tokenizer is Digits then ByteLevel. Null otherwise.
+ */
+function fastSplits(json: Record<string, unknown>, added: AddedToken[]): RegExp[] | null {
   const model = json.model as Record<string, unknown> | undefined;
-  const pre = json.pre_tokenizer as Record<string, unknown> | null | undefined;
-  return (
-    model?.type === 'BPE' &&
-    !json.normalizer &&
-    pre?.type === 'ByteLevel' &&
-    pre.use_regex !== false &&
-    pre.add_prefix_space !== true &&
-    added.every((t) => !t.lstrip && !t.rstrip && !t.single_word)
-  );
+  if (model?.type !== 'BPE' || json.normalizer || !added.every((t) => !t.lstrip && !t.rstrip && !t.single_word)) return null;
+  const pre = json.pre_tokenizer as PreTokenizer;
+  if (isPlainByteLevel(pre)) return [GPT2_PRE_TOKENS];
+  const steps = pre?.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? (pre.pretokenizers as PreTokenizer[]) : [];
+  if (steps.length === 2 && steps[0]?.type === 'Digits' && isPlainByteLevel(steps[1])) {
+    return [steps[0].individual_digits ? /[^\d]+|\d/gu : /[^\d]+|\d+/gu, GPT2_PRE_TOKENS];
+  }
+  return null;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -86,16 +98,24 @@ export class PackTokenizer {
   /** Splits text around added tokens (capturing them), or null when the fast path is off. */
   private readonly addedSplit: RegExp | null;
   private readonly cache = new Map<string, Encoded>();
+  private readonly longWords: LongWordBpe | null;
 
   private constructor(
     private readonly hf: Tokenizer,
     private readonly byteLevel: boolean,
     addedTokens: AddedToken[],
-    fast: boolean,
+    /** The fast path's pre-token patterns, or null when it is off. */
+    private readonly splits: RegExp[] | null,
   ) {
     for (const t of addedTokens) this.special.add(t.content);
     const alternatives = [...this.special].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    this.addedSplit = !fast ? null : alternatives.length > 0 ? new RegExp(`(${alternatives.join('|')})`) : /(?!)/;
+    this.addedSplit = !splits ? null : alternatives.length > 0 ? new RegExp(`(${alternatives.join('|')})`) : /(?!)/;
+    this.longWords = splits ? LongWordBpe.of(hf) : null;
+  }
+
+  /** Whether ids come from the fast path (the benchmark and tests say which tokenizers get it). */
+  get fast(): boolean {
+    return this.addedSplit !== null;
   }
 
   /** Builds from a parsed tokenizer.json; throws with a plain message on a malformed file. */
@@ -106,7 +126,7 @@ export class PackTokenizer {
     const obj = json as Record<string, unknown>;
     const hf = new Tokenizer(obj, {});
     const added = Array.isArray(obj.added_tokens) ? (obj.added_tokens as AddedToken[]) : [];
-    return new PackTokenizer(hf, usesByteLevel(obj), added, isPlainByteLevelBpe(obj, added));
+    return new PackTokenizer(hf, usesByteLevel(obj), added, fastSplits(obj, added));
   }
 
   tokenId(token: string): number | undefined {
@@ -132,14 +152,24 @@ export class PackTokenizer {
         out.tokens.push(piece);
         out.offsets.push([at, at + piece.length]);
       } else {
-        for (const m of piece.matchAll(GPT2_PRE_TOKENS)) this.append(out, this.preToken(m[0]), at + m.index!);
+        this.preTokens(out, piece, at, 0);
       }
       at += piece.length;
     });
     return out;
   }
 
+  /** Splits `text` (at `shift` in the whole) by the fast path's patterns from `step` on, and appends each pre-token's tokens. */
+  private preTokens(out: Encoded, text: string, shift: number, step: number): void {
+    const splits = this.splits!;
+    for (const m of text.matchAll(splits[step])) {
+      if (step + 1 < splits.length) this.preTokens(out, m[0], shift + m.index!, step + 1);
+      else this.append(out, this.preToken(m[0]), shift + m.index!);
+    }
+  }
+
   private preToken(word: string): Encoded {
+    if (word.length >= LONG_WORD) return this.longWord(word);
     let hit = this.cache.get(word);
     if (!hit) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
@@ -147,6 +177,14 @@ export class PackTokenizer {
       this.cache.set(word, hit);
     }
     return hit;
+  }
+
+  /** A long pre-token, not cached: each is seen about once, and one can hold 16,384 tokens. */
+  private longWord(word: string): Encoded {
+    const symbols = Array.from(Buffer.from(word, 'utf8'), (b) => BYTE_CHARS[b]);
+    const tokens = this.longWords?.encode(symbols);
+    if (!tokens) return this.encodeSlow(word);
+    return { ids: tokens.map((t) => this.hf.token_to_id(t)!), tokens, offsets: this.align(word, tokens) };
   }
 
   private append(out: Encoded, part: Encoded, shift: number): void {
