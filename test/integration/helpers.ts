@@ -116,6 +116,16 @@ export function distinct(lines: string[]): string[] {
   return lines.map((l) => l + salt);
 }
 
+/**
+ * `n` distinct examples made from the sample's first eight, each with a `key` field holding its
+ * index: a file long enough for a scan of seconds. Tests use different keys, so that no line
+ * comes from another test's results in the cache.
+ */
+export function manyExamples(n: number, key: string): string[] {
+  const lines = sampleLines().slice(0, 8);
+  return Array.from({ length: n }, (_, i) => lines[i % 8].replace(/^\{/, `{"${key}": ${i}, `));
+}
+
 /** The extension's diagnostics of a document, in line order. */
 export function diagnosticsOf(doc: vscode.TextDocument): vscode.Diagnostic[] {
   return vscode.languages

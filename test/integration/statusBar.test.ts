@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
+import { distinct, manyExamples, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 suite('Status bar', () => {
   test('shows flagged / total examples and the dataset risk of the active file', async () => {
@@ -21,9 +21,8 @@ suite('Status bar', () => {
   test('while a scan runs, it says how many lines are done of how many, an estimate of the risk, and then the result', async function () {
     // 40,000 lines: tens of seconds on a loaded 2-core machine.
     this.timeout(180_000);
-    const lines = sampleLines().slice(0, 8);
-    // 40,000 distinct examples: a scan of seconds, long enough to be seen running.
-    const many = Array.from({ length: 40_000 }, (_, i) => lines[i % 8].replace(/^\{/, `{"id": ${i}, `));
+    // A scan of seconds, long enough to be seen running.
+    const many = manyExamples(40_000, 'id');
     const { document: doc } = await openFixture(many);
     const seen = await waitFor('a running scan in the status bar', 30_000, async () => {
       const text = await vscode.commands.executeCommand<string | null>('personaLens.test.statusBar');
@@ -55,9 +54,7 @@ suite('Status bar', () => {
 
   test('a scan that takes a while shows its progress in a notification, whose Cancel stops it', async function () {
     this.timeout(180_000);
-    const lines = sampleLines().slice(0, 8);
-    // Distinct from every other test's lines, so nothing comes from the result cache.
-    const many = Array.from({ length: 40_000 }, (_, i) => lines[i % 8].replace(/^\{/, `{"notice": ${i}, `));
+    const many = manyExamples(40_000, 'notice');
     const { document: doc } = await openFixture(many);
     const notice = await waitFor('a progress notification', 60_000, async () => {
       const n = await vscode.commands.executeCommand<{ title: string; message: string } | null>('personaLens.test.scanNotice');

@@ -113,7 +113,7 @@ export class LineSplitter {
       this.shortener = null;
       this.parts = [];
       this.partBytes = 0;
-      return this.decode(short.bytes, 0, short.bytes.length, short.digest ? short : undefined);
+      return this.decode(short.bytes, 0, short.bytes.length, short.digest ? { cuts: short.cuts, digest: short.digest } : undefined);
     }
     if (this.parts.length > 0) {
       bytes = Buffer.concat([...this.parts, chunk.subarray(from, to)]);
@@ -126,7 +126,7 @@ export class LineSplitter {
   }
 
   /** The line in bytes[from, to); with `short`, bytes are a shortened line and its cuts. */
-  private decode(bytes: Buffer, from: number, to: number, short?: { cuts: Cut[]; digest: string | null }): RawLine {
+  private decode(bytes: Buffer, from: number, to: number, short?: { cuts: Cut[]; digest: string }): RawLine {
     const line = this.line++;
     const issues: Diagnostic[] = [];
     let byteStart = this.lineStart;
@@ -142,7 +142,7 @@ export class LineSplitter {
     const lineByte = (at: number) => at + (short ? short.cuts.filter((c) => c.at - from <= at).reduce((n, c) => n + c.bytes, 0) : 0);
     if (!isUtf8(bytes.subarray(from, to))) issues.push(invalidUtf8(line, byteStart, bytes.subarray(from, to), text, lineByte));
     const raw: RawLine = { line, byteStart, byteEnd: byteStart + to - from + droppedBytes, text, issues };
-    if (short?.digest) raw.shortened = shortenedText(bytes, from, short.cuts, droppedBytes, short.digest);
+    if (short) raw.shortened = shortenedText(bytes, from, short.cuts, droppedBytes, short.digest);
     return raw;
   }
 

@@ -67,7 +67,7 @@ export class StringShortener {
         const run = i + 1 - start;
         this.afterHighSurrogate = false;
         if (this.cut) this.cut.units += run;
-        else if (this.stringBytes + run > this.keepBytes && this.stringBytes > -Infinity) {
+        else if (this.stringBytes + run > this.keepBytes) {
           // Cut inside the run (plain bytes are all boundaries), at the keepBytes+1-th byte of the string.
           const at = start + Math.max(0, this.keepBytes - this.stringBytes);
           this.keep(chunk, keepFrom, at);
