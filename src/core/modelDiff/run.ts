@@ -1,0 +1,157 @@
+// Runs the base and the tuned model over the same prompts and tallies every SAE latent
+// (the base pack's SAE) over the tokens counted: the answers' tokens, or the prompts'
+// when there are no answers. Prompts go in chunks, each side in length-grouped batches;
+// what is kept between chunks is the two tallies (a few numbers per latent).
+
+import { renderExample, segmentAt, type Rendered } from '../dataset/render';
+import type { Example, Message } from '../dataset/types';
+import type { ModelSession } from '../model/session';
+import type { LoadedPack } from '../pack/load';
+import { planBatches, packBatch } from '../score/batching';
+import type { Prompt } from './prompts';
+import { rankLatents, type Ranking } from './rank';
+import { LatentTally } from './tally';
+
+/** Which tokens are averaged over: each model's answer, or the prompt (the user's messages). */
+export type CountedTokens = 'answer' | 'prompt';
+export type Side = 'base' | 'tuned';
+
+export interface ModelDiffOptions {
+  tokens: CountedTokens;
+  /** Called after every batch. */
+  onProgress?: (p: { prompts: number; of: number; tokens: number }) => void;
+  /** Stops between batches with an Interrupted error. */
+  signal?: AbortSignal;
+  /** Prompts prepared at a time (default 64). */
+  chunk?: number;
+}
+
+export interface ModelDiffResult {
+  tokens: CountedTokens;
+  /** Prompts in the file, and those that counted no token (no answer in answer mode, an empty text). */
+  prompts: number;
+  used: number;
+  skipped: { noAnswer: number; noTokens: number };
+  /** Prompts longer than the pack's maxTokens: only their first maxTokens tokens were read. */
+  truncated: number;
+  base: LatentTally;
+  tuned: LatentTally;
+  ranking: Ranking;
+  /** Tokens run through each model (context included), and the time it all took. */
+  modelTokens: number;
+  ms: number;
+}
+
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/** A prompt as one model reads it: its text, tokens (cut at maxTokens), and which of them count. */
+export interface PreparedPrompt {
+  rendered: Rendered;
+  text: string;
+  ids: number[];
+  offsets: Array<[number, number]>;
+  /** Per token: 1 when it is counted. */
+  counted: Uint8Array;
+  countedTokens: number;
+  truncated: boolean;
+}
+
+/**
+ * Renders `prompt` as the pack renders examples, with `side`'s answer after it (answer mode)
+ * and marks the counted tokens: the answer's content, or the user messages' content. A
+ * token counts by the character in its middle, as the scanner decides which tokens are scored.
+ */
+export function preparePrompt(pack: Pick<LoadedPack, 'manifest' | 'tokenizer'>, prompt: Prompt, side: Side, tokens: CountedTokens): PreparedPrompt | null {
+  if (tokens === 'answer' && !prompt.answer) return null;
+  const msg = (role: Message['role'], content: string): Message => ({ role, content, source: null, trained: true });
+  const messages = prompt.context.map((m) => msg(m.role, m.content));
+  if (tokens === 'answer') messages.push(msg('assistant', prompt.answer![side]));
+  const example: Example = { line: 0, format: 'openai-chat', messages };
+  const rendered = renderExample(example, pack.manifest.render);
+  const enc = pack.tokenizer.encode(rendered.text);
+  const max = pack.manifest.render.maxTokens;
+  const n = Math.min(enc.ids.length, max);
+  const counted = new Uint8Array(n);
+  let countedTokens = 0;
+  const answerAt = messages.length - 1;
+  for (let t = 0; t < n; t++) {
+    const [s, e] = enc.offsets[t];
+    const seg = segmentAt(rendered, (s + Math.max(s, e - 1)) >> 1);
+    if (!seg?.content) continue;
+    if (tokens === 'answer' ? seg.message === answerAt : seg.role === 'user') {
+      counted[t] = 1;
+      countedTokens++;
+    }
+  }
+  return { rendered, text: rendered.text, ids: enc.ids.slice(0, n), offsets: enc.offsets.slice(0, n), counted, countedTokens, truncated: enc.ids.length > max };
+}
+
+/**
+ * Hidden values per model run, as the scanner's (768 tokens at d_model 576), and at most
+ * 2^22 latent activations: the statistics graph holds a few [tokens, d_sae] arrays.
+ */
+function batchTokens(dModel: number, dSae: number): number {
+  return Math.max(64, Math.min(Math.floor((768 * 576) / dModel), Math.floor(2 ** 22 / dSae)));
+}
+
+export async function diffModels(pack: LoadedPack, tuned: ModelSession, prompts: readonly Prompt[], opts: ModelDiffOptions): Promise<ModelDiffResult> {
+  const t0 = performance.now();
+  const { dSae } = pack.saeConfig;
+  const tallies = { base: new LatentTally(dSae), tuned: new LatentTally(dSae) };
+  const models = { base: pack.model, tuned };
+  const result = { prompts: prompts.length, used: 0, skipped: { noAnswer: 0, noTokens: 0 }, truncated: 0, modelTokens: 0 };
+  const maxTokens = batchTokens(pack.manifest.model.dModel, dSae);
+  const chunk = opts.chunk ?? 64;
+  let done = 0;
+  for (let from = 0; from < prompts.length; from += chunk) {
+    const indices: number[] = [];
+    const sides: Record<Side, PreparedPrompt[]> = { base: [], tuned: [] };
+    for (let i = from; i < Math.min(prompts.length, from + chunk); i++) {
+      const b = preparePrompt(pack, prompts[i], 'base', opts.tokens);
+      const t = preparePrompt(pack, prompts[i], 'tuned', opts.tokens);
+      if (!b || !t) result.skipped.noAnswer++;
+      // A prompt counts on both sides or on neither, so both means are over the same prompts.
+      else if (b.countedTokens === 0 || t.countedTokens === 0) result.skipped.noTokens++;
+      else {
+        indices.push(i);
+        sides.base.push(b);
+        sides.tuned.push(t);
+        if (b.truncated || t.truncated) result.truncated++;
+      }
+    }
+    for (const side of ['base', 'tuned'] as const) {
+      const seqs = sides[side];
+      for (const batch of planBatches(seqs.map((s) => s.ids.length), maxTokens, 64)) {
+        if (opts.signal?.aborted) throw new Interrupted();
+        const { ids, mask } = packBatch(seqs.map((s) => s.ids), batch, pack.manifest.model.padTokenId);
+        const out = await models[side].run(ids, mask, batch.items.length, batch.seq);
+        const counted = new Float32Array(batch.items.length * batch.seq);
+        let n = 0;
+        batch.items.forEach((item, r) => {
+          counted.set(seqs[item].counted, r * batch.seq);
+          n += seqs[item].countedTokens;
+          result.modelTokens += seqs[item].ids.length;
+        });
+        const stats = await pack.sae.latentStats(out.hidden, counted, batch.items.length, batch.seq);
+        tallies[side].add(stats, batch.items.map((item) => indices[item]), n);
+        if (side === 'tuned') done += batch.items.length;
+        opts.onProgress?.({ prompts: done, of: prompts.length, tokens: tallies.base.tokens + tallies.tuned.tokens });
+      }
+    }
+    result.used += indices.length;
+    // Prompts skipped in this chunk count as done for the progress line.
+    done += Math.min(prompts.length, from + chunk) - from - indices.length;
+  }
+  return {
+    tokens: opts.tokens,
+    ...result,
+    base: tallies.base,
+    tuned: tallies.tuned,
+    ranking: rankLatents(dSae, tallies.base, tallies.tuned),
+    ms: performance.now() - t0,
+  };
+}
