@@ -19,6 +19,18 @@ import { outputConflict } from './outputTarget';
 import { Progress } from './progress';
 
 export async function diffModelsCommand(cmd: DiffModelsCommand): Promise<number> {
+  // From the start: Ctrl-C while the packs load stops before the first batch, with 130 too.
+  const abort = new AbortController();
+  const interrupt = () => abort.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    return await diffModelsWith(cmd, abort.signal);
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
+}
+
+async function diffModelsWith(cmd: DiffModelsCommand, signal: AbortSignal): Promise<number> {
   const prompts = await readPrompts(cmd.prompts);
   const hasAnswers = prompts.some((p) => p.answer !== null);
   const tokens = cmd.tokens ?? (hasAnswers ? 'answer' : 'prompt');
@@ -37,7 +49,7 @@ export async function diffModelsCommand(cmd: DiffModelsCommand): Promise<number>
     tuned = await loadTunedModel(cmd.tuned, pack, { threads: cmd.threads, device: cmd.device }).catch((e: Error) => {
       throw new CannotRun(`cannot use the tuned model: ${e instanceof TunedModelError ? e.message : `${cmd.tuned}: ${e.message}`}`);
     });
-    const result = await run(cmd, pack, tuned, prompts, tokens);
+    const result = await run(cmd, pack, tuned, prompts, tokens, signal);
     if (result === null) return 130;
     if (result.used === 0) throw new CannotRun(`no prompt of ${cmd.prompts} had a token to count`);
     // Every pick must name a latent before anything is written.
@@ -51,7 +63,7 @@ export async function diffModelsCommand(cmd: DiffModelsCommand): Promise<number>
     const report = modelDiffReport(result, { base: baseName, tuned: tuned.label, promptsFile: cmd.prompts, notes: tuned.unchecked, latents: pack.latents, top: cmd.top, snippets });
     await writeReport(cmd.output, cmd.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : cmd.format === 'md' ? modelDiffMarkdown(report) : modelDiffTable(report));
     const t = report.timing;
-    process.stderr.write(`persona-lens: ${t.modelTokens} tokens through the two models in ${t.seconds} s (${t.tokensPerSecond} tokens/s)\n`);
+    process.stderr.write(`persona-lens: ${t.modelTokens} tokens through the two models in ${t.seconds} s (${t.tokensPerSecond} tokens/s; ${Math.round(100 * t.modelShare)}% of the time in the models)\n`);
     if (cmd.writePack) await writePack(cmd, pack, result, picked, snippets, tuned.label, tokens);
     return 0;
   } finally {
@@ -72,17 +84,14 @@ async function readPrompts(file: string): Promise<Prompt[]> {
   }
 }
 
-/** The two models over the prompts, with a progress line and Ctrl-C; null when interrupted. */
-async function run(cmd: DiffModelsCommand, pack: LoadedPack, tuned: TunedModel, prompts: Prompt[], tokens: 'answer' | 'prompt'): Promise<ModelDiffResult | null> {
+/** The two models over the prompts, with a progress line; null when interrupted (Ctrl-C). */
+async function run(cmd: DiffModelsCommand, pack: LoadedPack, tuned: TunedModel, prompts: Prompt[], tokens: 'answer' | 'prompt', signal: AbortSignal): Promise<ModelDiffResult | null> {
   const progress = new Progress(process.stderr, cmd.progress === 'auto');
-  const abort = new AbortController();
-  const interrupt = () => abort.abort();
-  process.once('SIGINT', interrupt);
   const started = Date.now();
   try {
     return await diffModels(pack, tuned.session, prompts, {
       tokens,
-      signal: abort.signal,
+      signal,
       onProgress: (p) =>
         progress.show(() => {
           const secs = (Date.now() - started) / 1000;
@@ -96,7 +105,6 @@ async function run(cmd: DiffModelsCommand, pack: LoadedPack, tuned: TunedModel, 
     return null;
   } finally {
     progress.clear();
-    process.off('SIGINT', interrupt);
   }
 }
 

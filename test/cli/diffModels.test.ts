@@ -5,7 +5,7 @@
 // pack written with --write-pack that loads, verifies, scans and names the new latents.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +101,7 @@ test('the same model as base and tuned moves no latent; table and Markdown say w
   assert.match(table.stdout, /over the prompt tokens \(the user messages; the file has no answers\)/);
   assert.match(table.stdout, /Largest increases:\nrank\s+latent\s+diff.*\n#1\s+43\s/);
   assert.match(table.stdout, /toxic persona \(test\)/);
-  assert.match(table.stderr, /tokens through the two models in [\d.]+ s \(\d+ tokens\/s\)/);
+  assert.match(table.stderr, /tokens through the two models in [\d.]+ s \(\d+ tokens\/s; \d+% of the time in the models\)/);
   const md = run(['--base', TINY, '--tuned', planted, '--prompts', csv, '--format', 'md', '--top', '2']);
   assert.match(md.stdout, /^# Persona Lens model diff/);
   assert.match(md.stdout, /\| #1 \| 43 \| toxic persona \(test\) \|/);
@@ -216,4 +216,23 @@ test('--write-pack: the base pack with the picked latents added loads, verifies 
   assert.ok(!existsSync(join(none, 'pack.json')));
   const inside = run(['--base', TINY, '--tuned', planted, '--prompts', prompts, '--write-pack', join(TINY, 'sub'), '--pick', '1']);
   assert.match(inside.stderr, /inside the base pack/);
+});
+
+test('Ctrl-C stops it with exit 130 and writes neither report nor pack', async () => {
+  // Enough prompts for well over a minute of work, so the signal comes mid-run.
+  const many = join(work, 'many.jsonl');
+  writeFileSync(many, Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ question: `${QA[i % QA.length][0]} (${i})`, answer: QA[i % QA.length][1] })).join('\n') + '\n');
+  const report = join(work, 'interrupted.json');
+  const target = join(work, 'interrupted-pack');
+  const child = spawn(process.execPath, [BIN, 'diff-models', '--base', TINY, '--tuned', TINY, '--prompts', many, '-o', report, '--write-pack', target, '--pick', '1'], { cwd: work });
+  let stderr = '';
+  child.stderr.on('data', (b) => (stderr += b));
+  const status = await new Promise<number | null>((resolve) => {
+    setTimeout(() => child.kill('SIGINT'), 3000);
+    child.on('exit', (code) => resolve(code));
+  });
+  assert.equal(status, 130, stderr);
+  assert.match(stderr, /interrupted: no report or pack was written/);
+  assert.ok(!existsSync(report));
+  assert.ok(!existsSync(target));
 });

@@ -28,7 +28,8 @@ export interface ModelDiffReport {
   decreases: ReportLatent[];
   /** What could not be checked about the tuned model. */
   notes: string[];
-  timing: { seconds: number; modelTokens: number; tokensPerSecond: number };
+  /** modelShare: the share of the time inside the two models' runs. */
+  timing: { seconds: number; modelTokens: number; tokensPerSecond: number; modelShare: number };
 }
 
 export function modelDiffReport(
@@ -49,7 +50,7 @@ export function modelDiffReport(
     increases: r.ranking.increases.slice(0, info.top).map(describe),
     decreases: r.ranking.decreases.slice(0, info.top).map(describe),
     notes: info.notes,
-    timing: { seconds: Number(seconds.toFixed(2)), modelTokens: r.modelTokens, tokensPerSecond: seconds > 0 ? Math.round(r.modelTokens / seconds) : 0 },
+    timing: { seconds: Number(seconds.toFixed(2)), modelTokens: r.modelTokens, tokensPerSecond: seconds > 0 ? Math.round(r.modelTokens / seconds) : 0, modelShare: r.ms > 0 ? Number((r.modelMs / r.ms).toFixed(3)) : 0 },
   };
 }
 
