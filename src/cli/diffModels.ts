@@ -64,7 +64,13 @@ async function diffModelsWith(cmd: DiffModelsCommand, signal: AbortSignal): Prom
     await writeReport(cmd.output, cmd.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : cmd.format === 'md' ? modelDiffMarkdown(report) : modelDiffTable(report));
     const t = report.timing;
     process.stderr.write(`persona-lens: ${t.modelTokens} tokens through the two models in ${t.seconds} s (${t.tokensPerSecond} tokens/s; ${Math.round(100 * t.modelShare)}% of the time in the models)\n`);
-    if (cmd.writePack) await writePack(cmd, pack, result, picked, snippets, tuned.label, tokens);
+    if (cmd.writePack) {
+      // The written pack is loaded to verify it: the tuned model's memory is given back first.
+      await tuned.session.dispose();
+      const label = tuned.label;
+      tuned = null;
+      await writePack(cmd, pack, result, picked, snippets, label, tokens);
+    }
     return 0;
   } finally {
     await tuned?.session.dispose();

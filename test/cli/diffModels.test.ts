@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -214,6 +214,7 @@ test('--write-pack: the base pack with the picked latents added loads, verifies 
   assert.equal(far.status, 2);
   assert.match(far.stderr, /--pick -999: no latent has that rank/);
   assert.ok(!existsSync(join(none, 'pack.json')));
+  assert.equal(statSync(out).mode & 0o777, statSync(none).mode & 0o777, 'the pack folder has the permissions any new folder gets');
   const inside = run(['--base', TINY, '--tuned', planted, '--prompts', prompts, '--write-pack', join(TINY, 'sub'), '--pick', '1']);
   assert.match(inside.stderr, /inside the base pack/);
 });

@@ -122,7 +122,9 @@ export async function diffModels(pack: LoadedPack, tuned: ModelSession, prompts:
     const sides: Record<Side, PreparedPrompt[]> = { base: [], tuned: [] };
     for (let i = from; i < Math.min(prompts.length, from + chunk); i++) {
       const b = preparePrompt(pack, prompts[i], 'base', opts.tokens);
-      const t = preparePrompt(pack, prompts[i], 'tuned', opts.tokens);
+      const a = prompts[i].answer;
+      // Both models read the same text unless the file gives each its own answer: tokenised once.
+      const t = opts.tokens === 'prompt' || a?.base === a?.tuned ? b : preparePrompt(pack, prompts[i], 'tuned', opts.tokens);
       if (!b || !t) result.skipped.noAnswer++;
       // A prompt counts on both sides or on neither, so both means are over the same prompts.
       else if (b.countedTokens === 0 || t.countedTokens === 0) result.skipped.noTokens++;

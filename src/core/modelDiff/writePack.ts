@@ -3,8 +3,8 @@
 // between), its sha256 in pack.json updated. The input pack is never changed; the new one
 // is written beside its target, loaded and verified like any pack, then renamed into place.
 
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadPack, type LoadedPack } from '../pack/load';
 import { PACK_FILES, type LatentInfo, type LatentsFile, type PackManifest } from '../pack/types';
@@ -68,7 +68,9 @@ export function withLatents(file: LatentsFile, entries: LatentInfo[], labelled: 
 /** Writes the base pack with `latents` as its latents.json to `target` (new, or an empty folder). */
 export async function writeDiffPack(base: LoadedPack, target: string, latents: LatentsFile, note: string, opts: { threads?: number } = {}): Promise<void> {
   await checkTarget(base, target);
-  const staging = await mkdtemp(join(dirname(resolve(target)), `.${basename(target)}.partial-`));
+  // mkdir, not mkdtemp: the pack folder gets the user's usual permissions, not 0700.
+  const staging = join(dirname(resolve(target)), `.${basename(target)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(staging);
   try {
     const manifest: PackManifest = JSON.parse(JSON.stringify(base.manifest));
     for (const rel of Object.keys(manifest.files)) {
