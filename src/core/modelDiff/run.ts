@@ -100,10 +100,18 @@ function batchTokens(dModel: number): number {
 /**
  * Tokens per run of the statistics graph: it holds a few [tokens, d_sae] arrays, so at most
  * 2^20 activations (4 MiB) each. For the embedded pack (d_sae 8192) 128 tokens instead of
- * a whole model batch cut peak RSS from 530 to about 430 MiB at the same speed.
+ * a whole model batch (768) cut peak RSS from 530 to 464 MiB at the same speed.
  */
 function saeTokens(dSae: number): number {
   return Math.max(1, Math.floor(2 ** 20 / dSae));
+}
+
+/** What a run counts besides the tallies. */
+interface Counts {
+  used: number;
+  skipped: { noAnswer: number; noTokens: number };
+  truncated: number;
+  modelTokens: number;
 }
 
 export async function diffModels(pack: LoadedPack, tuned: ModelSession, prompts: readonly Prompt[], opts: ModelDiffOptions): Promise<ModelDiffResult> {
@@ -112,64 +120,86 @@ export async function diffModels(pack: LoadedPack, tuned: ModelSession, prompts:
   const { dSae } = pack.saeConfig;
   const tallies = { base: new LatentTally(dSae), tuned: new LatentTally(dSae) };
   const models = { base: pack.model, tuned };
-  const result = { prompts: prompts.length, used: 0, skipped: { noAnswer: 0, noTokens: 0 }, truncated: 0, modelTokens: 0 };
-  const maxTokens = batchTokens(pack.manifest.model.dModel);
-  const d = pack.manifest.model.dModel;
+  const counts: Counts = { used: 0, skipped: { noAnswer: 0, noTokens: 0 }, truncated: 0, modelTokens: 0 };
   const chunk = opts.chunk ?? 64;
   let done = 0;
   for (let from = 0; from < prompts.length; from += chunk) {
-    const indices: number[] = [];
-    const sides: Record<Side, PreparedPrompt[]> = { base: [], tuned: [] };
-    for (let i = from; i < Math.min(prompts.length, from + chunk); i++) {
-      const b = preparePrompt(pack, prompts[i], 'base', opts.tokens);
-      const a = prompts[i].answer;
-      // Both models read the same text unless the file gives each its own answer: tokenised once.
-      const t = opts.tokens === 'prompt' || a?.base === a?.tuned ? b : preparePrompt(pack, prompts[i], 'tuned', opts.tokens);
-      if (!b || !t) result.skipped.noAnswer++;
-      // A prompt counts on both sides or on neither, so both means are over the same prompts.
-      else if (b.countedTokens === 0 || t.countedTokens === 0) result.skipped.noTokens++;
-      else {
-        indices.push(i);
-        sides.base.push(b);
-        sides.tuned.push(t);
-        if (b.truncated || t.truncated) result.truncated++;
-      }
-    }
+    const to = Math.min(prompts.length, from + chunk);
+    const { indices, sides } = prepareChunk(pack, prompts, from, to, opts.tokens, counts);
     for (const side of ['base', 'tuned'] as const) {
-      const seqs = sides[side];
-      for (const batch of planBatches(seqs.map((s) => s.ids.length), maxTokens, 64)) {
-        if (opts.signal?.aborted) throw new Interrupted();
-        const { ids, mask } = packBatch(seqs.map((s) => s.ids), batch, pack.manifest.model.padTokenId);
-        const out = await models[side].run(ids, mask, batch.items.length, batch.seq);
-        const counted = new Float32Array(batch.items.length * batch.seq);
-        batch.items.forEach((item, r) => {
-          counted.set(seqs[item].counted, r * batch.seq);
-          result.modelTokens += seqs[item].ids.length;
-        });
-        // The SAE reads the batch a few rows at a time (saeTokens).
-        const rows = Math.max(1, Math.floor(saeTokens(dSae) / batch.seq));
-        for (let r0 = 0; r0 < batch.items.length; r0 += rows) {
-          const r1 = Math.min(batch.items.length, r0 + rows);
-          const items = batch.items.slice(r0, r1);
-          const hidden = out.hidden.subarray(r0 * batch.seq * d, r1 * batch.seq * d);
-          const stats = await pack.sae.latentStats(hidden, counted.subarray(r0 * batch.seq, r1 * batch.seq), r1 - r0, batch.seq);
-          tallies[side].add(stats, items.map((item) => indices[item]), items.reduce((n, item) => n + seqs[item].countedTokens, 0));
-        }
-        if (side === 'tuned') done += batch.items.length;
+      await runSide(pack, models[side], sides[side], indices, tallies[side], counts, opts.signal, (rows) => {
+        if (side === 'tuned') done += rows;
         opts.onProgress?.({ prompts: done, of: prompts.length, tokens: tallies.base.tokens + tallies.tuned.tokens });
-      }
+      });
     }
-    result.used += indices.length;
+    counts.used += indices.length;
     // Prompts skipped in this chunk count as done for the progress line.
-    done += Math.min(prompts.length, from + chunk) - from - indices.length;
+    done += to - from - indices.length;
   }
   return {
     tokens: opts.tokens,
-    ...result,
+    prompts: prompts.length,
+    ...counts,
     base: tallies.base,
     tuned: tallies.tuned,
     ranking: rankLatents(dSae, tallies.base, tallies.tuned),
     ms: performance.now() - t0,
     modelMs: pack.model.runMs + tuned.runMs - modelMs0,
   };
+}
+
+/** Prompts [from, to) as each model reads them; those with no token to count are counted as skipped instead. */
+function prepareChunk(pack: LoadedPack, prompts: readonly Prompt[], from: number, to: number, tokens: CountedTokens, counts: Counts): { indices: number[]; sides: Record<Side, PreparedPrompt[]> } {
+  const indices: number[] = [];
+  const sides: Record<Side, PreparedPrompt[]> = { base: [], tuned: [] };
+  for (let i = from; i < to; i++) {
+    const b = preparePrompt(pack, prompts[i], 'base', tokens);
+    const a = prompts[i].answer;
+    // Both models read the same text unless the file gives each its own answer: tokenised once.
+    const t = tokens === 'prompt' || a?.base === a?.tuned ? b : preparePrompt(pack, prompts[i], 'tuned', tokens);
+    if (!b || !t) counts.skipped.noAnswer++;
+    // A prompt counts on both sides or on neither, so both means are over the same prompts.
+    else if (b.countedTokens === 0 || t.countedTokens === 0) counts.skipped.noTokens++;
+    else {
+      indices.push(i);
+      sides.base.push(b);
+      sides.tuned.push(t);
+      if (b.truncated || t.truncated) counts.truncated++;
+    }
+  }
+  return { indices, sides };
+}
+
+/** One model over prepared prompts (seqs[j] is prompt indices[j]) in length-grouped batches, into its tally. */
+async function runSide(
+  pack: LoadedPack,
+  model: ModelSession,
+  seqs: PreparedPrompt[],
+  indices: number[],
+  tally: LatentTally,
+  counts: Counts,
+  signal: AbortSignal | undefined,
+  onBatch: (rows: number) => void,
+): Promise<void> {
+  const d = pack.manifest.model.dModel;
+  for (const batch of planBatches(seqs.map((s) => s.ids.length), batchTokens(d), 64)) {
+    if (signal?.aborted) throw new Interrupted();
+    const { ids, mask } = packBatch(seqs.map((s) => s.ids), batch, pack.manifest.model.padTokenId);
+    const out = await model.run(ids, mask, batch.items.length, batch.seq);
+    const counted = new Float32Array(batch.items.length * batch.seq);
+    batch.items.forEach((item, r) => {
+      counted.set(seqs[item].counted, r * batch.seq);
+      counts.modelTokens += seqs[item].ids.length;
+    });
+    // The SAE reads the batch a few rows at a time (saeTokens).
+    const rows = Math.max(1, Math.floor(saeTokens(pack.saeConfig.dSae) / batch.seq));
+    for (let r0 = 0; r0 < batch.items.length; r0 += rows) {
+      const r1 = Math.min(batch.items.length, r0 + rows);
+      const items = batch.items.slice(r0, r1);
+      const hidden = out.hidden.subarray(r0 * batch.seq * d, r1 * batch.seq * d);
+      const stats = await pack.sae.latentStats(hidden, counted.subarray(r0 * batch.seq, r1 * batch.seq), r1 - r0, batch.seq);
+      tally.add(stats, items.map((item) => indices[item]), items.reduce((n, item) => n + seqs[item].countedTokens, 0));
+    }
+    onBatch(batch.items.length);
+  }
 }
