@@ -22,7 +22,8 @@ const TINY = join(ROOT, 'test/fixtures/packs/tiny');
 const work = mkdtempSync(join(tmpdir(), 'persona-lens-diff-models-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'diff-models', ...args], { cwd: work, encoding: 'utf8' });
+const env = { ...process.env, XDG_CACHE_HOME: join(work, 'cache') };
+const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'diff-models', ...args], { cwd: work, encoding: 'utf8', env });
 const json = (args: string[]) => {
   const r = run([...args, '--format', 'json']);
   assert.equal(r.status, 0, r.stderr);
@@ -91,6 +92,12 @@ test('the same model as base and tuned moves no latent; table and Markdown say w
   const same = json(['--base', TINY, '--tuned', join(TINY, 'model.onnx'), '--prompts', prompts]);
   assert.deepEqual([same.moved.increases, same.moved.decreases], [0, 0]);
   assert.match(same.notes[0], /bare model/);
+  // The tuned model as a pack archive: extracted like any pack, its tokenizer hash checked.
+  const archive = join(work, 'tiny.tar.gz');
+  assert.equal(spawnSync('tar', ['czf', archive, '-C', TINY, '.']).status, 0);
+  const packed = json(['--base', TINY, '--tuned', archive, '--prompts', prompts]);
+  assert.equal(packed.tuned, 'pack test-pack-standard 0.0.1');
+  assert.deepEqual([packed.moved.increases, packed.moved.decreases, packed.notes.length], [0, 0, 0]);
 
   const csv = join(work, 'questions.csv');
   writeFileSync(csv, 'question\n' + QA.map(([q]) => `"${q}"`).join('\n') + '\n');
