@@ -34,12 +34,12 @@ export class PromptFileError extends Error {
   }
 }
 
-/** The format a file name says: .yaml/.yml, .csv, .jsonl/.json; null for any other. */
+/** The format a file name says: .yaml/.yml, .csv, .jsonl; null for any other. */
 export function promptFormatOf(path: string): PromptFormat | null {
   const lower = path.toLowerCase();
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.jsonl') || lower.endsWith('.json')) return 'jsonl';
+  if (lower.endsWith('.jsonl')) return 'jsonl';
   return null;
 }
 

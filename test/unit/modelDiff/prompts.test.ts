@@ -21,6 +21,7 @@ test('promptFormatOf goes by the extension', () => {
   assert.equal(promptFormatOf('core_misalignment.csv'), 'csv');
   assert.equal(promptFormatOf('a.jsonl'), 'jsonl');
   assert.equal(promptFormatOf('a.txt'), null);
+  assert.equal(promptFormatOf('a.json'), null, 'one JSON document is not JSON Lines');
 });
 
 // The shape of the evaluation files: anchors and aliases, block texts, a shared system prompt.
