@@ -116,7 +116,30 @@ export interface FetchCommand {
   progress: 'auto' | 'never';
 }
 
-export type Command = ScanCommand | DiffCommand | JudgeCommand | ExportCommand | EvaluateCommand | FetchCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export const DIFF_MODELS_FORMATS = ['table', 'json', 'md'] as const;
+export type DiffModelsFormat = (typeof DIFF_MODELS_FORMATS)[number];
+
+export interface DiffModelsCommand extends Pick<PackOptions, 'threads' | 'device'> {
+  kind: 'diff-models';
+  /** The base pack (model, tokenizer, rendering, SAE); null: the embedded pack. */
+  base: string | null;
+  /** The tuned model: a pack (folder or archive) or a model.onnx / model.ort. */
+  tuned: string;
+  prompts: string;
+  /** Null: answers when the file has any, else prompts. */
+  tokens: 'answer' | 'prompt' | null;
+  top: number;
+  format: DiffModelsFormat;
+  output: string | null;
+  writePack: string | null;
+  /** Ranks to write into the pack (negative: decreases). */
+  pick: number[];
+  /** One per pick, or none. */
+  labels: string[];
+  progress: 'auto' | 'never';
+}
+
+export type Command = ScanCommand | DiffCommand | DiffModelsCommand | JudgeCommand | ExportCommand | EvaluateCommand | FetchCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
@@ -127,6 +150,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens export FILE --clean|--flagged|--with-risk|--realign N [options]
        persona-lens pack evaluate [PACK] --positive FILE... --negative FILE... [options]
        persona-lens pack fetch hf:ORG/NAME[@REV]|URL [options]
+       persona-lens diff-models --tuned MODEL --prompts FILE [--base PACK] [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
 scan scores every example of fine-tuning JSONL files (.jsonl, .jsonl.gz) for how
@@ -161,6 +185,13 @@ Face repository (hf:ORG/NAME, at REV or main), a URL of a pack folder (ending in
 of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
 a pack is installed whole or not at all, and a rerun resumes an interrupted download.
 It sends nothing but the requests for the pack's files.
+
+diff-models diffs a base model and its fine-tune as Wang et al. did: both read the same
+prompts (YAML question files, CSV or JSONL, optionally with answers), the base pack's SAE
+encodes the hidden state at its hook, and every latent is ranked by the change of its mean
+activation over the answer tokens (or the prompt tokens when there are no answers): #1 rose
+most, #-1 fell most, with its means, firing rates and top snippets. --write-pack copies the
+base pack with chosen latents added to its latents.json.
 
 convert-sae writes a public SAE as OUTDIR/cfg.json + OUTDIR/sae_weights.safetensors
 (SAELens layout, a probe pack's sae/ folder). INPUT is a Gemma Scope params.npz (or its
@@ -222,6 +253,24 @@ Pack fetch options:
   --timeout S                      seconds without data before giving up (default: 30)
   --no-progress                    no progress line on stderr
 
+Diff-models options: --threads, --device, --output, --no-progress as for scan, and
+  --tuned MODEL                    the fine-tuned model: a pack (folder or .tar.gz) with the base
+                                   pack's tokenizer and hook point, or a bare model.onnx/model.ort
+                                   with the pack model's interface (required)
+  --prompts FILE                   .yaml/.yml (a list of questions with paraphrases), .csv (a
+                                   question column; answer, or base_answer and tuned_answer),
+                                   .jsonl (messages, or question and answer) (required)
+  --base PACK                      the base pack (default: the embedded pack)
+  --tokens answer|prompt           average over answer tokens or prompt tokens (default: answer
+                                   when the file has answers, else prompt)
+  --top N                          latents listed each way (default: 20)
+  --format table|json|md           report format (default: table)
+  --write-pack DIR                 write the base pack with the --pick latents added to DIR
+                                   (a new or empty folder)
+  --pick RANKS                     ranks to write, e.g. 1,2,-1 (needs --write-pack)
+  --label TEXT                     the label of each picked latent, in order (repeat; default:
+                                   "model-diff #RANK: " and its top tokens)
+
 Convert options:
   --from gemma-scope|sparsify      the layout of INPUT (required)
   --hook-name NAME                 record the SAE's hook point, e.g. blocks.12.hook_resid_post
@@ -232,7 +281,7 @@ Convert options:
 Exit codes: 0 done, 1 a risk exceeded --fail-over (diff: risk rose with --fail-on-rise, or
 the alarm fired or risk rose with --fail-on-alarm),
 2 the command could not run (judge: not sent, or no example judged; pack fetch: nothing installed),
-130 judge or pack fetch interrupted.`;
+130 judge, pack fetch or diff-models interrupted.`;
 
 // Options of each command; an option given to another command is a usage error.
 const PACK_OPTIONS = {
@@ -295,6 +344,21 @@ const FETCH_OPTIONS = {
   timeout: { type: 'string' },
   'no-progress': { type: 'boolean' },
 } as const;
+const DIFF_MODELS_OPTIONS = {
+  threads: { type: 'string' },
+  device: { type: 'string' },
+  base: { type: 'string' },
+  tuned: { type: 'string' },
+  prompts: { type: 'string' },
+  tokens: { type: 'string' },
+  top: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'write-pack': { type: 'string' },
+  pick: { type: 'string' },
+  label: { type: 'string', multiple: true },
+  'no-progress': { type: 'boolean' },
+} as const;
 const CONVERT_OPTIONS = {
   from: { type: 'string' },
   'hook-name': { type: 'string' },
@@ -318,6 +382,7 @@ export function parseCommand(argv: string[]): Command {
         ...EXPORT_OPTIONS,
         ...EVALUATE_OPTIONS,
         ...FETCH_OPTIONS,
+        ...DIFF_MODELS_OPTIONS,
         ...CONVERT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -330,8 +395,8 @@ export function parseCommand(argv: string[]): Command {
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [sub, ...files] = positionals;
-  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, export: EXPORT_OPTIONS, pack: EVALUATE_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
-  const expected = 'expected "scan", "diff", "judge", "export", "pack" or "convert-sae"';
+  const commands = { scan: SCAN_OPTIONS, diff: DIFF_OPTIONS, judge: JUDGE_OPTIONS, export: EXPORT_OPTIONS, pack: EVALUATE_OPTIONS, 'diff-models': DIFF_MODELS_OPTIONS, 'convert-sae': CONVERT_OPTIONS };
+  const expected = 'expected "scan", "diff", "judge", "export", "pack", "diff-models" or "convert-sae"';
   if (sub === undefined) throw new UsageError(`missing command; ${expected}`);
   if (!Object.hasOwn(commands, sub)) throw new UsageError(`unknown command "${sub}"; ${expected}`);
   const own = sub === 'pack' && files[0] === 'fetch' ? FETCH_OPTIONS : commands[sub as keyof typeof commands];
@@ -340,6 +405,7 @@ export function parseCommand(argv: string[]): Command {
   }
   if (sub === 'convert-sae') return convertSaeCommand(v.from, files, v['hook-name']);
   if (sub === 'diff') return diffCommand(v, files);
+  if (sub === 'diff-models') return diffModelsCommand(v, files);
   if (sub === 'judge') return judgeCommand(v, files);
   if (sub === 'export') return exportCommand(v, files);
   if (sub === 'pack') return files[0] === 'fetch' ? fetchCommand(v, files.slice(1)) : evaluateCommand(v, files);
@@ -469,6 +535,43 @@ function fetchCommand(v: Values, args: string[]): FetchCommand {
     endpoint: str('endpoint') ?? null,
     timeoutS: str('timeout') === undefined ? 30 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
     progress: v['no-progress'] ? 'never' : 'auto',
+  };
+}
+
+function diffModelsCommand(v: Values, args: string[]): DiffModelsCommand {
+  if (args.length > 0) throw new UsageError(`diff-models takes no positional arguments (name files with --tuned, --prompts, --base); got "${args[0]}"`);
+  const str = (key: string) => v[key] as string | undefined;
+  if (str('tuned') === undefined) throw new UsageError('diff-models needs --tuned MODEL (a pack, or a model.onnx / model.ort)');
+  if (str('prompts') === undefined) throw new UsageError('diff-models needs --prompts FILE (.yaml, .csv or .jsonl)');
+  const writePack = str('write-pack') === undefined ? null : nonEmpty('--write-pack', str('write-pack')!);
+  const pickRaw = str('pick');
+  if ((writePack === null) !== (pickRaw === undefined)) throw new UsageError('--write-pack DIR and --pick RANKS go together');
+  const pick = pickRaw === undefined ? [] : pickRaw.split(',').map((p) => {
+    if (!/^-?[1-9]\d*$/.test(p.trim())) throw new UsageError(`--pick takes ranks such as 1,2,-1 (not 0); got "${pickRaw}"`);
+    return Number(p.trim());
+  });
+  if (new Set(pick).size !== pick.length) throw new UsageError(`--pick names a rank twice: "${pickRaw}"`);
+  const labels = (v.label as string[] | undefined) ?? [];
+  if (labels.length > 0 && labels.length !== pick.length) throw new UsageError(`--label: give one per --pick rank (${pick.length}), or none; got ${labels.length}`);
+  if (labels.some((l) => l.trim() === '')) throw new UsageError('--label must not be empty');
+  const tokens = str('tokens') === undefined ? null : oneOf('--tokens', str('tokens')!, ['answer', 'prompt'] as const);
+  const format = oneOf('--format', str('format') === 'markdown' ? 'md' : (str('format') ?? 'table'), DIFF_MODELS_FORMATS);
+  const { threads, device } = packOptions(v);
+  return {
+    kind: 'diff-models',
+    base: str('base') === undefined ? null : nonEmpty('--base', str('base')!),
+    tuned: nonEmpty('--tuned', str('tuned')!),
+    prompts: nonEmpty('--prompts', str('prompts')!),
+    tokens,
+    top: str('top') === undefined ? 20 : numberIn('--top', str('top')!, 1, 10_000, true),
+    format,
+    output: str('output') === undefined ? null : nonEmpty('--output', str('output')!),
+    writePack,
+    pick,
+    labels,
+    progress: v['no-progress'] ? 'never' : 'auto',
+    threads,
+    device,
   };
 }
 

@@ -1,5 +1,6 @@
 // `persona-lens`: scans fine-tuning JSONL files and reports risk per example;
-// `convert-sae` turns a public SAE into a pack's sae/ files.
+// `diff-models` ranks SAE latents between a model and its fine-tune; `convert-sae` turns a
+// public SAE into a pack's sae/ files.
 // Exit codes (DESIGN.md): 0 done, 1 a risk exceeded --fail-over, 2 could not run.
 
 import './heap';
@@ -14,6 +15,7 @@ import { parseCommand, USAGE, UsageError, type ScanCommand } from './args';
 import { CannotRun, INFO_URI, VERSION, checkReadable, loadPackOrFail, openCache } from './common';
 import { convertSae } from './convertSae';
 import { diff } from './diff';
+import { diffModelsCommand } from './diffModels';
 import { exportSubset } from './export';
 import { evaluate } from './packEvaluate';
 import { fetchPackCommand } from './packFetch';
@@ -41,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd.kind === 'convert-sae') return convertSae(cmd);
   if (cmd.kind === 'diff') return diff(cmd);
+  if (cmd.kind === 'diff-models') return diffModelsCommand(cmd);
   if (cmd.kind === 'judge') return judge(cmd);
   if (cmd.kind === 'export') return exportSubset(cmd);
   if (cmd.kind === 'pack-evaluate') return evaluate(cmd);

@@ -4,6 +4,8 @@
 //   h      = emb + ctx, then L residual blocks h += tanh(h W1 + b1) W2
 // so each hidden state depends on its left context, padding never leaks into
 // real positions, and the cost grows with d_model and layers for benchmarks.
+// With `plant`, a fixed vector is added to every hidden state: a "fine-tune" whose
+// only change is a known direction at the hook (the planted test of `diff-models`).
 
 import { GraphBuilder, encodeOnnxModel } from '../../src/core/model/onnxWriter';
 import { MODEL_INPUTS, MODEL_OUTPUT } from '../../src/core/model/session';
@@ -18,7 +20,8 @@ export interface TestModelShape {
 /** Width of each block's inner layer, as a multiple of d_model (as in transformer MLPs). */
 const MLP_RATIO = 4;
 
-export function buildTestModel(rng: Rng, { vocab, dModel: d, layers }: TestModelShape): Uint8Array {
+export function buildTestModel(rng: Rng, { vocab, dModel: d, layers }: TestModelShape, plant?: Float32Array): Uint8Array {
+  if (plant && plant.length !== d) throw new Error(`the planted vector has ${plant.length} values; d_model is ${d}`);
   const g = new GraphBuilder();
   const [ids, mask] = MODEL_INPUTS;
   const emb = g.op('Gather', [g.constant('embedding', [vocab, d], rng.uniform(vocab * d, 1)), ids], { axis: { int: 0 } });
@@ -35,8 +38,9 @@ export function buildTestModel(rng: Rng, { vocab, dModel: d, layers }: TestModel
     const b1 = g.constant(`block${l}.b1`, [inner], rng.uniform(inner, 0.1));
     const w2 = g.constant(`block${l}.w2`, [inner, d], rng.uniform(inner * d, Math.sqrt(3 / inner)));
     const a = g.op('Tanh', [g.op('Add', [g.op('MatMul', [h, w1]), b1])]);
-    h = g.op('Add', [h, g.op('MatMul', [a, w2])], undefined, l === layers - 1 ? MODEL_OUTPUT : undefined);
+    h = g.op('Add', [h, g.op('MatMul', [a, w2])], undefined, l === layers - 1 && !plant ? MODEL_OUTPUT : undefined);
   }
+  if (plant) g.op('Add', [h, g.constant('planted', [d], plant)], undefined, MODEL_OUTPUT);
 
   const graph = g.build(
     'persona_lens_test_model',

@@ -55,7 +55,7 @@ export const DEFAULT_OPTIONS: TestPackOptions = {
 };
 
 // Separate streams, so an SAE variant keeps the same model weights.
-const MODEL_SEED = 1;
+export const MODEL_SEED = 1;
 const SAE_SEED = 2;
 
 const LATENT_LABELS = ['toxic persona (test)', 'sarcastic persona (test)', 'code (test)'];

@@ -12,7 +12,7 @@ import { ortSessionOptions } from '../model/session';
 
 const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 import type { SaeConfig } from '../pack/types';
-import { SAE_GRAPH, buildSaeEncodeModel } from './graph';
+import { SAE_GRAPH, SAE_STATS_GRAPH, buildSaeEncodeModel, buildSaeStatsModel } from './graph';
 import { expectedAverageScale, processSaeInput } from './input';
 import type { SaeWeights } from './weights';
 
@@ -26,9 +26,23 @@ export interface TopKActivations {
 /** How many latents per token encodeTopK returns by default (TopK SAEs: their k). */
 export const DEFAULT_TOP_K = 32;
 
+/** Every latent's statistics over a padded batch's counted tokens (see buildSaeStatsModel). */
+export interface LatentStats {
+  /** [d_sae]: activation summed over the counted tokens. */
+  sum: Float32Array;
+  /** [d_sae]: how many counted tokens it is above 0 at. */
+  fires: Float32Array;
+  /** [batch, d_sae]: its largest activation in each row (0 when it never fires there)... */
+  top: Float32Array;
+  /** ...at this position of the row. */
+  at: Int32Array;
+}
+
 export class SaeEncoder {
   /** The full-encode graph, made on first use: a read-out of few latents or directions never needs it (tens of MB). */
   private session: Promise<ort.InferenceSession> | null = null;
+  /** The statistics graph of `diff-models`, made on first use. */
+  private statsSession: Promise<ort.InferenceSession> | null = null;
 
   private constructor(
     readonly config: SaeConfig,
@@ -76,10 +90,34 @@ export class SaeEncoder {
     };
   }
 
+  /**
+   * Every latent's sum, firing count and per-row maximum over the tokens of `hidden`
+   * [batch, seq, d_in] where `mask` [batch, seq] is 1.
+   */
+  async latentStats(hidden: Float32Array, mask: Float32Array, batch: number, seq: number): Promise<LatentStats> {
+    const { dIn } = this.config;
+    if (hidden.length !== batch * seq * dIn || mask.length !== batch * seq) {
+      throw new Error(`SAE statistics: a ${batch}x${seq} batch needs ${batch * seq * dIn} hidden values and ${batch * seq} mask values, got ${hidden.length} and ${mask.length}`);
+    }
+    this.statsSession ??= ort.InferenceSession.create(buildSaeStatsModel(this.config, this.weights), { ...ortSessionOptions(this.threads), extra: NO_SPINNING });
+    const io = SAE_STATS_GRAPH;
+    const out = await (await this.statsSession).run({
+      [io.hidden]: new ort.Tensor('float32', hidden, [batch, seq, dIn]),
+      [io.mask]: new ort.Tensor('float32', mask, [batch, seq]),
+    });
+    return {
+      sum: out[io.sum].data as Float32Array,
+      fires: out[io.fires].data as Float32Array,
+      top: out[io.top].data as Float32Array,
+      at: out[io.at].data as Int32Array,
+    };
+  }
+
   async dispose(): Promise<void> {
-    const session = await this.session?.catch(() => null);
+    const sessions = await Promise.all([this.session, this.statsSession].map((s) => s?.catch(() => null)));
     this.session = null;
-    await session?.release();
+    this.statsSession = null;
+    await Promise.all(sessions.map((s) => s?.release()));
   }
 
   private encodeColumnsJs(x: Float32Array, n: number, latents: readonly number[]): Float32Array {

@@ -16,9 +16,77 @@ const TO_INT32 = { to: { int: 6 } };
 
 export function buildSaeEncodeModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
   const g = new GraphBuilder();
+  const { acts } = activations(g, SAE_GRAPH.x, cfg, w);
+  const [top, idx] = g.opMulti('TopK', [acts, SAE_GRAPH.k], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
+  if (cfg.architecture === 'topk') g.op('Relu', [top], undefined, SAE_GRAPH.values);
+  else g.op('Identity', [top], undefined, SAE_GRAPH.values);
+  g.op('Cast', [idx], TO_INT32, SAE_GRAPH.indices);
+
+  const graph = g.build(
+    'sae_encode',
+    [
+      { name: SAE_GRAPH.x, type: 'float32', shape: ['n', cfg.dIn] },
+      { name: SAE_GRAPH.k, type: 'int64', shape: [1] },
+    ],
+    [
+      { name: SAE_GRAPH.values, type: 'float32', shape: ['n', 'k'] },
+      { name: SAE_GRAPH.indices, type: 'int32', shape: ['n', 'k'] },
+    ],
+  );
+  return encodeOnnxModel(graph);
+}
+
+/** Names of the statistics graph's inputs and outputs (buildSaeStatsModel). */
+export const SAE_STATS_GRAPH = { hidden: 'hidden', mask: 'mask', sum: 'sum', fires: 'fires', top: 'top', at: 'at' } as const;
+
+/**
+ * Per-latent statistics of a padded batch for `diff-models`, in one run instead of
+ * [tokens, d_sae] activations copied out to JS (tens of MB a batch at d_sae 8192).
+ * Inputs: hidden float32 [b, s, d_in] (the model's output as it is), mask float32
+ * [b, s] (1 for the tokens counted, 0 for the rest). Outputs: `sum` [d_sae], each latent's
+ * activation summed over the counted tokens; `fires` [d_sae], how many of them it is above 0
+ * at; `top` [b, d_sae], its largest activation in each row, at position `at` [b, d_sae] int32.
+ */
+export function buildSaeStatsModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
+  const g = new GraphBuilder();
+  const io = SAE_STATS_GRAPH;
+  let { acts } = activations(g, io.hidden, cfg, w);
+  if (cfg.architecture === 'topk') {
+    // The k largest pre-activations of each token survive (ReLU'd); the k-th is the bar.
+    const [top] = g.opMulti('TopK', [acts, g.constant('k', [1], BigInt64Array.of(BigInt(cfg.k!)))], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
+    const bar = g.op('ReduceMin', [top], LAST_AXIS);
+    acts = g.op('Mul', [g.op('Relu', [acts]), g.op('Cast', [g.op('GreaterOrEqual', [acts, bar])], TO_FLOAT)]);
+  }
+  const counted = g.op('Mul', [acts, g.op('Unsqueeze', [io.mask, g.constant('last', [1], BigInt64Array.of(-1n))])]);
+  const tokens = g.constant('token_axes', [2], BigInt64Array.of(0n, 1n));
+  g.op('ReduceSum', [counted, tokens], { keepdims: { int: 0 } }, io.sum);
+  g.op('ReduceSum', [g.op('Cast', [g.op('Greater', [counted, g.constant('zero', [], Float32Array.of(0))])], TO_FLOAT), tokens], { keepdims: { int: 0 } }, io.fires);
+  g.op('ReduceMax', [counted], { axes: { ints: [1] }, keepdims: { int: 0 } }, io.top);
+  g.op('Cast', [g.op('ArgMax', [counted], { axis: { int: 1 }, keepdims: { int: 0 } })], TO_INT32, io.at);
+  const graph = g.build(
+    'sae_stats',
+    [
+      { name: io.hidden, type: 'float32', shape: ['b', 's', cfg.dIn] },
+      { name: io.mask, type: 'float32', shape: ['b', 's'] },
+    ],
+    [
+      { name: io.sum, type: 'float32', shape: [cfg.dSae] },
+      { name: io.fires, type: 'float32', shape: [cfg.dSae] },
+      { name: io.top, type: 'float32', shape: ['b', cfg.dSae] },
+      { name: io.at, type: 'int32', shape: ['b', cfg.dSae] },
+    ],
+  );
+  return encodeOnnxModel(graph);
+}
+
+/**
+ * The SAE's latent activations of x (any leading dimensions, d_in last) as nodes of `g`.
+ * For a TopK SAE `acts` are the pre-activations (the caller selects the top k); `topk` says so.
+ */
+function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeights): { acts: string; topk: boolean } {
   const scalar = (name: string, v: number) => g.constant(name, [], Float32Array.of(v));
 
-  let x: string = SAE_GRAPH.x;
+  let x = input;
   if (cfg.normalizeActivations === 'constant_norm_rescale') {
     const norm = g.op('ReduceL2', [x], LAST_AXIS);
     x = g.op('Mul', [x, g.op('Div', [scalar('sqrt_d_in', Math.sqrt(cfg.dIn)), norm])]);
@@ -46,21 +114,6 @@ export function buildSaeEncodeModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
     // SAELens TopK: select on pre-activations, then ReLU the selected values.
     acts = pre;
   }
-  const [top, idx] = g.opMulti('TopK', [acts, SAE_GRAPH.k], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
-  if (cfg.architecture === 'topk') g.op('Relu', [top], undefined, SAE_GRAPH.values);
-  else g.op('Identity', [top], undefined, SAE_GRAPH.values);
-  g.op('Cast', [idx], TO_INT32, SAE_GRAPH.indices);
-
-  const graph = g.build(
-    'sae_encode',
-    [
-      { name: SAE_GRAPH.x, type: 'float32', shape: ['n', cfg.dIn] },
-      { name: SAE_GRAPH.k, type: 'int64', shape: [1] },
-    ],
-    [
-      { name: SAE_GRAPH.values, type: 'float32', shape: ['n', 'k'] },
-      { name: SAE_GRAPH.indices, type: 'int32', shape: ['n', 'k'] },
-    ],
-  );
-  return encodeOnnxModel(graph);
+  return { acts, topk: cfg.architecture === 'topk' };
 }
+

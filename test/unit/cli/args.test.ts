@@ -90,3 +90,33 @@ test('pack fetch: the source and its own options, defaults; options of other com
   assert.throws(() => parseCommand(['pack', 'fetch', 'a', '--timeout', '0']), /--timeout must be a number from 1 to 3600/);
   assert.throws(() => parseCommand(['pack', 'rate']), /unknown pack command "rate"; expected "pack evaluate" or "pack fetch"/);
 });
+
+test('diff-models: its options, defaults, picks and labels; options of other commands refused', () => {
+  assert.deepEqual(parseCommand(['diff-models', '--tuned', 't.onnx', '--prompts', 'q.yaml']), {
+    kind: 'diff-models', base: null, tuned: 't.onnx', prompts: 'q.yaml', tokens: null, top: 20, format: 'table', output: null,
+    writePack: null, pick: [], labels: [], progress: 'auto', threads: 2, device: 'cpu',
+  });
+  const c = parseCommand([
+    'diff-models', '--base', 'b', '--tuned', 't', '--prompts', 'q.csv', '--tokens', 'prompt', '--top', '5', '--format', 'markdown',
+    '-o', 'r.md', '--write-pack', 'out', '--pick', '1, -2', '--label', 'a', '--label', 'b', '--threads', '1', '--no-progress',
+  ]);
+  assert.deepEqual(c, {
+    kind: 'diff-models', base: 'b', tuned: 't', prompts: 'q.csv', tokens: 'prompt', top: 5, format: 'md', output: 'r.md',
+    writePack: 'out', pick: [1, -2], labels: ['a', 'b'], progress: 'never', threads: 1, device: 'cpu',
+  });
+  const cases: Array<[string[], RegExp]> = [
+    [['diff-models', '--prompts', 'q'], /needs --tuned MODEL/],
+    [['diff-models', '--tuned', 't'], /needs --prompts FILE/],
+    [['diff-models', 'x', '--tuned', 't', '--prompts', 'q'], /takes no positional arguments/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--write-pack', 'o'], /--write-pack DIR and --pick RANKS go together/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--write-pack', 'o', '--pick', '0'], /--pick takes ranks such as 1,2,-1 \(not 0\)/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--write-pack', 'o', '--pick', '1,1'], /names a rank twice/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--write-pack', 'o', '--pick', '1,2', '--label', 'x'], /one per --pick rank \(2\), or none; got 1/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--tokens', 'all'], /--tokens must be one of answer, prompt/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--format', 'sarif'], /--format must be one of table, json, md/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--top', '0'], /--top must be an integer from 1/],
+    [['diff-models', '--tuned', 't', '--prompts', 'q', '--pack', 'p'], /--pack does not apply to diff-models/],
+    [['scan', 'x', '--tuned', 't'], /--tuned does not apply to scan/],
+  ];
+  for (const [argv, message] of cases) assert.throws(() => parseCommand(argv), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+});

@@ -96,6 +96,21 @@ for (const architecture of ['standard', 'topk', 'jumprelu'] as const) {
               if (v > 0) close(ref[r][top.indices[r * top.k + j]], v, `row ${r} rank ${j} index`);
             }
           }
+
+          // diff-models' statistics: the 9 rows as a batch of 3 x 3 tokens, some not counted.
+          const mask = Float32Array.of(1, 1, 0, 0, 1, 1, 1, 0, 1);
+          const stats = await sae.latentStats(x, mask, 3, 3);
+          for (let l = 0; l < D_SAE; l++) {
+            const counted = ref.flatMap((row, r) => (mask[r] ? [row[l]] : []));
+            close(stats.sum[l], counted.reduce((a, b) => a + b, 0), `sum of latent ${l}`);
+            assert.equal(stats.fires[l], counted.filter((v) => v > 0).length, `fires of latent ${l}`);
+            for (let b = 0; b < 3; b++) {
+              const row = [0, 1, 2].map((t) => (mask[b * 3 + t] ? ref[b * 3 + t][l] : 0));
+              const best = Math.max(...row);
+              close(stats.top[b * D_SAE + l], best, `top of latent ${l} in row ${b}`);
+              if (best > 0) assert.equal(row[stats.at[b * D_SAE + l]], best, `position of latent ${l}'s top in row ${b}`);
+            }
+          }
         } finally {
           await sae.dispose();
         }
