@@ -16,6 +16,7 @@ import { LEVELS, NO_ROWS, type Decision, type FromWebview, type PanelDataset, ty
 import { el } from './dom';
 import { ExamplesTable } from './examplesTable';
 import { keyAction } from './keys';
+import { applyRowsDelta } from './rowsDelta';
 import { clickRow, NO_SELECTION, selectedLines, type Selection } from './selection';
 import { SummaryView } from './summaryView';
 import { DEFAULT_VIEW, tableOrder, type TextHits } from './table';
@@ -150,7 +151,8 @@ function render(): void {
 function showDataset(next: PanelDataset | null): void {
   dataset = next;
   rows = next?.rows ?? NO_ROWS;
-  document.documentElement.style.setProperty('--line-digits', String(String(Math.max(1, ...rows.line.slice(-1))).length));
+  // Streamed rows come in any order: the widest line number is the largest.
+  document.documentElement.style.setProperty('--line-digits', String(String(rows.line.reduce((a, b) => Math.max(a, b), 1)).length));
   // Keep the selected lines that still are examples.
   const present = new Set(rows.line);
   selection = { lines: new Set([...selection.lines].filter((l) => present.has(l))), anchor: selection.anchor !== null && present.has(selection.anchor) ? selection.anchor : null };
@@ -193,6 +195,9 @@ function state(): RenderedState {
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   if (m.type === 'dataset') showDataset(m.dataset);
+  else if (m.type === 'rows') {
+    if (dataset) showDataset({ ...dataset, ...m.head, rows: applyRowsDelta(rows, m.delta) });
+  }
   else if (m.type === 'found') {
     if (m.id !== searchId) return;
     hits = { text: view.text.trim().toLowerCase(), lines: new Set(m.lines) };

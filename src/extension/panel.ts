@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { panelHtml } from './panelHtml';
 import type { Decision, FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
+import type { LineResult } from '../core/score/types';
 import type { Verdicts } from './judge';
-import { panelDataset } from './panelRows';
+import { panelDataset, panelHead, rowsDelta } from './panelRows';
 import { revealLine } from './revealLine';
 import type { Reviews } from './reviews';
 import type { Scans } from './scans';
@@ -17,7 +18,7 @@ import { announceSubset, writeSubset } from './subsetFile';
 
 export const PANEL_VIEW = 'personaLens.panel';
 
-/** While a scan streams in, the panel is sent the rows at most this often (each send carries every row). */
+/** While a scan streams in, the panel is sent what changed at most this often. */
 const STREAMING_POST_MS = 1000;
 const TEST_REPLY_MS = 10_000;
 
@@ -27,6 +28,8 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
   /** The document shown: the active editor's while it is scanned, else the last one that was. */
   private shown: vscode.Uri | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** The document whose rows the page holds, and the results (by line index) they were made from; null when it holds none. */
+  private sent: { uri: string; results: (LineResult | undefined)[] } | null = null;
   private readonly replies = new Map<number, (state: RenderedState) => void>();
   private nextId = 1;
 
@@ -43,6 +46,7 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.ready = false;
+    this.sent = null;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     const { webview } = view;
@@ -129,20 +133,27 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
     else if (this.shown && !this.scans.get(this.shown)) this.shown = null;
   }
 
-  /** Sends the rows now, or (while the scan streams in) within STREAMING_POST_MS. */
+  /** Sends the rows now, or (while the scan streams in) what changed within STREAMING_POST_MS. */
   private schedule(): void {
     const scanning = this.shown && this.scans.get(this.shown)?.scanning;
     if (!scanning) this.post();
-    else this.timer ??= setTimeout(() => this.post(), STREAMING_POST_MS);
+    else this.timer ??= setTimeout(() => this.post(true), STREAMING_POST_MS);
   }
 
-  private post(): void {
+  /** Sends the shown dataset: whole, or with `streaming` only what changed if the page holds its rows. */
+  private post(streaming = false): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.view?.visible || !this.ready) return;
+    if (!this.view?.visible || !this.ready) {
+      this.sent = null;
+      return;
+    }
     const scan = this.shown && this.scans.get(this.shown);
     const doc = scan && vscode.workspace.textDocuments.find((d) => d.uri.toString() === scan.uri.toString());
-    if (!scan || !doc) return this.send({ type: 'dataset', dataset: null });
+    if (!scan || !doc) {
+      this.sent = null;
+      return this.send({ type: 'dataset', dataset: null });
+    }
     const decision = this.reviews.lookup(doc);
     const verdict = this.verdicts.lookup(doc);
     const lines = {
@@ -151,7 +162,13 @@ export class DatasetPanel implements vscode.WebviewViewProvider, vscode.Disposab
       decision: (line: number) => decision(line - 1),
       verdict: (line: number) => verdict(line - 1),
     };
-    this.send({ type: 'dataset', dataset: panelDataset(path.basename(scan.uri.path), scan, lines) });
+    const file = path.basename(scan.uri.path);
+    const uri = scan.uri.toString();
+    if (streaming && this.sent?.uri === uri) {
+      return this.send({ type: 'rows', head: panelHead(file, scan), delta: rowsDelta(scan.results, this.sent.results, lines) });
+    }
+    this.sent = { uri, results: scan.results.slice() };
+    this.send({ type: 'dataset', dataset: panelDataset(file, scan, lines) });
   }
 
   private send(m: ToWebview): void {

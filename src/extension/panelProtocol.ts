@@ -61,6 +61,15 @@ export interface PanelDataset {
   rows: Rows;
 }
 
+/** The dataset's heading and counts: what a `rows` message brings besides its rows. */
+export type PanelHead = Omit<PanelDataset, 'rows' | 'judge'>;
+
+/** Rows new or changed since the last message (a row replaces the one of its line), and lines that are no longer rows. */
+export interface RowsDelta {
+  upsert: Rows;
+  remove: number[];
+}
+
 export type SortKey = 'line' | 'risk' | 'level' | 'snippet' | 'format' | 'review' | 'judge';
 
 /** What the table shows: its order and filter. The webview keeps it across reloads. */
@@ -105,6 +114,8 @@ export type TestAction =
 
 export type ToWebview =
   | { type: 'dataset'; dataset: PanelDataset | null }
+  /** While a scan streams in: what changed since the last `dataset` or `rows` message (the judge's figures stay). */
+  | { type: 'rows'; head: PanelHead; delta: RowsDelta }
   /** The answer to `search` `id`: the 1-based lines whose text holds it. */
   | { type: 'found'; id: number; lines: number[] }
   /** Test mode only: do `action` (if any), then answer with a 'state' message of the same id. */

@@ -3,8 +3,8 @@
 
 import { documentAgreement, type Agreement } from '../core/judge/agreement';
 import type { Verdict } from '../core/judge/rubric';
-import type { LineResult, TokenScore } from '../core/score/types';
-import { LEVELS, NO_ROWS, REVIEWS, type Decision, type PanelDataset, type Rows } from './panelProtocol';
+import type { ExampleScore, LineResult, TokenScore } from '../core/score/types';
+import { LEVELS, NO_ROWS, REVIEWS, type Decision, type PanelDataset, type PanelHead, type Rows, type RowsDelta } from './panelProtocol';
 import type { DocumentScan } from './scans';
 
 /** How many top tokens a row names. */
@@ -23,18 +23,41 @@ export interface LineInfo {
 /** The rows of the scored examples. */
 export function toRows(results: readonly (LineResult | undefined)[], lines: LineInfo): Rows {
   const rows: Rows = structuredClone(NO_ROWS);
-  for (const r of results) {
-    if (!r?.result) continue;
-    rows.line.push(r.line);
-    rows.risk.push(r.result.risk);
-    rows.level.push(LEVELS.indexOf(r.result.level));
-    rows.snippet.push(snippet(lines.text(r.line), r.result.topTokens));
-    rows.tokens.push(topTokens(r.result.topTokens));
-    rows.format.push(r.format ?? '');
-    rows.review.push(REVIEWS.indexOf(lines.decision(r.line) ?? ''));
-    rows.judge.push(lines.verdict(r.line)?.alignment ?? -1);
-  }
+  for (const r of results) if (r?.result) pushRow(rows, r, r.result, lines);
   return rows;
+}
+
+function pushRow(rows: Rows, r: LineResult, result: ExampleScore, lines: LineInfo): void {
+  rows.line.push(r.line);
+  rows.risk.push(result.risk);
+  rows.level.push(LEVELS.indexOf(result.level));
+  rows.snippet.push(snippet(lines.text(r.line), result.topTokens));
+  rows.tokens.push(topTokens(result.topTokens));
+  rows.format.push(r.format ?? '');
+  rows.review.push(REVIEWS.indexOf(lines.decision(r.line) ?? ''));
+  rows.judge.push(lines.verdict(r.line)?.alignment ?? -1);
+}
+
+/**
+ * What changed in `results` since `sent` (the results the page's rows were made from, by line
+ * index): rows for the results that are new or replaced, and the lines that are no longer rows.
+ * `sent` is brought up to date. While a long scan streams in, the page gets this instead of
+ * every row again: building 100k rows each second held the extension host.
+ */
+export function rowsDelta(results: readonly (LineResult | undefined)[], sent: (LineResult | undefined)[], lines: LineInfo): RowsDelta {
+  const upsert: Rows = structuredClone(NO_ROWS);
+  const remove: number[] = [];
+  const n = Math.max(results.length, sent.length);
+  for (let i = 0; i < n; i++) {
+    const now = results[i];
+    const before = sent[i];
+    if (now === before) continue;
+    if (now?.result) pushRow(upsert, now, now.result, lines);
+    else if (before?.result) remove.push(before.line);
+    sent[i] = now;
+  }
+  sent.length = results.length;
+  return { upsert, remove };
 }
 
 /** The top tokens, trimmed (a token of only spaces is shown quoted) and joined. */
@@ -55,15 +78,22 @@ export function snippet(text: string, tokens: readonly TokenScore[]): string {
 
 /** What the panel shows of a scanned document. */
 export function panelDataset(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'results' | 'estimate'>, lines: LineInfo): PanelDataset {
-  const s = scan.summary;
   const once = memoVerdicts(lines);
+  return {
+    ...panelHead(file, scan),
+    judge: judgeFacts(documentAgreement(scan.results, (i) => once.verdict(i + 1))),
+    rows: toRows(scan.results, once),
+  };
+}
+
+/** The panel's heading and counts, without the rows and the judge's figures (whose look-ups hash every line's text). */
+export function panelHead(file: string, scan: Pick<DocumentScan, 'scanning' | 'summary' | 'estimate'>): PanelHead {
+  const s = scan.summary;
   return {
     file,
     scanning: scan.scanning,
     estimate: scan.scanning ? scan.estimate : null,
     summary: s && { examples: s.examples, invalid: s.invalid, counts: s.counts, histogram: s.histogram, datasetRisk: s.datasetRisk },
-    judge: judgeFacts(documentAgreement(scan.results, (i) => once.verdict(i + 1))),
-    rows: toRows(scan.results, once),
   };
 }
 

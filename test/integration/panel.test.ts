@@ -13,7 +13,7 @@ import type { RenderedState, TestAction } from '../../src/extension/panelProtoco
 import { snippet } from '../../src/extension/panelRows';
 
 const snippetOf = (doc: vscode.TextDocument, l: LineResult) => snippet(doc.lineAt(l.line - 1).text, l.result!.topTokens);
-import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
+import { distinct, manyExamples, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 async function panel(action?: TestAction): Promise<RenderedState> {
   return vscode.commands.executeCommand<RenderedState>('personaLens.test.panel', action);
@@ -190,6 +190,34 @@ suite('Panel', () => {
     assert.equal(readFileSync(squatter, 'utf8'), 'keep me\n');
     assert.equal(readFileSync(first, 'utf8'), text(picked));
     await panel(ALL);
+  });
+
+  test('while a long scan streams in, rows arrive as they are scored, and the end shows every example in its order', async function () {
+    this.timeout(180_000);
+    const { document: big } = await openFixture(manyExamples(40_000, 'panel'));
+    await vscode.commands.executeCommand('personaLens.showPanel');
+    const file = path.basename(big.uri.fsPath);
+    // The heading says the scan is running: "big.jsonl (scanning…)".
+    const streaming = (s: RenderedState | undefined) => s?.heading.startsWith(`${file} (`) === true && s.total > 0 && s.total < 40_000;
+    const first = await waitFor('rows while the scan runs', 60_000, async () => {
+      const s = await panel(ALL).catch(() => undefined);
+      return streaming(s) ? s : undefined;
+    });
+    const later = await waitFor('more rows a moment later', 60_000, async () => {
+      const s = await panel().catch(() => undefined);
+      return s?.heading.startsWith(file) && s.total > first.total ? s : undefined;
+    });
+    assert.ok(later.total > first.total, `${first.total} rows, then ${later.total}`);
+    const { summary } = await scanned(big, 150_000);
+    const end = await waitFor('every example in the panel', 20_000, async () => {
+      const s = await panel().catch(() => undefined);
+      return s?.heading === file && s.total === summary!.examples ? s : undefined;
+    });
+    // Riskiest first, each line once: rows streamed in any order are sorted as a whole send's.
+    const risks = end.firstRows.map((r) => Number(r.cells[1]));
+    assert.deepEqual(risks, [...risks].sort((a, b) => b - a));
+    assert.equal(new Set(end.firstRows.map((r) => r.line)).size, end.firstRows.length);
+    assert.equal(end.rowCount, summary!.examples);
   });
 
   test('shows markup in the dataset as text', async () => {
