@@ -4,10 +4,10 @@
 // in JSON Lines; Alt+F8 stays VS Code's next problem). Suppressed examples are left out.
 
 import * as vscode from 'vscode';
-import { flagged, nextFinding } from './flagged';
+import { flagged, leavesWindow, lensWindow, nextFinding } from './flagged';
 import type { Reviews } from './reviews';
 import { lensTitle, personaLabel } from './riskText';
-import type { Scans } from './scans';
+import { onScreen, type Scans } from './scans';
 
 export class FindingLenses implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -20,18 +20,33 @@ export class FindingLenses implements vscode.CodeLensProvider {
     private readonly inspect: string,
   ) {}
 
+  /** The lines each document's lenses were last given for. */
+  private readonly windows = new Map<string, { from: number; to: number }>();
+
   /** The results or decisions changed: VS Code asks again (it debounces the asking itself). */
   refresh(): void {
     this.changed.fire();
   }
 
+  /** The editor scrolled: asks again once the screen nears the edge of the lines that have lenses. */
+  scrolled(editor: vscode.TextEditor): void {
+    const window = this.windows.get(editor.document.uri.toString());
+    const screen = onScreen(editor);
+    if (window && screen && leavesWindow(window, screen, editor.document.lineCount)) this.changed.fire();
+  }
+
+  /** Lenses for the flagged examples near the screens of the editors showing `doc` (LENS_MARGIN). */
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const scan = this.scans.get(doc.uri);
     if (!scan || !this.enabled()) return [];
+    const key = doc.uri.toString();
+    const screens = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key).flatMap((e) => onScreen(e) ?? []);
+    const window = lensWindow(screens, doc.lineCount);
+    this.windows.set(key, window);
     const label = scan.pack && personaLabel(scan.pack.readout);
     const decision = this.reviews.lookup(doc);
     const out: vscode.CodeLens[] = [];
-    for (const r of flagged(scan.results)) {
+    for (const r of flagged(scan.results.slice(window.from, window.to))) {
       const at = r.line - 1;
       const decided = decision(at);
       if (decided === 'suppressed' || at >= doc.lineCount) continue;

@@ -46,10 +46,12 @@ export function activate(extension: vscode.ExtensionContext): void {
     }),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
       ctx.decorations.refresh();
+      ctx.lenses.refresh();
       editors.forEach((e) => scans.shown(e));
     }),
     vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => {
       ctx.decorations.scrolled(textEditor);
+      ctx.lenses.scrolled(textEditor);
       scans.shown(textEditor);
     }),
     scans.onDidChange(show),

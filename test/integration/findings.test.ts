@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
+import { distinct, manyExamples, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 suite('Findings', () => {
   test('a CodeLens at column 0 above every flagged example names its level and risk, however long the line', async () => {
@@ -50,5 +50,25 @@ suite('Findings', () => {
     await vscode.commands.executeCommand('personaLens.previousFinding');
     const back = flagged[(flagged.indexOf(firstAfter0) - 1 + flagged.length) % flagged.length];
     assert.equal(editor.selection.active.line, back);
+  });
+
+  test('in a long file the lenses are those near the screen, and follow it when it scrolls', async function () {
+    this.timeout(120_000);
+    const editor = await openFixture(manyExamples(5_000, 'lens'));
+    const doc = editor.document;
+    await scanned(doc, 100_000);
+    const ours = async () =>
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)).filter((l) => l.command?.command === 'personaLens.inspectExample').map((l) => l.range.start.line);
+    const top = await waitFor('lenses at the top', 10_000, async () => {
+      const lines = await ours();
+      return lines.length > 0 ? lines : undefined;
+    });
+    assert.ok(Math.max(...top) < 1_000, `only near the screen: the last lens is above line ${Math.max(...top) + 1}`);
+    editor.revealRange(new vscode.Range(4_000, 0, 4_000, 0), vscode.TextEditorRevealType.AtTop);
+    const lower = await waitFor('lenses near line 4,001', 10_000, async () => {
+      const lines = await ours();
+      return lines.some((l) => l >= 4_000 && l < 4_050) ? lines : undefined;
+    });
+    assert.ok(Math.min(...lower) > 3_000, `the top's lenses are gone: the first is at line ${Math.min(...lower) + 1}`);
   });
 });

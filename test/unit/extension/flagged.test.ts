@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LineResult, RiskLevel } from '../../../src/core/score/types';
-import { nextFinding } from '../../../src/extension/flagged';
+import { LENS_MARGIN, leavesWindow, lensWindow, nextFinding } from '../../../src/extension/flagged';
 import { lensTitle } from '../../../src/extension/riskText';
 
 const at = (line: number, level: RiskLevel | null): LineResult => ({
@@ -28,4 +28,17 @@ test('a lens names the level, the risk and, only when given, the persona label',
   assert.equal(lensTitle(0.874, 'high', 'toxic persona'), '$(error) High risk 0.87 · toxic persona');
   assert.equal(lensTitle(0.6, 'elevated', null, 'reviewed'), '$(warning) Elevated risk 0.60 · reviewed');
   assert.equal(lensTitle(0.6, 'elevated', null, 'rejected'), '$(warning) Elevated risk 0.60 · rejected');
+});
+
+test('lenses cover the screens and LENS_MARGIN lines each side, and ask again as the screen nears an edge', () => {
+  const m = LENS_MARGIN;
+  assert.deepEqual(lensWindow([], 100), { from: 0, to: 100 }, 'a small file not on screen: all of it');
+  assert.deepEqual(lensWindow([], 100_000), { from: 0, to: 2 * m }, 'a big one: its top');
+  assert.deepEqual(lensWindow([{ first: 5001, last: 5050 }], 100_000), { from: 5000 - m, to: 5050 + m });
+  assert.deepEqual(lensWindow([{ first: 10, last: 60 }, { first: 90_001, last: 90_050 }], 100_000), { from: 0, to: 90_050 + m }, 'two editors: from the first screen to the last');
+  const window = lensWindow([{ first: 5001, last: 5050 }], 100_000);
+  assert.equal(leavesWindow(window, { first: 5101, last: 5150 }, 100_000), false, 'a screen down: still well inside');
+  assert.equal(leavesWindow(window, { first: 5250, last: 5299 }, 100_000), true, 'near the bottom edge');
+  assert.equal(leavesWindow(window, { first: 4750, last: 4799 }, 100_000), true, 'near the top edge');
+  assert.equal(leavesWindow(lensWindow([{ first: 1, last: 50 }], 120), { first: 71, last: 120 }, 120), false, 'edges that are the file\'s own');
 });
