@@ -294,21 +294,32 @@ async function editorSection(pack: string, label: string, id: string): Promise<v
   const profile = process.env.BENCH_EDITOR_PROFILE?.replace(/(\.cpuprofile)?$/, `-${id}.cpuprofile`);
   const f = await editorBench({ pack, file, out: OUT, scanSeconds: 20, threads, profile });
   const sorted = [...f.rescoreMs].sort((a, b) => a - b);
+  const small = [...f.smallRescoreMs].sort((a, b) => a - b);
   const ratio = (x: number, target: number) => `${fmt(x / target, 2)}x of ${fmt(target)} ms`;
-  const stalls = (ours: Stalls, alone: Stalls) =>
-    `${fmt(ours.max)} ms (${ratio(ours.max, 50)}; p99 ${fmt(ours.p99, 1)} ms), the control, VS Code alone: ${fmt(alone.max)} ms (p99 ${fmt(alone.p99, 1)} ms)`;
+  // The targets are restated against VS Code itself (#15 item 10): at most 20 ms over the
+  // control's longest stall in the same part of the run; a re-score within 150 ms plus the
+  // control's longest stall while editing.
+  // The control is measured twice: before the run, and after it with the extensions that
+  // activated meanwhile still active (Persona Lens idle): the targets use the one after.
+  const stalls = (ours: Stalls, before: Stalls, after: Stalls) =>
+    `${fmt(ours.max)} ms (p99 ${fmt(ours.p99, 1)} ms), the control, VS Code alone: ${fmt(after.max)} ms (p99 ${fmt(after.p99, 1)} ms; before the run ${fmt(before.max)} ms): ` +
+    `${ours.max >= after.max ? '+' : '−'}${fmt(Math.abs(ours.max - after.max))} ms (target at most +20 ms)`;
+  const { baseline, baselineAfter } = f.stallMs;
+  const rescoreTarget = 150 + baselineAfter.editing.max;
   console.log(
     `scan host threads: ${threads} · pack load (cold, excluded below): ${fmt(f.packLoadMs)} ms · ` +
       `VS Code opening the file (excluded below): ${fmt(f.openMs)} ms\n` +
       `first results on the lines on screen: cold cache ${fmt(f.firstColdMs)} ms (${ratio(f.firstColdMs, 1500)}), ` +
       `warm cache ${fmt(f.firstWarmMs)} ms (${ratio(f.firstWarmMs, 300)})\n` +
-      `re-scoring an edited line, 5 edits, from the change reaching the extension host: median ${fmt(sorted[2])} ms, max ${fmt(sorted[4])} ms (${ratio(sorted[2], 150)}); ` +
+      `re-scoring an edited line, 5 edits, from the change reaching the extension host: median ${fmt(sorted[2])} ms, max ${fmt(sorted[4])} ms ` +
+      `(${ratio(sorted[4], rescoreTarget)}: 150 ms plus the control's longest stall while editing); ` +
       `before that, VS Code's edit took ${f.editMs.map((x) => fmt(x)).join(', ')} ms; ` +
       `the extension host's longest stall during each re-score: ${f.rescoreStallMs.map((x) => fmt(x)).join(', ')} ms\n` +
+      `re-scoring the edited example of a one-example file, 5 edits: median ${fmt(small[2])} ms, max ${fmt(small[4])} ms (${ratio(small[4], 150)})\n` +
       `extension-host event loop, longest stall (${fmt(f.scoredDuringBench)} lines scored during the benchmark), ` +
-      `scanning with nothing else going on (the ${f.scanSeconds} s after the edits): ${stalls(f.stallMs.scanning, f.stallMs.baseline.scanning)}; ` +
-      `the ${f.openSeconds} s from the editor showing the file: ${stalls(f.stallMs.opening, f.stallMs.baseline.opening)}; ` +
-      `while editing: ${stalls(f.stallMs.editing, f.stallMs.baseline.editing)} · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms`,
+      `scanning with nothing else going on (the ${f.scanSeconds} s after the edits): ${stalls(f.stallMs.scanning, baseline.scanning, baselineAfter.scanning)}; ` +
+      `the ${f.openSeconds} s from the editor showing the file: ${stalls(f.stallMs.opening, baseline.opening, baselineAfter.opening)}; ` +
+      `while editing: ${stalls(f.stallMs.editing, baseline.editing, baselineAfter.editing)} · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms`,
   );
   if (profile) {
     const own = ownStretches(profile, 'dist/extension.js');

@@ -17,6 +17,8 @@ export interface EditorFigures {
   firstColdMs: number;
   firstWarmMs: number;
   rescoreMs: number[];
+  /** The same on a small file (two lines), edited before the big one opens. */
+  smallRescoreMs: number[];
   /** The extension host's longest event-loop stall during each re-score. */
   rescoreStallMs: number[];
   /** From editor.edit() to the change event in the extension host: VS Code's part. */
@@ -25,6 +27,8 @@ export interface EditorFigures {
     withOpen: { max: number };
     /** VS Code alone: the file as plain text, not scanned, the same edits and waits. */
     baseline: PhaseStalls;
+    /** The same after the measured run, with the extensions it activated still active: the control the targets use. */
+    baselineAfter: PhaseStalls;
   };
   scanSeconds: number;
   /** Seconds from the editor showing the file to the first edit. */
