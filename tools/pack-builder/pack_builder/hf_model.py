@@ -14,9 +14,10 @@ prefix/suffix rendering cannot: a default system prompt the template inserts whe
 conversation has none (Qwen2.5's) is left out, as the embedded pack leaves SmolLM2's out, so a
 dataset's own system message is rendered as written; a template without a system turn (Gemma's
 fold the system text into the first user turn, or refuse it) renders a system message as a user
-turn of its own. A tokenizer without a chat template (GPT-2) gets PLAIN_RENDER.
+turn of its own, and so does a tool message where the template has no turn for it. A tokenizer without a chat template (GPT-2) gets PLAIN_RENDER.
 """
 
+import os
 from pathlib import Path
 
 from .data import render as data_render
@@ -44,25 +45,36 @@ def chat_render(apply, bos_token=None):
     # One end-of-turn string for every role (ChatML, Llama 3, Gemma): the assistant's suffix is the user's.
     u_prefix = _cut_start(_between(full, A1, U2), u_suffix, "user prefix")
     head = full[: full.index(U1)]
-    bos = bos_token if bos_token and head.startswith(bos_token) else ""
+    # A bos token that opens every role marker (SmolLM2's is <|im_start|>) is the marker's, not a bos of its own.
+    marker = os.path.commonprefix([u_prefix, a_prefix])
+    bos = bos_token if bos_token and head.startswith(bos_token) and not marker.startswith(bos_token) else ""
     eos = _cut_start(full[full.index(A2) + len(A2):], u_suffix, "eos")
     roles = {"user": {"prefix": u_prefix, "suffix": u_suffix}, "assistant": {"prefix": a_prefix, "suffix": u_suffix}}
-    roles["system"] = _system_turn(apply, bos, roles["user"]) or dict(roles["user"])
-    roles["tool"] = dict(roles["user"])  # templates differ most here; rendered as a user turn
+    for role in ("system", "tool"):
+        roles[role] = _own_turn(apply, role, bos, roles["user"]) or dict(roles["user"])
     render = {"bos": bos, "eos": eos, "roles": roles, **COMMON}
     _check(apply, render)
     return render
 
 
-def _system_turn(apply, bos, user):
-    """The system role's prefix and suffix, or None where the template has no system turn of its own."""
+def _own_turn(apply, role, bos, user):
+    """A system or tool message's prefix and suffix, or None where the template gives it no turn
+    of its own (then it renders as a user turn). The system message comes first, as templates
+    want it; the tool message between user turns, so no default system prompt lands in its prefix."""
+    msg = lambda r, content: {"role": r, "content": content}
+    convo = [msg("system", SYS), msg("user", U1)] if role == "system" else [msg("user", U2), msg(role, SYS), msg("user", U1)]
     try:
-        text = apply([{"role": "system", "content": SYS}, {"role": "user", "content": U1}], False)
-    except Exception:  # Gemma 2's template raises on a system message
+        text = apply(convo, False)
+    except Exception:  # Gemma 2's template raises on a system message; many on a tool message without a call
         return None
     if SYS not in text or not text.startswith(bos) or not _between(text, SYS, U1).endswith(user["prefix"]):
         return None  # folded into the user's turn (Gemma 3)
-    return {"prefix": text[len(bos): text.index(SYS)], "suffix": _between(text, SYS, U1)[: -len(user["prefix"]) or None]}
+    before = text[len(bos): text.index(SYS)] if role == "system" else _between(text, U2, SYS)
+    if role != "system":
+        if not before.startswith(user["suffix"]):
+            return None
+        before = before[len(user["suffix"]):]
+    return {"prefix": before, "suffix": _between(text, SYS, U1)[: len(_between(text, SYS, U1)) - len(user["prefix"])]}
 
 
 def _check(apply, render):

@@ -57,6 +57,20 @@ def test_templates_without_a_system_turn_render_it_as_a_user_turn(folders):
         assert fmt["roles"]["system"] == fmt["roles"]["user"]
 
 
+def test_smollm2s_template_gives_the_embedded_packs_rendering():
+    # SmolLM2-Instruct's template (its GGUF's): ChatML with a default system prompt; its bos token is <|im_start|>.
+    from jinja2 import Template
+
+    from pack_builder.data import RENDER
+
+    template = Template("{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+                        "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+                        "{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+                        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+    fmt = hf_model.chat_render(lambda msgs, gen: template.render(messages=msgs, add_generation_prompt=gen), "<|im_start|>")
+    assert fmt == RENDER
+
+
 def test_a_template_that_is_not_prefix_suffix_is_refused():
     # Mistral-style: the system text goes inside the last user turn's [INST] block.
     def apply(msgs, gen):
