@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--sae", help="a public SAE folder or file to use instead of training one (see pack_builder/sae_formats.py)")
     ap.add_argument("--tuned", help="the fine-tuned model (a Hugging Face folder of the same architecture) to diff against")
     ap.add_argument("--license", default="NOASSERTION", help="the pack's licence with --model (your model's terms)")
+    ap.add_argument("--bits", type=int, choices=[4, 8], help="with --model DIR: weight bits of the exported blocks (default 8)")
     ap.add_argument("--device", choices=["cpu", "cuda"], help="where PyTorch runs (default: PACK_BUILDER_DEVICE or cpu)")
     args = ap.parse_args()
     if args.device:
@@ -84,6 +85,8 @@ def with_options(cfg, args):
                          "description": f"Probe pack on {src.name} built by tools/pack-builder (--model).",
                          "notes": "Built from a local model; its licence is the model's own. The fine-tune, discovery and "
                                   "calibration read research datasets at build time; no dataset text is in the pack."}
+    if args.bits:
+        cfg["export"]["bits"] = args.bits
     if args.layer is not None:
         cfg["model"]["hook_layer"] = args.layer + 1  # the config counts the blocks run
     if args.sae:

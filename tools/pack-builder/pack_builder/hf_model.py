@@ -14,7 +14,8 @@ prefix/suffix rendering cannot: a default system prompt the template inserts whe
 conversation has none (Qwen2.5's) is left out, as the embedded pack leaves SmolLM2's out, so a
 dataset's own system message is rendered as written; a template without a system turn (Gemma's
 fold the system text into the first user turn, or refuse it) renders a system message as a user
-turn of its own, and so does a tool message where the template has no turn for it. A tokenizer without a chat template (GPT-2) gets PLAIN_RENDER.
+turn of its own, and so does a tool message where the template has no turn for it. A tokenizer
+without a chat template (GPT-2) gets PLAIN_RENDER.
 """
 
 import os

@@ -100,7 +100,8 @@ def run(st):
         "## Model, layer, SAE, fine-tune",
         table(["", "value"], [
             ["model", f"{meta['name']} ({done['model']['package']}), {meta['layers']} layers, d={meta['d_model']}, vocabulary {meta['vocab']}, "
-                      f"{done['model']['parameters']:,} parameters, GGUF {', '.join(meta['quantisation'])}"],
+                      f"{done['model']['parameters']:,} parameters, "
+                      f"{'Hugging Face folder, run in' if done['model'].get('format') == 'hf' else 'GGUF'} {', '.join(meta['quantisation'])}"],
             # A GGUF's logits against the numpy reference; a folder's cut decoder against its full model at the hook.
             ["reference check (max |diff|: GGUF logits vs numpy, or hook hidden state vs the full model)",
              max(c.get("max_abs_logit_diff", c.get("max_abs_hidden_diff")) for c in done["model"]["reference_check"])],
