@@ -11,7 +11,8 @@ against a numpy transcription of that source's own encode; sae.PublicSAE is the 
   pre > threshold; the input is neither shifted by b_dec nor normalised.
 - Gemma Scope 2 (params.safetensors + config.json): the same JumpReLU convention, keys in
   lower case (w_enc, w_dec); config.json's width must match. Transcoders and crosscoders
-  (their extra tensors or a different d_out) are refused.
+  (their extra tensors or a different d_out) are refused. This layout is taken from public
+  code that loads the release; no released file could be downloaded here to check it.
 - EleutherAI sparsify (cfg.json + sae.safetensors): TopK of relu((x - b_dec) encoder.weight^T
   + encoder.bias). The TypeScript `persona-lens convert-sae --from sparsify` converts the same
   way; tests/test_sae_formats.py runs both on one file and compares (so does Gemma Scope).
