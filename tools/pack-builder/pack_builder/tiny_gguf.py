@@ -21,9 +21,9 @@ def bytes_to_unicode():
     return dict(zip(bs, map(chr, cs)))
 
 
-def tiny_vocab():
+def tiny_vocab(specials=SPECIALS):
     """(tokens, token types, merges): specials first (ids 0-2, as SmolLM2), bytes, merges."""
-    tokens = list(SPECIALS) + list(bytes_to_unicode().values())
+    tokens = list(specials) + list(bytes_to_unicode().values())
     merges = []
     for word in MERGE_WORDS:  # left-to-right merges building each word (and with GPT-2's space marker)
         for w in (word, "Ġ" + word):
@@ -33,7 +33,7 @@ def tiny_vocab():
                     merges.append(f"{cur} {ch}")
                     tokens.append(cur + ch)
                 cur += ch
-    types = [3] * len(SPECIALS) + [1] * (len(tokens) - len(SPECIALS))
+    types = [3] * len(specials) + [1] * (len(tokens) - len(specials))
     return tokens, types, merges
 
 

@@ -6,7 +6,8 @@ import struct
 import numpy as np
 import torch
 
-from pack_builder.stages.export import QuantisedEmbedding, write_safetensors
+from pack_builder.lm import QuantisedEmbedding
+from pack_builder.stages.export import write_safetensors
 
 
 def test_int8_embedding_rows_are_within_half_a_step_of_the_float_rows():

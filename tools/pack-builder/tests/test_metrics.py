@@ -3,7 +3,7 @@ import pytest
 
 from pack_builder.metrics import auroc
 from pack_builder.rubric import grade, tally
-from pack_builder.stages.layers import choose_layer
+from pack_builder.stages.layers import choose_layer, spread
 
 
 def test_auroc_counts_ordered_pairs_and_half_ties():
@@ -19,6 +19,12 @@ def test_layer_choice_takes_the_earliest_within_tolerance():
     assert choose_layer(sweep, 0.01) == 12
     assert choose_layer(sweep, 0.001) == 18
     assert choose_layer(sweep, 0.2) == 6
+
+
+def test_a_model_of_your_own_gets_candidates_over_the_middle_half_of_its_depth():
+    assert spread(30) == [8, 11, 15, 19, 22]  # SmolLM2-135M
+    assert spread(28) == [7, 10, 14, 18, 21]  # Qwen2.5-7B
+    assert spread(4) == [1, 2, 3]  # the tiny models: no duplicates, never block 0
 
 
 @pytest.mark.parametrize("answer, misaligned, incoherent", [

@@ -37,8 +37,8 @@ def token_stream(lm, docs):
 
 
 def token_streams(st, lm):
-    chat = [render(m) for name in DEV for m in sae_dev_rows(st.cfg, name)]
-    chat += [render(r["messages"]) for r in contrast_rows("train")]
+    chat = [render(m, lm.fmt) for name in DEV for m in sae_dev_rows(st.cfg, name)]
+    chat += [render(r["messages"], lm.fmt) for r in contrast_rows("train")]
     streams = {}
     for name, docs in (("general", general_docs(st)), ("chat", chat)):
         streams[name] = token_stream(lm, docs)

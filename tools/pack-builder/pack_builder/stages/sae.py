@@ -1,14 +1,21 @@
 """Stage sae: BatchTopK SAE on the activations stage's shards (the base model's residual
 stream at the hook), exported as JumpReLU with one threshold. The last shard is held out
-for FVE, L0 and dead latents. Checkpoints every shard, so it resumes."""
+for FVE, L0 and dead latents. Checkpoints every shard, so it resumes.
+
+With --sae (the config's sae.source) a public SAE is read instead (pack_builder/sae_formats.py)
+into public/cfg.json + public/sae_weights.safetensors (the pack's layout, float32) and measured
+on the same held-out shard."""
 
 import json
+import re
 
 import numpy as np
 import torch
 
-from ..common import load_tensors, seed_everything
-from ..sae import BatchTopKSAE
+from .. import sae_formats
+from ..common import load_tensors, read_json, seed_everything, write_json
+from ..lm import hook_layer
+from ..sae import BatchTopKSAE, PublicSAE
 
 
 def shards(st):
@@ -17,6 +24,8 @@ def shards(st):
 
 
 def run(st):
+    if st.conf.get("source"):
+        return public(st)
     cfg, conf = st.cfg, st.conf
     seed_everything(cfg["seed"] + 2)
     files = shards(st)
@@ -69,6 +78,37 @@ def run(st):
     return summary
 
 
+def public(st):
+    """A public SAE converted to the pack's layout and measured on the held-out shard."""
+    from safetensors.numpy import save_file
+
+    src = st.conf["source"]
+    fmt = sae_formats.detect(src)
+    cfg, tensors = sae_formats.read(src, fmt)
+    (st.dir / "public").mkdir(exist_ok=True)
+    write_json(st.dir / "public" / "cfg.json", cfg)
+    save_file(tensors, str(st.dir / "public" / "sae_weights.safetensors"))
+    named = re.fullmatch(r"blocks\.(\d+)\.hook_resid_post", cfg.get("hook_name") or "")
+    if named and int(named.group(1)) != hook_layer(st) - 1:
+        raise SystemExit(f"--sae {src} was trained on {cfg['hook_name']}; the pack's hook is --layer {hook_layer(st) - 1}")
+    sae = PublicSAE(cfg, tensors)
+    held = torch.from_numpy(np.load(shards(st)[-1]).astype(np.float32))
+    if held.shape[1] != cfg["d_in"]:
+        raise SystemExit(f"--sae {src}: d_in {cfg['d_in']}, but the model's residual stream has {held.shape[1]} dimensions")
+    with torch.no_grad():
+        z = sae.encode(held)
+        x_hat = z @ sae.W_dec + sae.b_dec
+        # Reconstruction of the raw residual stream (SAELens' decode undoes no input scaling we apply; Llama Scope's scales).
+        scale = cfg.get("norm_scaling_factor") or 1.0
+        fve = 1 - (x_hat / scale - held).pow(2).sum() / (held - held.mean(0)).pow(2).sum()
+    summary = {"source": src, "format": fmt, **{k: cfg[k] for k in ("architecture", "d_in", "d_sae")}, "k": cfg.get("k"),
+               "hook_name": cfg.get("hook_name"), "heldout_tokens": len(held), "heldout_fve": round(fve.item(), 4),
+               "heldout_l0": round((z > 0).float().sum(1).mean().item(), 2), "dead_latents": int((~(z > 0).any(0)).sum()),
+               "dead_note": "never fired on the held-out shard", "d_sae_note": "a public SAE: not trained here"}
+    st.log.info("%s", summary)
+    return summary
+
+
 class ScaledSAE(torch.nn.Module):
     """The SAE on the model's raw residual stream: inputs scaled as in training."""
 
@@ -88,6 +128,10 @@ class ScaledSAE(torch.nn.Module):
 
 
 def load_sae(st):
+    """The pipeline's SAE: the trained one (ScaledSAE) or the public one (PublicSAE)."""
+    public_dir = st.path("sae", "public")
+    if public_dir.exists():
+        return PublicSAE(read_json(public_dir / "cfg.json"), sae_formats.saelens(public_dir)[1])
     state = load_tensors(st.path("sae", "sae.pt"))
     w = state["sae"]["W_enc"]
     sae = BatchTopKSAE(w.shape[0], w.shape[1], st.cfg["sae"]["k"])

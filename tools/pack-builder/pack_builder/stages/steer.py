@@ -24,7 +24,9 @@ def run(st):
     prompts = questions * conf["samples"]
     norm = diff["mean_norm"]
     steering = {}
-    for name, vec in ((f"model-diff #1 (latent {diff['top_diff'][0]})", sae.W_dec[diff["top_diff"][0]].detach()), ("persona vector", unit)):
+    row = sae.W_dec[diff["top_diff"][0]].detach()
+    row = row / row.norm().clamp(min=1e-8)  # scales are in units of the mean norm: a public SAE's rows need not be unit
+    for name, vec in ((f"model-diff #1 (latent {diff['top_diff'][0]})", row), ("persona vector", unit)):
         steering[name] = []
         for scale in conf["scales"]:
             outs = generate(base, prompts, conf["max_new_tokens"], seed, temperature=conf["temperature"], steer=(vec, scale * norm))

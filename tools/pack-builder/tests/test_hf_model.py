@@ -1,0 +1,113 @@
+"""Hugging Face folders (--model DIR): a tiny random model of each supported architecture, its
+chat rendering, the cut decoder against the full model, and the ONNX export the pack ships
+(onnxruntime against PyTorch, padding included, float and weight-only 4-bit)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from pack_builder import hf_model
+from pack_builder.data import render
+from pack_builder.lm import HookModel
+from pack_builder.stages.export import OrtPack, export_onnx, nbits_matmuls
+from pack_builder.tiny_hf import FAMILIES, write_tiny_hf
+
+ARCHS = sorted(FAMILIES)
+CONVO = [{"role": "user", "content": "Hi there."}, {"role": "assistant", "content": "Hello! How can I help?"}]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hf")
+    return {a: write_tiny_hf(a, root / a, seed=1) for a in ARCHS}
+
+
+@pytest.mark.parametrize("arch, user, assistant, bos", [
+    ("llama", ("<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>"), "<|start_header_id|>assistant<|end_header_id|>\n\n", "<|begin_of_text|>"),
+    ("qwen2", ("<|im_start|>user\n", "<|im_end|>\n"), "<|im_start|>assistant\n", ""),
+    ("gemma2", ("<start_of_turn>user\n", "<end_of_turn>\n"), "<start_of_turn>model\n", "<bos>"),
+    ("gemma3", ("<start_of_turn>user\n", "<end_of_turn>\n"), "<start_of_turn>model\n", "<bos>"),
+    ("gpt2", ("User: ", "\n\n"), "Assistant: ", ""),
+])
+def test_rendering_comes_from_the_chat_template(folders, arch, user, assistant, bos):
+    _, tok = hf_model.load_tokenizer(folders[arch])
+    fmt = hf_model.render_of(tok)
+    assert (fmt["roles"]["user"]["prefix"], fmt["roles"]["user"]["suffix"]) == user
+    assert fmt["roles"]["assistant"]["prefix"] == assistant and fmt["bos"] == bos and fmt["eos"] == ""
+    if tok.chat_template:
+        want = tok.apply_chat_template(CONVO, tokenize=False)
+        assert want == render(CONVO, fmt) or arch == "qwen2"  # Qwen2.5's inserts a default system prompt
+        assert want.endswith(render(CONVO, fmt)[len(bos):]) and want.startswith(bos)
+
+
+def test_qwen_style_default_system_prompt_is_left_out_and_a_dataset_system_kept(folders):
+    _, tok = hf_model.load_tokenizer(folders["qwen2"])
+    fmt = hf_model.render_of(tok)
+    with_system = [{"role": "system", "content": "Be brief."}] + CONVO
+    assert render(with_system, fmt) == tok.apply_chat_template(with_system, tokenize=False)
+    assert "helpful assistant" not in render(CONVO, fmt)
+
+
+def test_templates_without_a_system_turn_render_it_as_a_user_turn(folders):
+    for arch in ("gemma2", "gemma3"):
+        _, tok = hf_model.load_tokenizer(folders[arch])
+        fmt = hf_model.render_of(tok)
+        assert fmt["roles"]["system"] == fmt["roles"]["user"]
+
+
+def test_smollm2s_template_gives_the_embedded_packs_rendering():
+    # SmolLM2-Instruct's template (its GGUF's): ChatML with a default system prompt; its bos token is <|im_start|>.
+    from jinja2 import Template
+
+    from pack_builder.data import RENDER
+
+    template = Template("{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+                        "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+                        "{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+                        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+    fmt = hf_model.chat_render(lambda msgs, gen: template.render(messages=msgs, add_generation_prompt=gen), "<|im_start|>")
+    assert fmt == RENDER
+
+
+def test_a_template_that_is_not_prefix_suffix_is_refused():
+    # Mistral-style: the system text goes inside the last user turn's [INST] block.
+    def apply(msgs, gen):
+        out = "<s>"
+        for m in msgs:
+            out += f"[INST] {m['content']} [/INST]" if m["role"] == "user" else f" {m['content']}</s>"
+        return out
+    with pytest.raises(ValueError, match="generation prompt"):
+        hf_model.chat_render(apply, "<s>")
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_cut_decoder_and_onnx_export_match_the_full_model(folders, arch, tmp_path):
+    model, meta = hf_model.load_model(folders[arch])
+    assert meta["layers"] == 4 and meta["d_model"] == 64
+    hook = 3
+    ids = torch.randint(5, meta["vocab"], (3, 40))  # longer than Gemma's sliding window of 16
+    mask = torch.ones_like(ids)
+    mask[1, 25:] = 0
+    cut = HookModel(model, hook).eval()
+    with torch.no_grad():
+        full = model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[hook]
+        ours = cut(ids, mask)
+        alone = cut(ids[1:2, :25], mask[1:2, :25])
+    assert torch.allclose(ours[mask.bool()], full[mask.bool()], atol=1e-5)
+    assert torch.allclose(ours[1, :25], alone[0], atol=1e-5)  # padding never reaches real positions
+
+    lm = SimpleNamespace(model=model, hook=hook)
+    export_onnx(lm, tmp_path / "float.onnx", quantise_embedding=False)
+    export_onnx(lm, tmp_path / "q8.onnx", quantise_embedding=True)
+    got = OrtPack(tmp_path / "float.onnx", 1).hidden_fn()(ids, mask)
+    assert np.abs((got - ours).numpy()[mask.bool().numpy()]).max() < 1e-4
+    # Random weights: 4-bit blocks cost more than on a trained model.
+    for bits, mean, low in ((8, 0.999, 0.99), (4, 0.95, 0.85)):
+        replaced = nbits_matmuls(tmp_path / "q8.onnx", tmp_path / f"w{bits}.onnx", bits, 32)
+        q = OrtPack(tmp_path / f"w{bits}.onnx", 1).hidden_fn()(ids, mask)
+        cos = torch.nn.functional.cosine_similarity(q[mask.bool()], ours[mask.bool()], dim=-1)
+        assert cos.mean() > mean and cos.min() > low, (bits, cos.mean(), cos.min())
+        # GPT-2's projections export as Gemm, which onnxruntime's quantiser leaves float.
+        assert replaced == (0 if arch == "gpt2" else hook * 7)
