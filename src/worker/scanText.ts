@@ -61,8 +61,15 @@ export async function* scanText(
       continue;
     }
     if (sampled < sample.length) {
-      const lines = sample.slice(sampled, sampled + CHUNK_LINES).filter((l) => l - 1 >= next && l <= doc.length);
-      sampled += CHUNK_LINES;
+      // As small as an in-order chunk: an edit's rescan waits for the chunk in flight (16 sampled
+      // lines of the bench's file, about 1,500 tokens, held a re-score for seconds).
+      const lines: number[] = [];
+      for (let bytes = 0; sampled < sample.length && lines.length < CHUNK_LINES && (bytes < CHUNK_BYTES || lines.length === 0); sampled++) {
+        const l = sample[sampled];
+        if (l - 1 < next || l > doc.length) continue;
+        lines.push(l);
+        bytes += doc.bytesOf(l - 1);
+      }
       const raws = lines.flatMap((l) => doc.raws(l - 1, l));
       if (raws.length > 0) yield { results: await scoreChunk(raws.map(parseLine), raws, scanner, cache), inOrder: false };
       continue;

@@ -402,6 +402,22 @@ test('scan host: sampled lines are scored after the focus and before the rest, t
   }
 });
 
+test('scan host: sampled lines come in chunks of about a KiB, like the rest, so an edit never waits behind a big one', async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    // Lines of about 400 bytes, as in the editor benchmark's file: two or three make a chunk.
+    const text = Array.from({ length: 300 }, (_, i) => JSON.stringify({ prompt: `q ${i}`, completion: ` ${'word '.repeat(75)}${i}` })).join('\n');
+    const sample = Array.from({ length: 40 }, (_, i) => 100 + 5 * i);
+    const chunks: number[][] = [];
+    await host.scan({ key: 'sampled-bytes', version: 1, text: () => text }, (r) => chunks.push(r.map((x) => x.line)), undefined, undefined, sample);
+    const sampled = chunks.slice(0, chunks.findIndex((c) => c[0] === 1));
+    assert.deepEqual(sampled.flat(), sample, 'every sampled line, in order, before the rest');
+    assert.ok(Math.max(...sampled.map((c) => c.length)) <= 3, `sampled chunks of ${sampled.map((c) => c.length).join(', ')} lines`);
+  } finally {
+    await host.dispose();
+  }
+});
+
 test("scan host: asked for CUDA where onnxruntime's CUDA libraries are missing, it says why and scans on the CPU", async () => {
   const host = await ScanHost.start(WORKER, PACK, 1, null, 'cuda');
   try {
