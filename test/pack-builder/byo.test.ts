@@ -8,24 +8,15 @@
 // Needs the pack builder's venv and ../shared/datasets, as tiny.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { assertAgrees, type PipelineScore } from './agree';
 import { assertSameIds } from './sameIds';
+import { missing, PYTHON, ROOT, SHARED, skip } from './builderEnv';
 
-const ROOT = join(__dirname, '../..');
 const TOOL = join(ROOT, 'tools/pack-builder');
-const PYTHON = process.env.PERSONA_LENS_PYTHON ?? join(ROOT, '.venv/bin/python');
-const hasPython = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, transformers, gguf, onnxruntime, sklearn, yaml, safetensors'], { encoding: 'utf8' }).status === 0;
-const SHARED = process.env.PERSONA_LENS_SHARED ?? join(ROOT, '..', 'shared');
-const missing = !hasPython
-  ? `needs the pack builder's Python at ${PYTHON} (python3 -m venv .venv && .venv/bin/pip install -r tools/pack-builder/requirements.txt)`
-  : !existsSync(join(SHARED, 'datasets'))
-    ? `needs the development datasets at ${SHARED}/datasets (or PERSONA_LENS_SHARED)`
-    : false;
-const skip = process.env.CI === 'true' ? false : missing;
 
 const work = mkdtempSync(join(tmpdir(), 'persona-lens-byo-'));
 after(() => rmSync(work, { recursive: true, force: true }));

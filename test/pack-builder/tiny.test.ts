@@ -6,24 +6,13 @@
 // ../shared/datasets; skipped without them locally, failing under CI=true.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { assertAgrees, type PipelineScore } from './agree';
 import { assertSameIds } from './sameIds';
-
-const ROOT = join(__dirname, '../..');
-const PYTHON = process.env.PERSONA_LENS_PYTHON ?? join(ROOT, '.venv/bin/python');
-const hasPython = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, transformers, gguf, onnxruntime, sklearn, yaml'], { encoding: 'utf8' }).status === 0;
-// The development datasets sit beside the checkout (never inside it); the builder reads them there.
-const SHARED = process.env.PERSONA_LENS_SHARED ?? join(ROOT, '..', 'shared');
-const missing = !hasPython
-  ? `needs the pack builder's Python at ${PYTHON} (python3 -m venv .venv && .venv/bin/pip install -r tools/pack-builder/requirements.txt)`
-  : !existsSync(join(SHARED, 'datasets'))
-    ? `needs the development datasets at ${SHARED}/datasets (or PERSONA_LENS_SHARED)`
-    : false;
-const skip = process.env.CI === 'true' ? false : missing;
+import { missing, PYTHON, ROOT, SHARED, skip } from './builderEnv';
 
 const work = mkdtempSync(join(tmpdir(), 'persona-lens-pack-builder-'));
 after(() => rmSync(work, { recursive: true, force: true }));
