@@ -293,11 +293,16 @@ describe('The editor in the real workbench', () => {
       // As a person types: the folder, then (once the dialog lists it) the file's name.
       const row = (selected: boolean) =>
         page.locator(selected ? '.quick-input-list .monaco-list-row.focused, .quick-input-list .monaco-list-row.selected' : '.quick-input-list .monaco-list-row', { hasText: path.basename(file) });
-      await input.fill(`${path.dirname(file)}/`);
-      await row(false).first().waitFor({ timeout: 10_000 });
-      await input.press('End');
-      await page.keyboard.type(path.basename(file));
-      await row(true).waitFor({ timeout: 10_000 });
+      // Sometimes the typed name's row never gets selected (2 of 3 runs on 2026-12-05, after
+      // B's dialog opened; cause not found): the name is typed again then, up to three times.
+      for (let attempt = 1; ; attempt++) {
+        await input.fill(`${path.dirname(file)}/`);
+        await row(false).first().waitFor({ timeout: 10_000 });
+        await input.press('End');
+        await page.keyboard.type(path.basename(file));
+        const selected = await row(true).waitFor({ timeout: 5_000 }).then(() => true, (e: Error) => (attempt < 3 ? false : Promise.reject(e)));
+        if (selected) break;
+      }
       await page.keyboard.press('Enter');
     }
     const report = await frameWith(page, 'h1', 'Persona Lens diff');
