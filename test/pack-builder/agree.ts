@@ -2,6 +2,10 @@
 // the pipeline's own onnxruntime run of them.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './builderEnv';
 
 export interface PipelineScore {
   score: number;
@@ -31,4 +35,14 @@ export function assertAgrees(lines: ScannedLine[], expected: PipelineScore[], sl
     assert.ok(Math.abs(l.score! - expected[i].score) <= tol, `line ${l.line}: score ${l.score}, pipeline ${expected[i].score} (scale ${scale})`);
     assert.ok(Math.abs(l.risk - expected[i].risk) <= 1e-3 + (Math.abs(slope) * tol) / 4, `line ${l.line}: risk ${l.risk}, pipeline ${expected[i].risk}`);
   });
+}
+
+/** The real CLI's scan of an export's check rows with its pack, and the pipeline's expected scores of them. */
+export function scanCheckRows(exp: string): { lines: ScannedLine[]; expected: PipelineScore[] } {
+  const scan = spawnSync(process.execPath, [join(ROOT, 'bin/persona-lens.js'), 'scan', join(exp, 'check.jsonl'), '--pack', join(exp, 'pack'), '--format', 'jsonl', '--no-cache'], {
+    encoding: 'utf8',
+  });
+  assert.equal(scan.status, 0, scan.stderr);
+  const lines = scan.stdout.trim().split('\n').map((l) => JSON.parse(l) as ScannedLine);
+  return { lines, expected: JSON.parse(readFileSync(join(exp, 'expected.json'), 'utf8')) };
 }

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { assertAgrees, type PipelineScore } from './agree';
+import { assertAgrees, scanCheckRows } from './agree';
 import { assertSameIds } from './sameIds';
 import { missing, PYTHON, ROOT, SHARED, skip } from './builderEnv';
 
@@ -75,12 +75,7 @@ for (const c of CASES) {
     assert.ok(calibration.readout.every((r: { latent?: number }) => typeof r.latent === 'number'), 'a latent read-out');
     if (c.tuned) assert.equal(read(join(w, 'discover/done.json')).top_diff[0], PLANTED, 'the planted latent ranks first');
 
-    const scan = spawnSync(process.execPath, [join(ROOT, 'bin/persona-lens.js'), 'scan', join(exp, 'check.jsonl'), '--pack', join(exp, 'pack'), '--format', 'jsonl', '--no-cache'], {
-      encoding: 'utf8',
-    });
-    assert.equal(scan.status, 0, scan.stderr);
-    const lines = scan.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const expected: PipelineScore[] = read(join(exp, 'expected.json'));
+    const { lines, expected } = scanCheckRows(exp);
     assert.ok(expected.some((e) => e.tokens > pack.render.maxTokens), 'a check row long enough to need windows');
     assert.ok(expected.some((e) => e.score !== 0), 'the read-out fires on some check row');
     assertAgrees(lines, expected, calibration.mapping.slope);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { assertAgrees, type PipelineScore } from './agree';
+import { assertAgrees, scanCheckRows } from './agree';
 import { assertSameIds } from './sameIds';
 import { missing, PYTHON, ROOT, SHARED, skip } from './builderEnv';
 
@@ -34,12 +34,7 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   assert.match(readFileSync(join(exp, 'pack/REPORT.md'), 'utf8'), /## Detection \(AUROC, test rows\)/);
 
-  const scan = spawnSync(process.execPath, [join(ROOT, 'bin/persona-lens.js'), 'scan', join(exp, 'check.jsonl'), '--pack', join(exp, 'pack'), '--format', 'jsonl', '--no-cache'], {
-    encoding: 'utf8',
-  });
-  assert.equal(scan.status, 0, scan.stderr);
-  const lines = scan.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  const expected: PipelineScore[] = read(join(exp, 'expected.json'));
+  const { lines, expected } = scanCheckRows(exp);
   assert.ok(expected.some((e) => e.tokens > pack.render.maxTokens), 'a check row long enough to need windows');
   // The pipeline's onnxruntime run of the same files: the scanner must agree.
   assertAgrees(lines, expected, read(join(exp, 'pack', 'calibration.json')).mapping.slope);
