@@ -35,6 +35,8 @@ interface Case {
   sae: string;
   variant?: string;
   tuned?: boolean;
+  /** --external-data: model.onnx + model.onnx.data (pack format 4), as a model above 2 GB ships. */
+  externalData?: boolean;
 }
 
 const CASES: Case[] = [
@@ -43,11 +45,11 @@ const CASES: Case[] = [
   { arch: 'gemma2', sae: 'gemma-scope' },
   { arch: 'gemma3', sae: 'gemma-scope-2' },
   { arch: 'gpt2', sae: 'dictionary-learning' },
-  { arch: 'gguf', sae: 'saelens', variant: 'standard' },
+  { arch: 'gguf', sae: 'saelens', variant: 'standard', externalData: true },
 ];
 
 for (const c of CASES) {
-  test(`--model ${c.arch} with --sae ${c.sae}${c.tuned ? ' and --tuned' : ''}: the CLI scores the pack as the pipeline did`, { skip, timeout: 15 * 60_000 }, () => {
+  test(`--model ${c.arch} with --sae ${c.sae}${c.tuned ? ' and --tuned' : ''}${c.externalData ? ' and --external-data' : ''}: the CLI scores the pack as the pipeline did`, { skip, timeout: 15 * 60_000 }, () => {
     assert.equal(missing, false, String(missing));
     const dir = join(work, c.arch);
     mkdirSync(dir, { recursive: true });
@@ -61,6 +63,7 @@ for (const c of CASES) {
       python(['-m', 'pack_builder.tiny_hf', model, join(dir, 'tuned'), '--plant', '--sae', sae, '--latent', String(PLANTED), '--scale', '2']);
       args.push('--tuned', join(dir, 'tuned'));
     }
+    if (c.externalData) args.push('--external-data');
     python(args);
 
     const w = join(dir, 'work');
@@ -69,7 +72,13 @@ for (const c of CASES) {
     assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(w, 'model/tokenizer-samples.json')));
     const pack = read(join(exp, 'pack/pack.json'));
     assert.equal(pack.model.hookPoint, `blocks.${LAYER}.hook_resid_post`);
-    assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
+    if (c.externalData) {
+      assert.equal(pack.formatVersion, 4);
+      assert.deepEqual(pack.model.externalData, ['model.onnx.data']);
+      assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.onnx', 'model.onnx.data']);
+    } else {
+      assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
+    }
     assert.equal(read(join(w, 'sae/done.json')).format, c.sae);
     const calibration = read(join(exp, 'pack/calibration.json'));
     assert.ok(calibration.readout.every((r: { latent?: number }) => typeof r.latent === 'number'), 'a latent read-out');

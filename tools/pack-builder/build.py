@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--license", default="NOASSERTION", help="the pack's licence with --model (your model's terms)")
     ap.add_argument("--bits", type=int, choices=[4, 8], help="with --model DIR: weight bits of the exported blocks (default 8)")
     ap.add_argument("--device", choices=["cpu", "cuda"], help="where PyTorch runs (default: PACK_BUILDER_DEVICE or cpu)")
+    ap.add_argument("--external-data", action="store_true",
+                    help="ship model.onnx with its weights in model.onnx.data (pack format 4) even under 2 GB; above it, always")
     args = ap.parse_args()
     if args.device:
         os.environ["PACK_BUILDER_DEVICE"] = args.device  # read when pack_builder.common is imported
@@ -87,6 +89,8 @@ def with_options(cfg, args):
                                   "calibration read research datasets at build time; no dataset text is in the pack."}
     if args.bits:
         cfg["export"]["bits"] = args.bits
+    if args.external_data:
+        cfg["export"]["external_data"] = "always"
     if args.layer is not None:
         cfg["model"]["hook_layer"] = args.layer + 1  # the config counts the blocks run
     if args.sae:

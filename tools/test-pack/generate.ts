@@ -1,8 +1,8 @@
 // CLI: node --import tsx tools/test-pack/generate.ts OUTDIR
-//        [--vocab N --d-model D --layers L --d-sae S --arch standard|topk|jumprelu --k K --max-tokens T --directions]
+//        [--vocab N --d-model D --layers L --d-sae S --arch standard|topk|jumprelu --k K --max-tokens T --directions --external-data]
 // Writes a random-weight probe pack (see pack.ts); --directions makes it format 2
-// with a persona-vector read-out. `npm run test-pack` regenerates the committed
-// fixture test/fixtures/packs/tiny.
+// with a persona-vector read-out, --external-data format 4 with model.onnx.data.
+// `npm run test-pack` regenerates the committed fixture test/fixtures/packs/tiny.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,10 +31,11 @@ async function main(): Promise<void> {
       k: { type: 'string' },
       'max-tokens': { type: 'string' },
       directions: { type: 'boolean' },
+      'external-data': { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) {
-    throw new Error('usage: generate.ts OUTDIR [--vocab N --d-model D --layers L --d-sae S --arch A --k K --max-tokens T --directions]');
+    throw new Error('usage: generate.ts OUTDIR [--vocab N --d-model D --layers L --d-sae S --arch A --k K --max-tokens T --directions --external-data]');
   }
   const arch = (values.arch ?? DEFAULT_OPTIONS.arch) as SaeArchitecture;
   if (!ARCHES.includes(arch)) throw new Error(`--arch must be one of ${ARCHES.join(', ')}`);
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     k: positiveInt('k', values.k, DEFAULT_OPTIONS.k),
     maxTokens: positiveInt('max-tokens', values['max-tokens'], DEFAULT_OPTIONS.maxTokens),
     directions: values.directions ?? DEFAULT_OPTIONS.directions,
+    externalData: values['external-data'] ?? DEFAULT_OPTIONS.externalData,
   };
   const outDir = positionals[0];
   const files = await generatePack(outDir, options);

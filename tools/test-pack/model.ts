@@ -7,7 +7,7 @@
 // With `plant`, a fixed vector is added to every hidden state: a "fine-tune" whose
 // only change is a known direction at the hook (the planted test of `diff-models`).
 
-import { GraphBuilder, encodeOnnxModel } from '../../src/core/model/onnxWriter';
+import { GraphBuilder, encodeOnnxModel, type OnnxGraph } from '../../src/core/model/onnxWriter';
 import { MODEL_INPUTS, MODEL_OUTPUT } from '../../src/core/model/session';
 import type { Rng } from './random';
 
@@ -20,7 +20,13 @@ export interface TestModelShape {
 /** Width of each block's inner layer, as a multiple of d_model (as in transformer MLPs). */
 const MLP_RATIO = 4;
 
-export function buildTestModel(rng: Rng, { vocab, dModel: d, layers }: TestModelShape, plant?: Float32Array): Uint8Array {
+export function buildTestModel(rng: Rng, shape: TestModelShape, plant?: Float32Array): Uint8Array {
+  return encodeOnnxModel(testModelGraph(rng, shape, plant), TEST_MODEL_PRODUCER);
+}
+
+export const TEST_MODEL_PRODUCER = 'persona-lens test-pack generator';
+
+export function testModelGraph(rng: Rng, { vocab, dModel: d, layers }: TestModelShape, plant?: Float32Array): OnnxGraph {
   if (plant && plant.length !== d) throw new Error(`the planted vector has ${plant.length} values; d_model is ${d}`);
   const g = new GraphBuilder();
   const [ids, mask] = MODEL_INPUTS;
@@ -42,10 +48,9 @@ export function buildTestModel(rng: Rng, { vocab, dModel: d, layers }: TestModel
   }
   if (plant) g.op('Add', [h, g.constant('planted', [d], plant)], undefined, MODEL_OUTPUT);
 
-  const graph = g.build(
+  return g.build(
     'persona_lens_test_model',
     MODEL_INPUTS.map((name) => ({ name, type: 'int64' as const, shape: ['batch', 'seq'] })),
     [{ name: MODEL_OUTPUT, type: 'float32', shape: ['batch', 'seq', d] }],
   );
-  return encodeOnnxModel(graph, 'persona-lens test-pack generator');
 }

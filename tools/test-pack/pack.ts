@@ -1,5 +1,6 @@
 // Generates a complete, valid probe pack with random weights, for tests and
-// benchmarks: format 1, or format 2 with a persona vector in its read-out.
+// benchmarks: format 1, format 2 with a persona vector in its read-out, or format 4
+// with the model's weights in ONNX external data.
 // Deterministic: the same options give byte-identical files on every run
 // (seeded integer PRNG, fixed dates, and the numbers that come from running the
 // pack rounded to 4 significant digits so float noise between CPUs cannot show through).
@@ -7,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { encodeOnnxModel, encodeOnnxModelExternal } from '../../src/core/model/onnxWriter';
 import { ModelSession } from '../../src/core/model/session';
 import { PackTokenizer } from '../../src/core/model/tokenizer';
 import { parseSaeConfig } from '../../src/core/sae/config';
@@ -24,7 +26,7 @@ import {
 } from '../../src/core/pack/types';
 import { SPECIAL_TOKENS, tokenizerJson, trainBpe } from './bpe';
 import { PERSONA_SNIPPETS, SNIPPETS, TRAINING_TEXT } from './corpus';
-import { buildTestModel } from './model';
+import { TEST_MODEL_PRODUCER, testModelGraph } from './model';
 import { Rng } from './random';
 import { buildTestSae } from './sae';
 
@@ -41,6 +43,8 @@ export interface TestPackOptions {
   maxTokens: number;
   /** Format 2: a persona vector in directions.safetensors, described in latents.json and added to the read-out. */
   directions: boolean;
+  /** Format 4: model.onnx keeps its weights in model.onnx.data (ONNX external data). */
+  externalData: boolean;
 }
 
 export const DEFAULT_OPTIONS: TestPackOptions = {
@@ -52,7 +56,11 @@ export const DEFAULT_OPTIONS: TestPackOptions = {
   k: 8,
   maxTokens: 128,
   directions: false,
+  externalData: false,
 };
+
+/** The external data file of a pack generated with `externalData`. */
+export const EXTERNAL_DATA_FILE = 'model.onnx.data';
 
 // Separate streams, so an SAE variant keeps the same model weights.
 export const MODEL_SEED = 1;
@@ -87,14 +95,17 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
   const padTokenId = bpe.vocab.length + SPECIAL_TOKENS.indexOf('<|pad|>');
   const hookPoint = `blocks.${o.layers - 1}.hook_resid_post`;
 
-  const model = buildTestModel(new Rng(MODEL_SEED), { vocab: o.vocab, dModel: o.dModel, layers: o.layers });
+  const modelGraph = testModelGraph(new Rng(MODEL_SEED), { vocab: o.vocab, dModel: o.dModel, layers: o.layers });
+  const model = encodeOnnxModel(modelGraph, TEST_MODEL_PRODUCER);
+  const external = o.externalData ? encodeOnnxModelExternal(modelGraph, EXTERNAL_DATA_FILE, TEST_MODEL_PRODUCER) : null;
   const sae = buildTestSae(new Rng(SAE_SEED), { dIn: o.dModel, dSae: o.dSae, arch: o.arch, k: o.k, hookName: hookPoint });
   const runs = await snippetRuns(model, sae.cfgJson, sae.safetensors, tokenizer, padTokenId);
   const persona = o.directions ? personaVector(runs, o.dModel) : null;
   const { latents, calibration } = describePack(runs, o.dSae, persona);
 
   const files: Record<string, Uint8Array> = {
-    [PACK_FILES.model]: model,
+    [PACK_FILES.model]: external?.model ?? model,
+    ...(external && { [EXTERNAL_DATA_FILE]: external.data }),
     [PACK_FILES.tokenizer]: json(tokenizer),
     [PACK_FILES.saeCfg]: json(sae.cfgJson),
     [PACK_FILES.saeWeights]: sae.safetensors,
@@ -103,8 +114,8 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
     ...(persona && { [PACK_FILES.directions]: writeSafetensors({ [DIRECTION.name]: { shape: [o.dModel], data: persona } }) }),
   };
   const manifest: PackManifest = {
-    formatVersion: persona ? 2 : 1,
-    name: `test-pack-${o.arch}${persona ? '-directions' : ''}`,
+    formatVersion: external ? 4 : persona ? 2 : 1,
+    name: `test-pack-${o.arch}${persona ? '-directions' : ''}${external ? '-external-data' : ''}`,
     version: '0.0.1',
     license: 'MIT',
     description: 'Random-weight probe pack for Persona Lens tests and benchmarks. Its scores mean nothing.',
@@ -115,14 +126,14 @@ export async function generatePack(outDir: string, options: Partial<TestPackOpti
         {
           name: 'persona-lens test-pack generator',
           license: 'MIT',
-          origin: `tools/test-pack/generate.ts --vocab ${o.vocab} --d-model ${o.dModel} --layers ${o.layers} --d-sae ${o.dSae} --arch ${o.arch}${o.arch === 'topk' ? ` --k ${o.k}` : ''}${persona ? ' --directions' : ''}`,
+          origin: `tools/test-pack/generate.ts --vocab ${o.vocab} --d-model ${o.dModel} --layers ${o.layers} --d-sae ${o.dSae} --arch ${o.arch}${o.arch === 'topk' ? ` --k ${o.k}` : ''}${persona ? ' --directions' : ''}${external ? ' --external-data' : ''}`,
         },
       ],
       notes:
         'RANDOM TEST WEIGHTS from a seeded PRNG: not a trained model or SAE. Latent labels, top examples and ' +
         'calibration are computed on built-in snippets only so that tests see realistic shapes and spreads.',
     },
-    model: { dModel: o.dModel, hookPoint, padTokenId },
+    model: { dModel: o.dModel, hookPoint, padTokenId, ...(external && { externalData: [EXTERNAL_DATA_FILE] }) },
     render: { ...TEST_RENDER, maxTokens: o.maxTokens },
     files: Object.fromEntries(
       Object.keys(files)

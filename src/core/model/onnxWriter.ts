@@ -120,7 +120,16 @@ function elemTypeOf(data: OnnxTensorData): number {
   return ELEM_TYPE_CODE.int64;
 }
 
-function tensorProto(t: OnnxTensor): ProtoMessage {
+const EXTERNAL_MIN_BYTES = 1024;
+
+/** Where an initializer's bytes go when they are kept outside the model (ONNX external data). */
+interface ExternalSink {
+  location: string;
+  chunks: Uint8Array[];
+  length: number;
+}
+
+function tensorProto(t: OnnxTensor, external?: ExternalSink): ProtoMessage {
   const size = t.dims.reduce((a, b) => a * b, 1);
   if (size !== t.data.length) {
     throw new Error(`ONNX initializer ${t.name}: dims [${t.dims}] hold ${size} values, data has ${t.data.length}`);
@@ -130,7 +139,16 @@ function tensorProto(t: OnnxTensor): ProtoMessage {
   m.int(2, elemTypeOf(t.data));
   m.string(8, t.name);
   // raw_data is little-endian, which is the byte order of every platform Node runs on.
-  m.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  // Small tensors stay inline, as onnx's own saver keeps them: shape inputs (an Unsqueeze's axes) must be.
+  if (!external || raw.length < EXTERNAL_MIN_BYTES) return m.bytes(9, raw);
+  const entry = (key: string, value: string) => new ProtoMessage().string(1, key).string(2, value);
+  m.message(13, entry('location', external.location));
+  m.message(13, entry('offset', String(external.length)));
+  m.message(13, entry('length', String(raw.length)));
+  m.int(14, 1); // data_location: EXTERNAL
+  external.chunks.push(raw);
+  external.length += raw.length;
   return m;
 }
 
@@ -174,10 +192,21 @@ function nodeProto(n: OnnxNode, index: number): ProtoMessage {
 
 /** Serialises a graph as an ONNX model (default domain, opset 17). */
 export function encodeOnnxModel(graph: OnnxGraph, producer = 'persona-lens'): Uint8Array {
+  return encode(graph, producer);
+}
+
+/** The same model with its initializers' bytes (those of 1 KiB or more) in one external data file, `location`, beside it. */
+export function encodeOnnxModelExternal(graph: OnnxGraph, location: string, producer = 'persona-lens'): { model: Uint8Array; data: Uint8Array } {
+  const sink: ExternalSink = { location, chunks: [], length: 0 };
+  const model = encode(graph, producer, sink);
+  return { model, data: Buffer.concat(sink.chunks, sink.length) };
+}
+
+function encode(graph: OnnxGraph, producer: string, external?: ExternalSink): Uint8Array {
   const g = new ProtoMessage();
   graph.nodes.forEach((n, i) => g.message(1, nodeProto(n, i)));
   g.string(2, graph.name);
-  for (const t of graph.initializers) g.message(5, tensorProto(t));
+  for (const t of graph.initializers) g.message(5, tensorProto(t, external));
   for (const v of graph.inputs) g.message(11, valueInfoProto(v));
   for (const v of graph.outputs) g.message(12, valueInfoProto(v));
 

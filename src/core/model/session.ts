@@ -77,9 +77,18 @@ export class ModelSession {
     readonly deviceProblem: string | null,
   ) {}
 
-  static async create(model: string | Uint8Array, opts: { threads?: number; device?: Device } = {}): Promise<ModelSession> {
+  /**
+   * `externalDataDir`: where an ONNX model given as bytes finds its external data files
+   * (onnxruntime otherwise looks in the working folder).
+   */
+  static async create(model: string | Uint8Array, opts: { threads?: number; device?: Device; externalDataDir?: string } = {}): Promise<ModelSession> {
     const inPlace = typeof model !== 'string' && isOrtFormat(model);
-    const options = inPlace ? { ...ortSessionOptions(opts.threads), extra: ORT_BYTES_IN_PLACE } : ortSessionOptions(opts.threads);
+    const extra = inPlace
+      ? ORT_BYTES_IN_PLACE
+      : opts.externalDataDir !== undefined
+        ? { session: { model_external_initializers_file_folder_path: opts.externalDataDir } }
+        : undefined;
+    const options = extra ? { ...ortSessionOptions(opts.threads), extra } : ortSessionOptions(opts.threads);
     // Two calls because create() has separate path and bytes overloads.
     const open = (o: ort.InferenceSession.SessionOptions) => (typeof model === 'string' ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o));
     let session: ort.InferenceSession | null = null;

@@ -13,6 +13,7 @@ import { SaeEncoder } from '../sae/encode';
 import { readSafetensors } from '../sae/safetensors';
 import { saeWeightsFrom } from '../sae/weights';
 import { extractPackArchive } from './archive';
+import { stageExternalData } from './externalData';
 import { packDirections } from './directions';
 import { PackError, type PackErrorCode } from './errors';
 import { parseCalibration, parseLatentsFile, parsePackManifest } from './manifest';
@@ -27,7 +28,7 @@ export interface LoadPackOptions {
   device?: Device;
   /** Check every file against pack.json's sha256 list (default true). */
   verify?: boolean;
-  /** Where archives are extracted (default: packs/ in the user's persona-lens cache folder). */
+  /** Where archives are extracted, and external model data staged (default: packs/ in the user's persona-lens cache folder). */
   cacheDir?: string;
 }
 
@@ -60,7 +61,9 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const manifest = parsePackManifest(parseJson(manifestBytes, PACK_FILES.manifest, 'bad-manifest'));
   const verify = opts.verify !== false;
   // Files the scanner uses are hashed as they are read (below); verifyPackFiles checks the rest.
-  if (verify) await verifyPackFiles(root, manifest.files, SCANNED_FILES);
+  const externalData = manifest.model.externalData ?? [];
+  // External data is hashed where onnxruntime will read it (stageExternalData), once.
+  if (verify) await verifyPackFiles(root, manifest.files, [...SCANNED_FILES, ...externalData]);
   const readPackFile = (rel: string) => readPackBytes(root, rel, verify ? manifest.files[rel] : undefined);
 
   const readJson = async (rel: string, code: PackErrorCode) => parseJson(await readPackFile(rel), rel, code);
@@ -83,7 +86,16 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const modelBytes = await readPackFile(modelFile);
   checkModelFormat(modelFile, modelBytes);
   const threads = opts.threads ?? 1;
-  const model = await asPackErrorAsync('bad-onnx', modelFile, () => ModelSession.create(modelBytes, { threads, device: opts.device }));
+  const staged = modelFile === PACK_FILES.model ? await stageExternalData(root, externalData, verify ? manifest.files : undefined, opts.cacheDir ?? DEFAULT_PACK_CACHE) : null;
+  const model = await asPackErrorAsync('bad-onnx', modelFile, () =>
+    ModelSession.create(modelBytes, { threads, device: opts.device, externalDataDir: staged?.dir }).catch((e: Error) => {
+      // onnxruntime names the private staging folder; the user needs to know what the pack lacks.
+      if (!/external data/i.test(e.message)) throw e;
+      throw new Error(
+        `its weights refer to ONNX external data that pack.json does not provide: every external data file must be listed in files and named in model.externalData (format 4). onnxruntime: ${e.message.replace(/^onnxruntime cannot load the model: /, '')}`,
+      );
+    }),
+  ).finally(() => staged?.dispose());
   try {
     await checkModelWidth(model, manifest, modelFile);
     const sae = await asPackErrorAsync('bad-sae', PACK_FILES.saeWeights, () =>

@@ -59,7 +59,24 @@ export function parsePackManifest(json: unknown): PackManifest {
   if (PACK_FILES.modelOrt in files && (m.formatVersion as number) < 3) {
     f.fail(`files["${PACK_FILES.modelOrt}"]`, `needs formatVersion 3; this pack says ${m.formatVersion}`);
   }
+  if (model.externalData !== undefined) checkExternalData(f, model.externalData, files, m.formatVersion as number);
   return json as PackManifest;
+}
+
+/** model.externalData: plain names of listed files other than the pack's own, beside a model.onnx. */
+function checkExternalData(f: Fields, value: unknown, files: Record<string, unknown>, formatVersion: number): void {
+  if (formatVersion < 4) f.fail('model.externalData', `needs formatVersion 4; this pack says ${formatVersion}`);
+  if (!(PACK_FILES.model in files)) f.fail('model.externalData', `is for ${PACK_FILES.model}'s weights; this pack's model is not ${PACK_FILES.model}`);
+  const names = f.array(value, 'model.externalData', 1);
+  names.forEach((name, i) => {
+    const at = `model.externalData[${i}]`;
+    f.string(name, at);
+    // onnxruntime looks for them in one folder, by the names model.onnx gives.
+    if (/[\\/]/.test(name as string) || !isSafeRelativePath(name as string)) f.fail(at, `${JSON.stringify(name)} must be a plain file name beside ${PACK_FILES.model}`);
+    if ((Object.values(PACK_FILES) as string[]).includes(name as string)) f.fail(at, `${JSON.stringify(name)} is one of the pack's own files`);
+    if (!((name as string) in files)) f.fail(at, `${JSON.stringify(name)} is not listed in files, so it cannot be verified`);
+    if (names.indexOf(name) !== i) f.fail(at, `${JSON.stringify(name)} is named twice`);
+  });
 }
 
 export function parseLatentsFile(json: unknown): LatentsFile {

@@ -27,9 +27,9 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
 
 /**
  * The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors),
- * 3 allows the model as model.ort.
+ * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files.
  */
-export const FORMAT_VERSIONS = [1, 2, 3] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a
@@ -92,6 +92,11 @@ export interface PackManifest {
     hookPoint: string;
     /** Padding id used for batching. */
     padTokenId: number;
+    /**
+     * Format 4: the files beside model.onnx that hold its weights (ONNX external data, for
+     * models above protobuf's 2 GB), plain file names each listed in `files`.
+     */
+    externalData?: string[];
   };
   render: RenderConfig;
   /** sha256 (lower-case hex) of every file, keyed by path relative to the root. */

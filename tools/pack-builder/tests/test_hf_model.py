@@ -11,7 +11,8 @@ import torch
 from pack_builder import hf_model
 from pack_builder.data import render
 from pack_builder.lm import HookModel
-from pack_builder.stages.export import OrtPack, export_onnx, nbits_matmuls
+from pack_builder.stages import export as export_stage
+from pack_builder.stages.export import EXTERNAL_DATA, OrtPack, export_onnx, nbits_matmuls
 from pack_builder.tiny_hf import FAMILIES, write_tiny_hf
 
 ARCHS = sorted(FAMILIES)
@@ -105,9 +106,35 @@ def test_cut_decoder_and_onnx_export_match_the_full_model(folders, arch, tmp_pat
     assert np.abs((got - ours).numpy()[mask.bool().numpy()]).max() < 1e-4
     # Random weights: 4-bit blocks cost more than on a trained model.
     for bits, mean, low in ((8, 0.999, 0.99), (4, 0.95, 0.85)):
-        replaced = nbits_matmuls(tmp_path / "q8.onnx", tmp_path / f"w{bits}.onnx", bits, 32)
+        replaced, external = nbits_matmuls(tmp_path / "q8.onnx", tmp_path / f"w{bits}.onnx", bits, 32, "auto")
+        assert not external  # far below 2 GB
         q = OrtPack(tmp_path / f"w{bits}.onnx", 1).hidden_fn()(ids, mask)
         cos = torch.nn.functional.cosine_similarity(q[mask.bool()], ours[mask.bool()], dim=-1)
         assert cos.mean() > mean and cos.min() > low, (bits, cos.mean(), cos.min())
         # GPT-2's projections export as Gemm, which onnxruntime's quantiser leaves float.
         assert replaced == (0 if arch == "gpt2" else hook * 7)
+
+
+def test_weights_over_the_limit_go_to_external_data(folders, tmp_path, monkeypatch):
+    """Above protobuf's 2 GB (here a limit lowered to fit a test) the quantised model is saved
+    as model.onnx + model.onnx.data, and onnxruntime runs it as it ran the one-file model."""
+    model, meta = hf_model.load_model(folders["llama"])
+    hook = 3
+    ids = torch.randint(5, meta["vocab"], (2, 12))
+    mask = torch.ones_like(ids)
+    export_onnx(SimpleNamespace(model=model, hook=hook), tmp_path / "q8.onnx", quantise_embedding=True)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "split").mkdir()
+    _, external = nbits_matmuls(tmp_path / "q8.onnx", tmp_path / "one" / "model.onnx", 8, 32, "auto")
+    assert not external and not (tmp_path / "one" / EXTERNAL_DATA).exists()
+    monkeypatch.setattr(export_stage, "MAX_MODEL_BYTES", export_stage.EXTERNAL_MARGIN + 1000)
+    _, external = nbits_matmuls(tmp_path / "q8.onnx", tmp_path / "split" / "model.onnx", 8, 32, "auto")
+    assert external
+    one, split = tmp_path / "one" / "model.onnx", tmp_path / "split" / "model.onnx"
+    data = (tmp_path / "split" / EXTERNAL_DATA).stat().st_size
+    assert data > 100_000 and split.stat().st_size < one.stat().st_size - 100_000, (split.stat().st_size, one.stat().st_size, data)
+    a = OrtPack(one, 1).hidden_fn()(ids, mask)
+    b = OrtPack(split, 1).hidden_fn()(ids, mask)
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="export.external_data"):
+        export_stage.needs_external(None, "never")

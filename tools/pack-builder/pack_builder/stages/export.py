@@ -1,4 +1,4 @@
-"""Stage export: the pack folder (format 3, docs/pack-format.md).
+"""Stage export: the pack folder (format 3, or 4 with external data; docs/pack-format.md).
 
 model.ort: the embedding and the blocks up to the hook, weight-only quantised: every
 projection the GGUF holds in Q4_1 becomes onnxruntime's 4-bit MatMulNBits with those very
@@ -7,7 +7,9 @@ exported as ONNX, then saved by onnxruntime in its ORT format (extended graph op
 none specific to a CPU), which the scanner runs in place from the verified bytes instead of
 copying the weights. tokenizer.json from the GGUF. A Hugging Face folder (--model DIR) has
 no blocks to keep: onnxruntime's quantiser makes its MatMuls 8-bit (or --bits 4) and its own
-tokenizer.json is shipped.
+tokenizer.json is shipped. A model whose weights exceed protobuf's 2 GB (or any, with
+--external-data) ships as model.onnx with its weights in model.onnx.data (format 4): the ORT
+format has no external data.
 sae/ in SAELens layout (JumpReLU, F16 weights, the training input scale as
 norm_scaling_factor; a public SAE (--sae) as converted, in F16). directions.safetensors (the persona vector, the dense probe's
 direction), latents.json,
@@ -33,7 +35,31 @@ from ..sae import PublicSAE
 from ..score import scored_hidden
 from .calibrate import PAIRS, aggregate, risk_of, token_values
 
-MAX_MODEL_BYTES = 2**31 - 1  # one file, no external data (docs/pack-format.md); protobuf's own limit
+MAX_MODEL_BYTES = 2**31 - 1  # protobuf's own limit on one serialised model
+EXTERNAL_DATA = "model.onnx.data"  # pack format 4: model.onnx's weights beside it
+EXTERNAL_MARGIN = 64 << 20  # the graph itself and the inline tensors around the weights
+
+
+def tensor_bytes(model):
+    """The bytes an ONNX model's initializers hold (raw, as exporters and quantisers write them)."""
+    return sum(len(t.raw_data) for t in model.graph.initializer)
+
+
+def needs_external(model, mode):
+    """Whether the model must (or, with mode "always", shall) keep its weights in external data."""
+    if mode not in ("auto", "always"):
+        raise ValueError(f"export.external_data is {mode!r}; use auto or always")
+    return mode == "always" or tensor_bytes(model) > MAX_MODEL_BYTES - EXTERNAL_MARGIN
+
+
+def save_onnx(model, dst, external):
+    """Saves an ONNX model, its tensors of 1 KiB or more in one file beside it when `external`."""
+    import onnx
+
+    if external:
+        (dst.parent / EXTERNAL_DATA).unlink(missing_ok=True)  # onnx appends to an existing file
+    onnx.save_model(model, str(dst), save_as_external_data=external, all_tensors_to_one_file=True,
+                    location=EXTERNAL_DATA, size_threshold=1024)
 
 
 def export_onnx(lm, path, quantise_embedding):
@@ -46,12 +72,13 @@ def export_onnx(lm, path, quantise_embedding):
                       dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")})
 
 
-def nbits_matmuls(src, dst, bits, block_size):
+def nbits_matmuls(src, dst, bits, block_size, external_mode):
     """A Hugging Face model's MatMuls with a constant weight as onnxruntime's weight-only
     MatMulNBits of `bits` bits (asymmetric, blocks along the input, float compute), by
     onnxruntime's own quantiser. Returns how many it replaced; those it cannot take stay float
     (GPT-2's Conv1D exports as Gemm). SmolLM2 as a folder, up to block 17: the pack's hidden
-    states keep cosine 0.99991 (min 0.9991) to PyTorch at 8 bits, 0.977 (min 0.909) at 4."""
+    states keep cosine 0.99991 (min 0.9991) to PyTorch at 8 bits, 0.977 (min 0.909) at 4.
+    Returns (replaced, external)."""
     import logging
 
     import onnx
@@ -60,8 +87,10 @@ def nbits_matmuls(src, dst, bits, block_size):
     logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per MatMul
     q = MatMulNBitsQuantizer(onnx.load(str(src)), bits=bits, block_size=block_size, is_symmetric=False)
     q.process()
-    q.model.save_model_to_file(str(dst))
-    return sum(n.op_type == "MatMulNBits" for n in onnx.load(str(dst)).graph.node)
+    model = q.model.model
+    external = needs_external(model, external_mode)
+    save_onnx(model, dst, external)
+    return sum(n.op_type == "MatMulNBits" for n in model.graph.node), external
 
 
 GGUF_NAMES = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
@@ -79,11 +108,12 @@ def q4_1_blocks(raw, rows, cols):
     return q.reshape(rows, cols), d, m
 
 
-def gguf_matmuls(src, dst, gguf_path, meta):
+def gguf_matmuls(src, dst, gguf_path, meta, external_mode):
     """Every projection's MatMul becomes onnxruntime's MatMulNBits holding the GGUF's own Q4_1
     blocks, losslessly: scale d and a float zero point -m/d give (q - zp) * d = d*q + m, the
     very weights PyTorch ran (4-bit re-quantisation with integer zero points cost 0.98 hidden-
-    state cosine and 0.80 score-rank agreement). Blocks of 32 along the input, as both lay out."""
+    state cosine and 0.80 score-rank agreement). Blocks of 32 along the input, as both lay out.
+    Returns (replaced, external)."""
     import gguf
     import onnx
     from onnx import helper, numpy_helper
@@ -128,8 +158,9 @@ def gguf_matmuls(src, dst, gguf_path, meta):
     del model.graph.initializer[:]
     model.graph.initializer.extend(kept)
     model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(model, str(dst))
-    return replaced
+    external = needs_external(model, external_mode)
+    save_onnx(model, dst, external)
+    return replaced, external
 
 
 def write_safetensors(path, tensors, dtype):
@@ -222,18 +253,24 @@ def run(st):
     export_onnx(lm, plain_q, quantise_embedding=True)
     model_info = read_json(st.path("model", "done.json"))
     quant_onnx = st.dir / "model.onnx"
+    mode = st.conf.get("external_data", "auto")
     if model_info.get("format") == "hf":
         bits = st.conf.get("bits", 8)
-        quantised = {"bits": bits, "nbits_matmuls": nbits_matmuls(plain_q, quant_onnx, bits, st.conf["block_size"])}
+        replaced, external = nbits_matmuls(plain_q, quant_onnx, bits, st.conf["block_size"], mode)
+        quantised = {"bits": bits, "nbits_matmuls": replaced}
         write_json(pack / "tokenizer.json", json.loads(lm.tok.to_str()))
     else:
-        quantised = {"q4_1_matmuls": gguf_matmuls(plain_q, quant_onnx, model_info["gguf"], lm.meta)}
+        replaced, external = gguf_matmuls(plain_q, quant_onnx, model_info["gguf"], lm.meta, mode)
+        quantised = {"q4_1_matmuls": replaced}
         write_json(pack / "tokenizer.json", tokenizer_json(read_gguf(model_info["gguf"])[2]))
     plain_q.unlink()
-    if quant_onnx.stat().st_size > MAX_MODEL_BYTES:
-        raise SystemExit(f"{quant_onnx}: {quant_onnx.stat().st_size} bytes; a pack's model is one file of at most 2 GB "
-                         "(docs/pack-format.md): choose an earlier --layer")
-    to_ort_format(quant_onnx, pack / "model.ort")
+    if external:  # the ORT format cannot hold external data: model.onnx as it is, weights beside it
+        shipped = pack / "model.onnx"
+        for f in (quant_onnx, st.dir / EXTERNAL_DATA):
+            shutil.copyfile(f, pack / f.name)
+    else:
+        shipped = pack / "model.ort"
+        to_ort_format(quant_onnx, shipped)
     hook_point = f"blocks.{lm.hook - 1}.hook_resid_post"
     tensors, sae_cfg = sae_files(sae, lm, hook_point, cfg)
     write_safetensors(pack / "sae/sae_weights.safetensors", tensors, "F16")
@@ -245,10 +282,10 @@ def run(st):
     sae16 = f16_sae(sae)
     threads = int(cfg.get("threads", 2))
     # The shipped file is checked: quantisation and the ORT format's optimisations together.
-    checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, pack / "model.ort", threads)
-    write_check(st, OrtPack(pack / "model.ort", threads), lm, sae16, directions, calibration)
+    checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, shipped, threads)
+    write_check(st, OrtPack(shipped, threads), lm, sae16, directions, calibration)
     return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
-            **quantised, "checks": checks}
+            **quantised, "external_data": external, "checks": checks}
 
 
 def finish_pack(st, pack):
@@ -268,20 +305,22 @@ def finish_pack(st, pack):
                           f"{read_json(st.path('export', 'done.json')).get('bits', 4)}-bit"}]
     sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
+    external = (pack / EXTERNAL_DATA).exists()
     write_json(pack / "pack.json", {
-        "formatVersion": 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "formatVersion": 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
         "description": conf["description"],
         "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                        "sources": sources, "notes": conf.get("notes", ""), "versions": model["versions"]},
-        "model": {"dModel": lm_meta["d_model"], "hookPoint": hook, "padTokenId": lm_meta["pad_id"]},
+        "model": {"dModel": lm_meta["d_model"], "hookPoint": hook, "padTokenId": lm_meta["pad_id"],
+                  **({"externalData": [EXTERNAL_DATA]} if external else {})},
         "render": {**model.get("render", RENDER), "maxTokens": cfg["model"]["ctx"]},
         "files": {p.relative_to(pack).as_posix(): sha256_file(p) for p in files},
     })
     sizes = {p.relative_to(pack).as_posix(): p.stat().st_size for p in pack.rglob("*") if p.is_file()}
     total = sum(sizes.values())
-    # The embedded pack's limits (the extension's size) are its config's; a pack of your own has none beyond the model's.
-    if total > conf.get("max_pack_bytes", total) or max(sizes.values()) > conf.get("max_file_bytes", MAX_MODEL_BYTES):
+    # The embedded pack's limits (the extension's size) are its config's; a pack of your own has none.
+    if total > conf.get("max_pack_bytes", total) or max(sizes.values()) > conf.get("max_file_bytes", total):
         raise RuntimeError(f"pack is {total} bytes (largest file {max(sizes.values())}): over the limits")
     return {"bytes": total, "files": sizes}
 
