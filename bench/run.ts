@@ -8,6 +8,7 @@
 //   - the embedded pack's model: onnxruntime against PyTorch eager on the same batches, and its
 //     multiply-adds per second against onnxruntime's own large-MatMul rate (bench/modelCompare.py;
 //     needs the pack builder's .venv)
+//   - external: a pack above 2 GB (model.onnx + external data): load and scan through the CLI (bench/external.ts)
 //   - diff: the report for a 100k-example pair whose scores are in the result cache (target < 2 s)
 //   - power: the diff alarm's power with the embedded pack on held-out development rows
 //     (`pack evaluate`: 200-example datasets with 1/2/5/10/20% EM-inducing rows)
@@ -16,7 +17,7 @@
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
-// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,diff,power,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,external,diff,power,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
 // and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
@@ -31,6 +32,7 @@ import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';
 import { ownStretches } from './editor/profile';
+import { externalSection } from './external';
 import { memorySection } from './memory';
 import { editorBench, type Stalls } from './editor/run';
 
@@ -40,7 +42,7 @@ const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
 const EDITOR_LINES = 100_000;
 const DEFAULT_EXAMPLES = Number(process.env.BENCH_DEFAULT_EXAMPLES ?? 2000);
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,diff,power,editor').split(','));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,external,diff,power,editor').split(','));
 /** The development datasets (other people's: read here, never copied into the project). */
 const DATASETS = join(ROOT, '..', 'shared', 'datasets');
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
@@ -103,6 +105,11 @@ async function main(): Promise<void> {
     process.stdout.write(node([join(OUT, 'saeEncode.js')]));
   }
   if (SECTIONS.has('model')) modelSection();
+  if (SECTIONS.has('external')) {
+    const examples = join(DATA, `scan-${DEFAULT_EXAMPLES}.jsonl`);
+    await ensureFile(examples, () => writeChatFile(examples, { examples: DEFAULT_EXAMPLES }, { seed: 2, minWords: 20, maxWords: 160 }));
+    await externalSection(DATA, pack, examples, fmt);
+  }
   if (SECTIONS.has('diff')) await diffSection(pack);
   if (SECTIONS.has('power')) powerSection();
   if (SECTIONS.has('editor')) {
