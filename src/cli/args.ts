@@ -184,7 +184,9 @@ $XDG_CACHE_HOME/persona-lens/store) and prints its folder, for --pack: from a Hu
 Face repository (hf:ORG/NAME, at REV or main), a URL of a pack folder (ending in /) or
 of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
 a pack is installed whole or not at all, and a rerun resumes an interrupted download.
-It sends nothing but the requests for the pack's files.
+It sends nothing but the requests for the pack's files, with your Hugging Face token
+(HF_TOKEN, else the file \`hf auth login\` wrote) for a source on the Hugging Face
+endpoint, to that host only: a private or gated repository needs it.
 
 diff-models diffs a base model and its fine-tune as Wang et al. did: both read the same
 prompts (YAML question files, CSV or JSONL, optionally with answers), the base pack's SAE

@@ -2,7 +2,9 @@
 // (test/fixtures/packServer.ts) serving the suite's test pack: the user's answers (the
 // source, the confirmation, the offer to scan with it, queued through a test-only
 // command as a modal cannot be clicked) lead to nothing downloaded when declined, and
-// otherwise to the pack installed in the store, set in the user setting and scanning.
+// otherwise to the pack installed in the store, set in the user setting and scanning. A
+// private repository needs HF_TOKEN in the extension host's environment, which goes to
+// the hub only.
 
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +13,10 @@ import * as path from 'node:path';
 import { suite, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { packServer } from '../fixtures/packServer';
-import { distinct, EXTENSION_ID, openFixture, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
+import { distinct, extensionLog, EXTENSION_ID, openFixture, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
+
+const TOKEN = 'hf_editorTestToken42';
+const HF_VARS = ['HF_ENDPOINT', 'HF_TOKEN', 'HF_HOME', 'HF_TOKEN_PATH'] as const;
 
 suite('Fetch Pack', () => {
   teardown(async () => {
@@ -46,6 +51,44 @@ suite('Fetch Pack', () => {
       assert.deepEqual(state.summary, (await referenceOf(editor.document)).summary, 'scanned with the fetched pack');
     } finally {
       await server.close();
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  test('a private repository by an hf: source: refused without a token, saying to set HF_TOKEN; with HF_TOKEN in the environment, the dialog says where it goes, and only the hub gets it', async () => {
+    const cdn = await packServer({ 'test-org/private': SUITE_PACK });
+    const hub = await packServer({ 'test-org/private': SUITE_PACK }, { token: TOKEN, cdn: cdn.url });
+    const store = mkdtempSync(path.join(tmpdir(), 'persona-lens-store-'));
+    const saved = HF_VARS.map((k) => [k, process.env[k]] as const);
+    try {
+      // The extension host's environment, which the command reads as the CLI reads its own.
+      process.env.HF_ENDPOINT = hub.url;
+      process.env.HF_HOME = path.join(store, 'no-hf-home');
+      delete process.env.HF_TOKEN;
+      delete process.env.HF_TOKEN_PATH;
+      await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['hf:test-org/private', true]);
+      assert.equal(await vscode.commands.executeCommand('personaLens.fetchPack', store), undefined);
+      const plain = await vscode.commands.executeCommand<{ message: string; detail: string }>('personaLens.test.lastConfirm');
+      assert.ok(plain.detail.includes('Nothing else is sent.'), plain.detail);
+      await extensionLog(`fetch pack hf:test-org/private@main: ${hub.url}/test-org/private/resolve/main/pack.json: HTTP 401 Unauthorized: the repository may be private, gated or missing: for a private or gated one, set HF_TOKEN`);
+
+      process.env.HF_TOKEN = TOKEN;
+      const seen = hub.requests.length;
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['hf:test-org/private', true, false]);
+      assert.equal(await vscode.commands.executeCommand('personaLens.fetchPack', store), path.join(store, 'test-pack-standard@0.0.1'));
+      const asked = await vscode.commands.executeCommand<{ message: string; detail: string }>('personaLens.test.lastConfirm');
+      assert.ok(asked.detail.includes(`Your Hugging Face token (from HF_TOKEN) goes with the requests to ${new URL(hub.url).host}, and to no other host.`), asked.detail);
+      assert.ok(!asked.detail.includes(TOKEN));
+      assert.ok(hub.requests.slice(seen).every((q) => q.authorization === `Bearer ${TOKEN}`));
+      assert.ok(cdn.requests.length > 0, 'the large files came from the CDN host');
+      assert.deepEqual(cdn.requests.filter((q) => q.authorization !== undefined), [], 'the CDN host never got the token');
+    } finally {
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await Promise.all([hub.close(), cdn.close()]);
       rmSync(store, { recursive: true, force: true });
     }
   });

@@ -18,6 +18,7 @@ import { PACK_FILES, type PackManifest } from '../types';
 import { sha256File, verifyPackFiles } from '../verify';
 import { downloadToPart, type DownloadOptions, type Downloaded } from './download';
 import { fetchBytes, type GetOptions } from './http';
+import type { HubAuth } from './hubAuth';
 import type { FetchProgress } from './progress';
 import { fileUrl, type PackSource } from './source';
 import { STAGING, install, installedCopy, lockStaging } from './store';
@@ -29,6 +30,8 @@ export interface FetchPackOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   userAgent?: string;
+  /** A Hugging Face token and the origin it may go to (hubAuthFor); none: no credentials are sent. */
+  auth?: HubAuth;
   onProgress?: (p: FetchProgress) => void;
 }
 
@@ -162,7 +165,7 @@ function sha256(bytes: Buffer): string {
 }
 
 function getOptions(opts: FetchPackOptions): GetOptions {
-  return { timeoutMs: opts.timeoutMs ?? TIMEOUT_MS, signal: opts.signal, userAgent: opts.userAgent ?? 'persona-lens' };
+  return { timeoutMs: opts.timeoutMs ?? TIMEOUT_MS, signal: opts.signal, userAgent: opts.userAgent ?? 'persona-lens', auth: opts.auth };
 }
 
 function downloadOptions(opts: FetchPackOptions, onBytes: DownloadOptions['onBytes']): DownloadOptions {
