@@ -334,3 +334,20 @@ test('a URL source gets the token only on the Hugging Face endpoint: never on an
     await close();
   }
 });
+
+test('pack list: each installed pack as name, version and folder; an unreadable folder named on stderr; an empty store says so', async () => {
+  const store = newStore();
+  const empty = await run(['pack', 'list', '--store', store]);
+  assert.deepEqual([empty.status, empty.stdout], [0, '']);
+  assert.ok(empty.stderr.includes(`no packs in ${store}`), empty.stderr);
+
+  assert.equal((await fetchInto(store)).status, 0);
+  mkdirSync(join(store, 'damaged@1'));
+  const r = await run(['pack', 'list', '--store', store]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `test-pack-standard\t0.0.1\t${join(store, INSTALLED)}\n`);
+  assert.ok(r.stderr.includes(`${join(store, 'damaged@1')}: cannot be read: no pack.json`), r.stderr);
+  // The default store is $XDG_CACHE_HOME's.
+  const dflt = await run(['pack', 'list'], { XDG_CACHE_HOME: join(work, 'no-cache-here') });
+  assert.ok(dflt.stderr.includes(`no packs in ${join(work, 'no-cache-here', 'persona-lens', 'store')}`), dflt.stderr);
+});

@@ -4,19 +4,21 @@
 // command as a modal cannot be clicked) lead to nothing downloaded when declined, and
 // otherwise to the pack installed in the store, set in the user setting and scanning. A
 // private repository needs HF_TOKEN in the extension host's environment, which goes to
-// the hub only.
+// the hub only. Select Pack lists what the pack store holds.
 
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
+import { defaultPackStore } from '../../src/core/pack/fetch/store';
 import { packServer } from '../fixtures/packServer';
 import { distinct, extensionLog, EXTENSION_ID, openFixture, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
 
 const TOKEN = 'hf_editorTestToken42';
 const HF_VARS = ['HF_ENDPOINT', 'HF_TOKEN', 'HF_HOME', 'HF_TOKEN_PATH'] as const;
+type Offered = { label: string; description?: string; detail?: string };
 
 suite('Fetch Pack', () => {
   teardown(async () => {
@@ -90,6 +92,42 @@ suite('Fetch Pack', () => {
       }
       await Promise.all([hub.close(), cdn.close()]);
       rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  test('Select Pack lists the pack store: name, version, description, the current one marked, an unreadable one refused; choosing one sets personaLens.pack', async () => {
+    // The store Fetch Pack installs to by default ($XDG_CACHE_HOME: the test run's own).
+    const store = defaultPackStore();
+    const installed = path.join(store, 'test-pack-standard@0.0.1');
+    const damaged = path.join(store, 'damaged@1');
+    try {
+      cpSync(SUITE_PACK, installed, { recursive: true });
+      mkdirSync(damaged, { recursive: true });
+      const description = JSON.parse(readFileSync(path.join(SUITE_PACK, 'pack.json'), 'utf8')).description;
+      await vscode.commands.executeCommand('personaLens.selectPack', '');
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['test-pack-standard 0.0.1']);
+      assert.equal(await vscode.commands.executeCommand('personaLens.selectPack'), installed);
+      assert.equal(vscode.workspace.getConfiguration().inspect<string>('personaLens.pack')?.globalValue, installed);
+      const offered = await vscode.commands.executeCommand<Offered[]>('personaLens.test.lastPick');
+      assert.deepEqual(
+        offered.map((i) => i.label),
+        ['Built-in pack', 'Browse…', 'Pack store', 'damaged@1', 'test-pack-standard 0.0.1'],
+      );
+      assert.deepEqual(offered[4], { label: 'test-pack-standard 0.0.1', description, detail: installed });
+      assert.deepEqual(offered[3], { label: 'damaged@1', description: 'cannot be read: no pack.json', detail: damaged });
+
+      // Asked again: the pack in use is marked; the damaged one cannot be chosen.
+      await vscode.commands.executeCommand('personaLens.test.answerPrompts', ['damaged@1']);
+      assert.equal(await vscode.commands.executeCommand('personaLens.selectPack'), undefined);
+      assert.equal(vscode.workspace.getConfiguration().inspect<string>('personaLens.pack')?.globalValue, installed, 'unchanged');
+      const again = await vscode.commands.executeCommand<Offered[]>('personaLens.test.lastPick');
+      assert.equal(again.find((i) => i.detail === installed)?.description, `(current) ${description}`);
+
+      const editor = await openFixture(distinct(sampleLines().slice(0, 3)));
+      assert.deepEqual((await scanned(editor.document)).summary, (await referenceOf(editor.document)).summary, 'scanned with the store\'s pack');
+    } finally {
+      rmSync(installed, { recursive: true, force: true });
+      rmSync(damaged, { recursive: true, force: true });
     }
   });
 });
