@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -333,6 +333,21 @@ test('a URL source gets the token only on the Hugging Face endpoint: never on an
   } finally {
     await close();
   }
+});
+
+test('a fetch first clears .staging of a download untouched for over a week, and keeps one from yesterday', async () => {
+  const store = newStore();
+  const [old, recent] = ['a'.repeat(64), 'b'.repeat(64)].map((h) => join(store, '.staging', h));
+  for (const [dir, days] of [[old, 8], [recent, 1]] as const) {
+    mkdirSync(join(dir, 'parts'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'parts', 'model.onnx'), 'kept bytes');
+    const when = new Date(Date.now() - days * 24 * 3600 * 1000);
+    for (const p of [join(dir, 'parts', 'model.onnx'), join(dir, 'parts'), dir]) utimesSync(p, when, when);
+  }
+  const r = await fetchInto(store);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(store, '.staging')), ['b'.repeat(64)]);
+  assert.equal(readFileSync(join(recent, 'parts', 'model.onnx'), 'utf8'), 'kept bytes');
 });
 
 test('pack list: each installed pack as name, version and folder; an unreadable folder named on stderr; an empty store says so', async () => {
