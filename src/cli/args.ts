@@ -116,6 +116,12 @@ export interface FetchCommand {
   progress: 'auto' | 'never';
 }
 
+export interface ListCommand {
+  kind: 'pack-list';
+  /** Null: the default pack store. */
+  store: string | null;
+}
+
 export const DIFF_MODELS_FORMATS = ['table', 'json', 'md'] as const;
 export type DiffModelsFormat = (typeof DIFF_MODELS_FORMATS)[number];
 
@@ -139,7 +145,7 @@ export interface DiffModelsCommand extends Pick<PackOptions, 'threads' | 'device
   progress: 'auto' | 'never';
 }
 
-export type Command = ScanCommand | DiffCommand | DiffModelsCommand | JudgeCommand | ExportCommand | EvaluateCommand | FetchCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
+export type Command = ScanCommand | DiffCommand | DiffModelsCommand | JudgeCommand | ExportCommand | EvaluateCommand | FetchCommand | ListCommand | ConvertSaeCommand | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
 
@@ -150,6 +156,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens export FILE --clean|--flagged|--with-risk|--realign N [options]
        persona-lens pack evaluate [PACK] --positive FILE... --negative FILE... [options]
        persona-lens pack fetch hf:ORG/NAME[@REV]|URL [options]
+       persona-lens pack list [--store DIR]
        persona-lens diff-models --tuned MODEL --prompts FILE [--base PACK] [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
 
@@ -184,7 +191,12 @@ $XDG_CACHE_HOME/persona-lens/store) and prints its folder, for --pack: from a Hu
 Face repository (hf:ORG/NAME, at REV or main), a URL of a pack folder (ending in /) or
 of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
 a pack is installed whole or not at all, and a rerun resumes an interrupted download.
-It sends nothing but the requests for the pack's files.
+It sends nothing but the requests for the pack's files, with your Hugging Face token
+(HF_TOKEN, else the file \`hf auth login\` wrote) for a source on the Hugging Face
+endpoint, to that host only: a private or gated repository needs it.
+
+pack list prints the packs in your pack store, one a line: name, version and folder,
+separated by tabs.
 
 diff-models diffs a base model and its fine-tune as Wang et al. did: both read the same
 prompts (YAML question files, CSV or JSONL, optionally with answers), the base pack's SAE
@@ -252,6 +264,9 @@ Pack fetch options:
                                    https://huggingface.co)
   --timeout S                      seconds without data before giving up (default: 30)
   --no-progress                    no progress line on stderr
+
+Pack list options:
+  --store DIR                      the pack store to list (default as for pack fetch)
 
 Diff-models options: --threads, --device, --output, --no-progress as for scan, and
   --tuned MODEL                    the fine-tuned model: a pack (folder or .tar.gz) with the base
@@ -344,6 +359,9 @@ const FETCH_OPTIONS = {
   timeout: { type: 'string' },
   'no-progress': { type: 'boolean' },
 } as const;
+const LIST_OPTIONS = {
+  store: { type: 'string' },
+} as const;
 const DIFF_MODELS_OPTIONS = {
   threads: { type: 'string' },
   device: { type: 'string' },
@@ -399,7 +417,7 @@ export function parseCommand(argv: string[]): Command {
   const expected = 'expected "scan", "diff", "judge", "export", "pack", "diff-models" or "convert-sae"';
   if (sub === undefined) throw new UsageError(`missing command; ${expected}`);
   if (!Object.hasOwn(commands, sub)) throw new UsageError(`unknown command "${sub}"; ${expected}`);
-  const own = sub === 'pack' && files[0] === 'fetch' ? FETCH_OPTIONS : commands[sub as keyof typeof commands];
+  const own = sub === 'pack' && files[0] === 'fetch' ? FETCH_OPTIONS : sub === 'pack' && files[0] === 'list' ? LIST_OPTIONS : commands[sub as keyof typeof commands];
   for (const t of tokens) {
     if (t.kind === 'option' && !(t.name in own)) throw new UsageError(`${t.rawName} does not apply to ${sub === 'pack' && files[0] ? `pack ${files[0]}` : sub}`);
   }
@@ -408,7 +426,7 @@ export function parseCommand(argv: string[]): Command {
   if (sub === 'diff-models') return diffModelsCommand(v, files);
   if (sub === 'judge') return judgeCommand(v, files);
   if (sub === 'export') return exportCommand(v, files);
-  if (sub === 'pack') return files[0] === 'fetch' ? fetchCommand(v, files.slice(1)) : evaluateCommand(v, files);
+  if (sub === 'pack') return files[0] === 'fetch' ? fetchCommand(v, files.slice(1)) : files[0] === 'list' ? listCommand(v, files.slice(1)) : evaluateCommand(v, files);
   if (files.length === 0) throw new UsageError('scan needs at least one FILE');
 
   const format = (v.format ?? 'table') as OutputFormat;
@@ -506,7 +524,7 @@ function exportCommand(v: Values, files: string[]): ExportCommand {
 
 function evaluateCommand(v: Values, args: string[]): EvaluateCommand {
   const [action, ...rest] = args;
-  if (action !== 'evaluate') throw new UsageError(`unknown pack command ${action === undefined ? '(none)' : `"${action}"`}; expected "pack evaluate" or "pack fetch"`);
+  if (action !== 'evaluate') throw new UsageError(`unknown pack command ${action === undefined ? '(none)' : `"${action}"`}; expected "pack evaluate", "pack fetch" or "pack list"`);
   if (rest.length > 1) throw new UsageError(`pack evaluate takes one PACK at most; got ${rest.length}`);
   const positive = (v.positive as string[] | undefined) ?? [];
   const negative = (v.negative as string[] | undefined) ?? [];
@@ -536,6 +554,11 @@ function fetchCommand(v: Values, args: string[]): FetchCommand {
     timeoutS: str('timeout') === undefined ? 30 : numberIn('--timeout', str('timeout')!, 1, 3600, false),
     progress: v['no-progress'] ? 'never' : 'auto',
   };
+}
+
+function listCommand(v: Values, args: string[]): ListCommand {
+  if (args.length > 0) throw new UsageError(`pack list takes no arguments (name another store with --store DIR); got "${args[0]}"`);
+  return { kind: 'pack-list', store: v.store === undefined ? null : nonEmpty('--store', v.store as string) };
 }
 
 function diffModelsCommand(v: Values, args: string[]): DiffModelsCommand {

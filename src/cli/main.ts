@@ -19,6 +19,7 @@ import { diffModelsCommand } from './diffModels';
 import { exportSubset } from './export';
 import { evaluate } from './packEvaluate';
 import { fetchPackCommand } from './packFetch';
+import { listPacksCommand } from './packList';
 import { judge } from './judge';
 import { createOutput, useColor } from './output';
 import { openOutput, outputConflict } from './outputTarget';
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd.kind === 'export') return exportSubset(cmd);
   if (cmd.kind === 'pack-evaluate') return evaluate(cmd);
   if (cmd.kind === 'pack-fetch') return fetchPackCommand(cmd);
+  if (cmd.kind === 'pack-list') return listPacksCommand(cmd);
   return scan(cmd);
 }
 

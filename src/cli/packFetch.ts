@@ -5,27 +5,34 @@
 import { fetchPack } from '../core/pack/fetch/fetchPack';
 import { FetchError } from '../core/pack/fetch/http';
 import { formatBytes, progressText } from '../core/pack/fetch/progress';
-import { HF_ENDPOINT, SourceError, insecure, parsePackSource, type PackSource } from '../core/pack/fetch/source';
+import { hubAuthFor } from '../core/pack/fetch/hubAuth';
+import { SourceError, hubEndpoint, insecure, parsePackSource, type PackSource } from '../core/pack/fetch/source';
 import { defaultPackStore } from '../core/pack/fetch/store';
 import { UsageError, type FetchCommand } from './args';
 import { CannotRun, VERSION } from './common';
 import { Progress } from './progress';
 
 export async function fetchPackCommand(cmd: FetchCommand): Promise<number> {
-  const source = sourceOf(cmd);
+  const endpoint = hubEndpoint(cmd.endpoint, process.env);
+  const source = sourceOf(cmd.source, endpoint);
   const say = (line: string) => process.stderr.write(`persona-lens: ${line}\n`);
-  if (insecure(source)) say(`warning: ${source.label} is plain http: anyone on the way could change pack.json, which vouches for every other file`);
   const progress = new Progress(process.stderr, cmd.progress === 'auto');
   const abort = new AbortController();
   const interrupt = () => abort.abort();
   process.once('SIGINT', interrupt);
   const started = Date.now();
   try {
+    const auth = hubAuthFor(source, endpoint);
+    if (insecure(source)) {
+      const token = auth?.token ? `, and your Hugging Face token (from ${auth.token.from}) would cross it in the clear` : '';
+      say(`warning: ${source.label} is plain http: anyone on the way could change pack.json, which vouches for every other file${token}`);
+    }
     const got = await fetchPack(source, {
       store: cmd.store ?? defaultPackStore(),
       timeoutMs: cmd.timeoutS * 1000,
       signal: abort.signal,
       userAgent: `persona-lens/${VERSION}`,
+      auth,
       onProgress: (p) => progress.show(() => progressText(p)),
     });
     progress.clear();
@@ -49,9 +56,9 @@ export async function fetchPackCommand(cmd: FetchCommand): Promise<number> {
   }
 }
 
-function sourceOf(cmd: FetchCommand): PackSource {
+function sourceOf(text: string, endpoint: string): PackSource {
   try {
-    return parsePackSource(cmd.source, cmd.endpoint ?? process.env.HF_ENDPOINT ?? HF_ENDPOINT);
+    return parsePackSource(text, endpoint);
   } catch (e) {
     throw e instanceof SourceError ? new UsageError(e.message) : e;
   }

@@ -4,12 +4,15 @@
 // the extension host: it is network and disk I/O, streamed and hashed a chunk at a time,
 // so the thread never waits on it (the scan host is the model's, and restarts when the
 // pack changes). Then it offers to scan with the pack (Select Pack's user setting).
+// A Hugging Face token is found as the CLI finds it, in the extension host's environment
+// (HF_TOKEN) or the file `hf auth login` wrote, and the dialog says where it will go.
 
 import * as vscode from 'vscode';
 import { fetchPack, type FetchedPack } from '../core/pack/fetch/fetchPack';
 import { FetchError } from '../core/pack/fetch/http';
 import { formatBytes, progressText, type FetchProgress } from '../core/pack/fetch/progress';
-import { HF_ENDPOINT, SOURCE_FORMS, insecure, parsePackSource, sourceHost, type PackSource } from '../core/pack/fetch/source';
+import { hubAuthFor, type HubAuth } from '../core/pack/fetch/hubAuth';
+import { SOURCE_FORMS, hubEndpoint, insecure, parsePackSource, sourceHost, type PackSource } from '../core/pack/fetch/source';
 import { defaultPackStore } from '../core/pack/fetch/store';
 import { ask, confirm, offer } from './ask';
 import type { Ctx } from './context';
@@ -25,7 +28,7 @@ export async function fetchPackCommand(ctx: Ctx, store: string = defaultPackStor
     return undefined;
   }
   // As the CLI reads it: a mirror or a local server in place of huggingface.co.
-  const endpoint = process.env.HF_ENDPOINT || HF_ENDPOINT;
+  const endpoint = hubEndpoint(null, process.env);
   const sourceOf = (text: string): PackSource | string => {
     try {
       return parsePackSource(text, endpoint);
@@ -45,10 +48,20 @@ export async function fetchPackCommand(ctx: Ctx, store: string = defaultPackStor
     void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0}', source));
     return undefined;
   }
+  let auth: HubAuth | undefined;
+  try {
+    auth = hubAuthFor(source, endpoint);
+  } catch (e) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: cannot fetch {0}: {1}', source.label, (e as Error).message));
+    return undefined;
+  }
   const asked = await confirm(
     vscode.l10n.t('Download a probe pack from {0}?', sourceHost(source)),
     [
-      vscode.l10n.t('From {0}: pack.json and every file it lists, into {1}, each checked against the sha256 pack.json gives. Nothing else is sent.', source.label, store),
+      vscode.l10n.t('From {0}: pack.json and every file it lists, into {1}, each checked against the sha256 pack.json gives.', source.label, store),
+      auth?.token
+        ? vscode.l10n.t('Your Hugging Face token (from {0}) goes with the requests to {1}, and to no other host.', auth.token.from, sourceHost(source))
+        : vscode.l10n.t('Nothing else is sent.'),
       ...(insecure(source) ? [vscode.l10n.t('This is plain http: anyone on the way could change the pack.')] : []),
       vscode.l10n.t("A pack's model runs on this machine when you scan with it: fetch packs from publishers you trust."),
     ].join('\n'),
@@ -63,7 +76,7 @@ export async function fetchPackCommand(ctx: Ctx, store: string = defaultPackStor
       (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
-        return fetchPack(source, { store, signal: abort.signal, userAgent: `persona-lens-vscode/${ctx.extension.extension.packageJSON.version}`, onProgress: reporter(progress) });
+        return fetchPack(source, { store, signal: abort.signal, userAgent: `persona-lens-vscode/${ctx.extension.extension.packageJSON.version}`, auth, onProgress: reporter(progress) });
       },
     );
   } catch (e) {

@@ -1,11 +1,15 @@
-// "Select Pack…": the built-in pack or a pack the user browses to (a folder, or
-// a .tar/.tar.gz of one), written to the user's `personaLens.pack` setting. The
+// "Select Pack…": the built-in pack, a pack installed in the pack store (Fetch Pack's,
+// listed from their pack.json alone), or a pack the user browses to (a folder, or a
+// .tar/.tar.gz of one), written to the user's `personaLens.pack` setting. The
 // user (Global) target is the one an untrusted workspace still honours; the
 // settings change restarts the scan host (Ctx.settingsChanged).
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { builtInPack } from '../core/pack/builtIn';
 import { packFacts } from '../core/pack/facts';
+import { defaultPackStore } from '../core/pack/fetch/store';
+import { listStore } from '../core/pack/fetch/storeList';
 import { pick } from './ask';
 import type { Ctx } from './context';
 import { PACK_SETTING } from './settings';
@@ -39,8 +43,12 @@ async function askForPack(ctx: Ctx): Promise<string | undefined> {
     ? [{ label: vscode.l10n.t('Current pack'), description: now, detail: packFacts(now) ?? vscode.l10n.t('an archive, or a folder that cannot be read here'), pack: now }]
     : [];
   const browse = { label: vscode.l10n.t('Browse…'), description: vscode.l10n.t('a pack folder, or a .tar / .tar.gz of one'), pack: undefined };
-  const picked = await pick([...current, builtIn, browse], { title: vscode.l10n.t('Persona Lens: Select Pack'), placeHolder: vscode.l10n.t('Probe pack to scan with') });
+  const picked = await pick<PackItem>([...current, builtIn, browse, ...(await storeItems(now))], { title: vscode.l10n.t('Persona Lens: Select Pack'), placeHolder: vscode.l10n.t('Probe pack to scan with') });
   if (!picked) return undefined;
+  if (picked.problem) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Persona Lens: {0} cannot be used: {1}', picked.pack!, picked.problem));
+    return undefined;
+  }
   if (picked.pack !== undefined) return picked.pack;
   const uris = await vscode.window.showOpenDialog({
     title: vscode.l10n.t('Persona Lens: select a probe pack (folder or .tar / .tar.gz)'),
@@ -55,4 +63,30 @@ async function askForPack(ctx: Ctx): Promise<string | undefined> {
   const facts = chosen && packFacts(chosen);
   if (facts) void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: scanning with {0}.', facts));
   return chosen;
+}
+
+/** An item of the pick: the pack it writes (undefined: browse), and why it cannot be used. */
+interface PackItem extends vscode.QuickPickItem {
+  pack: string | undefined;
+  problem?: string;
+}
+
+/** The packs in the pack store under a separator, the one the setting names marked; none when the store is empty or absent. */
+async function storeItems(current: string | null): Promise<PackItem[]> {
+  const packs = await listStore(defaultPackStore());
+  if (packs.length === 0) return [];
+  const isCurrent = (dir: string) => current !== null && path.resolve(current) === path.resolve(dir);
+  return [
+    { label: vscode.l10n.t('Pack store'), kind: vscode.QuickPickItemKind.Separator, pack: undefined },
+    ...packs.map((p): PackItem =>
+      p.manifest
+        ? {
+            label: `${p.manifest.name} ${p.manifest.version}`,
+            description: isCurrent(p.path) ? vscode.l10n.t('(current) {0}', p.manifest.description) : p.manifest.description,
+            detail: p.path,
+            pack: p.path,
+          }
+        : { label: p.folder, description: vscode.l10n.t('cannot be read: {0}', p.problem ?? ''), detail: p.path, pack: p.path, problem: p.problem },
+    ),
+  ];
 }

@@ -2,12 +2,13 @@
 // test runs on 127.0.0.1 (test/fixtures/packServer.ts: resolve/ URLs, LFS redirects,
 // ranges) serving the tiny test pack: success, a transfer cut and resumed, a server that
 // ignores ranges, a tampered file, 404s, a server that dies or goes silent mid-file, an
-// archive. After every failure nothing is installed; what was received is kept.
+// archive; a private repository that needs a Hugging Face token, which goes to its host
+// only. After every failure nothing is installed; what was received is kept.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -40,16 +41,18 @@ interface Run {
   stderr: string;
 }
 
-/** The CLI in a child process; asynchronous, since the server answers from this process. */
-function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), HF_ENDPOINT: '' } });
+/** The CLI in a child process; asynchronous, since the server answers from this process. No Hugging Face token unless `env` sets one. */
+function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Run> } {
+  const base: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), HF_ENDPOINT: '', HF_TOKEN: '', HF_HOME: join(work, 'no-hf-home') };
+  delete base.HF_TOKEN_PATH;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   return { child, done: new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr }))) };
 }
-const run = (args: string[]) => start(args).done;
+const run = (args: string[], env?: NodeJS.ProcessEnv) => start(args, env).done;
 
 const newStore = () => join(work, `store-${++stores}`);
 const fetchInto = (store: string, endpoint = server.url, ...more: string[]) =>
@@ -243,4 +246,123 @@ test('a source that is none: exit 2 with the usage', async () => {
     assert.match(r.stderr, message);
     assert.match(r.stderr, /Usage: persona-lens scan/);
   }
+});
+
+/** A private repository on `hub`, which wants TOKEN on its resolve/ URLs and sends large files to `cdn`, another host. */
+async function privateHub(): Promise<{ hub: PackServer; cdn: PackServer; close(): Promise<void> }> {
+  const cdn = await packServer({ 'test-org/private': TINY });
+  const hub = await packServer({ 'test-org/private': TINY }, { token: TOKEN, cdn: cdn.url });
+  return { hub, cdn, close: () => Promise.all([hub.close(), cdn.close()]).then(() => undefined) };
+}
+const TOKEN = 'hf_testTokenAbc123';
+
+test('a private repository: without a token, exit 2 saying to set HF_TOKEN; with HF_TOKEN it installs, the token sent to the hub and never to the CDN it redirects to', async () => {
+  const { hub, cdn, close } = await privateHub();
+  try {
+    const store = newStore();
+    const args = ['pack', 'fetch', 'hf:test-org/private', '--endpoint', hub.url, '--store', store, '--no-progress'];
+    const refused = await run(args);
+    assert.equal(refused.status, 2);
+    assert.ok(refused.stderr.includes(`${hub.url}/test-org/private/resolve/main/pack.json: HTTP 401 Unauthorized: the repository may be private, gated or missing`), refused.stderr);
+    assert.match(refused.stderr, /set HF_TOKEN to a Hugging Face access token/);
+    assert.deepEqual(packsIn(store), []);
+    assert.equal(hub.requests[0].authorization, undefined, 'no token set, none sent');
+
+    const seen = hub.requests.length;
+    const r = await run(args, { HF_TOKEN: TOKEN });
+    assert.equal(r.status, 0, r.stderr);
+    assertSameAsTiny(r.stdout.trim());
+    const asked = hub.requests.slice(seen);
+    assert.ok(asked.length === Object.keys(FILES).length + 1 && asked.every((q) => q.authorization === `Bearer ${TOKEN}`), JSON.stringify(asked));
+    assert.ok(cdn.requests.some((q) => q.path === '/cdn/test-org/private/model.onnx'), 'the model came from the CDN host');
+    assert.deepEqual(cdn.requests.filter((q) => q.authorization !== undefined), [], 'the CDN host never got the token');
+    assert.ok(!r.stderr.includes(TOKEN));
+  } finally {
+    await close();
+  }
+});
+
+test('the token from $HF_HOME/token; HF_TOKEN before it; a refused token is named by where it came from, never shown', async () => {
+  const { hub, close } = await privateHub();
+  try {
+    const home = join(work, 'hf-home');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'token'), `${TOKEN}\n`);
+    const args = ['pack', 'fetch', 'hf:test-org/private', '--endpoint', hub.url, '--store', newStore(), '--no-progress'];
+    const fromFile = await run(args, { HF_HOME: home });
+    assert.equal(fromFile.status, 0, fromFile.stderr);
+    assertSameAsTiny(fromFile.stdout.trim());
+
+    const wrong = 'hf_notTheRightOne999';
+    const refused = await run(args, { HF_HOME: home, HF_TOKEN: wrong });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /HTTP 401 Unauthorized: the token from HF_TOKEN was refused: the repository may be private or gated, and that token cannot read it/);
+    assert.equal(hub.requests.at(-1)!.authorization, `Bearer ${wrong}`, 'HF_TOKEN comes before the file');
+    assert.ok(!refused.stderr.includes(wrong) && !refused.stderr.includes(TOKEN), refused.stderr);
+
+    writeFileSync(join(home, 'token'), 'hf_stale000\n');
+    const stale = await run(args, { HF_HOME: home });
+    assert.equal(stale.status, 2);
+    assert.ok(stale.stderr.includes(`the token from ${join(home, 'token')} was refused`), stale.stderr);
+  } finally {
+    await close();
+  }
+});
+
+test('a URL source gets the token only on the Hugging Face endpoint: never on another host, nor without the endpoint named', async () => {
+  const { hub, cdn, close } = await privateHub();
+  try {
+    const onHub = `${hub.url}/test-org/private/resolve/main/`;
+    // No endpoint names the hub: its URL is any server's, and no credentials go to it.
+    const seen = hub.requests.length;
+    const bare = await run(['pack', 'fetch', onHub, '--store', newStore()], { HF_TOKEN: TOKEN });
+    assert.equal(bare.status, 2);
+    assert.ok(bare.stderr.includes(`HTTP 401 Unauthorized: the server refuses it (pack fetch sends no credentials to ${new URL(hub.url).host})`), bare.stderr);
+    assert.equal(hub.requests.slice(seen).filter((q) => q.authorization !== undefined).length, 0);
+
+    // HF_ENDPOINT names the hub: a URL there is a Hugging Face source.
+    const named = await run(['pack', 'fetch', onHub, '--store', newStore()], { HF_TOKEN: TOKEN, HF_ENDPOINT: hub.url });
+    assert.equal(named.status, 0, named.stderr);
+    assertSameAsTiny(named.stdout.trim());
+
+    // A source on another host (which serves the pack to anyone) never gets it.
+    const other = await run(['pack', 'fetch', `${cdn.url}/test-org/private/resolve/main/`, '--store', newStore()], { HF_TOKEN: TOKEN, HF_ENDPOINT: hub.url });
+    assert.equal(other.status, 0, other.stderr);
+    assert.ok(cdn.requests.some((q) => q.path === '/test-org/private/resolve/main/pack.json'));
+    assert.deepEqual(cdn.requests.filter((q) => q.authorization !== undefined), []);
+  } finally {
+    await close();
+  }
+});
+
+test('a fetch first clears .staging of a download untouched for over a week, and keeps one from yesterday', async () => {
+  const store = newStore();
+  const [old, recent] = ['a'.repeat(64), 'b'.repeat(64)].map((h) => join(store, '.staging', h));
+  for (const [dir, days] of [[old, 8], [recent, 1]] as const) {
+    mkdirSync(join(dir, 'parts'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'parts', 'model.onnx'), 'kept bytes');
+    const when = new Date(Date.now() - days * 24 * 3600 * 1000);
+    for (const p of [join(dir, 'parts', 'model.onnx'), join(dir, 'parts'), dir]) utimesSync(p, when, when);
+  }
+  const r = await fetchInto(store);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(store, '.staging')), ['b'.repeat(64)]);
+  assert.equal(readFileSync(join(recent, 'parts', 'model.onnx'), 'utf8'), 'kept bytes');
+});
+
+test('pack list: each installed pack as name, version and folder; an unreadable folder named on stderr; an empty store says so', async () => {
+  const store = newStore();
+  const empty = await run(['pack', 'list', '--store', store]);
+  assert.deepEqual([empty.status, empty.stdout], [0, '']);
+  assert.ok(empty.stderr.includes(`no packs in ${store}`), empty.stderr);
+
+  assert.equal((await fetchInto(store)).status, 0);
+  mkdirSync(join(store, 'damaged@1'));
+  const r = await run(['pack', 'list', '--store', store]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `test-pack-standard\t0.0.1\t${join(store, INSTALLED)}\n`);
+  assert.ok(r.stderr.includes(`${join(store, 'damaged@1')}: cannot be read: no pack.json`), r.stderr);
+  // The default store is $XDG_CACHE_HOME's.
+  const dflt = await run(['pack', 'list'], { XDG_CACHE_HOME: join(work, 'no-cache-here') });
+  assert.ok(dflt.stderr.includes(`no packs in ${join(work, 'no-cache-here', 'persona-lens', 'store')}`), dflt.stderr);
 });

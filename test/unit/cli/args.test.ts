@@ -88,7 +88,15 @@ test('pack fetch: the source and its own options, defaults; options of other com
   assert.throws(() => parseCommand(['pack', 'fetch', 'a', '--threads', '2']), /--threads does not apply to pack fetch/);
   assert.throws(() => parseCommand(['pack', 'evaluate', '--store', 's']), /--store does not apply to pack evaluate/);
   assert.throws(() => parseCommand(['pack', 'fetch', 'a', '--timeout', '0']), /--timeout must be a number from 1 to 3600/);
-  assert.throws(() => parseCommand(['pack', 'rate']), /unknown pack command "rate"; expected "pack evaluate" or "pack fetch"/);
+  assert.throws(() => parseCommand(['pack', 'rate']), /unknown pack command "rate"; expected "pack evaluate", "pack fetch" or "pack list"/);
+});
+
+test('pack list: the store, or the default; no arguments, no other options', () => {
+  assert.deepEqual(parseCommand(['pack', 'list']), { kind: 'pack-list', store: null });
+  assert.deepEqual(parseCommand(['pack', 'list', '--store', 's']), { kind: 'pack-list', store: 's' });
+  assert.throws(() => parseCommand(['pack', 'list', 'extra']), /pack list takes no arguments/);
+  assert.throws(() => parseCommand(['pack', 'list', '--endpoint', 'x']), /--endpoint does not apply to pack list/);
+  assert.throws(() => parseCommand(['pack', 'list', '--store', '']), /--store/);
 });
 
 test('diff-models: its options, defaults, picks and labels; options of other commands refused', () => {

@@ -1,15 +1,17 @@
 // The pure parts of `pack fetch` (core/pack/fetch): sources, range answers, store names,
-// progress text; and the part-file download against servers that answer ranges oddly.
+// progress text, where the Hugging Face token is found and who gets it; and the part-file
+// download against servers that answer ranges oddly.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { downloadToPart } from '../../../src/core/pack/fetch/download';
+import { authorization, hubAuthFor, hubToken, hubTokenFile } from '../../../src/core/pack/fetch/hubAuth';
 import { formatBytes, progressText } from '../../../src/core/pack/fetch/progress';
 import { parseContentRange, resumeDecision } from '../../../src/core/pack/fetch/range';
 import { SourceError, fileUrl, insecure, parsePackSource, sourceHost } from '../../../src/core/pack/fetch/source';
@@ -69,6 +71,44 @@ test('plain http is insecure except on this machine', () => {
   assert.equal(insecure(parsePackSource('http://example.com/p/')), true);
   assert.equal(insecure(parsePackSource('https://example.com/p/')), false);
   for (const host of ['127.0.0.1:9', 'localhost', '[::1]:80']) assert.equal(insecure(parsePackSource(`http://${host}/p/`)), false, host);
+});
+
+test('the Hugging Face token file is where huggingface_hub looks: HF_TOKEN_PATH, HF_HOME, XDG_CACHE_HOME, ~/.cache', () => {
+  assert.equal(hubTokenFile({}, '/home/u'), '/home/u/.cache/huggingface/token');
+  assert.equal(hubTokenFile({ XDG_CACHE_HOME: '/x' }, '/home/u'), '/x/huggingface/token');
+  assert.equal(hubTokenFile({ XDG_CACHE_HOME: 'relative' }, '/home/u'), '/home/u/.cache/huggingface/token');
+  assert.equal(hubTokenFile({ XDG_CACHE_HOME: '/x', HF_HOME: '/hf' }, '/home/u'), '/hf/token');
+  assert.equal(hubTokenFile({ HF_HOME: '/hf', HF_TOKEN_PATH: '/t/tok' }, '/home/u'), '/t/tok');
+});
+
+test('the token: HF_TOKEN, else the file (trimmed), else none; a value no header can carry is refused without showing it', () => {
+  const home = join(work, 'hf');
+  const file = join(home, '.cache', 'huggingface', 'token');
+  assert.equal(hubToken({}, home), null, 'no file');
+  mkdirSync(join(home, '.cache', 'huggingface'), { recursive: true });
+  writeFileSync(file, '  hf_fromFile\n');
+  assert.deepEqual(hubToken({}, home), { value: 'hf_fromFile', from: file });
+  assert.deepEqual(hubToken({ HF_TOKEN: ' hf_env ' }, home), { value: 'hf_env', from: 'HF_TOKEN' });
+  assert.deepEqual(hubToken({ HF_TOKEN: '' }, home), { value: 'hf_fromFile', from: file }, 'an empty HF_TOKEN is unset');
+  writeFileSync(file, '\n');
+  assert.equal(hubToken({}, home), null, 'an empty file holds none');
+  assert.throws(() => hubToken({ HF_TOKEN: 'hf_a b\u0007' }, home), (e: Error) => /^HF_TOKEN does not hold a Hugging Face token/.test(e.message) && !e.message.includes('hf_a'));
+});
+
+test('the token goes to the endpoint\'s origin only, and only for a source there', () => {
+  const env = { HF_TOKEN: 'hf_x' };
+  const hub = hubAuthFor(parsePackSource('hf:o/n', 'https://huggingface.co'), 'https://huggingface.co', env);
+  assert.deepEqual(hub, { origin: 'https://huggingface.co', token: { value: 'hf_x', from: 'HF_TOKEN' } });
+  assert.equal(authorization(new URL('https://huggingface.co/o/n/resolve/main/pack.json'), hub), 'Bearer hf_x');
+  // LFS files are redirected to CDN hosts with signed URLs; http or another port is another origin.
+  for (const other of ['https://cdn-lfs.huggingface.co/x', 'https://cas-bridge.xethub.hf.co/x', 'http://huggingface.co/x', 'https://huggingface.co:8443/x', 'https://huggingface.co.evil.example/x']) {
+    assert.equal(authorization(new URL(other), hub), undefined, other);
+  }
+  // A URL source: on the endpoint, a Hugging Face source; elsewhere no credentials at all (the token is not even read).
+  assert.equal(hubAuthFor(parsePackSource('https://huggingface.co/o/n/resolve/main/p.tar.gz'), 'https://huggingface.co', env)?.origin, 'https://huggingface.co');
+  assert.equal(hubAuthFor(parsePackSource('https://example.com/p/'), 'https://huggingface.co', { HF_TOKEN: 'bad token' }), undefined);
+  assert.equal(hubAuthFor(parsePackSource('https://example.com/p/'), 'not a url', env), undefined);
+  assert.equal(authorization(new URL('https://huggingface.co/x'), undefined), undefined);
 });
 
 test('Content-Range: a byte range, an unknown total, an unsatisfied range; nonsense is null', () => {

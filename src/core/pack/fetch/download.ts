@@ -48,7 +48,7 @@ export async function downloadToPart(url: URL, part: string, name: string, opts:
     const d = resumeDecision(res.status, size, res.header('content-range'), res.contentLength);
     if (d.action === 'fail') {
       res.discard();
-      throw statusError(url, res.status);
+      throw statusError(url, res.status, opts.auth);
     }
     if (d.action === 'complete') {
       res.discard();

@@ -4,6 +4,7 @@
 // sha256 compared with pack.json's as it arrives. From an archive, the archive (resumable
 // too), extracted by the loader's own reader and every file checked against the
 // pack.json inside. Only a pack whose every file verified is renamed into the store.
+// Each fetch first clears `.staging` of downloads untouched for a week (cleanStaging).
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -18,9 +19,10 @@ import { PACK_FILES, type PackManifest } from '../types';
 import { sha256File, verifyPackFiles } from '../verify';
 import { downloadToPart, type DownloadOptions, type Downloaded } from './download';
 import { fetchBytes, type GetOptions } from './http';
+import type { HubAuth } from './hubAuth';
 import type { FetchProgress } from './progress';
 import { fileUrl, type PackSource } from './source';
-import { STAGING, install, installedCopy, lockStaging } from './store';
+import { STAGING, cleanStaging, install, installedCopy, lockStaging } from './store';
 
 export interface FetchPackOptions {
   /** The pack store (defaultPackStore() unless the user names another). */
@@ -29,6 +31,8 @@ export interface FetchPackOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   userAgent?: string;
+  /** A Hugging Face token and the origin it may go to (hubAuthFor); none: no credentials are sent. */
+  auth?: HubAuth;
   onProgress?: (p: FetchProgress) => void;
 }
 
@@ -54,6 +58,7 @@ const TIMEOUT_MS = 30_000;
 export async function fetchPack(source: PackSource, opts: FetchPackOptions): Promise<FetchedPack> {
   await privateDir(opts.store, 'install packs');
   await privateDir(join(opts.store, STAGING), 'download packs');
+  await cleanStaging(opts.store);
   return source.kind === 'folder' ? fetchFolder(source.base, opts) : fetchArchive(source.url, opts);
 }
 
@@ -162,7 +167,7 @@ function sha256(bytes: Buffer): string {
 }
 
 function getOptions(opts: FetchPackOptions): GetOptions {
-  return { timeoutMs: opts.timeoutMs ?? TIMEOUT_MS, signal: opts.signal, userAgent: opts.userAgent ?? 'persona-lens' };
+  return { timeoutMs: opts.timeoutMs ?? TIMEOUT_MS, signal: opts.signal, userAgent: opts.userAgent ?? 'persona-lens', auth: opts.auth };
 }
 
 function downloadOptions(opts: FetchPackOptions, onBytes: DownloadOptions['onBytes']): DownloadOptions {

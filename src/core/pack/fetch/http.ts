@@ -2,10 +2,12 @@
 // applies to them): redirects followed (never from https down to http), no content
 // coding (a range must count the file's own bytes), and a timeout on silence (while
 // connecting, waiting, or mid-body) rather than on the whole transfer, which may
-// rightly take an hour.
+// rightly take an hour. A Hugging Face token goes only to its own origin (hubAuth.ts),
+// decided again at every hop, so a redirect to a CDN does not carry it.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { authorization, refusalHint, type HubAuth } from './hubAuth';
 
 /** A transfer that failed: the message says what and where, for the user. */
 export class FetchError extends Error {
@@ -25,6 +27,8 @@ export interface GetOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   userAgent: string;
+  /** The Hugging Face token and the one origin that may receive it. */
+  auth?: HubAuth;
 }
 
 export interface Response {
@@ -62,6 +66,8 @@ function getOnce(url: URL, opts: GetOptions): Promise<Response> {
     let failure: FetchError | null = null;
     const headers: http.OutgoingHttpHeaders = { 'user-agent': opts.userAgent, 'accept-encoding': 'identity' };
     if (opts.from) headers.range = `bytes=${opts.from}-`;
+    const auth = authorization(url, opts.auth);
+    if (auth) headers.authorization = auth;
     const get = url.protocol === 'https:' ? https.get : http.get;
     const req = get(url, { headers, signal: opts.signal });
     const why = (e: Error): FetchError => {
@@ -103,14 +109,9 @@ function getOnce(url: URL, opts: GetOptions): Promise<Response> {
   });
 }
 
-/** A failed status as a message: the URL, the status, and what it likely means. */
-export function statusError(url: URL, status: number): FetchError {
-  const hint =
-    status === 404
-      ? ': no such file there'
-      : status === 401 || status === 403
-        ? ': the server refuses it (a private or gated repository? pack fetch downloads public files only)'
-        : '';
+/** A failed status as a message: the URL, the status, and what it likely means (`auth`: what was sent). */
+export function statusError(url: URL, status: number, auth?: HubAuth): FetchError {
+  const hint = status === 404 ? ': no such file there' : status === 401 || status === 403 ? refusalHint(url, auth) : '';
   return new FetchError(`${url.href}: HTTP ${status} ${http.STATUS_CODES[status] ?? ''}`.trimEnd() + hint);
 }
 
@@ -119,7 +120,7 @@ export async function fetchBytes(url: URL, max: number, opts: GetOptions): Promi
   const r = await httpGet(url, opts);
   if (r.status !== 200) {
     r.discard();
-    throw statusError(url, r.status);
+    throw statusError(url, r.status, opts.auth);
   }
   const chunks: Buffer[] = [];
   let size = 0;

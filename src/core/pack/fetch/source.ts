@@ -8,6 +8,11 @@
 
 export const HF_ENDPOINT = 'https://huggingface.co';
 
+/** The server of hf: sources: --endpoint when given, else HF_ENDPOINT (an empty one is unset), else Hugging Face. */
+export function hubEndpoint(flag: string | null, env: NodeJS.ProcessEnv): string {
+  return flag ?? (env.HF_ENDPOINT || HF_ENDPOINT);
+}
+
 export type PackSource =
   /** `base` ends in "/": every file's URL is its pack path relative to it. */
   | { kind: 'folder'; base: URL; label: string }

@@ -5,7 +5,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheRoot } from '../../cache/cacheRoot';
 import { PACK_FILES, type PackManifest } from '../types';
@@ -101,6 +101,53 @@ export async function lockStaging(lockFile: string): Promise<() => Promise<void>
       await rm(lockFile, { force: true });
     }
   }
+}
+
+/** How long a download may sit in `.staging` untouched before a fetch gives it up (mtimes: a resume freshens them). */
+export const STALE_STAGING_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Removes what `.staging` holds that nothing touched for `maxAgeMs`: downloads given up on,
+ * whose parts would otherwise stay forever. Each goes under its own lock (lockStaging), so a
+ * fetch at work on it, in any process, keeps it; one that resumed lately is fresh by its
+ * files' mtimes. Answers the names removed; a failure removes less, and never throws.
+ */
+export async function cleanStaging(store: string, now = Date.now(), maxAgeMs = STALE_STAGING_MS): Promise<string[]> {
+  const staging = join(store, STAGING);
+  const names = await readdir(staging).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const lock = name.endsWith('.lock');
+    // A lock goes with its folder; one left alone (its fetch gone) is cleaned on its own.
+    if (lock && names.includes(name.slice(0, -'.lock'.length))) continue;
+    const entry = join(staging, name);
+    const stale = () => touchedSince(entry, now - maxAgeMs).then((fresh) => !fresh, () => false);
+    if (!(await stale())) continue;
+    const unlock = await lockStaging(lock ? entry : `${entry}.lock`).catch(() => null);
+    if (!unlock) continue;
+    try {
+      // Again under the lock: a fetch may have resumed it between the look and the lock. (A
+      // lone lock is now this process's own, and goes.)
+      if (lock || (await stale())) {
+        await rm(entry, { recursive: true, force: true });
+        removed.push(name);
+      }
+    } catch {
+      // Left for the next fetch to try.
+    } finally {
+      await unlock().catch(() => undefined);
+    }
+  }
+  return removed;
+}
+
+/** Whether anything in `path` (itself, or below it, links not followed) was modified after `cutoff`. */
+async function touchedSince(path: string, cutoff: number): Promise<boolean> {
+  const info = await lstat(path);
+  if (info.mtimeMs > cutoff) return true;
+  if (!info.isDirectory()) return false;
+  for (const name of await readdir(path)) if (await touchedSince(join(path, name), cutoff)) return true;
+  return false;
 }
 
 function isRunning(pid: number): boolean {
