@@ -146,10 +146,14 @@ async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof s
 /**
  * The extension host's stalls with VS Code alone: the file as plain text (which
  * Persona Lens does not scan), the same parts as the measured run: a wait after
- * the editor shows, the edits (300 ms apart, as the measured run's once each is
- * re-scored), a wait after them.
+ * the editor shows, the edits, a wait after them. `gapsMs`: how long the measured
+ * run waited for each edit's result. The control waits as long after each edit, since
+ * VS Code's own work on an edit is debounced: its link detection (a `*` provider in this
+ * thread, 400-560 ms over 100k lines) runs a second or more after the last edit, so
+ * edits 600 ms apart put it after the editing phase, and the measured run's, 3 s apart,
+ * inside it. Without gaps (the control before the run), edits are 600 ms apart.
  */
-async function baselineStalls(file: string, scanSeconds: number): Promise<PhaseStalls> {
+async function baselineStalls(file: string, scanSeconds: number, gapsMs: readonly number[] = []): Promise<PhaseStalls> {
   const text = file.replace(/\.jsonl$/, '.baseline.txt');
   copyFileSync(file, text);
   const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(text));
@@ -160,7 +164,7 @@ async function baselineStalls(file: string, scanSeconds: number): Promise<PhaseS
       for (let i = 0; i < EDITS; i++) {
         await sleep(300);
         await typeWord(editor, first + 2 + i);
-        await sleep(300);
+        await sleep(300 + (gapsMs[i] ?? 0));
       }
     })(),
   );
@@ -262,7 +266,7 @@ async function measure(): Promise<void> {
   // file system provider, for one, makes VS Code look for links in every line of every
   // document after each change): Persona Lens's scans stopped, its files closed unsaved.
   for (let i = 0; i < 5 && vscode.window.activeTextEditor; i++) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  const baselineAfter = await baselineStalls(file, scanSeconds);
+  const baselineAfter = await baselineStalls(file, scanSeconds, rescoreMs.map((r, i) => r + editMs[i]));
 
   console.log(
     process.env.PERSONA_LENS_TEST_MARK +

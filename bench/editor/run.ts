@@ -27,7 +27,7 @@ export interface EditorFigures {
     withOpen: { max: number };
     /** VS Code alone: the file as plain text, not scanned, the same edits and waits. */
     baseline: PhaseStalls;
-    /** The same after the measured run, with the extensions it activated still active: the control the targets use. */
+    /** The same after the measured run, with the extensions it activated still active and each edit followed by the measured run's wait for its result: the control the targets use. */
     baselineAfter: PhaseStalls;
   };
   scanSeconds: number;
