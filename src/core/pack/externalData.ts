@@ -15,8 +15,8 @@ import { privateDir } from './privateDir';
 import { missingOr, sha256File } from './verify';
 
 export interface StagedExternalData {
-  /** The private folder onnxruntime reads the external data from (empty when the pack has none; undefined when the cache could not be written and none was needed). */
-  dir: string | undefined;
+  /** The private folder onnxruntime reads the external data from. */
+  dir: string;
   /** Bytes that had to be copied (0 when every file could be linked). */
   copiedBytes: number;
   /** Removes the folder: call once the session is created. */
@@ -24,9 +24,8 @@ export interface StagedExternalData {
 }
 
 /**
- * Stages `names` (pack files beside model.onnx) in a new private folder under `cacheDir`,
- * checking each against `hashes` when given. A model.onnx without external data gets an empty
- * folder all the same, so a reference it makes to some other file finds nothing.
+ * Stages `names` (pack files beside model.onnx, at least one) in a new private folder under
+ * `cacheDir`, checking each against `hashes` when given.
  */
 export async function stageExternalData(
   root: string,
@@ -40,9 +39,6 @@ export async function stageExternalData(
     await privateDir(parent, 'stage model weights');
     dir = await mkdtemp(join(parent, 'load-'));
   } catch (e) {
-    // Without external data the folder only hardens the load: a cache that cannot be written
-    // (a read-only home) must not stop a pack that never needed it.
-    if (names.length === 0) return { dir: undefined, copiedBytes: 0, dispose: async () => {} };
     throw new Error(`cannot stage ${names[0]} for onnxruntime in ${parent}: ${(e as Error).message}`);
   }
   const dispose = () => rm(dir, { recursive: true, force: true, maxRetries: 2 });

@@ -86,9 +86,13 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const modelBytes = await readPackFile(modelFile);
   checkModelFormat(modelFile, modelBytes);
   const threads = opts.threads ?? 1;
-  const staged = modelFile === PACK_FILES.model ? await stageExternalData(root, externalData, verify ? manifest.files : undefined, opts.cacheDir ?? DEFAULT_PACK_CACHE) : null;
+  const staged = externalData.length > 0 ? await stageExternalData(root, externalData, verify ? manifest.files : undefined, opts.cacheDir ?? DEFAULT_PACK_CACHE) : null;
+  // Without declared external data, onnxruntime is pointed at model.onnx itself as the folder: a
+  // file, so no reference the model makes can find anything (by default it would look in the
+  // working folder).
+  const externalDataDir = staged?.dir ?? (modelFile === PACK_FILES.model ? join(root, modelFile) : undefined);
   const model = await asPackErrorAsync('bad-onnx', modelFile, () =>
-    ModelSession.create(modelBytes, { threads, device: opts.device, externalDataDir: staged?.dir }).catch((e: Error) => {
+    ModelSession.create(modelBytes, { threads, device: opts.device, externalDataDir }).catch((e: Error) => {
       // onnxruntime names the private staging folder; the user needs to know what the pack lacks.
       if (!/external data/i.test(e.message)) throw e;
       throw new Error(

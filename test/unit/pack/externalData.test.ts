@@ -133,7 +133,7 @@ test('external data is linked into the private folder when only this user can wr
     chmodSync(join(dir, EXTERNAL_DATA_FILE), 0o600);
     const linked = await stageExternalData(dir, [EXTERNAL_DATA_FILE], hashes, freshCache());
     assert.equal(linked.copiedBytes, 0);
-    assert.ok(linked.dir !== undefined && existsSync(join(linked.dir, EXTERNAL_DATA_FILE)));
+    assert.ok(existsSync(join(linked.dir, EXTERNAL_DATA_FILE)));
     await linked.dispose();
     assert.equal(existsSync(linked.dir), false);
 
@@ -162,12 +162,15 @@ test('verify: false still stages the external data, unchecked', async () => {
   }
 });
 
-test('a cache folder that cannot be written stops only a pack that needs it', async () => {
+test('a pack without external data writes nothing to the cache; a cache folder that cannot be written stops only a pack that needs it', async () => {
   const notAFolder = join(scratchDir(), 'cache');
   writeFileSync(notAFolder, '');
   try {
-    const plain = await loadPack(TINY, { cacheDir: notAFolder });
+    const plain = await loadPack(TINY, { cacheDir: freshCache() });
     await plain.dispose();
+    assert.equal(existsSync(cache), false, 'nothing made in the cache folder');
+    const again = await loadPack(TINY, { cacheDir: notAFolder });
+    await again.dispose();
     await assert.rejects(loadPack(EXT, { cacheDir: notAFolder }), /^Error: cannot stage model\.onnx\.data for onnxruntime in .*cache\/external: /);
   } finally {
     removeDir(join(notAFolder, '..'));

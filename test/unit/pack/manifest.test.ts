@@ -29,7 +29,8 @@ test('pack.json errors name the field', () => {
   const m = manifest();
   assert.equal(parsePackManifest({ ...m, formatVersion: 2 }).formatVersion, 2);
   assert.equal(parsePackManifest({ ...m, formatVersion: 3 }).formatVersion, 3);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 4 }), 'bad-manifest', 'pack.json: formatVersion is 4; this scanner reads formats 1, 2, 3');
+  assert.equal(parsePackManifest({ ...m, formatVersion: 4 }).formatVersion, 4);
+  refuses(() => parsePackManifest({ ...m, formatVersion: 5 }), 'bad-manifest', 'pack.json: formatVersion is 5; this scanner reads formats 1, 2, 3, 4');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),
