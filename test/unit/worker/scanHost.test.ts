@@ -152,7 +152,8 @@ test("scan host: a saved file's lines on screen come first, read from its first 
     const expected = scored(await scanAll(host, text));
     const onScreen = { first: 11, last: 30 };
     // On disk, one line differs from the editor: off screen (the last, which is checked), then on screen.
-    for (const [key, differs, early] of [['off screen', 3000, range(11, 30)], ['on screen', 20, []]] as const) {
+    // Off screen the first chunk in order (line 1 alone, itself one of the lines the editor sends) comes before the text too.
+    for (const [key, differs, early] of [['off screen', 3000, [...range(11, 30), 1]], ['on screen', 20, []]] as const) {
       const path = join(dir, `${key}.jsonl`);
       writeFileSync(path, rows.map((r, i) => (i === differs - 1 ? JSON.stringify({ text: 'changed on disk' }) : r)).join('\n'));
       const sent = { count: 0 };
@@ -161,7 +162,7 @@ test("scan host: a saved file's lines on screen come first, read from its first 
       await host.scan(savedSource(key, 1, path, text, sent, onScreen), (r) => (sent.count === 0 ? beforeText.push(...r) : after.push(r)), undefined, new ScanFocus(onScreen));
       assert.equal(sent.count, 1, `${key}: the file is not what the editor has: the text was sent`);
       assert.deepEqual(beforeText.map((r) => r.line), early, `${key}: lines sent before the text`);
-      assert.deepEqual(scored(beforeText), expected.slice(10, 10 + early.length), `${key}: the editor's lines' results`);
+      assert.deepEqual(scored(beforeText), early.map((line) => expected[line - 1]), `${key}: the editor's lines' results`);
       assert.deepEqual(scored(inOrderOf(after).inOrder), expected, `${key}: then the editor's text`);
     }
   }));
@@ -217,8 +218,8 @@ test('scan host: lines in focus come first, and again in order with the checks a
       doc(rows.join('\n')),
       (r) => {
         chunks.push(r);
-        // Scrolled while the scan runs: lines far from where the scan is come next.
-        if (chunks.length === 3) focus.move({ first: 1801, last: 1840 });
+        // Scrolled while the scan runs (once the lines on screen are done): lines far from where the scan is come next.
+        if (r.some((x) => x.line === 1010)) focus.move({ first: 1801, last: 1840 });
       },
       undefined,
       focus,
@@ -402,17 +403,17 @@ test('scan host: sampled lines are scored after the focus and before the rest, t
   }
 });
 
-test('scan host: sampled lines come in chunks of about a KiB, like the rest, so an edit never waits behind a big one', async () => {
+test('scan host: sampled lines come in chunks as small as the rest, so an edit never waits behind a big one', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   try {
-    // Lines of about 400 bytes, as in the editor benchmark's file: two or three make a chunk.
+    // Lines of about 400 bytes, as in the editor benchmark's file: each is a chunk of its own.
     const text = Array.from({ length: 300 }, (_, i) => JSON.stringify({ prompt: `q ${i}`, completion: ` ${'word '.repeat(75)}${i}` })).join('\n');
     const sample = Array.from({ length: 40 }, (_, i) => 100 + 5 * i);
     const chunks: number[][] = [];
     await host.scan({ key: 'sampled-bytes', version: 1, text: () => text }, (r) => chunks.push(r.map((x) => x.line)), undefined, undefined, sample);
     const sampled = chunks.slice(0, chunks.findIndex((c) => c[0] === 1));
     assert.deepEqual(sampled.flat(), sample, 'every sampled line, in order, before the rest');
-    assert.ok(Math.max(...sampled.map((c) => c.length)) <= 3, `sampled chunks of ${sampled.map((c) => c.length).join(', ')} lines`);
+    assert.ok(Math.max(...sampled.map((c) => c.length)) === 1, `sampled chunks of ${sampled.map((c) => c.length).join(', ')} lines`);
   } finally {
     await host.dispose();
   }
