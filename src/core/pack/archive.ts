@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -24,6 +24,12 @@ export interface TarEntry {
 }
 
 const BLOCK = 512;
+/**
+ * An archive is read, and unpacked, whole in memory, where one buffer holds at most 2 GiB: a
+ * bigger pack (a model with external data, format 4) must be a folder.
+ */
+export const ARCHIVE_MAX_BYTES = 2 ** 31 - 1;
+const TOO_BIG = 'a pack archive is read whole into memory, which holds at most 2 GiB: use the pack as a folder (pack fetch takes a folder URL too)';
 
 function archiveError(message: string): PackError {
   return new PackError('bad-archive', `pack archive: ${message}`);
@@ -104,6 +110,8 @@ function paxRecords(data: Uint8Array): Record<string, string> {
  * root inside it: the top level, or the archive's single top-level folder.
  */
 export async function extractPackArchive(archivePath: string, cacheDir: string): Promise<string> {
+  const { size } = await stat(archivePath);
+  if (size > ARCHIVE_MAX_BYTES) throw archiveError(`${archivePath} is ${(size / 2 ** 30).toFixed(1)} GiB; ${TOO_BIG}`);
   const bytes = await readFile(archivePath);
   const target = join(cacheDir, createHash('sha256').update(bytes).digest('hex'));
   const entries = readTar(isGzip(bytes) ? await gunzipBytes(bytes) : bytes);
@@ -151,8 +159,9 @@ function isGzip(b: Uint8Array): boolean {
 
 async function gunzipBytes(b: Uint8Array): Promise<Uint8Array> {
   try {
-    return await promisify(gunzip)(b);
+    return await promisify(gunzip)(b, { maxOutputLength: ARCHIVE_MAX_BYTES });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw archiveError(`it unpacks to more than 2 GiB; ${TOO_BIG}`);
     throw archiveError(`gzip data is corrupt: ${(e as Error).message}`);
   }
 }

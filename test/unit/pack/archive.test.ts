@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
-import { readTar } from '../../../src/core/pack/archive';
+import { ARCHIVE_MAX_BYTES, readTar } from '../../../src/core/pack/archive';
 import { PackError } from '../../../src/core/pack/errors';
 import { loadPack } from '../../../src/core/pack/load';
 import { TINY, copyPack, readJson, rehash, removeDir, scratchDir, writeJson } from './helpers';
@@ -135,4 +135,19 @@ test('archives are never extracted into a folder others can write to', async () 
   mkdirSync(shared, { mode: 0o777 });
   chmodSync(shared, 0o777);
   await assert.rejects(loadPack(archive, { cacheDir: shared }), (e: unknown) => e instanceof PackError && /not a private folder/.test(e.message));
+});
+
+test('an archive over 2 GiB is refused at once, saying to use the pack as a folder', async () => {
+  const work = scratchDir();
+  try {
+    const big = join(work, 'big.tar');
+    writeFileSync(big, '');
+    truncateSync(big, ARCHIVE_MAX_BYTES + 1); // sparse: no disk used, nothing read
+    await assert.rejects(
+      loadPack(big, { cacheDir: join(work, 'cache') }),
+      (e: unknown) => e instanceof PackError && e.code === 'bad-archive' && /is 2\.0 GiB; a pack archive is read whole into memory.*use the pack as a folder/.test(e.message),
+    );
+  } finally {
+    removeDir(work);
+  }
 });
