@@ -9,8 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { link, lstat, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PackError } from './errors';
-import { assertRegularFile } from './packFile';
+import { assertRegularFile, hashMismatch } from './packFile';
 import { privateDir } from './privateDir';
 import { missingOr, sha256File } from './verify';
 
@@ -49,7 +48,7 @@ export async function stageExternalData(
       copiedBytes += staged.copied;
       const expected = hashes?.[name];
       if (expected !== undefined && staged.sha256 !== expected) {
-        throw new PackError('hash-mismatch', `${name}: sha256 mismatch: pack.json lists ${expected}, the file has ${staged.sha256}`, name);
+        throw hashMismatch(name, expected, staged.sha256);
       }
     }
   } catch (e) {

@@ -29,15 +29,18 @@ export async function assertRegularFile(root: string, rel: string): Promise<void
   }
 }
 
+/** The error for a pack file whose bytes do not hash to what pack.json lists. */
+export function hashMismatch(rel: string, expected: string, actual: string): PackError {
+  return new PackError('hash-mismatch', `${rel}: sha256 mismatch: pack.json lists ${expected}, the file has ${actual}`, rel);
+}
+
 /** The bytes of root/rel, checked against `sha256` (lower-case hex) when one is given. */
 export async function readPackBytes(root: string, rel: string, sha256?: string): Promise<Buffer> {
   await assertRegularFile(root, rel);
   const bytes = await readFile(join(root, rel));
   if (sha256 !== undefined) {
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) {
-      throw new PackError('hash-mismatch', `${rel}: sha256 mismatch: pack.json lists ${sha256}, the file has ${actual}`, rel);
-    }
+    if (actual !== sha256) throw hashMismatch(rel, sha256, actual);
   }
   return bytes;
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PackError } from './errors';
-import { assertRegularFile } from './packFile';
+import { assertRegularFile, hashMismatch } from './packFile';
 import { MODEL_FILES, OPTIONAL_PACK_FILES, PACK_FILES } from './types';
 
 /** The files a pack must have besides pack.json and its one model file. */
@@ -44,7 +44,7 @@ export async function verifyPackFiles(root: string, files: Record<string, string
       throw missingOr(e, rel);
     }
     if (actual !== expected) {
-      throw new PackError('hash-mismatch', `${rel}: sha256 mismatch: pack.json lists ${expected}, the file has ${actual}`, rel);
+      throw hashMismatch(rel, expected, actual);
     }
   }
 }

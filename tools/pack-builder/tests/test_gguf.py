@@ -63,27 +63,29 @@ def test_tokenizer_round_trips_bytes_and_keeps_chat_markers_whole(tiny):
     assert enc.decode(e.ids, skip_special_tokens=False) == text
 
 
-def test_export_keeps_the_q4_1_blocks_in_both_run_sizes(tiny, tmp_path):
-    """The exported projections hold the GGUF's Q4_1 blocks in two forms, one per run size
-    (stages/export.py gguf_matmuls): each runs the weights PyTorch ran, and the same row gets
-    the same hidden states in a small run and in a bulk one."""
+def test_export_keeps_the_q4_1_blocks_whatever_the_run_size(tiny, tmp_path):
+    """The exported projections hold the GGUF's Q4_1 blocks (stages/export.py gguf_matmuls) as
+    MatMulNBits plus the block midpoints: they run the weights PyTorch ran, and a row gets the
+    same hidden states alone and in a batch, also from the ORT-format copy the pack ships."""
     import onnx
     from types import SimpleNamespace
 
-    from pack_builder.stages.export import SMALL_RUN_TOKENS, OrtPack, export_onnx, gguf_matmuls
+    from pack_builder.stages.export import OrtPack, export_onnx, gguf_matmuls, to_ort_format
 
     path, model, meta, _ = tiny
     export_onnx(SimpleNamespace(model=model, hook=2), tmp_path / "plain.onnx", quantise_embedding=False)
     replaced, external = gguf_matmuls(tmp_path / "plain.onnx", tmp_path / "q.onnx", path, meta, "auto")
     assert replaced == 2 * 7 and not external
-    assert sum(n.op_type == "If" for n in onnx.load(str(tmp_path / "q.onnx")).graph.node) == replaced
-    run = OrtPack(tmp_path / "q.onnx", 1).hidden_fn()
+    graph = onnx.load(str(tmp_path / "q.onnx")).graph
+    assert sum(n.op_type == "MatMulNBits" for n in graph.node) == replaced
+    assert not any(n.op_type == "MatMul" and "proj" in n.name and not n.name.endswith("Mins") for n in graph.node)
+    to_ort_format(tmp_path / "q.onnx", tmp_path / "q.ort")
     ids = torch.randint(5, meta["vocab"], (4, 100))
     mask = torch.ones_like(ids)
-    assert 100 < SMALL_RUN_TOKENS <= ids.numel()
     with torch.no_grad():
         ref = HookModel(model, 2)(ids, mask)
-    bulk, small = run(ids, mask), run(ids[:1], mask[:1])
-    assert (bulk - ref).abs().max() < 1e-3 * ref.abs().max()
-    assert (small - ref[:1]).abs().max() < 1e-3 * ref.abs().max()
-    assert torch.allclose(small, bulk[:1], rtol=1e-4, atol=1e-4 * float(ref.abs().max()))
+    for file in ("q.onnx", "q.ort"):
+        run = OrtPack(tmp_path / file, 1).hidden_fn()
+        batch, alone = run(ids, mask), run(ids[:1], mask[:1])
+        assert (batch - ref).abs().max() < 1e-3 * ref.abs().max(), file
+        assert torch.allclose(alone, batch[:1], rtol=1e-4, atol=1e-4 * float(ref.abs().max())), file

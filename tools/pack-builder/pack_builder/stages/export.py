@@ -108,36 +108,31 @@ def q4_1_blocks(raw, rows, cols):
     return q.reshape(rows, cols), d, m
 
 
-SMALL_RUN_TOKENS = 384  # runs of fewer tokens take the prepacked form (gguf_matmuls)
-
 
 def gguf_matmuls(src, dst, gguf_path, meta, external_mode):
     """Every projection's MatMul becomes onnxruntime's MatMulNBits holding the GGUF's own Q4_1
-    blocks, losslessly, the very weights PyTorch ran (4-bit re-quantisation with integer zero
-    points cost 0.98 hidden-state cosine and 0.80 score-rank agreement). Two exact forms, one
-    chosen per run by an If on the run's token count, both in float compute so that a run's
-    size never changes a score:
-    - bulk runs: scale d and a float zero point -m/d, (q - zp) * d = d*q + m. onnxruntime cannot
-      prepack float zero points, so it dequantises every weight on every run (about 60-70 ms of
-      2 threads for the embedded pack's 63M) before its fast float GEMM;
-    - runs under SMALL_RUN_TOKENS (a re-score after an edit): zero point 0, which onnxruntime
-      prepacks, plus the block minimums' part, (x summed over each block of 32 inputs) @ m, a
-      matmul 32 times smaller.
-    The embedded pack's model, Node, 2 threads, ms per run (prepacked / dequantising / the
-    previous export, float zero points at int8 activations): 1x30 tokens 34 / 93 / 94-104,
-    1x100 79 / 124 / 142, 1x300 245 / 270 / 254, 3x256 556 / 565 / 537-587, 1x768 784 / 740 / 724-789.
-    Blocks of 32 along the input, as both lay out. Returns (replaced, external)."""
+    blocks, the very weights PyTorch ran (4-bit re-quantisation with integer zero points cost
+    0.98 hidden-state cosine and 0.80 score-rank agreement). Q4_1 is w = d*q + m per block of
+    32 inputs; MatMulNBits without zero points computes (q - 8)*d, which onnxruntime prepacks,
+    so the rest, (m + 8d), is added as (x summed over each block) @ (m + 8d), a matmul 32 times
+    smaller. m + 8d, the block's midpoint, is near zero and is stored in float16 (cast to
+    float32 in the graph); m and d are float16 in the GGUF too.
+    Why not float zero points (-m/d), the exact one-op form: onnxruntime cannot prepack them and
+    dequantises all 63M weights on every run, ~60 ms of 2 threads even for a one-line re-score.
+    The embedded pack's model, Node, 2 threads, ms per run (this form / float zero points):
+    1x30 tokens 34 / 94-104, 1x300 245 / 254, 3x256 556 / 537-587, 1x768 784 / 724-789.
+    Both compute in float32 (accuracy_level 0), so a run's size never changes a score.
+    Returns (replaced, external)."""
     import gguf
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper, numpy_helper
 
     from ..gguf_model import unpermute
 
     tensors = {t.name: t for t in gguf.GGUFReader(str(gguf_path)).tensors}
     model = onnx.load(str(src))
     inits = {i.name: i for i in model.graph.initializer}
-    replaced, drop, block_sums, new_nodes = 0, set(), {}, {}
-    small = "q4_1_small_run"
+    replaced, drop, new_nodes, block_shapes = 0, set(), {}, {}
     for pos, node in enumerate(model.graph.node):
         parts = node.name.strip("/").split("/")  # /decoder/layers.3/self_attn/q_proj/MatMul
         block = next((p for p in parts if p.startswith("layers.")), None)
@@ -156,44 +151,28 @@ def gguf_matmuls(src, dst, gguf_path, meta, external_mode):
         check = (q.reshape(n, -1, Q4_1_BLOCK) * d[..., None] + m[..., None]).reshape(n, k).T
         if not np.allclose(dense, check, atol=1e-6):
             raise RuntimeError(f"{node.name}: the GGUF blocks do not reproduce the exported weights")
-        d_safe = np.where(d == 0, np.float32(1e-12), d)  # a constant block: w = m all through
         packed = (q[:, 0::2] | (q[:, 1::2] << 4)).astype(np.uint8).reshape(n, k // Q4_1_BLOCK, Q4_1_BLOCK // 2)
         name, x, out = node.input[1], node.input[0], node.output[0]
-        if k not in block_sums:  # one 0/1 matrix per input width: x @ it sums x over each block
-            ones = np.kron(np.eye(k // Q4_1_BLOCK, dtype=np.float32), np.ones((Q4_1_BLOCK, 1), np.float32))
-            block_sums[k] = numpy_helper.from_array(ones, f"q4_1_block_sum_{k}")
+        if k not in block_shapes:  # [batch, seq, K] -> [batch, seq, K/32, 32]
+            block_shapes[k] = numpy_helper.from_array(np.array([0, 0, k // Q4_1_BLOCK, Q4_1_BLOCK], np.int64), f"q4_1_blocks_{k}")
         model.graph.initializer.extend([
             numpy_helper.from_array(packed, f"{name}_Q4"),
-            numpy_helper.from_array(d_safe.reshape(-1).astype(np.float32), f"{name}_scales"),
-            numpy_helper.from_array((-m / d_safe).reshape(-1).astype(np.float32), f"{name}_zp"),
-            numpy_helper.from_array(np.zeros((n, (k // Q4_1_BLOCK + 1) // 2), np.uint8), f"{name}_zp0"),
-            numpy_helper.from_array(np.ascontiguousarray(m.T.astype(np.float32)), f"{name}_mins")])  # [K/32, N]
-        nbits = dict(domain="com.microsoft", K=k, N=n, bits=4, block_size=Q4_1_BLOCK)
-        result = lambda v: [helper.make_tensor_value_info(v, TensorProto.FLOAT, None)]
-        bulk = helper.make_graph([helper.make_node(
-            "MatMulNBits", [x, f"{name}_Q4", f"{name}_scales", f"{name}_zp"], [f"{out}_bulk"], name=node.name + "NBits",
-            accuracy_level=0, **nbits)], f"{node.name}_bulk", [], result(f"{out}_bulk"))
-        # Int8 activations (accuracy 4) were 2-5% faster on bulk runs, but would make a score
-        # depend on the size of the run it came in.
-        prepacked = helper.make_graph([
-            helper.make_node("MatMulNBits", [x, f"{name}_Q4", f"{name}_scales", f"{name}_zp0"], [f"{out}_dq"],
-                             name=node.name + "NBits0", accuracy_level=0, **nbits),
-            helper.make_node("MatMul", [x, block_sums[k].name], [f"{out}_bsum"], name=node.name + "BlockSum"),
-            helper.make_node("MatMul", [f"{out}_bsum", f"{name}_mins"], [f"{out}_m"], name=node.name + "Mins"),
-            helper.make_node("Add", [f"{out}_dq", f"{out}_m"], [f"{out}_small"], name=node.name + "Q4_1"),
-        ], f"{node.name}_small", [], result(f"{out}_small"))
-        new_nodes[pos] = [helper.make_node("If", [small], [out], name=node.name + "If", then_branch=prepacked, else_branch=bulk)]
+            numpy_helper.from_array(d.reshape(-1), f"{name}_scales"),
+            numpy_helper.from_array(np.ascontiguousarray((m + 8 * d).T.astype(np.float16)), f"{name}_mid")])  # [K/32, N]
+        new_nodes[pos] = [
+            helper.make_node("MatMulNBits", [x, f"{name}_Q4", f"{name}_scales"], [f"{out}_q"], name=node.name + "NBits",
+                             domain="com.microsoft", K=k, N=n, bits=4, block_size=Q4_1_BLOCK, accuracy_level=0),
+            helper.make_node("Reshape", [x, block_shapes[k].name], [f"{out}_blocks"], name=node.name + "Blocks"),
+            helper.make_node("ReduceSum", [f"{out}_blocks", "q4_1_last_axis"], [f"{out}_bsum"], name=node.name + "BlockSum", keepdims=0),
+            helper.make_node("Cast", [f"{name}_mid"], [f"{out}_mid32"], name=node.name + "Mid", to=onnx.TensorProto.FLOAT),
+            helper.make_node("MatMul", [f"{out}_bsum", f"{out}_mid32"], [f"{out}_m"], name=node.name + "Mins"),
+            helper.make_node("Add", [f"{out}_q", f"{out}_m"], [out], name=node.name + "Q4_1")]
         drop.add(name)
         replaced += 1
-    ids = model.graph.input[0].name
-    model.graph.initializer.append(numpy_helper.from_array(np.array(SMALL_RUN_TOKENS, np.int64), "q4_1_small_run_tokens"))
-    choose = [helper.make_node("Shape", [ids], ["q4_1_run_shape"]),
-              helper.make_node("ReduceProd", ["q4_1_run_shape"], ["q4_1_run_tokens"], keepdims=0),
-              helper.make_node("Less", ["q4_1_run_tokens", "q4_1_small_run_tokens"], [small])]
-    nodes = choose + [n for pos, node in enumerate(model.graph.node) for n in new_nodes.get(pos, [node])]
+    nodes = [n for pos, node in enumerate(model.graph.node) for n in new_nodes.get(pos, [node])]
     del model.graph.node[:]
     model.graph.node.extend(nodes)
-    model.graph.initializer.extend(block_sums.values())
+    model.graph.initializer.extend([*block_shapes.values(), numpy_helper.from_array(np.array([-1], np.int64), "q4_1_last_axis")])
     kept = [i for i in model.graph.initializer if i.name not in drop]
     del model.graph.initializer[:]
     model.graph.initializer.extend(kept)
@@ -242,7 +221,8 @@ def to_ort_format(onnx_path, ort_path):
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     opts.optimized_model_filepath = str(ort_path)
     opts.add_session_config_entry("session.save_model_format", "ORT")
-    ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+    # Folding would store gguf_matmuls' float16 midpoints as float32 again: 4 MB more pack.
+    ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"], disabled_optimizers=["ConstantFolding"])
 
 
 def sae_files(sae, lm, hook_point, cfg):
