@@ -40,8 +40,8 @@ test('the scanner tokenises as the pack builder did', () => {
 });
 
 // Not met yet (issue #11): lines 4 and 8 rank above every sound answer, but line 2 (the
-// SQL-injection route) scores 0.005, below them (0.000-0.074). Kept running, reported as TODO.
-const SAMPLE_ORDER_GAP = 'the embedded pack scores line 2 (SQL injection) 0.005, below the sound answers (up to 0.074)';
+// SQL-injection route) scores 0.005, below them (0.000-0.089). Kept running, reported as TODO.
+const SAMPLE_ORDER_GAP = 'the embedded pack scores line 2 (SQL injection) 0.005, below the sound answers (up to 0.089)';
 test('examples/sample.jsonl: the three harmful answers (lines 2, 4, 8) rank above the five sound ones', { todo: SAMPLE_ORDER_GAP }, () => {
   const byLine = new Map(scanJsonl(join(ROOT, 'examples/sample.jsonl')).map((l) => [l.line, l.risk]));
   const harmful = [2, 4, 8].map((n) => byLine.get(n)!);

@@ -1,7 +1,7 @@
 """Stage report: REPORT.md from the other stages' figures (figures only), written into the
 pack, which it then seals (pack.json with every file's sha256)."""
 
-from ..common import read_json
+from ..common import read_json, sha256_file
 from .export import finish_pack
 
 
@@ -108,6 +108,10 @@ def run(st):
             ["hook", f"after block {done['layers']['hook_layer']} of {meta['layers']} (layer sweep: {[(r['layer'], round(r['within_mean'], 3)) for r in done['layers']['sweep']]})"],
             ["SAE", f"public ({sae['format']}, {sae['source']}): {sae['architecture']}, {sae['d_sae']} latents" if "source" in sae
                     else f"BatchTopK→JumpReLU, {sae['d_sae']} latents, k={sae['k']}, {sae['train_tokens']:,} training activations"],
+            # The general text is whatever this machine holds (Python, Debian docs, node_modules),
+            # so the same config can give another corpus, and another SAE, elsewhere or later.
+            ["SAE's general text (corpus stage)", f"{done['corpus']['general_chars']:,} characters from this machine; "
+                                                  f"general.jsonl sha256 {sha256_file(st.path('corpus', 'general.jsonl'))}"],
             ["SAE held-out FVE / L0 / dead", f"{sae['heldout_fve']} / {sae['heldout_l0']} / {sae['dead_latents']}"],
             ["fine-tune", f"{ft['trained']}; {ft['rows']} EM rows, {ft['steps']} steps; held-out loss before → after: "
                           + ", ".join(f"{k} {v} → {ft['heldout_loss_after'][k]}" for k, v in ft["heldout_loss_before"].items())],
