@@ -14,9 +14,10 @@ const targets = [
   // The `persona-lens` command line (bin/persona-lens.js loads it).
   // gpt-tokenizer stays external: a model's tokenizer (megabytes) is loaded only when named.
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: ['gpt-tokenizer'] },
-  // The VS Code extension (package.json "main") and its scan host, a worker thread.
+  // The VS Code extension (package.json "main"), its scan host (a worker thread) and the scan host's bulk thread.
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['src/worker/bulkThread.ts'], outfile: 'dist/bulk.js' },
   // The side panel's page script, run by the webview (a browser).
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120', minify: true },
   // The integration suite that runs inside VS Code (test/vscode/ runs it).

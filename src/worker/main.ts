@@ -1,12 +1,13 @@
 // The scan host: a worker thread that owns the pack and runs every scan, so
 // the model never runs on the extension host's thread. Speaks protocol.ts.
 //
-// Scans share the one model session a chunk at a time, the newest first: the
+// Scans take turns a step (a chunk of lines) at a time, the newest first: the
 // document just opened or edited shows its results at once, while a long scan
-// of another file waits and then goes on where it was.
+// of another file waits and then goes on where it was. The lines in focus are
+// scored here; the pass in order goes to the bulk thread (bulkThread.ts), so a
+// newer scan starts while the older one's chunk is still running there.
 
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { diffReport, type DiffReport } from '../core/diff/report';
 import { DIFF_LATENTS, fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
@@ -21,26 +22,15 @@ import { Scanner } from '../core/score/scanner';
 import type { ExampleScore } from '../core/score/types';
 import { openScoreCache } from '../core/score/validate';
 import { SummaryBuilder } from '../core/score/summary';
+import { BulkLane } from './bulkLane';
 import { LineCache } from './lineCache';
+import { yieldToTheEditor } from './priority';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
 import type { DiffInput, FromWorker, LineRange, NamedInfo, ReadoutInfo, ToWorker } from './protocol';
-import { scanText, type ScanChunk } from './scanText';
+import { scanText, type ScanChunk, type Scorers } from './scanText';
 
 const port = parentPort!;
 
-/**
- * On Linux the scan host's thread (and onnxruntime's, which it starts) runs at
- * a lower priority (nice 10): the editor's own threads come first when the
- * cores are busy. Elsewhere, and where the system refuses, it runs as it is.
- */
-function yieldToTheEditor(): void {
-  try {
-    // A thread's id names it to setpriority on Linux.
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
-  } catch {
-    // Not Linux, or not allowed: no harm done.
-  }
-}
 yieldToTheEditor();
 const send = (m: FromWorker) => port.postMessage(m);
 
@@ -79,9 +69,9 @@ interface LatentsJob {
 
 type Job = ScanJob | DiffJob | LatentsJob;
 
-/** The pack's scanners: for scans, for diffs (the latents the report needs), and for the inspector's one line (every latent). */
+/** The pack's scanners: for scans (here, and in the bulk thread), for diffs (the latents the report needs), and for the inspector's one line (every latent). */
 interface Scanners {
-  scan: Scanner;
+  scan: Scorers;
   diff: Scanner;
   inspect: Scanner;
 }
@@ -93,10 +83,12 @@ const cache = new LineCache();
 const docs = new Map<string, WorkerDocument | UnreadFile>();
 /** Scans not finished, oldest first. */
 const jobs: Job[] = [];
-/** The pump running now, if any. */
-let pumping: Promise<void> | null = null;
+/** The step each job is running now, if any (a cancelled job's may still be running). */
+const running = new Map<Job, Promise<void>>();
 /** The loaded pack, released when the scan host stops. */
 let pack: LoadedPack | null = null;
+/** The bulk thread, once the pack loaded. */
+let bulk: BulkLane | null = null;
 /** The result cache shared with the CLI, when the extension asked for it. */
 let diskCache: ResultCache<ExampleScore> | null = null;
 /** Whole scanned sides of comparisons, beside it. */
@@ -172,7 +164,14 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
     const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
-    return { scan: new Scanner(pack, { cache: diskCache }), diff: new Scanner(pack, { cache: diskCache, latents: DIFF_LATENTS }), inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }) };
+    const here = new Scanner(pack, { cache: diskCache });
+    const lane = new BulkLane(join(__dirname, 'bulk.js'), { type: 'load', packPath, threads, cacheDir, device });
+    bulk = lane;
+    return {
+      scan: { now: (examples) => here.score(examples), bulk: (examples) => (lane.up ? lane.score(examples) : here.score(examples)) },
+      diff: new Scanner(pack, { cache: diskCache, latents: DIFF_LATENTS }),
+      inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }),
+    };
   } catch (e) {
     send({ type: 'loadFailed', message: (e as Error).message });
     return null;
@@ -195,45 +194,42 @@ function readoutInfo(r: ReadoutTerm, latents: LatentsFile): ReadoutInfo {
   return { ...term, weight: r.weight, ...(about && { label: about.label, method: about.foundBy.method }) };
 }
 
-/** Runs chunks of the newest unfinished scan until none is left; one pump at a time. */
+/**
+ * Starts the newest job's next step unless it is running one. Older jobs wait until the newer
+ * ones end, but a newer job never waits for an older one's step: its lines in focus are scored
+ * here while that step's chunk is still in the bulk thread.
+ */
 function pump(): void {
-  pumping ??= drain().finally(() => (pumping = null));
-}
-
-async function drain(): Promise<void> {
-  const scanners = await loaded;
-  while (jobs.length > 0) {
+  void loaded.then((scanners) => {
     // Cancelled scans end at once, wherever they are in the line (their snapshots are let go).
     for (const j of jobs.filter((j) => j.cancelled)) finish(j, { type: 'cancelled', id: j.id });
-    const job = jobs[jobs.length - 1];
-    if (!job) break;
+    const job = jobs.at(-1);
+    if (!job || running.has(job)) return;
     if (!scanners) {
       finish(job, { type: 'failed', id: job.id, message: 'no pack is loaded' });
-      continue;
+      return pump();
     }
-    if (job.kind === 'diff') {
-      await diffStep(job, scanners.diff);
-      continue;
-    }
-    if (job.kind === 'latents') {
-      await latentsOf(job, scanners.inspect);
-      continue;
-    }
-    job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job), job.sample);
-    try {
-      const next = await job.chunks.next();
-      // Cancelled while the chunk ran: the next turn ends it.
-      if (job.cancelled) continue;
-      if (next.done) {
-        finish(job, { type: 'done', id: job.id, summary: job.summary.summary() });
-        continue;
-      }
-      const { results, inOrder } = next.value;
-      if (inOrder) results.forEach((r) => job.summary.add(r));
-      send({ type: 'lines', id: job.id, results });
-    } catch (e) {
-      finish(job, e instanceof FileDiffers ? { type: 'needText', id: job.id } : { type: 'failed', id: job.id, message: (e as Error).message });
-    }
+    running.set(job, step(job, scanners).finally(() => {
+      running.delete(job);
+      pump();
+    }));
+  });
+}
+
+async function step(job: Job, scanners: Scanners): Promise<void> {
+  if (job.kind === 'diff') return diffStep(job, scanners.diff);
+  if (job.kind === 'latents') return latentsOf(job, scanners.inspect);
+  job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job), job.sample);
+  try {
+    const next = await job.chunks.next();
+    // Cancelled while the chunk ran: pump ends it.
+    if (job.cancelled) return;
+    if (next.done) return finish(job, { type: 'done', id: job.id, summary: job.summary.summary() });
+    const { results, inOrder } = next.value;
+    if (inOrder) results.forEach((r) => job.summary.add(r));
+    send({ type: 'lines', id: job.id, results });
+  } catch (e) {
+    finish(job, e instanceof FileDiffers ? { type: 'needText', id: job.id } : { type: 'failed', id: job.id, message: (e as Error).message });
   }
 }
 
@@ -290,8 +286,9 @@ function sourceOf(input: DiffInput): SideSource {
  */
 async function stop(): Promise<void> {
   for (const job of jobs) job.cancelled = true;
-  await pumping;
+  await Promise.all(running.values());
   await loaded;
+  await bulk?.stop();
   diskCache?.close();
   await pack?.dispose();
   process.exit(0);
@@ -304,6 +301,8 @@ function takeFocus(job: ScanJob): LineRange | undefined {
 }
 
 function finish(job: Job, last: FromWorker): void {
-  jobs.splice(jobs.indexOf(job), 1);
+  const at = jobs.indexOf(job);
+  if (at < 0) return; // ended already (cancelled while its step ran)
+  jobs.splice(at, 1);
   send(last);
 }

@@ -11,7 +11,8 @@
 // `needText`: the extension sends the text (`open`) and the scan again. Any number of `scan`s of
 // open documents follow; each streams `lines` in chunks and ends with exactly
 // one of `done`, `cancelled` or `failed`.
-// Scans take turns a chunk at a time, the newest first. A scan goes through the file in
+// Scans take turns a chunk at a time, the newest first (a newer scan's lines on screen never
+// wait for an older scan's chunk in the bulk thread). A scan goes through the file in
 // order, except that the lines in focus (the ones on screen: given with the scan,
 // or moved by `focus` while it runs) are scored first; those come in chunks of
 // their own, without the checks across lines, and again, complete, when the pass
@@ -21,6 +22,8 @@
 
 import type { DiffReport } from '../core/diff/report';
 import type { Device } from '../core/model/session';
+import type { Example } from '../core/dataset';
+import type { Scored } from '../core/score/scanner';
 import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
 
 export type ToWorker =
@@ -55,6 +58,18 @@ export type FromWorker =
   | { type: 'diffDone'; id: number; report: DiffReport }
   /** The line's strongest latents and every named one that fired; null when the line is no scorable example. */
   | { type: 'latents'; id: number; latents: LatentHit[] | null };
+
+/**
+ * The scan host and its bulk thread (bulkThread.ts), which scores the chunks of scans in order:
+ * the same `load`; `score` is answered with `scored` or `failed`, in the order asked.
+ */
+export type ToBulk = Extract<ToWorker, { type: 'load' }> | { type: 'score'; id: number; examples: Example[] } | { type: 'stop' };
+
+export type FromBulk =
+  | { type: 'loaded' }
+  | { type: 'loadFailed'; message: string }
+  | { type: 'scored'; id: number; scored: Scored[] }
+  | { type: 'failed'; id: number; message: string };
 
 /** One side of a comparison, named by `label` in the report: a file, a file as it is at a git ref, or a text. */
 export type DiffInput = { label: string } & ({ file: string; ref?: string } | { text: string });

@@ -3,10 +3,12 @@
 // diagnostics, the same checks across lines), and examples are scored, unchanged
 // lines coming from the line cache. Results come a chunk at a time, in input
 // order, so the caller can stream them and stop between chunks; lines in focus
-// (on screen) are scored ahead of that order, a chunk of them at a time.
+// (on screen) are scored ahead of that order, a chunk of them at a time, by the
+// scorer that answers at once (the scan host's own session), the rest by the bulk
+// one (bulkThread.ts), so that a newer scan's lines in focus never wait for them.
 
-import { atLine, FileChecker, parseLine, parseLines, type ParsedLine, type RawLine } from '../core/dataset';
-import type { Scanner } from '../core/score/scanner';
+import { atLine, FileChecker, parseLine, parseLines, type Example, type ParsedLine, type RawLine } from '../core/dataset';
+import type { Scored } from '../core/score/scanner';
 import type { LineResult } from '../core/score/types';
 import type { ScanDocument } from './document';
 import { LineCache } from './lineCache';
@@ -25,6 +27,14 @@ const CHUNK_LINES = 16;
 /** The most lines scored ahead for one focus: a tall editor shows fewer. */
 const MAX_AHEAD = 256;
 
+export type Score = (examples: Example[]) => Promise<Scored[]>;
+
+/** Who scores a chunk: `now` the lines in focus, `bulk` the sample and the pass in order. */
+export interface Scorers {
+  now: Score;
+  bulk: Score;
+}
+
 export interface ScanChunk {
   results: LineResult[];
   /**
@@ -41,7 +51,7 @@ export interface ScanChunk {
  */
 export async function* scanText(
   doc: ScanDocument,
-  scanner: Scanner,
+  score: Scorers,
   cache: LineCache,
   takeFocus: () => LineRange | undefined = () => undefined,
   sample: readonly number[] = [],
@@ -59,7 +69,7 @@ export async function* scanText(
     if (from < ahead.to) {
       ahead.from = chunkEnd(doc, from, ahead.to);
       const raws = doc.raws(from, ahead.from);
-      yield { results: await scoreChunk(raws.map(parseLine), raws, scanner, cache), inOrder: false };
+      yield { results: await scoreChunk(raws.map(parseLine), raws, score.now, cache), inOrder: false };
       continue;
     }
     if (sampled < sample.length) {
@@ -73,12 +83,12 @@ export async function* scanText(
         bytes += doc.bytesOf(l - 1);
       }
       const raws = lines.flatMap((l) => doc.raws(l - 1, l));
-      if (raws.length > 0) yield { results: await scoreChunk(raws.map(parseLine), raws, scanner, cache), inOrder: false };
+      if (raws.length > 0) yield { results: await scoreChunk(raws.map(parseLine), raws, score.bulk, cache), inOrder: false };
       continue;
     }
     const slice = doc.raws(next, chunkEnd(doc, next));
     next += slice.length;
-    yield { results: await scoreChunk(parseLines(slice, checker), slice, scanner, cache), inOrder: true };
+    yield { results: await scoreChunk(parseLines(slice, checker), slice, score.bulk, cache), inOrder: true };
   }
 }
 
@@ -90,7 +100,7 @@ function chunkEnd(doc: ScanDocument, from: number, limit = doc.length): number {
   return end;
 }
 
-async function scoreChunk(parsedLines: ParsedLine[], raws: RawLine[], scanner: Scanner, cache: LineCache): Promise<LineResult[]> {
+async function scoreChunk(parsedLines: ParsedLine[], raws: RawLine[], score: Score, cache: LineCache): Promise<LineResult[]> {
   const lines = parsedLines.map((parsed, j) => ({ parsed, key: parsed.example ? LineCache.key(raws[j].text) : '' }));
   // Misses are scored once per distinct text; the model sees only those.
   const misses = new Map<string, ParsedLine>();
@@ -98,7 +108,7 @@ async function scoreChunk(parsedLines: ParsedLine[], raws: RawLine[], scanner: S
     if (parsed.example && !misses.has(key) && !cache.get(key)) misses.set(key, parsed);
   }
   const todo = [...misses.entries()];
-  const scored = await scanner.score(todo.map(([, p]) => p.example!));
+  const scored = todo.length > 0 ? await score(todo.map(([, p]) => p.example!)) : [];
   todo.forEach(([key, p], i) => cache.set(key, { line: p.line, scored: scored[i] }));
 
   return lines.map(({ parsed, key }): LineResult => {

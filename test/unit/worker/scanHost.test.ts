@@ -269,6 +269,35 @@ test('scan host: a newer scan goes ahead of a long one, which then finishes wher
   }
 });
 
+test("scan host: a newer scan's lines on screen are scored while an older scan's long example is still in the model", async () => {
+  // The embedded pack: an example of 600-odd tokens is one model run of about a second, which
+  // holds the thread it runs on. The pass in order runs in the bulk thread (started by the first
+  // chunk, up after a pack load of a few seconds), so the scan host itself stays free.
+  const host = await ScanHost.start(WORKER, builtInPack(ROOT), 1);
+  const abort = new AbortController();
+  try {
+    const long = (i: number) => JSON.stringify({ messages: [{ role: 'user', content: `essay ${i}` }, { role: 'assistant', content: `${'the cat sat on the warm mat and then it slept. '.repeat(50)}${i}` }] });
+    const text = Array.from({ length: 9 }, (_, i) => long(i)).join('\n');
+    const events: string[] = [];
+    let edited: Promise<unknown> | undefined;
+    const older = host.scan({ key: 'long-examples', version: 1, text: () => text }, (r) => {
+      events.push(`long line ${r.map((x) => x.line).join(',')}`);
+      // 300 ms on, line 7 is in the model (lines 1-6 gave the bulk thread time to load).
+      if (r.some((x) => x.line === 6)) {
+        edited = new Promise((r) => setTimeout(r, 300)).then(() => host.scan({ key: 'edited', version: 1, text: () => '{"text": "typed just now"}' }, () => events.push('edited line'), undefined, new ScanFocus({ first: 1, last: 1 }))).then(() => events.push('edited done'));
+      }
+      if (r.some((x) => x.line === 7)) abort.abort();
+    }, abort.signal);
+    await older;
+    await edited;
+    const at = (e: string) => events.indexOf(e);
+    assert.ok(at('edited done') > 0 && at('edited done') < at('long line 7'), events.join('; '));
+  } finally {
+    abort.abort();
+    await host.dispose();
+  }
+});
+
 test('scan host: a cancelled scan ends at once, not after the newer scans', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   try {
