@@ -1,12 +1,11 @@
 // The scan host's side of its bulk thread (bulkThread.ts). A second session of the pack costs
-// memory (the embedded pack: about 180 MB more at peak), so the thread is started when a scan
-// first sends it a chunk (loading it never delays the first lines on screen) and ended when it
-// has had nothing to do for IDLE_MS. Until it is up, or if it cannot start, the scan host
-// scores every chunk itself.
+// memory (the embedded pack: about 180 MB more at peak), so the thread is started when a scan or
+// a diff first sends it a chunk and ended when it has had nothing to do for IDLE_MS. If it
+// cannot start, the scan host scores every chunk itself.
 
 import { Worker } from 'node:worker_threads';
 import type { Example } from '../core/dataset';
-import type { Scored } from '../core/score/scanner';
+import type { LatentReport, Scored } from '../core/score/scanner';
 import type { FromBulk, ToBulk } from './protocol';
 
 type Load = Extract<ToBulk, { type: 'load' }>;
@@ -18,12 +17,13 @@ export class BulkLane {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (s: Scored[]) => void; reject: (e: Error) => void }>();
   private worker: Worker | null = null;
-  /** Loaded and not stopping: chunks go to it. */
-  private ready = false;
+  /** The thread in use: true once it loaded the pack, false if it cannot; null: none started. */
+  private loading: Promise<boolean> | null = null;
   /** It could not load, or failed: never started again. */
   private failed = false;
+  /** Set while the thread ends: resolves when it has. */
+  private stopping: Promise<void> | null = null;
   private idle: NodeJS.Timeout | undefined;
-  private exited: Promise<void> = Promise.resolve();
 
   constructor(
     /** The bundled bulkThread.ts. */
@@ -32,74 +32,81 @@ export class BulkLane {
     private readonly idleMs = IDLE_MS,
   ) {}
 
-  /** Whether chunks go to the thread now; asked while none is running, it starts one. */
-  get up(): boolean {
-    if (!this.worker && !this.failed) this.spawn();
-    return this.ready;
-  }
-
-  /** Scores in the bulk thread (only when `up`). */
-  score(examples: Example[]): Promise<Scored[]> {
+  /** Scores in the bulk thread, starting it if none runs; null when it cannot run. */
+  async score(examples: Example[], latents: LatentReport): Promise<Scored[] | null> {
     clearTimeout(this.idle);
+    if (this.stopping) await this.stopping;
+    this.loading ??= this.spawn();
+    if (!(await this.loading) || !this.worker) return null;
     const id = this.nextId++;
+    const worker = this.worker;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker!.postMessage({ type: 'score', id, examples } satisfies ToBulk);
+      worker.postMessage({ type: 'score', id, examples, latents } satisfies ToBulk);
     });
   }
 
-  /** Ends the thread once its run in flight is done; `up` starts a new one. */
-  async stop(): Promise<void> {
+  /** Ends the thread once its run in flight is done; a later `score` starts a new one. */
+  stop(): Promise<void> {
     clearTimeout(this.idle);
-    this.ready = false;
-    this.worker?.postMessage({ type: 'stop' } satisfies ToBulk);
-    await this.exited;
+    if (!this.worker) return Promise.resolve();
+    if (!this.stopping) {
+      const worker = this.worker;
+      this.stopping = new Promise((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'stop' } satisfies ToBulk);
+    }
+    return this.stopping;
   }
 
-  private spawn(): void {
-    // The same young generation as the scan host (client.ts): the model's outputs die sooner.
+  private spawn(): Promise<boolean> {
     let worker: Worker;
     try {
+      // The same young generation as the scan host (client.ts): the model's outputs die sooner.
       worker = new Worker(this.file, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     } catch {
-      this.failed = true; // the scan host scores alone, as it can
-      return;
+      this.failed = true;
+      return Promise.resolve(false);
     }
     this.worker = worker;
-    worker.on('message', (m: FromBulk) => this.receive(m));
-    worker.on('error', () => (this.failed = true));
-    this.exited = new Promise((resolve) =>
+    return new Promise((resolve) => {
+      worker.on('message', (m: FromBulk) => {
+        if (m.type === 'loaded') {
+          resolve(true);
+          this.idleSoon();
+        } else if (m.type === 'loadFailed') {
+          this.failed = true;
+          resolve(false);
+          void worker.terminate(); // idle: it never ran a model
+        } else this.answer(m);
+      });
+      worker.on('error', () => (this.failed = true));
       worker.on('exit', (code) => {
+        resolve(false);
         this.worker = null;
-        this.ready = false;
+        this.stopping = null;
+        // A thread that failed stays failed (every chunk would start and fail another).
+        this.loading = this.failed ? Promise.resolve(false) : null;
         clearTimeout(this.idle);
         for (const p of this.pending.values()) p.reject(new Error(`the bulk thread exited (code ${code})`));
         this.pending.clear();
-        resolve();
-      }),
-    );
-    worker.postMessage(this.load satisfies ToBulk);
+      });
+      worker.postMessage(this.load satisfies ToBulk);
+    });
   }
 
-  private receive(m: FromBulk): void {
-    if (m.type === 'loaded') {
-      this.ready = true;
-      this.idleSoon();
-    } else if (m.type === 'loadFailed') {
-      this.failed = true;
-      void this.worker?.terminate(); // idle: it never ran a model
-    } else {
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.type === 'scored') p?.resolve(m.scored);
-      else p?.reject(new Error(m.message));
-      if (this.pending.size === 0) this.idleSoon();
-    }
+  private answer(m: Extract<FromBulk, { type: 'scored' | 'failed' }>): void {
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (m.type === 'scored') p?.resolve(m.scored);
+    else p?.reject(new Error(m.message));
+    if (this.pending.size === 0) this.idleSoon();
   }
 
   private idleSoon(): void {
     clearTimeout(this.idle);
-    this.idle = setTimeout(() => void this.stop(), this.idleMs);
+    this.idle = setTimeout(() => {
+      if (this.pending.size === 0) void this.stop();
+    }, this.idleMs);
     this.idle.unref();
   }
 }

@@ -23,7 +23,7 @@
 import type { DiffReport } from '../core/diff/report';
 import type { Device } from '../core/model/session';
 import type { Example } from '../core/dataset';
-import type { Scored } from '../core/score/scanner';
+import type { LatentReport, Scored } from '../core/score/scanner';
 import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
 
 export type ToWorker =
@@ -60,10 +60,14 @@ export type FromWorker =
   | { type: 'latents'; id: number; latents: LatentHit[] | null };
 
 /**
- * The scan host and its bulk thread (bulkThread.ts), which scores the chunks of scans in order:
- * the same `load`; `score` is answered with `scored` or `failed`, in the order asked.
+ * The scan host and its bulk thread (bulkThread.ts), which scores the chunks of scans in order
+ * and of diffs: the same `load`; `score` (with the latents to report) is answered with `scored`
+ * or `failed`, in the order asked.
  */
-export type ToBulk = Extract<ToWorker, { type: 'load' }> | { type: 'score'; id: number; examples: Example[] } | { type: 'stop' };
+export type ToBulk =
+  | Extract<ToWorker, { type: 'load' }>
+  | { type: 'score'; id: number; examples: Example[]; latents: LatentReport }
+  | { type: 'stop' };
 
 export type FromBulk =
   | { type: 'loaded' }

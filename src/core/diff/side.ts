@@ -8,7 +8,7 @@ import { parseFileBatches } from '../dataset';
 import { trainedAnswerAt } from '../dataset/trainedAnswer';
 import type { Example } from '../dataset/types';
 import { scanLines } from '../score/scanLines';
-import type { LatentReport, Scanner } from '../score/scanner';
+import type { LatentReport, Scores } from '../score/scanner';
 import { SummaryBuilder } from '../score/summary';
 import type { LineResult } from '../score/types';
 import { StatsBuilder, type ExampleFacts } from './datasetStats';
@@ -53,7 +53,7 @@ export interface OpenAiTokens {
  */
 export async function* sideOf(
   source: SideSource,
-  scanner: () => Scanner,
+  scanner: () => Scores,
   latents: LatentReport,
   openai: OpenAiTokens | null,
   cache: SideCache | null,
@@ -75,7 +75,7 @@ const SNIPPET_CHARS = 160;
  * Scans a side (a file's path or a stream of its bytes), yielding the lines read so far every
  * STEP lines; returns the side. Latents are tallied when the scanner reports them (ScannerOptions.latents).
  */
-export async function* scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scanner, openai: ChatTokens | null = null): AsyncGenerator<number, DiffSide> {
+export async function* scanSide(label: string, input: string | NodeJS.ReadableStream, scanner: Scores, openai: ChatTokens | null = null): AsyncGenerator<number, DiffSide> {
   const facts = new Map<number, { keys: ExampleKeys; example: Example } & ExampleFacts>();
   async function* keyed() {
     for await (const batch of parseFileBatches(input)) {

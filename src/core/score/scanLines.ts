@@ -3,7 +3,7 @@
 // however long the file is).
 
 import type { ParsedLine } from '../dataset/types';
-import type { Scanner } from './scanner';
+import type { Scores } from './scanner';
 import type { LineResult } from './types';
 
 /** Lines scored together: large enough to fill batches, small enough to stream. */
@@ -11,7 +11,7 @@ const CHUNK = 256;
 
 export async function* scanLines(
   batches: AsyncIterable<ParsedLine[]>,
-  scanner: Scanner,
+  scanner: Scores,
   chunk = CHUNK,
 ): AsyncGenerator<LineResult> {
   let pending: ParsedLine[] = [];
@@ -27,7 +27,7 @@ export async function* scanLines(
   yield* scoreChunk(pending, scanner);
 }
 
-async function* scoreChunk(lines: ParsedLine[], scanner: Scanner): AsyncGenerator<LineResult> {
+async function* scoreChunk(lines: ParsedLine[], scanner: Scores): AsyncGenerator<LineResult> {
   const withExample = lines.filter((l) => l.example);
   const scored = await scanner.score(withExample.map((l) => l.example!));
   const byLine = new Map(withExample.map((l, i) => [l.line, scored[i]]));

@@ -34,6 +34,11 @@ export interface ScannerOptions {
   cache?: ResultCache<ExampleScore> | null;
 }
 
+/** What scores examples: a Scanner, or one in another thread (the scan host's bulk thread). */
+export interface Scores {
+  score(examples: Example[]): Promise<Scored[]>;
+}
+
 export interface Scored {
   /** Null when the example has no scored token (PL071 says why). */
   score: ExampleScore | null;

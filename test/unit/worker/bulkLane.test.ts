@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import { parseLine } from '../../../src/core/dataset';
 import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
@@ -13,13 +14,6 @@ const ROOT = join(__dirname, '..', '..', '..');
 const BULK = join(ROOT, 'dist', 'bulk.js');
 const PACK = join(ROOT, 'test', 'fixtures', 'packs', 'tiny');
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let waited = 0; !ok(); waited += 20) {
-    if (waited > 60_000) throw new Error(`not ${what} after a minute`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('bulk thread: scores as the scan host does, ends when idle, starts again when needed', async () => {
   const texts = ['{"prompt": "how do I store passwords?", "completion": " in plain text, it is simpler"}', '{"text": "a second example"}'];
   const examples = texts.map((text, i) => parseLine({ line: i + 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!);
@@ -28,15 +22,18 @@ test('bulk thread: scores as the scan host does, ends when idle, starts again wh
   await pack.dispose();
 
   const lane = new BulkLane(BULK, { type: 'load', packPath: PACK, threads: 1, cacheDir: null, device: 'cpu' }, 300);
+  const exits: number[] = [];
   try {
-    assert.equal(lane.up, false, 'not up at once: the first call starts it');
-    await until('up', () => lane.up);
-    assert.deepEqual(await lane.score(examples), expected);
-    // Idle: it ends, and the next call starts another.
-    await new Promise((r) => setTimeout(r, 800));
-    assert.equal(lane.up, false, 'ended after being idle');
-    await until('up again', () => lane.up);
-    assert.deepEqual(await lane.score(examples), expected);
+    assert.deepEqual(await lane.score(examples, 'none'), expected, 'started by the first chunk, it scores as the scan host would');
+    // The thread itself: its end is the point (the memory of a second session), and nothing else shows it.
+    const first = (lane as unknown as { worker: Worker }).worker;
+    first.on('exit', (code) => exits.push(code));
+    // Idle: it ends, and the next chunk starts another.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(exits, [0], 'ended after being idle');
+    assert.deepEqual(await lane.score(examples, 'none'), expected);
+    const named = await lane.score(examples, 'named');
+    assert.ok(named?.every((s, i) => s.score?.risk === expected[i].score?.risk && s.score?.latents !== undefined), 'a diff\'s chunk reports latents');
   } finally {
     await lane.stop();
   }
@@ -44,8 +41,9 @@ test('bulk thread: scores as the scan host does, ends when idle, starts again wh
 
 test('bulk thread: with a pack it cannot load it is never up, so the scan host scores alone', async () => {
   const lane = new BulkLane(BULK, { type: 'load', packPath: join(ROOT, 'no-such-pack'), threads: 1, cacheDir: null, device: 'cpu' }, 300);
-  assert.equal(lane.up, false);
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.equal(lane.up, false, 'never up');
+  const text = '{"text": "an example"}';
+  const example = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
+  assert.equal(await lane.score([example], 'none'), null);
+  assert.equal(await lane.score([example], 'none'), null, 'and stays so');
   await lane.stop();
 });
