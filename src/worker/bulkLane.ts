@@ -38,6 +38,7 @@ export class BulkLane {
     if (this.stopping) await this.stopping;
     this.loading ??= this.spawn();
     if (!(await this.loading) || !this.worker) return null;
+    if (this.stopping) return this.score(examples, latents); // it began to end meanwhile: the next one
     const id = this.nextId++;
     const worker = this.worker;
     return new Promise((resolve, reject) => {
