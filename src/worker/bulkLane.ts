@@ -6,12 +6,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Example } from '../core/dataset';
 import type { LatentReport, Scored } from '../core/score/scanner';
-import type { FromBulk, ToBulk } from './protocol';
+import { THREAD_OPTIONS, type FromBulk, type ToBulk } from './protocol';
 
 type Load = Extract<ToBulk, { type: 'load' }>;
 
 /** An idle bulk thread ends after this long: a finished scan's edits need no pass in order. */
-export const IDLE_MS = 30_000;
+const IDLE_MS = 30_000;
 
 export class BulkLane {
   private nextId = 1;
@@ -62,8 +62,7 @@ export class BulkLane {
   private spawn(): Promise<boolean> {
     let worker: Worker;
     try {
-      // The same young generation as the scan host (client.ts): the model's outputs die sooner.
-      worker = new Worker(this.file, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      worker = new Worker(this.file, THREAD_OPTIONS);
     } catch {
       this.failed = true;
       return Promise.resolve(false);

@@ -8,7 +8,7 @@ import '../core/model/ortEnv';
 import type { DiffReport } from '../core/diff/report';
 import type { Device } from '../core/model/session';
 import type { DatasetSummary, LatentHit, LineResult } from '../core/score/types';
-import type { DiffInput, FromWorker, LineRange, PackInfo, SavedFile, TextChange, ToWorker } from './protocol';
+import { THREAD_OPTIONS, type DiffInput, type FromWorker, type LineRange, type PackInfo, type SavedFile, type TextChange, type ToWorker } from './protocol';
 
 /**
  * A document to scan: its key (the uri), its version, and its text at that
@@ -92,10 +92,7 @@ export class ScanHost {
    * with `cacheDir`, scores are read from and written to the result cache the CLI uses there.
    */
   static start(workerFile: string, packPath: string, threads: number, cacheDir: string | null = null, device: Device = 'cpu'): Promise<ScanHost> {
-    // A young generation of 8 MiB instead of V8's 48 lets the model's output buffers die sooner
-    // (the CLI's heap.ts does more, but V8 flags are the whole extension host's): embedded pack,
-    // 100 real rows, peak RSS 328 -> 312 MiB.
-    const worker = new Worker(workerFile, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(workerFile, THREAD_OPTIONS);
     const send = (m: ToWorker) => worker.postMessage(m);
     return new Promise((resolve, reject) => {
       const fail = (e: Error) => {
