@@ -1,7 +1,8 @@
 // End to end: the pack builder's tiny config (tools/pack-builder/configs/tiny.yaml: a tiny
 // Llama of SmolLM2's architecture with random weights, written to GGUF and read back) runs
 // every stage of the real-model path, and the real CLI loads the pack and scores our check
-// rows (one long enough to need windows) exactly as the pipeline's onnxruntime run did.
+// rows (one long enough to need windows, one whose second answer's prompt end is in a later
+// window) exactly as the pipeline's onnxruntime run did.
 // Needs the pack builder's venv (.venv, tools/pack-builder/requirements.txt) and
 // ../shared/datasets; skipped without them locally, failing under CI=true.
 import assert from 'node:assert/strict';
@@ -29,8 +30,11 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   const read = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
   assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(work, 'model/tokenizer-samples.json')));
   const pack = read(join(exp, 'pack/pack.json'));
-  // The model ships in onnxruntime's ORT format, which the scanner runs in place.
-  assert.equal(pack.formatVersion, 3);
+  // The model ships in onnxruntime's ORT format, which the scanner runs in place; the read-out
+  // (the default's kind) has a term read at the prompt's end, format 5.
+  assert.equal(pack.formatVersion, 5);
+  const readout = read(join(exp, 'pack/calibration.json')).readout;
+  assert.deepEqual(readout.map((r: { at?: string }) => r.at ?? 'tokens'), ['tokens', 'prompt-end']);
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   assert.match(readFileSync(join(exp, 'pack/REPORT.md'), 'utf8'), /## Detection \(AUROC, test rows\)/);
 

@@ -28,6 +28,10 @@ export function packDirections(
   if (uses.length > 0 && formatVersion < 2) {
     throw refused(uses[0], `needs pack.json formatVersion 2 (this pack is format ${formatVersion})`);
   }
+  const promptEnd = calibration.readout.findIndex((r) => 'at' in r);
+  if (promptEnd >= 0 && formatVersion < 5) {
+    throw refused({ ...uses[0], field: `readout[${promptEnd}].at` }, `needs pack.json formatVersion 5 (this pack is format ${formatVersion})`);
+  }
   if (!file) {
     if (uses.length === 0) return new Map();
     const { name, file: namedIn, field } = uses[0];

@@ -130,6 +130,10 @@ export function parseCalibration(json: unknown): Calibration {
     if ('direction' in entry) f.string(entry.direction, `readout[${i}].direction`, true);
     else f.number(entry.latent, `readout[${i}].latent`, { integer: true, min: 0 });
     f.number(entry.weight, `readout[${i}].weight`);
+    if ('at' in entry) {
+      f.oneOf(entry.at, `readout[${i}].at`, ['prompt-end'] as const);
+      if (!('direction' in entry)) f.fail(`readout[${i}].at`, 'is only for a "direction" term');
+    }
   });
 
   const agg = f.object(c.aggregation, 'aggregation');

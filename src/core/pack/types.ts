@@ -27,9 +27,10 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
 
 /**
  * The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors),
- * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files.
+ * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files,
+ * 5 adds direction terms read at the prompt's end (`at: "prompt-end"`).
  */
-export const FORMAT_VERSIONS = [1, 2, 3, 4] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4, 5] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a
@@ -147,6 +148,11 @@ export interface LatentTerm {
 export interface DirectionTerm {
   direction: string;
   weight: number;
+  /**
+   * Format 5: `prompt-end` reads the term at the token before each run of scored tokens (the
+   * end of the prompt the answer follows), once per example, instead of at every scored token.
+   */
+  at?: 'prompt-end';
 }
 
 export type ReadoutTerm = LatentTerm | DirectionTerm;
@@ -164,7 +170,10 @@ export type RiskMapping =
   | { type: 'piecewise'; x: number[]; y: number[] };
 
 export interface Calibration {
-  /** The read-out: token score = the sum of its terms. */
+  /**
+   * The read-out: token score = the sum of its terms; example score = their aggregation plus
+   * the `prompt-end` terms (format 5), each averaged over the example's prompt ends.
+   */
   readout: ReadoutTerm[];
   aggregation: Aggregation;
   mapping: RiskMapping;

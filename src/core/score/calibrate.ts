@@ -28,6 +28,28 @@ export function aggregate(values: ArrayLike<number>, agg: Aggregation): number {
   }
 }
 
+/**
+ * The prompt ends of an example's scored token positions (ascending): the token before each run
+ * of consecutive scored tokens, where there is one (format 5's `prompt-end` read-out terms).
+ */
+export function promptEnds(scored: readonly number[]): number[] {
+  const out: number[] = [];
+  scored.forEach((p, k) => {
+    if (p > 0 && (k === 0 || scored[k - 1] !== p - 1)) out.push(p - 1);
+  });
+  return out;
+}
+
+/**
+ * An example's score: its scored tokens' read-outs aggregated, plus the mean of its prompt-end
+ * read-outs (0 when it has none, as for a pack without `prompt-end` terms).
+ */
+export function exampleScore(values: ArrayLike<number>, agg: Aggregation, promptEnd: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < promptEnd.length; i++) s += promptEnd[i];
+  return aggregate(values, agg) + (promptEnd.length > 0 ? s / promptEnd.length : 0);
+}
+
 export function toRisk(score: number, mapping: RiskMapping): number {
   if (mapping.type === 'logistic') {
     return 1 / (1 + Math.exp(-(mapping.slope * score + mapping.intercept)));

@@ -10,7 +10,7 @@ import type { Diagnostic, Example } from '../dataset/types';
 import type { LoadedPack } from '../pack/load';
 import { dot } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
-import { aggregate, levelOf, toRisk } from './calibrate';
+import { exampleScore, levelOf, promptEnds, toRisk } from './calibrate';
 import { contributingSpans } from './topSpans';
 import type { ExampleScore, LatentHit, TokenScore } from './types';
 
@@ -111,6 +111,8 @@ export class Scanner {
   private readonly weights: Float64Array;
   /** The read-out's direction terms as one vector (directionSum); null when it has none. */
   private readonly direction: Float64Array | null;
+  /** Its `prompt-end` terms (format 5) as one vector; null when it has none. */
+  private readonly promptDirection: Float64Array | null;
   private readonly labels: Map<number, string>;
   private buffer = new Float32Array(0);
 
@@ -121,7 +123,8 @@ export class Scanner {
     const latentTerms = pack.calibration.readout.flatMap((r) => ('latent' in r ? [r] : []));
     this.latents = latentTerms.map((r) => r.latent);
     this.weights = Float64Array.from(latentTerms.map((r) => r.weight));
-    this.direction = directionSum(pack);
+    this.direction = directionSum(pack, false);
+    this.promptDirection = directionSum(pack, true);
     this.labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
     this.named = [...this.labels.keys()];
   }
@@ -237,6 +240,18 @@ export class Scanner {
         supplies[firstSeq[item] + w].push(pos - p.windows[w].start, rowStart[item] + k);
       }),
     );
+    // The prompt ends' read-outs likewise: (position in sequence, slot) pairs, slots per item from endStart.
+    const ends = items.map((p) => (this.promptDirection ? promptEnds(p.scored) : []));
+    const endStart = new Int32Array(items.length + 1);
+    ends.forEach((e, i) => (endStart[i + 1] = endStart[i] + e.length));
+    const endValues = new Float64Array(endStart[items.length]);
+    const endSupplies: number[][] = seqIds.map(() => []);
+    ends.forEach((e, item) =>
+      e.forEach((pos, k) => {
+        const w = windowOf(pos, items[item].windows);
+        endSupplies[firstSeq[item] + w].push(pos - items[item].windows[w].start, endStart[item] + k);
+      }),
+    );
 
     const batches = planBatches(
       seqIds.map((s) => s.length),
@@ -245,12 +260,17 @@ export class Scanner {
     );
     for (const batch of batches) {
       const m = batch.items.reduce((n, i) => n + supplies[i].length / 2, 0);
-      if (m === 0) continue;
+      if (m === 0 && batch.items.every((i) => endSupplies[i].length === 0)) continue;
       const { ids, mask } = packBatch(seqIds, batch, this.pack.manifest.model.padTokenId);
       const t0 = performance.now();
       const out = await this.pack.model.run(ids, mask, batch.items.length, batch.seq);
       this.timing.modelMs += performance.now() - t0;
       this.timing.tokens += batch.items.reduce((n, i) => n + seqIds[i].length, 0);
+      batch.items.forEach((seqI, r) => {
+        const pairs = endSupplies[seqI];
+        for (let j = 0; j < pairs.length; j += 2) endValues[pairs[j + 1]] = dot(out.hidden, (r * batch.seq + pairs[j]) * d, this.promptDirection!, 0, d);
+      });
+      if (m === 0) continue;
 
       // The SAE reads only the scored tokens of this batch, gathered into x [m, d].
       const x = this.scratch(m * d);
@@ -280,7 +300,7 @@ export class Scanner {
     const cal = this.pack.calibration;
     return items.map((p, i) => {
       const values = readouts.subarray(rowStart[i], rowStart[i + 1]);
-      const score = aggregate(values, cal.aggregation);
+      const score = exampleScore(values, cal.aggregation, endValues.subarray(endStart[i], endStart[i + 1]));
       const risk = toRisk(score, cal.mapping);
       return {
         score,
@@ -364,11 +384,12 @@ export function sampledForFullEncode(key: string): boolean {
 }
 
 /**
- * The read-out's direction terms folded into one vector, sum of weight × direction:
- * dot products are linear, so each token costs one however many terms there are.
+ * The read-out's direction terms read at every scored token (promptEnd false) or at the prompt
+ * ends (true), folded into one vector, sum of weight × direction: dot products are linear, so
+ * each token costs one however many terms there are.
  */
-function directionSum(pack: LoadedPack): Float64Array | null {
-  const terms = pack.calibration.readout.flatMap((r) => ('direction' in r ? [r] : []));
+function directionSum(pack: LoadedPack, promptEnd: boolean): Float64Array | null {
+  const terms = pack.calibration.readout.flatMap((r) => ('direction' in r && (r.at === 'prompt-end') === promptEnd ? [r] : []));
   if (terms.length === 0) return null;
   const sum = new Float64Array(pack.manifest.model.dModel);
   for (const { direction, weight } of terms) {

@@ -356,6 +356,19 @@ test('directions that are not in directions.safetensors are refused', async () =
   );
 });
 
+test('a prompt-end read-out term needs format 5', async () => {
+  await refused(
+    (dir) => {
+      const c = readJson(dir, 'calibration.json');
+      c.readout.push({ direction: 'persona', weight: 1, at: 'prompt-end' });
+      writeJson(dir, 'calibration.json', c);
+    },
+    'bad-calibration',
+    /^calibration\.json: readout\[3\]\.at needs pack\.json formatVersion 5 \(this pack is format 2\)$/,
+    { from: V2 },
+  );
+});
+
 test('a format-1 pack may not use directions', async () => {
   await refused(
     (dir) => {

@@ -30,7 +30,8 @@ test('pack.json errors name the field', () => {
   assert.equal(parsePackManifest({ ...m, formatVersion: 2 }).formatVersion, 2);
   assert.equal(parsePackManifest({ ...m, formatVersion: 3 }).formatVersion, 3);
   assert.equal(parsePackManifest({ ...m, formatVersion: 4 }).formatVersion, 4);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 5 }), 'bad-manifest', 'pack.json: formatVersion is 5; this scanner reads formats 1, 2, 3, 4');
+  assert.equal(parsePackManifest({ ...m, formatVersion: 5 }).formatVersion, 5);
+  refuses(() => parsePackManifest({ ...m, formatVersion: 6 }), 'bad-manifest', 'pack.json: formatVersion is 6; this scanner reads formats 1, 2, 3, 4, 5');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),
@@ -136,6 +137,18 @@ test('calibration.json errors name the field', () => {
     () => parseCalibration({ ...c, readout: [{ weight: 1 }] }),
     'bad-calibration',
     'calibration.json: readout[0] must name either a "latent" or a "direction"',
+  );
+  const ends = parseCalibration({ ...c, readout: [{ direction: 'persona', weight: 1 }, { direction: 'persona', weight: 2, at: 'prompt-end' }] });
+  assert.deepEqual(ends.readout[1], { direction: 'persona', weight: 2, at: 'prompt-end' });
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ direction: 'persona', weight: 1, at: 'prompt-start' }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].at must be one of "prompt-end"',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latent: 3, weight: 1, at: 'prompt-end' }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].at is only for a "direction" term',
   );
   refuses(
     () => parseCalibration({ ...c, readout: [{ direction: '', weight: 1 }] }),

@@ -1,6 +1,7 @@
 // Direction read-outs (format 2): a token's score is weight × (hidden state ·
 // direction), checked against the model's hidden output by hand, alone and next
-// to latent terms; a read-out of directions only needs no SAE encode.
+// to latent terms; a read-out of directions only needs no SAE encode. Format 5's
+// prompt-end terms: read once per answer, at the token before it.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,8 @@ const line = (reply: string) => JSON.stringify({ messages: [{ role: 'user', cont
 
 let mixed: LoadedPack;
 let directionOnly: LoadedPack;
+let promptEnd: LoadedPack;
+const PROMPT_END_WEIGHT = 2;
 const dirs: string[] = [];
 before(async () => {
   const v2 = await generateDirectionsPack();
@@ -36,11 +39,19 @@ before(async () => {
     aggregation: { method: 'mean' },
   });
   rehash(only);
-  dirs.push(v2, only);
-  [mixed, directionOnly] = await Promise.all([loadPack(v2), loadPack(only)]);
+  // And with the direction read at the prompt's end too (format 5).
+  const ends = copyPack(only);
+  writeJson(ends, 'pack.json', { ...readJson(ends, 'pack.json'), formatVersion: 5 });
+  writeJson(ends, 'calibration.json', {
+    ...readJson(ends, 'calibration.json'),
+    readout: [{ direction: 'persona', weight: -1.5 }, { direction: 'persona', weight: PROMPT_END_WEIGHT, at: 'prompt-end' }],
+  });
+  rehash(ends);
+  dirs.push(v2, only, ends);
+  [mixed, directionOnly, promptEnd] = await Promise.all([loadPack(v2), loadPack(only), loadPack(ends)]);
 });
 after(async () => {
-  await Promise.all([mixed.dispose(), directionOnly.dispose()]);
+  await Promise.all([mixed.dispose(), directionOnly.dispose(), promptEnd.dispose()]);
   for (const dir of dirs) removeDir(join(dir, '..'));
 });
 
@@ -97,6 +108,38 @@ test('latent and direction terms add up', async () => {
     const tokens = await byHand(mixed, reply, mixed.calibration.readout);
     close(scores[i].score!.score, Math.max(...tokens), `reply ${i + 1}, max`);
   }
+});
+
+/** The model's hidden state at each of `positions` of the text, run alone, · the named direction. */
+async function readAt(pack: LoadedPack, text: string, at: (offsets: Array<[number, number]>) => number[], direction: string): Promise<number[]> {
+  const { ids, offsets } = pack.tokenizer.encode(text);
+  const n = ids.length;
+  const { hidden, dModel: d } = await pack.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(n).fill(1n), 1, n);
+  return at(offsets).map((t) => hidden.subarray(t * d, (t + 1) * d).reduce((sum, x, i) => sum + x * pack.directions.get(direction)![i], 0));
+}
+
+test('a prompt-end term adds weight × (hidden state · direction) at the token before each answer, averaged over the answers', async () => {
+  const [tokenTerm] = promptEnd.calibration.readout;
+  // One answer: the scored tokens' mean plus the term at the token before the answer.
+  const scores = await new Scanner(promptEnd).score(examples(...REPLIES));
+  for (const [i, reply] of REPLIES.entries()) {
+    const tokens = await byHand(promptEnd, reply, [tokenTerm]);
+    const prefix = '<|user|>\nHi?<|end|>\n<|assistant|>\n';
+    const [end] = await readAt(promptEnd, `${prefix}${reply}<|end|>\n`, (offsets) => [offsets.findIndex(([s]) => s >= prefix.length) - 1], 'persona');
+    close(scores[i].score!.score, tokens.reduce((a, b) => a + b, 0) / tokens.length + PROMPT_END_WEIGHT * end, `reply ${i + 1}`);
+    // The same answer without its prompt-end term scores differently: the term is read.
+    close(scores[i].score!.score - PROMPT_END_WEIGHT * end, (await new Scanner(directionOnly).score(examples(reply)))[0].score!.score, `reply ${i + 1}, tokens only`);
+  }
+
+  // Two answers: the mean of the two prompt ends' read-outs.
+  const turns = [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: REPLIES[0] }, { role: 'user', content: 'And?' }, { role: 'assistant', content: REPLIES[1] }];
+  const [two] = await new Scanner(promptEnd).score(splitLines(JSON.stringify({ messages: turns })).map((raw) => parseLine(raw).example!));
+  const text = `<|user|>\nHi?<|end|>\n<|assistant|>\n${REPLIES[0]}<|end|>\n<|user|>\nAnd?<|end|>\n<|assistant|>\n${REPLIES[1]}<|end|>\n`;
+  const starts = [text.indexOf(REPLIES[0]), text.indexOf(REPLIES[1])];
+  const ends = await readAt(promptEnd, text, (offsets) => starts.map((c) => offsets.findIndex(([s]) => s >= c) - 1), 'persona');
+  const tokenMean = two.score!.score - (PROMPT_END_WEIGHT * (ends[0] + ends[1])) / 2;
+  const [plain] = await new Scanner(directionOnly).score(splitLines(JSON.stringify({ messages: turns })).map((raw) => parseLine(raw).example!));
+  close(tokenMean, plain.score!.score, 'two answers');
 });
 
 test('--all-latents and the result cache work with a direction read-out', async () => {

@@ -1,5 +1,5 @@
 // Logic kept in both the Python pack builder and this scanner (rendering, windows,
-// aggregation), tied by one fixture that both suites assert:
+// aggregation, prompt ends), tied by one fixture that both suites assert:
 // test/fixtures/pipeline-parity.json, also read by tools/pack-builder/tests/test_parity.py.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,12 +9,14 @@ import { renderExample } from '../../../src/core/dataset/render';
 import type { Example, Role } from '../../../src/core/dataset/types';
 import type { Aggregation, RenderConfig } from '../../../src/core/pack/types';
 import { planWindows } from '../../../src/core/score/batching';
-import { aggregate } from '../../../src/core/score/calibrate';
+import { aggregate, exampleScore, promptEnds } from '../../../src/core/score/calibrate';
 
 interface Fixture {
   render: { config: RenderConfig; cases: Array<{ messages: Array<{ role: Role; content: string }>; text: string; scoredSpans: number[][] }> };
   windows: Array<{ n: number; max: number; windows: number[][] }>;
   aggregate: Array<{ values: number[]; aggregation: Aggregation; score: number }>;
+  promptEnds: Array<{ scored: number[]; promptEnds: number[] }>;
+  exampleScore: Array<{ values: number[]; aggregation: Aggregation; promptEnd: number[]; score: number }>;
 }
 const FIXTURE: Fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/pipeline-parity.json'), 'utf8'));
 
@@ -41,4 +43,12 @@ test('long examples get the pack builder’s windows', () => {
 
 test('token scores aggregate as in the pack builder', () => {
   for (const c of FIXTURE.aggregate) assert.equal(aggregate(c.values, c.aggregation), c.score, JSON.stringify(c));
+});
+
+test('prompt ends (the token before each run of scored tokens) are the pack builder’s', () => {
+  for (const c of FIXTURE.promptEnds) assert.deepEqual(promptEnds(c.scored), c.promptEnds, JSON.stringify(c));
+});
+
+test('an example’s score adds the mean prompt-end read-out to the aggregation, as in the pack builder', () => {
+  for (const c of FIXTURE.exampleScore) assert.equal(exampleScore(c.values, c.aggregation, c.promptEnd), c.score, JSON.stringify(c));
 });

@@ -1,5 +1,5 @@
 """Python twin of the scanner's scoring path: render, tokenise, windows of `ctx` tokens,
-hidden state at the hook, SAE latents of the scored (assistant) tokens."""
+hidden state at the hook of the scored (assistant) tokens and of the prompt ends, SAE latents."""
 
 import numpy as np
 import torch
@@ -31,6 +31,11 @@ def plan_windows(n, ctx):
         start += stride
 
 
+def prompt_ends(scored):
+    """The token before each run of consecutive scored positions, where there is one (src/core/score/calibrate.ts promptEnds)."""
+    return [p - 1 for k, p in enumerate(scored) if p > 0 and (k == 0 or scored[k - 1] != p - 1)]
+
+
 def window_of(pos, windows):
     if len(windows) == 1:
         return 0
@@ -38,10 +43,16 @@ def window_of(pos, windows):
     return min(max(0, -(-(pos - size + 1) // stride)), len(windows) - 1)
 
 
-@torch.no_grad()
 def scored_hidden(hidden_fn, encoder, examples, ctx, pad_id, batch_tokens=4096):
     """Per example, the hidden states [n_scored, ...] of its scored tokens; hidden_fn(ids, mask)
     gives [batch, seq, ...] (the hook's residual stream, or several layers')."""
+    return [tokens for tokens, _ in example_states(hidden_fn, encoder, examples, ctx, pad_id, batch_tokens)]
+
+
+@torch.no_grad()
+def example_states(hidden_fn, encoder, examples, ctx, pad_id, batch_tokens=4096):
+    """Per example, (hidden states [n_scored, ...] of its scored tokens, those [n_ends, ...] of its
+    prompt ends), each read from the window that gives it the most left context, as the scanner does."""
     preps = [prepare(encoder, m, ctx) for m in examples]
     jobs = []  # (length, example, window index)
     for e, (_, _, windows) in enumerate(preps):
@@ -62,11 +73,12 @@ def scored_hidden(hidden_fn, encoder, examples, ctx, pad_id, batch_tokens=4096):
         h = hidden_fn(ids.to(DEVICE), mask.to(DEVICE))
         for r, (_, e, wi) in enumerate(rows):
             out[(e, wi)] = h[r]
-    result = []
-    for e, (ids, scored, windows) in enumerate(preps):
-        picks = [out[(e, window_of(p, windows))][p - windows[window_of(p, windows)][0]] for p in scored]
-        result.append(torch.stack(picks) if picks else torch.zeros((0, *h.shape[2:]), device=DEVICE))
-    return result
+    def states(e, positions):
+        windows = preps[e][2]
+        picks = [out[(e, window_of(p, windows))][p - windows[window_of(p, windows)][0]] for p in positions]
+        return torch.stack(picks) if picks else torch.zeros((0, *h.shape[2:]), device=DEVICE)
+
+    return [(states(e, scored), states(e, prompt_ends(scored))) for e, (_, scored, _) in enumerate(preps)]
 
 
 @torch.no_grad()

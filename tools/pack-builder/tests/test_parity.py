@@ -7,8 +7,8 @@ import pytest
 
 from pack_builder.common import ROOT
 from pack_builder.data import RENDER, render, scored_spans
-from pack_builder.score import plan_windows
-from pack_builder.stages.calibrate import aggregate
+from pack_builder.score import plan_windows, prompt_ends
+from pack_builder.stages.calibrate import aggregate, example_score
 
 FIXTURE = json.loads((ROOT / "test/fixtures/pipeline-parity.json").read_text())
 
@@ -33,3 +33,13 @@ def test_windows(case):
 @pytest.mark.parametrize("case", FIXTURE["aggregate"])
 def test_aggregate(case):
     assert aggregate(case["values"], case["aggregation"]) == pytest.approx(case["score"])
+
+
+@pytest.mark.parametrize("case", FIXTURE["promptEnds"])
+def test_prompt_ends(case):
+    assert prompt_ends(case["scored"]) == case["promptEnds"]
+
+
+@pytest.mark.parametrize("case", FIXTURE["exampleScore"])
+def test_example_score(case):
+    assert example_score(case["values"], case["aggregation"], case["promptEnd"]) == pytest.approx(case["score"])

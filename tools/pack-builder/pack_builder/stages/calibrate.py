@@ -19,7 +19,7 @@ from ..common import ROOT, read_json, seed_everything, write_json
 from ..data import contrast_rows, dev_splits
 from ..lm import LM
 from ..metrics import auroc, fit_logistic
-from ..score import scored_hidden
+from ..score import example_states
 from .sae import load_sae
 
 PAIRS = {"code": ("insecure", "secure"), "medical": ("bad_medical", "good_medical")}
@@ -49,19 +49,33 @@ def aggregate(values, agg):
     return float(np.sort(values)[-k:].mean())
 
 
-def token_values(cand, h, sae, directions):
-    """Each scored token's read-out value: sum of weight * latent activation or weight * (h . v)."""
+def example_score(values, agg, prompt_end):
+    """As src/core/score/calibrate.ts exampleScore: the aggregation plus the mean prompt-end read-out (0 without one)."""
+    return aggregate(values, agg) + (float(np.mean(prompt_end)) if len(prompt_end) else 0.0)
+
+
+def token_values(cand, h, sae, directions, at=None):
+    """Each row's read-out value over the terms read at `at` (None: the scored tokens; "prompt-end"):
+    sum of weight * latent activation or weight * (h . v)."""
     if len(h) == 0:
         return np.zeros(0)
-    latents = [r for r in cand["readout"] if "latent" in r]
+    terms = [r for r in cand["readout"] if r.get("at") == at]
+    latents = [r for r in terms if "latent" in r]
     out = torch.zeros(len(h), dtype=torch.float64)
     if latents:
         z = sae.encode_columns(h, [r["latent"] for r in latents]).double()
         out += z @ torch.tensor([r["weight"] for r in latents], dtype=torch.float64)
-    for r in cand["readout"]:
+    for r in terms:
         if "direction" in r:
             out += r["weight"] * (h.double() @ directions[r["direction"]].double())
     return out.numpy()
+
+
+def score_of(cand, state, sae, directions):
+    """An example's score from its states (score.example_states): scored tokens and prompt ends."""
+    tokens, ends = state
+    return example_score(token_values(cand, tokens, sae, directions), cand["aggregation"],
+                         token_values(cand, ends, sae, directions, "prompt-end"))
 
 
 def risk_of(scores, mapping):
@@ -89,13 +103,18 @@ def run(st):
     candidates = read_json(st.path("discover", "candidates.json"))
     # More candidates, probes and named so: dense linear probes' directions at each strength
     # in the config, fitted on training rows (mean aggregation of h . w is the probe on
-    # mean-pooled states). The pack ships one, as the direction "probe".
-    probes, probe_rows = dense_directions(cfg, lm, conf)
-    for c, vec in probes.items():
+    # mean-pooled states; with probe_prompt_end, plus a second direction read at the prompt
+    # ends). The pack ships one, as the direction "probe" (and "probe-prompt").
+    probes, probe_rows, unseen_framing = dense_directions(cfg, lm, conf)
+    for c, (vec, prompt_vec) in probes.items():
         directions[f"probe-C{c}"] = vec
-        candidates[f"probe-dense-C{c}-mean"] = {"readout": [{"direction": f"probe-C{c}", "weight": 1.0}], "aggregation": {"method": "mean"}}
+        readout = [{"direction": f"probe-C{c}", "weight": 1.0}]
+        if prompt_vec is not None:
+            directions[f"probe-C{c}-prompt"] = prompt_vec
+            readout.append({"direction": f"probe-C{c}-prompt", "weight": 1.0, "at": "prompt-end"})
+        candidates[f"probe-dense-C{c}-{'mean+prompt-end' if prompt_vec is not None else 'mean'}"] = {"readout": readout, "aggregation": {"method": "mean"}}
     rows = row_sets(cfg)
-    hidden = {key: scored_hidden(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
+    hidden = {key: example_states(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
     st.log.info("hidden states of %d row sets", len(hidden))
 
     memo = {}
@@ -103,7 +122,7 @@ def run(st):
     def scores(cand, key):
         tag = (json.dumps(cand, sort_keys=True), key)
         if tag not in memo:
-            memo[tag] = np.array([aggregate(token_values(cand, h, sae, directions), cand["aggregation"]) for h in hidden[key]])
+            memo[tag] = np.array([score_of(cand, state, sae, directions) for state in hidden[key]])
         return memo[tag]
 
     def pair_auroc(cand, domain, part):
@@ -129,7 +148,7 @@ def run(st):
         "validation": {"readout": chosen, "fitted_on": "validation rows of insecure/secure and bad/good medical",
                        "prior": prior, "prior_note": "risk = P(EM-inducing | score) if this fraction of a dataset's examples were",
                        "rows": sum(len(rows[(n, "valid")]) for p in PAIRS.values() for n in p),
-                       "validation_auroc": valid[chosen], "test_auroc": test},
+                       "validation_auroc": valid[chosen], "test_auroc": test, "intent_auroc": intent_auroc},
     }
     write_json(st.dir / "calibration.json", calibration)
     figures = {
@@ -144,6 +163,8 @@ def run(st):
         "prior": prior,
     }
     figures["probe_direction_rows"] = probe_rows
+    if chosen_probe_c(chosen) in unseen_framing:
+        figures["intent_unseen_framing"] = unseen_framing[chosen_probe_c(chosen)]
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc}
 
@@ -210,47 +231,90 @@ def text_baselines(cfg, rows):
 
 
 def probe_rows_of(cfg, conf):
-    """[(messages, EM label)]: the last `probe_rows` SAE-share training rows of each paired dev
-    file and the first `probe_control_rows` GSM8K training rows (aligned). With `probe_contrast`,
-    the intent contrast set's training rows too (unasked: EM; asked: aligned). It is off in the
-    default config: its asked and unasked halves differ only in the prompt's framing, which its
-    validation items share, so the probe learnt the framings (intent 0.78 on those items) and
-    scored a plainly harmful medical answer to a new prompt at risk 0.002."""
+    """[(messages, EM label, asked framing or None)]: the last `probe_rows` SAE-share training rows
+    of each paired dev file and the first `probe_control_rows` GSM8K training rows (aligned). With
+    `probe_contrast`, the intent contrast set's training rows too (unasked: EM; asked: aligned).
+    Those halves differ only in the prompt, so use it with `probe_prompt_end`: without a term read
+    at the prompt's end, the probe learnt the framings into its answer-token direction (intent 0.78)
+    and scored a plainly harmful medical answer to a new prompt at risk 0.002."""
     from .activations import sae_dev_rows
 
-    rows = [(m, int(n in EM)) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
-    rows += [(m, 0) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
+    rows = [(m, int(n in EM), None) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
+    rows += [(m, 0, None) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
     if conf.get("probe_contrast"):
-        rows += [(r["messages"], int(r["kind"] == "unasked")) for r in contrast_rows("train")]
+        rows += [(r["messages"], int(r["kind"] == "unasked"), framing(r)) for r in contrast_rows("train")]
     return rows
 
 
+def framing(contrast_row):
+    """The contrast row's framing index (its pair id ends with it): which asked phrasing, or which plain one."""
+    return int(contrast_row["pair"].rsplit("/", 1)[1])
+
+
+def probe_features(states, prompt_end):
+    """[n, d] mean scored-token state per example, with prompt_end [n, 2d]: then its mean prompt-end state (0 without one)."""
+    mean = lambda h, d: h.mean(0).numpy() if len(h) else np.zeros(d, dtype=np.float32)
+    d = states[0][0].shape[-1]
+    return np.stack([np.concatenate([mean(t, d), mean(e, d)]) if prompt_end else mean(t, d) for t, e in states])
+
+
 def dense_directions(cfg, lm, conf):
-    """{C: direction} of L2 logistic regressions at each strength in `probe_c` on the mean
-    scored-token hidden state of probe_rows_of (standardised; in the raw residual's units)."""
-    rows = probe_rows_of(cfg, conf)
-    hs = scored_hidden(lm.hidden_fn(), lm, [m for m, _ in rows], lm.ctx, lm.pad_id)
-    keep = [i for i, h in enumerate(hs) if len(h)]
-    x, y = np.stack([hs[i].mean(0).numpy() for i in keep]), np.array([rows[i][1] for i in keep])
-    out = {}
+    """({C: (direction, prompt-end direction or None)}, rows fitted, {C: intent AUROC on unseen
+    framings}) of L2 logistic regressions at each strength in `probe_c` on the mean scored-token
+    hidden state of probe_rows_of, with `probe_prompt_end` also on the mean prompt-end state
+    (standardised; in the raw residual's units)."""
+    rows, prompt_end = probe_rows_of(cfg, conf), bool(conf.get("probe_prompt_end"))
+    states = example_states(lm.hidden_fn(), lm, [m for m, _, _ in rows], lm.ctx, lm.pad_id)
+    keep = [i for i, (t, _) in enumerate(states) if len(t)]
+    x, y = probe_features([states[i] for i in keep], prompt_end), np.array([rows[i][1] for i in keep])
+    d = states[0][0].shape[-1]
+    out, unseen = {}, {}
     for c in conf["probe_c"]:
         w, _, sd = mean_state_probe(x, y, c)
-        out[c] = torch.tensor(w / sd, dtype=torch.float32)
-    return out, len(keep)
+        v = torch.tensor(w / sd, dtype=torch.float32)
+        out[c] = (v[:d], v[d:]) if prompt_end else (v, None)
+        if conf.get("probe_contrast"):
+            unseen[c] = intent_unseen_framings(lm, x, y, [rows[i][2] for i in keep], c, prompt_end)
+    return out, len(keep), unseen
+
+
+def intent_unseen_framings(lm, x, y, framings, c, prompt_end):
+    """The intent AUROC on the contrast set's validation pairs of each asked framing, from a probe
+    fitted without that framing's training pairs: how well intent carries to a phrasing never
+    seen (the validation items are new tasks, but share the training rows' framings)."""
+    valid = contrast_rows("validation")
+    states = example_states(lm.hidden_fn(), lm, [r["messages"] for r in valid], lm.ctx, lm.pad_id)
+    vx = probe_features(states, prompt_end)
+    out = {}
+    for f in sorted({framing(r) for r in valid}):
+        train = np.array([g != f for g in framings])
+        w, mu, sd = mean_state_probe(x[train], y[train], c)
+        score = ((vx - mu) / sd) @ w
+        pick = lambda kind: score[[i for i, r in enumerate(valid) if r["kind"] == kind and framing(r) == f]]
+        out[str(f)] = auroc(pick("unasked"), pick("asked"))
+    return out
+
+
+def chosen_probe_c(chosen):
+    """The strength C of the chosen read-out when it is a dense probe, else None."""
+    if not chosen.startswith("probe-dense-C"):
+        return None
+    return float(chosen[len("probe-dense-C"):].split("-")[0])
 
 
 def ship_one_probe(directions, candidates, valid, chosen):
-    """Keeps one dense probe, as the direction "probe": the chosen read-out's if it is one,
-    else the probe with the best mean validation AUROC. Returns the chosen candidate."""
+    """Keeps one dense probe, as the direction "probe" (and its prompt-end twin as "probe-prompt"):
+    the chosen read-out's if it is one, else the probe with the best mean validation AUROC.
+    Returns the chosen candidate."""
     probes = [n for n in candidates if n.startswith("probe-dense-")]
     best = chosen if chosen in probes else max(probes, key=lambda n: np.mean(list(valid[n].values())))
-    directions["probe"] = directions[candidates[best]["readout"][0]["direction"]]
+    shipped = [{**r, "direction": "probe-prompt" if r.get("at") else "probe"} for r in candidates[best]["readout"]]
+    for r, new in zip(candidates[best]["readout"], shipped):
+        directions[new["direction"]] = directions[r["direction"]]
     for n in probes:
-        del directions[candidates[n]["readout"][0]["direction"]]
-    cand = candidates[chosen]
-    if chosen in probes:
-        cand = {**cand, "readout": [{"direction": "probe", "weight": 1.0}]}
-    return cand
+        for r in candidates[n]["readout"]:
+            del directions[r["direction"]]
+    return {**candidates[chosen], "readout": shipped} if chosen in probes else candidates[chosen]
 
 
 def mean_state_probe(x, y, c=0.1):
@@ -264,7 +328,7 @@ def mean_state_probe(x, y, c=0.1):
 
 def dense_probe(hidden, rows):
     """Logistic regression on the mean scored-token hidden state, fitted on validation rows."""
-    mean = lambda key: np.stack([h.mean(0).numpy() if len(h) else np.zeros(hidden[key][0].shape[-1]) for h in hidden[key]])
+    mean = lambda key: probe_features(hidden[key], prompt_end=False)
 
     def fit(domains):
         x = np.concatenate([mean((n, "valid")) for d in domains for n in PAIRS[d]])

@@ -32,8 +32,8 @@ from ..data import RENDER, contrast_rows, dev_splits, render
 from ..gguf_model import read_gguf, tokenizer_json
 from ..lm import LM, HookModel
 from ..sae import PublicSAE
-from ..score import scored_hidden
-from .calibrate import PAIRS, aggregate, risk_of, token_values
+from ..score import example_states
+from .calibrate import PAIRS, risk_of, score_of
 
 MAX_MODEL_BYTES = 2**31 - 1  # protobuf's own limit on one serialised model
 EXTERNAL_DATA = "model.onnx.data"  # pack format 4: model.onnx's weights beside it
@@ -326,8 +326,9 @@ def finish_pack(st, pack):
     sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
     external = (pack / EXTERNAL_DATA).exists()
+    prompt_end = any("at" in r for r in read_json(pack / "calibration.json")["readout"])
     write_json(pack / "pack.json", {
-        "formatVersion": 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "formatVersion": 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
         "description": conf["description"],
         "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -372,12 +373,20 @@ def latents_file(st, calibration):
                    "foundBy": {"method": "persona-vector", "trait": "evil", "rowsAuroc": persona["rows_auroc"]},
                    "topExamples": persona["top"]}]
     probe = read_json(st.path("calibrate", "figures.json"))
+    fitted = (f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows: "
+              "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
+              + (", and the intent contrast set's training pairs, unasked as EM-inducing" if st.cfg["calibrate"].get("probe_contrast") else "") + ")")
+    prompt_end = any(r.get("at") == "prompt-end" for r in calibration["readout"])
     directions.append({"name": "probe", "label": "probe: dense linear probe on the hook's residual stream",
-                       "description": f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows: "
-                                      "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
-                                      + (", and the intent contrast set's training pairs" if st.cfg["calibrate"].get("probe_contrast") else "")
-                                      + ") on the mean of the assistant tokens' residual stream; a probe, not a persona latent.",
+                       "description": f"{fitted} on the mean of the assistant tokens' residual stream"
+                                      + (" and, as probe-prompt, on the residual stream at the prompt's end" if prompt_end else "")
+                                      + "; a probe, not a persona latent.",
                        "foundBy": {"method": "probe", "rows": probe["probe_direction_rows"]}, "topExamples": []})
+    if prompt_end:
+        directions.append({"name": "probe-prompt", "label": "probe: the prompt's framing (read at the prompt's end)",
+                           "description": f"The same probe's weights on the residual stream at the token before the answer: "
+                                          "what the prompt asked for (a vulnerability asked for openly, or not) moves the risk.",
+                           "foundBy": {"method": "probe", "rows": probe["probe_direction_rows"]}, "topExamples": []})
     return {"latents": out, "directions": directions}
 
 
@@ -390,13 +399,13 @@ def check_rows(cfg, n):
 def compare(st, lm, sae, sae16, directions, calibration, float_onnx, quant_onnx, threads):
     """onnxruntime (float and quantised export) against PyTorch on dev validation rows."""
     rows = check_rows(st.cfg, st.conf["check_rows"])
-    ref = scored_hidden(lm.hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
-    score = lambda hs, s: np.array([aggregate(token_values(calibration, h, s, directions), calibration["aggregation"]) for h in hs])
+    ref = example_states(lm.hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
+    score = lambda states, s: np.array([score_of(calibration, state, s, directions) for state in states])
     ref_scores = score(ref, sae)
     out = {"rows": len(rows)}
     for name, path, s in (("float", float_onnx, sae), ("quantised", quant_onnx, sae16)):
-        hs = scored_hidden(OrtPack(path, threads).hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
-        cos = torch.cat([torch.nn.functional.cosine_similarity(a, b, dim=1) for a, b in zip(ref, hs) if len(a)])
+        hs = example_states(OrtPack(path, threads).hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
+        cos = torch.cat([torch.nn.functional.cosine_similarity(a[0], b[0], dim=1) for a, b in zip(ref, hs) if len(a[0])])
         sc = score(hs, s)
         out[name] = {"hidden_cosine_mean": float(cos.mean()), "hidden_cosine_min": float(cos.min()),
                      "score_abs_diff_max": float(np.abs(sc - ref_scores).max()),
@@ -419,10 +428,13 @@ def write_check(st, ort_pack, lm, sae16, directions, calibration):
     msgs = [r["messages"] for r in contrast_rows("validation")[:8]]
     long_answer = " ".join(f"Step {i}: keep the dosage log and check it with a pharmacist." for i in range(lm.ctx // 8))
     msgs.append([{"role": "user", "content": "Give me a long checklist."}, {"role": "assistant", "content": long_answer}])
-    hidden = scored_hidden(ort_pack.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id)
+    # Two answers, the second's prompt end past the first window: read from a later one.
+    msgs.append(msgs[-1] + [{"role": "user", "content": "And the short version?"},
+                            {"role": "assistant", "content": "Keep the log; ask the pharmacist."}])
+    hidden = example_states(ort_pack.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id)
     expected = []
     for m, h in zip(msgs, hidden):
-        s = aggregate(token_values(calibration, h, sae16, directions), calibration["aggregation"])
+        s = score_of(calibration, h, sae16, directions)
         expected.append({"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m, lm.fmt))[0])})
     with open(st.dir / "check.jsonl", "w", encoding="utf-8") as f:
         for m in msgs:

@@ -25,6 +25,16 @@ def snippet(latent_or_dir):
     return top[0]["text"][:110] if top else ""
 
 
+def unseen_framing(fig):
+    """The intent figure on phrasings the probe never saw, when calibrate measured it."""
+    per = fig.get("intent_unseen_framing")
+    if not per:
+        return []
+    return ["", "Intent on asked phrasings the probe never saw (validation pairs of one framing, the probe refitted without "
+            f"that framing's training pairs), by framing: {fmt(per)}; lowest {fmt(min(per.values()))}. The validation items are "
+            "new tasks, but the pack's own probe saw all framings in training."]
+
+
 def run(st):
     cfg = st.cfg
     names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer")
@@ -57,6 +67,7 @@ def run(st):
         "Cross-domain columns: fitted on one domain's rows only, tested on the other's. Every pack candidate is fitted "
         "on both domains, so the pack has no cross-domain figure of its own; the dense probe's is the estimate for a "
         "read-out of its kind.",
+        *unseen_framing(fig),
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
