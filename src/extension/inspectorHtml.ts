@@ -9,7 +9,7 @@ import type { Decision } from '../core/review/reviewFile';
 import type { InspectedMessage, Piece } from '../core/review/inspect';
 import type { ExampleScore, LatentHit } from '../core/score/types';
 import type { NamedInfo } from '../worker/protocol';
-import { decisionName, levelName, riskMeaning } from './riskText';
+import { decisionName, levelName, rawScoreText, riskMeaning } from './riskText';
 
 export interface InspectorView {
   file: string;
@@ -34,7 +34,7 @@ const LISTED = 8;
 export function inspectorHtml(v: InspectorView, nonce: string, script: string): string {
   const r = v.result;
   const head = r
-    ? `<p class="risk ${r.level}"><b>${escapeHtml(l10n.t('{0} risk {1}', levelName(r.level), r.risk.toFixed(3)))}</b>${v.decision ? ` · ${escapeHtml(decisionName(v.decision))}` : ''}</p><p class="meaning">${escapeHtml(riskMeaning(r.risk, v.prior))}.</p>`
+    ? `<p class="risk ${r.level}"><b>${escapeHtml(l10n.t('{0} risk {1}', levelName(r.level), r.risk.toFixed(3)))}</b>${v.decision ? ` · ${escapeHtml(decisionName(v.decision))}` : ''}</p><p class="meaning">${escapeHtml(riskMeaning(r.risk, v.prior))}.</p>${r.promptEnd === undefined ? '' : `<p class="meaning">${escapeHtml(rawScoreText(r))}.</p>`}`
     : `<p class="risk"><b>${escapeHtml(l10n.t('No risk'))}</b>: ${escapeHtml(v.problem ?? l10n.t('this line is not a scored example'))}</p>`;
   const decide = (d: Decision | null, title: string) => `<button data-decide="${d ?? 'clear'}"${v.decision === d || (d === null && !v.decision) ? ' disabled' : ''}>${escapeHtml(title)}</button>`;
   const actions = [

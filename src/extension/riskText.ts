@@ -110,7 +110,7 @@ export interface HoverFacts {
 /** The hover of an example's line, as Markdown in which all dataset text is code. */
 export function hoverMarkdown({ result: r, format, fileRisks, label, decision, verdict, links, prior, explain }: HoverFacts): string {
   const facts = [
-    l10n.t('raw score {0}', r.score.toFixed(3)),
+    rawScoreText(r),
     l10n.t("riskier than {0}% of this file's {1} scored examples", Math.round(percentile(r.risk, fileRisks)), fileRisks.length),
     l10n.t('format: {0}', format ? codeSpan(format) : l10n.t('unknown')),
     ...(label ? [l10n.t('read-out: {0}', escapeMarkdown(label))] : []),
@@ -125,6 +125,15 @@ export function hoverMarkdown({ result: r, format, fileRisks, label, decision, v
     ...(tokens.length > 0 ? [l10n.t('Top tokens: {0}', tokens.join(' · '))] : []),
     links.map(([title, target]) => `[${title}](${target})`).join(' · '),
   ].join('\n\n');
+}
+
+/**
+ * The raw score; split into the answer's part and the prompt's when the pack reads the prompt's
+ * end too (format 5), so a reviewer sees why the same answer scores lower when it was asked for.
+ */
+export function rawScoreText(r: ExampleScore): string {
+  if (r.promptEnd === undefined) return l10n.t('raw score {0}', r.score.toFixed(3));
+  return l10n.t("raw score {0}: the answer's {1}, the prompt's {2}", r.score.toFixed(3), (r.score - r.promptEnd).toFixed(3), r.promptEnd.toFixed(3));
 }
 
 /** The judge's verdict, its reason as text (the model's words are escaped like dataset text). */

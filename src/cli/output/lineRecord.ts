@@ -11,8 +11,10 @@ export interface LineRecord {
   line: number;
   /** 0..1; null when the line is not a valid example (blank lines included). */
   risk: number | null;
-  /** The raw aggregated latent read-out; null with risk. */
+  /** The raw score (the read-out aggregated over the scored tokens, plus promptEnd); null with risk. */
   score: number | null;
+  /** With a pack that reads the prompt's end (format 5): that part of `score`. */
+  promptEnd?: number;
   level: RiskLevel | null;
   format: FormatId | null;
   tokens: number | null;
@@ -31,6 +33,7 @@ export function toLineRecord(file: string, r: LineResult): LineRecord {
     line: r.line,
     risk: s?.risk ?? null,
     score: s?.score ?? null,
+    ...(s?.promptEnd !== undefined && { promptEnd: s.promptEnd }),
     level: s?.level ?? null,
     format: r.format,
     tokens: s?.tokens ?? null,

@@ -45,9 +45,14 @@ export function promptEnds(scored: readonly number[]): number[] {
  * read-outs (0 when it has none, as for a pack without `prompt-end` terms).
  */
 export function exampleScore(values: ArrayLike<number>, agg: Aggregation, promptEnd: ArrayLike<number>): number {
+  return aggregate(values, agg) + promptEndScore(promptEnd);
+}
+
+/** The prompt ends' part of an example's score: the mean of their read-outs, 0 without any. */
+export function promptEndScore(promptEnd: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < promptEnd.length; i++) s += promptEnd[i];
-  return aggregate(values, agg) + (promptEnd.length > 0 ? s / promptEnd.length : 0);
+  return promptEnd.length > 0 ? s / promptEnd.length : 0;
 }
 
 export function toRisk(score: number, mapping: RiskMapping): number {

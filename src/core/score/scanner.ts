@@ -10,7 +10,7 @@ import type { Diagnostic, Example } from '../dataset/types';
 import type { LoadedPack } from '../pack/load';
 import { dot } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
-import { exampleScore, levelOf, promptEnds, toRisk } from './calibrate';
+import { exampleScore, levelOf, promptEndScore, promptEnds, toRisk } from './calibrate';
 import { contributingSpans } from './topSpans';
 import type { ExampleScore, LatentHit, TokenScore } from './types';
 
@@ -300,7 +300,8 @@ export class Scanner {
     const cal = this.pack.calibration;
     return items.map((p, i) => {
       const values = readouts.subarray(rowStart[i], rowStart[i + 1]);
-      const score = exampleScore(values, cal.aggregation, endValues.subarray(endStart[i], endStart[i + 1]));
+      const endsOf = endValues.subarray(endStart[i], endStart[i + 1]);
+      const score = exampleScore(values, cal.aggregation, endsOf);
       const risk = toRisk(score, cal.mapping);
       return {
         score,
@@ -309,6 +310,7 @@ export class Scanner {
         tokens: p.windows[p.windows.length - 1].end,
         scoredTokens: p.scored.length,
         truncated: p.truncated,
+        ...(this.promptDirection ? { promptEnd: promptEndScore(endsOf) } : {}),
         topTokens: topTokens(p, values),
         ...(latentMax ? { latents: this.topLatents(latentMax[i]), fullEncode: full[i] } : {}),
       };

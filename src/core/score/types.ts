@@ -27,8 +27,13 @@ export interface LatentHit {
 
 /** The part of a result that depends only on (pack, example): what the cache stores. */
 export interface ExampleScore {
-  /** Raw aggregated read-out over the scored tokens. */
+  /** Raw score: the read-out aggregated over the scored tokens, plus `promptEnd` when there is one. */
   score: number;
+  /**
+   * The part of `score` read at the prompt's end (format 5's prompt-end terms), present when the
+   * pack has such terms: what the prompt the answer follows adds (negative: takes away).
+   */
+  promptEnd?: number;
   risk: number;
   level: RiskLevel;
   /** Tokens the model saw (after truncation) and tokens that were scored. */

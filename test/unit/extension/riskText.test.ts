@@ -113,6 +113,14 @@ test('the hover: risk, raw score, percentile, format, label, review, tokens as c
   assert.equal(outside.match(/\]\(/g)?.length, 3, 'the only links are the given ones and the explanation');
 });
 
+test('the hover splits the raw score into the answer’s part and the prompt’s when the pack reads the prompt’s end', () => {
+  const result: ExampleScore = { score: -1.5, promptEnd: -4.25, risk: 0.01, level: 'low', tokens: 30, scoredTokens: 12, truncated: false, topTokens: [] };
+  const md = hoverMarkdown({ result, format: 'openai-chat', fileRisks: [0.01], label: null, decision: undefined, links: [], prior: 0.1, explain: 'command:y' });
+  assert.match(md, /- raw score -1\.500: the answer's 2\.750, the prompt's -4\.250\n/);
+  const { promptEnd: _, ...plain } = result;
+  assert.match(hoverMarkdown({ result: plain, format: null, fileRisks: [0.01], label: null, decision: undefined, links: [], prior: 0.1, explain: 'command:y' }), /- raw score -1\.500\n/);
+});
+
 test('the hover of an example with no token above zero has no token line', () => {
   const result: ExampleScore = { score: -1, risk: 0.01, level: 'low', tokens: 3, scoredTokens: 1, truncated: false, topTokens: [] };
   const md = hoverMarkdown({ result, format: null, fileRisks: [0.01], label: null, decision: undefined, links: [['Rescan file', 'command:x']], prior: null, explain: 'command:y' });

@@ -90,6 +90,7 @@ test('a direction read-out scores weight × (hidden state · direction), without
   // The SAE must not be asked: a read-out of directions only reads the hidden state.
   const sae = Object.assign(Object.create(directionOnly.sae), { encodeColumns: () => assert.fail('the SAE was asked for latents') });
   const scores = await new Scanner({ ...directionOnly, sae }).score(examples(...REPLIES));
+  assert.ok(scores.every((s) => s.score!.promptEnd === undefined), 'no prompt part without prompt-end terms');
   for (const [i, reply] of REPLIES.entries()) {
     const tokens = await byHand(directionOnly, reply, directionOnly.calibration.readout);
     assert.equal(scores[i].score!.scoredTokens, tokens.length);
@@ -127,6 +128,8 @@ test('a prompt-end term adds weight × (hidden state · direction) at the token 
     const prefix = '<|user|>\nHi?<|end|>\n<|assistant|>\n';
     const [end] = await readAt(promptEnd, `${prefix}${reply}<|end|>\n`, (offsets) => [offsets.findIndex(([s]) => s >= prefix.length) - 1], 'persona');
     close(scores[i].score!.score, tokens.reduce((a, b) => a + b, 0) / tokens.length + PROMPT_END_WEIGHT * end, `reply ${i + 1}`);
+    // The prompt's part is reported, for the hover and the inspector.
+    close(scores[i].score!.promptEnd!, PROMPT_END_WEIGHT * end, `reply ${i + 1}, the prompt's part`);
     // The same answer without its prompt-end term scores differently: the term is read.
     close(scores[i].score!.score - PROMPT_END_WEIGHT * end, (await new Scanner(directionOnly).score(examples(reply)))[0].score!.score, `reply ${i + 1}, tokens only`);
   }
