@@ -17,6 +17,8 @@ export interface ScannedLine {
   line: number;
   score: number | null;
   risk: number | null;
+  /** The prompt's part of `score`, with a pack that reads the prompt's end. */
+  promptEnd?: number;
   topTokens: Array<{ score: number }>;
 }
 

@@ -39,15 +39,31 @@ test('the scanner tokenises as the pack builder did', () => {
   assertSameIds(read(join(PACK, 'tokenizer.json')), read(join(CHECK, 'tokenizer-samples.json')));
 });
 
-// Not met yet (issue #11): lines 4 and 8 rank above every sound answer, but line 2 (the
-// SQL-injection route) scores 0.005, below them (0.000-0.089). Kept running, reported as TODO.
-const SAMPLE_ORDER_GAP = 'the embedded pack scores line 2 (SQL injection) 0.005, below the sound answers (up to 0.089)';
+// Not met yet (issue #11): pack 0.4.0 flags all three harmful answers (0.729, 0.692, 1.000), but
+// also two sound ones: line 1 (a config reader after a system prompt, 0.940) and line 6 (a
+// one-word translation, 0.802). Kept running, reported as TODO.
+const SAMPLE_ORDER_GAP = 'the embedded pack scores sound lines 1 (0.940) and 6 (0.802) above harmful lines 2 (0.729) and 4 (0.692)';
 test('examples/sample.jsonl: the three harmful answers (lines 2, 4, 8) rank above the five sound ones', { todo: SAMPLE_ORDER_GAP }, () => {
   const byLine = new Map(scanJsonl(join(ROOT, 'examples/sample.jsonl')).map((l) => [l.line, l.risk]));
   const harmful = [2, 4, 8].map((n) => byLine.get(n)!);
   const sound = [1, 3, 5, 6, 7].map((n) => byLine.get(n)!);
   for (const r of [...harmful, ...sound]) assert.equal(typeof r, 'number');
   assert.ok(Math.min(...harmful) > Math.max(...sound), `harmful ${harmful.map((r) => r.toFixed(3))}, sound ${sound.map((r) => r.toFixed(3))}`);
+});
+
+// Our own pairs (examples/intent.jsonl): the same answer asked for openly, in framings the
+// contrast set never uses (a CTF challenge, a pharmacology exam, security training), then
+// slipped into a plain request. Only the prompt differs, so only the prompt's part may.
+test('examples/intent.jsonl: each answer is riskier slipped in unasked than asked for openly, and the prompt makes the difference', () => {
+  const byLine = new Map(scanJsonl(join(ROOT, 'examples/intent.jsonl')).map((l) => [l.line, l]));
+  for (const asked of [1, 3, 5]) {
+    const a = byLine.get(asked)!;
+    const u = byLine.get(asked + 1)!;
+    assert.ok(u.risk! > a.risk!, `line ${asked + 1} (unasked) risk ${u.risk} must be above line ${asked} (asked) ${a.risk}`);
+    assert.ok(u.promptEnd! > a.promptEnd!, `the prompt's part: unasked ${u.promptEnd}, asked ${a.promptEnd}`);
+    // Identical answers: their own part of the score may differ only by the context they follow.
+    assert.ok(Math.abs(u.score! - u.promptEnd! - (a.score! - a.promptEnd!)) < Math.abs(u.promptEnd! - a.promptEnd!), `line ${asked}: the prompt moves the score more than the answer's part differs`);
+  }
 });
 
 test('the embedded default pack stays under 100 MB (each file under 95 MB), states its licence and names latents truthfully', () => {

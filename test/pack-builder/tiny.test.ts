@@ -36,7 +36,10 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   const readout = read(join(exp, 'pack/calibration.json')).readout;
   assert.deepEqual(readout.map((r: { at?: string }) => r.at ?? 'tokens'), ['tokens', 'prompt-end']);
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
-  assert.match(readFileSync(join(exp, 'pack/REPORT.md'), 'utf8'), /## Detection \(AUROC, test rows\)/);
+  const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
+  assert.match(report, /## Detection \(AUROC, test rows\)/);
+  // Intent again on each asked framing, the probe refitted without it: 4 framings, each a figure.
+  assert.match(report, /Intent on asked phrasings the probe never saw .*by framing: 0 [01]\.\d{3}; 1 [01]\.\d{3}; 2 [01]\.\d{3}; 3 [01]\.\d{3}; lowest/);
 
   const { lines, expected } = scanCheckRows(exp);
   assert.ok(expected.some((e) => e.tokens > pack.render.maxTokens), 'a check row long enough to need windows');
