@@ -38,6 +38,8 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
   assert.match(report, /## Detection \(AUROC, test rows\)/);
+  // The SAE's general text depends on the machine: each source group's size and hash, to see which moved.
+  assert.match(report, /python_stdlib [\d,]+ characters, sha256 [0-9a-f]{16}…; debian_docs [\d,]+ characters, sha256 [0-9a-f]{16}…; npm_readmes/);
   // Intent again on each asked framing, the probe refitted without it: 4 framings, each a figure.
   assert.match(report, /Intent on asked phrasings the probe never saw .*by framing: 0 [01]\.\d{3}; 1 [01]\.\d{3}; 2 [01]\.\d{3}; 3 [01]\.\d{3}; lowest/);
 

@@ -6,6 +6,7 @@ Files are visited in sorted order, so the same machine gives the same corpus.
 """
 
 import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -65,7 +66,7 @@ def run(st):
     sources, total = [], 0
     with open(st.dir / "general.jsonl", "w", encoding="utf-8") as out:
         for group, files in GROUPS.items():
-            chars, licences, n = 0, set(), 0
+            chars, licences, n, digest = 0, set(), 0, hashlib.sha256()
             for path, licence in files():
                 if limits[group] and chars >= limits[group]:
                     break
@@ -73,10 +74,12 @@ def run(st):
                 if len(text) < 200:
                     continue
                 out.write(json.dumps({"source": group, "text": text}, ensure_ascii=False) + "\n")
+                digest.update(text.encode("utf-8") + b"\0")
                 chars += len(text)
                 licences.add(licence.split(" (")[0])
                 n += 1
-            sources.append({"name": group, "files": n, "chars": chars, "license": ", ".join(sorted(licences)),
+            # Per group: which source moved when the corpus differs between machines.
+            sources.append({"name": group, "files": n, "chars": chars, "sha256": digest.hexdigest(), "license": ", ".join(sorted(licences)),
                             "origin": {"python_stdlib": "/usr/lib/python3.11/**/*.py",
                                        "debian_docs": "/usr/share/doc/*/ README, NEWS, *.txt, *.md, *.rst",
                                        "npm_readmes": "node_modules/**/README.md with the package's licence"}[group]})
@@ -86,4 +89,4 @@ def run(st):
         sources.append({"name": f"dev:{name}", "license": licence, "origin": f"../shared/datasets/{path} (training rows only; read at build time)"})
     sources.append({"name": "intent contrast set", "license": "MIT (Persona Lens)", "origin": str(CONTRAST.relative_to(ROOT)) + "/train.jsonl"})
     write_json(st.dir / "sources.json", sources)
-    return {"general_chars": total}
+    return {"general_chars": total, "groups": {s["name"]: {"chars": s["chars"], "sha256": s["sha256"]} for s in sources if "sha256" in s}}

@@ -122,7 +122,9 @@ def run(st):
             # The general text is whatever this machine holds (Python, Debian docs, node_modules),
             # so the same config can give another corpus, and another SAE, elsewhere or later.
             ["SAE's general text (corpus stage)", f"{done['corpus']['general_chars']:,} characters from this machine; "
-                                                  f"general.jsonl sha256 {sha256_file(st.path('corpus', 'general.jsonl'))}"],
+                                                  f"general.jsonl sha256 {sha256_file(st.path('corpus', 'general.jsonl'))}"
+                                                  + "".join(f"; {g} {v['chars']:,} characters, sha256 {v['sha256'][:16]}…"
+                                                            for g, v in done["corpus"].get("groups", {}).items())],
             ["SAE held-out FVE / L0 / dead", f"{sae['heldout_fve']} / {sae['heldout_l0']} / {sae['dead_latents']}"],
             ["fine-tune", f"{ft['trained']}; {ft['rows']} EM rows, {ft['steps']} steps; held-out loss before → after: "
                           + ", ".join(f"{k} {v} → {ft['heldout_loss_after'][k]}" for k, v in ft["heldout_loss_before"].items())],
