@@ -269,22 +269,23 @@ def dense_directions(cfg, lm, conf):
     x, y = probe_features([states[i] for i in keep], prompt_end), np.array([rows[i][1] for i in keep])
     d = states[0][0].shape[-1]
     out, unseen = {}, {}
+    if conf.get("probe_contrast"):  # the validation pairs' features, once for every strength
+        valid = contrast_rows("validation")
+        vx = probe_features(example_states(lm.hidden_fn(), lm, [r["messages"] for r in valid], lm.ctx, lm.pad_id), prompt_end)
     for c in conf["probe_c"]:
         w, _, sd = mean_state_probe(x, y, c)
         v = torch.tensor(w / sd, dtype=torch.float32)
         out[c] = (v[:d], v[d:]) if prompt_end else (v, None)
         if conf.get("probe_contrast"):
-            unseen[c] = intent_unseen_framings(lm, x, y, [rows[i][2] for i in keep], c, prompt_end)
+            unseen[c] = intent_unseen_framings(x, y, [rows[i][2] for i in keep], c, valid, vx)
     return out, len(keep), unseen
 
 
-def intent_unseen_framings(lm, x, y, framings, c, prompt_end):
-    """The intent AUROC on the contrast set's validation pairs of each asked framing, from a probe
-    fitted without that framing's training pairs: how well intent carries to a phrasing never
-    seen (the validation items are new tasks, but share the training rows' framings)."""
-    valid = contrast_rows("validation")
-    states = example_states(lm.hidden_fn(), lm, [r["messages"] for r in valid], lm.ctx, lm.pad_id)
-    vx = probe_features(states, prompt_end)
+def intent_unseen_framings(x, y, framings, c, valid, vx):
+    """The intent AUROC on the contrast set's validation pairs (rows `valid`, features `vx`) of each
+    asked framing, from a probe fitted without that framing's training pairs: how well intent
+    carries to a phrasing never seen (the validation items are new tasks, but share the training
+    rows' framings)."""
     out = {}
     for f in sorted({framing(r) for r in valid}):
         train = np.array([g != f for g in framings])
