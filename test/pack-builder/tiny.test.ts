@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { assertAgrees, scanCheckRows } from './agree';
 import { assertSameIds } from './sameIds';
+import { JS_READOUT_LATENTS } from '../../src/core/sae/encode';
 import { missing, PYTHON, ROOT, SHARED, skip } from './builderEnv';
 
 const work = mkdtempSync(join(tmpdir(), 'persona-lens-pack-builder-'));
@@ -31,13 +32,20 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(work, 'model/tokenizer-samples.json')));
   const pack = read(join(exp, 'pack/pack.json'));
   // The model ships in onnxruntime's ORT format, which the scanner runs in place; the read-out
-  // (the default's kind) has a term read at the prompt's end, format 5.
+  // (the default's kind: a probe over the SAE's latents) has more latent terms than the scanner
+  // reads in JS, so its onnxruntime read-out graph is checked, and a term read at the prompt's end, format 5.
   assert.equal(pack.formatVersion, 5);
-  const readout = read(join(exp, 'pack/calibration.json')).readout;
-  assert.deepEqual(readout.map((r: { at?: string }) => r.at ?? 'tokens'), ['tokens', 'prompt-end']);
+  const readout: Array<{ latent?: number; direction?: string; at?: string }> = read(join(exp, 'pack/calibration.json')).readout;
+  const latentTerms = readout.filter((r) => r.latent !== undefined).length;
+  assert.ok(latentTerms > JS_READOUT_LATENTS, `${latentTerms} latent terms`);
+  assert.deepEqual(readout.filter((r) => r.latent === undefined), [{ direction: 'probe-prompt', weight: 1, at: 'prompt-end' }]);
+  // No probe weight lands on a latent that discover named: a badge never names one for a probe.
+  const named = new Set(read(join(exp, 'pack/latents.json')).latents.filter((l: { foundBy: { method: string } }) => l.foundBy.method !== 'probe').map((l: { index: number }) => l.index));
+  assert.ok(readout.every((r) => r.latent === undefined || !named.has(r.latent)));
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
   assert.match(report, /## Detection \(AUROC, test rows\)/);
+  assert.match(report, new RegExp(`The pack's read-out weighs ${latentTerms.toLocaleString('en-US')} SAE latents`));
   // The SAE's general text depends on the machine: each source group's size and hash, to see which moved.
   assert.match(report, /python_stdlib [\d,]+ characters, sha256 [0-9a-f]{16}…; debian_docs [\d,]+ characters, sha256 [0-9a-f]{16}…; npm_readmes/);
   // Intent again on each asked framing, the probe refitted without it: 4 framings, each a figure.

@@ -5,16 +5,20 @@
 //   them it goes through the full encode and picks the columns.
 // - encodeTopK: every latent, through an onnxruntime graph, returning each
 //   token's k strongest latents.
+// - readout: a weighted sum of latents per token, the read-out's latent terms: few
+//   through encodeColumns, many (a probe over the whole SAE) through one graph.
 
 import '../model/ortEnv';
 import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../model/session';
-
-const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 import type { SaeConfig } from '../pack/types';
-import { SAE_GRAPH, SAE_STATS_GRAPH, buildSaeEncodeModel, buildSaeStatsModel } from './graph';
+import { SAE_GRAPH, SAE_READOUT_GRAPH, SAE_STATS_GRAPH, buildSaeEncodeModel, buildSaeReadoutModel, buildSaeStatsModel } from './graph';
 import { expectedAverageScale, processSaeInput } from './input';
 import type { SaeWeights } from './weights';
+
+const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
+/** Above this many latents a weighted read-out goes through onnxruntime (readout): a column in JS costs d_in multiply-adds a token. */
+export const JS_READOUT_LATENTS = 32;
 
 /** Each token's k strongest latents: [n, k] row-major, values descending (0 = inactive). */
 export interface TopKActivations {
@@ -43,6 +47,8 @@ export class SaeEncoder {
   private session: Promise<ort.InferenceSession> | null = null;
   /** The statistics graph of `diff-models`, made on first use. */
   private statsSession: Promise<ort.InferenceSession> | null = null;
+  /** The weighted read-out graph of the latents and weights it was made for (readout), made on first use. */
+  private readoutGraph: { latents: readonly number[]; weights: ArrayLike<number>; session: Promise<ort.InferenceSession> } | null = null;
 
   private constructor(
     readonly config: SaeConfig,
@@ -71,6 +77,36 @@ export class SaeEncoder {
     }
     if (this.config.architecture === 'topk') return pickColumns(await this.encodeTopK(x, n, this.config.k), n, latents);
     return this.encodeColumnsJs(x, n, latents);
+  }
+
+  /**
+   * Sum over `latents` of weight × activation for each of the n rows of x [n, dIn]. Up to
+   * JS_READOUT_LATENTS latents from their columns in JS; more (a probe over the whole SAE)
+   * through one onnxruntime graph, in float32.
+   */
+  async readout(x: Float32Array, n: number, latents: readonly number[], weights: ArrayLike<number>): Promise<Float64Array> {
+    const out = new Float64Array(n);
+    if (latents.length <= JS_READOUT_LATENTS) {
+      const acts = await this.encodeColumns(x, n, latents);
+      const L = latents.length;
+      for (let r = 0; r < n; r++) for (let j = 0; j < L; j++) out[r] += weights[j] * acts[r * L + j];
+      return out;
+    }
+    this.checkInput(x, n);
+    if (n === 0) return out;
+    // Keyed by value: every Scanner of a pack passes its own copy of the same read-out.
+    if (!this.readoutGraph || !sameValues(this.readoutGraph.latents, latents) || !sameValues(this.readoutGraph.weights, weights)) {
+      const stale = this.readoutGraph?.session;
+      this.readoutGraph = {
+        latents: [...latents],
+        weights: Array.from(weights),
+        session: ort.InferenceSession.create(buildSaeReadoutModel(this.config, this.weights, latents, weights), { ...ortSessionOptions(this.threads), extra: NO_SPINNING }),
+      };
+      void stale?.then((s) => s.release(), () => undefined);
+    }
+    const res = await (await this.readoutGraph.session).run({ [SAE_READOUT_GRAPH.x]: new ort.Tensor('float32', x, [n, this.config.dIn]) });
+    out.set(res[SAE_READOUT_GRAPH.score].data as Float32Array);
+    return out;
   }
 
   /** The k strongest latents of each row; k defaults to DEFAULT_TOP_K (a TopK SAE's own k at most). */
@@ -114,9 +150,10 @@ export class SaeEncoder {
   }
 
   async dispose(): Promise<void> {
-    const sessions = await Promise.all([this.session, this.statsSession].map((s) => s?.catch(() => null)));
+    const sessions = await Promise.all([this.session, this.statsSession, this.readoutGraph?.session].map((s) => s?.catch(() => null)));
     this.session = null;
     this.statsSession = null;
+    this.readoutGraph = null;
     await Promise.all(sessions.map((s) => s?.release()));
   }
 
@@ -161,6 +198,12 @@ export class SaeEncoder {
       throw new Error(`SAE input: ${n} rows of d_in ${this.config.dIn} need ${n * this.config.dIn} values, got ${x.length}`);
     }
   }
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The input scale when SAELens' input processing is affine (no per-row normalisation), else null. */

@@ -51,12 +51,7 @@ export function buildSaeStatsModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
   const g = new GraphBuilder();
   const io = SAE_STATS_GRAPH;
   let { acts } = activations(g, io.hidden, cfg, w);
-  if (cfg.architecture === 'topk') {
-    // The k largest pre-activations of each token survive (ReLU'd); the k-th is the bar.
-    const [top] = g.opMulti('TopK', [acts, g.constant('k', [1], BigInt64Array.of(BigInt(cfg.k!)))], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
-    const bar = g.op('ReduceMin', [top], LAST_AXIS);
-    acts = g.op('Mul', [g.op('Relu', [acts]), g.op('Cast', [g.op('GreaterOrEqual', [acts, bar])], TO_FLOAT)]);
-  }
+  if (cfg.architecture === 'topk') acts = keepTopK(g, acts, cfg.k!);
   const counted = g.op('Mul', [acts, g.op('Unsqueeze', [io.mask, g.constant('last', [1], BigInt64Array.of(-1n))])]);
   const tokens = g.constant('token_axes', [2], BigInt64Array.of(0n, 1n));
   g.op('ReduceSum', [counted, tokens], { keepdims: { int: 0 } }, io.sum);
@@ -77,6 +72,34 @@ export function buildSaeStatsModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
     ],
   );
   return encodeOnnxModel(graph);
+}
+
+/** Names of the weighted read-out graph's input and output (buildSaeReadoutModel). */
+export const SAE_READOUT_GRAPH = { x: 'x', score: 'score' } as const;
+
+/**
+ * Sum over `latents` of weight × activation for each row of x [n, d_in]: a read-out of many
+ * latents (a probe over the whole SAE) as one MatMul in onnxruntime, where reading each
+ * column in JS would cost more than the model. Output: score float32 [n].
+ */
+export function buildSaeReadoutModel(cfg: SaeConfig, w: SaeWeights, latents: readonly number[], weights: ArrayLike<number>): Uint8Array {
+  const g = new GraphBuilder();
+  const io = SAE_READOUT_GRAPH;
+  let { acts } = activations(g, io.x, cfg, w);
+  if (cfg.architecture === 'topk') acts = keepTopK(g, acts, cfg.k!);
+  const dense = new Float32Array(cfg.dSae);
+  latents.forEach((l, j) => (dense[l] += weights[j])); // a latent named twice counts twice, as term by term
+  const score = g.op('MatMul', [acts, g.constant('readout_weights', [cfg.dSae, 1], dense)]);
+  g.op('Squeeze', [score, g.constant('last', [1], BigInt64Array.of(-1n))], undefined, io.score);
+  const graph = g.build('sae_readout', [{ name: io.x, type: 'float32', shape: ['n', cfg.dIn] }], [{ name: io.score, type: 'float32', shape: ['n'] }]);
+  return encodeOnnxModel(graph);
+}
+
+/** A TopK SAE's activations from its pre-activations: the k largest of each token survive, ReLU'd (the k-th is the bar). */
+function keepTopK(g: GraphBuilder, pre: string, k: number): string {
+  const [top] = g.opMulti('TopK', [pre, g.constant('k', [1], BigInt64Array.of(BigInt(k)))], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
+  const bar = g.op('ReduceMin', [top], LAST_AXIS);
+  return g.op('Mul', [g.op('Relu', [pre]), g.op('Cast', [g.op('GreaterOrEqual', [pre, bar])], TO_FLOAT)]);
 }
 
 /**

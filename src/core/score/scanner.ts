@@ -215,8 +215,7 @@ export class Scanner {
   private async run(items: Prepared[]): Promise<ExampleScore[]> {
     const d = this.pack.manifest.model.dModel;
     // One row per scored token, examples back to back: row rowStart[i] + k is token p.scored[k] of item i.
-    const rowStart = new Int32Array(items.length + 1);
-    items.forEach((p, i) => (rowStart[i + 1] = rowStart[i] + p.scored.length));
+    const rowStart = slotStarts(items.map((p) => p.scored));
     const readouts = new Float64Array(rowStart[items.length]);
     const mode = this.latentReport;
     // Which items get a full encode; every item's named latents are read in 'named' mode.
@@ -233,25 +232,12 @@ export class Scanner {
       return first;
     });
     // Which scored rows each sequence supplies, as (position in sequence, row) pairs.
-    const supplies: number[][] = seqIds.map(() => []);
-    items.forEach((p, item) =>
-      p.scored.forEach((pos, k) => {
-        const w = windowOf(pos, p.windows);
-        supplies[firstSeq[item] + w].push(pos - p.windows[w].start, rowStart[item] + k);
-      }),
-    );
-    // The prompt ends' read-outs likewise: (position in sequence, slot) pairs, slots per item from endStart.
+    const supplies = suppliesBySequence(items, items.map((p) => p.scored), rowStart, firstSeq, seqIds.length);
+    // The prompt ends' read-outs likewise, slots per item from endStart.
     const ends = items.map((p) => (this.promptDirection ? promptEnds(p.scored) : []));
-    const endStart = new Int32Array(items.length + 1);
-    ends.forEach((e, i) => (endStart[i + 1] = endStart[i] + e.length));
+    const endStart = slotStarts(ends);
     const endValues = new Float64Array(endStart[items.length]);
-    const endSupplies: number[][] = seqIds.map(() => []);
-    ends.forEach((e, item) =>
-      e.forEach((pos, k) => {
-        const w = windowOf(pos, items[item].windows);
-        endSupplies[firstSeq[item] + w].push(pos - items[item].windows[w].start, endStart[item] + k);
-      }),
-    );
+    const endSupplies = suppliesBySequence(items, ends, endStart, firstSeq, seqIds.length);
 
     const batches = planBatches(
       seqIds.map((s) => s.length),
@@ -291,8 +277,8 @@ export class Scanner {
       });
       const t1 = performance.now();
       // A read-out of directions only needs no SAE encode.
-      const acts = this.latents.length > 0 ? await this.pack.sae.encodeColumns(x, m, this.latents) : null;
-      this.readOut(x, acts, rows, readouts);
+      const latentPart = this.latents.length > 0 ? await this.pack.sae.readout(x, m, this.latents, this.weights) : null;
+      this.readOut(x, latentPart, rows, readouts);
       if (latentMax) await this.noteLatents(x, m, rows, rowItem, full, latentMax);
       this.timing.saeMs += performance.now() - t1;
     }
@@ -318,15 +304,13 @@ export class Scanner {
   }
 
   /**
-   * readouts[rows[r]] = the read-out of gathered row r of x [m, d]: weight × activation
-   * over the latent terms (acts [m, latents], null without any) plus x's row · the direction sum.
+   * readouts[rows[r]] = the read-out of gathered row r of x [m, d]: its latent terms' sum
+   * (latentPart [m], SaeEncoder.readout; null without any) plus x's row · the direction sum.
    */
-  private readOut(x: Float32Array, acts: Float32Array | null, rows: Int32Array, readouts: Float64Array): void {
-    const L = this.latents.length;
+  private readOut(x: Float32Array, latentPart: Float64Array | null, rows: Int32Array, readouts: Float64Array): void {
     const d = this.pack.manifest.model.dModel;
     for (let r = 0; r < rows.length; r++) {
-      let v = 0;
-      for (let j = 0; j < L; j++) v += this.weights[j] * acts![r * L + j];
+      let v = latentPart ? latentPart[r] : 0;
       if (this.direction) v += dot(x, r * d, this.direction, 0, d);
       readouts[rows[r]] = v;
     }
@@ -401,7 +385,29 @@ function directionSum(pack: LoadedPack, promptEnd: boolean): Float64Array | null
   return sum;
 }
 
-/** Where to cut `text` to at most `max` UTF-16 units without splitting a surrogate pair. */
+/** Where each item's slots begin when items lie back to back: start[i + 1] - start[i] = lists[i].length. */
+function slotStarts(lists: number[][]): Int32Array {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (start[i + 1] = start[i] + l.length));
+  return start;
+}
+
+/**
+ * For each sequence (one per window, item i's from firstSeq[i]), the (position in sequence,
+ * slot) pairs it supplies: positions[i][k] fills slot start[i] + k, read from the window that
+ * gives it the most left context.
+ */
+function suppliesBySequence(items: Prepared[], positions: number[][], start: Int32Array, firstSeq: number[], sequences: number): number[][] {
+  const supplies: number[][] = Array.from({ length: sequences }, () => []);
+  positions.forEach((list, item) =>
+    list.forEach((pos, k) => {
+      const w = windowOf(pos, items[item].windows);
+      supplies[firstSeq[item] + w].push(pos - items[item].windows[w].start, start[item] + k);
+    }),
+  );
+  return supplies;
+}
+
 /** The strongest contributing words (sub-word pieces merged, bare punctuation last): see topSpans.ts. */
 function topTokens(p: Prepared, values: Float64Array): TokenScore[] {
   const pieces = p.scored.map((position, k) => ({ start: p.offsets[position][0], end: p.offsets[position][1], value: values[k], position }));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SaeArchitecture, SaeConfig } from '../../../src/core/pack/types';
-import { SaeEncoder } from '../../../src/core/sae/encode';
+import { JS_READOUT_LATENTS, SaeEncoder } from '../../../src/core/sae/encode';
 import type { SaeWeights } from '../../../src/core/sae/weights';
 import { Rng } from '../../../tools/test-pack/random';
 
@@ -85,6 +85,18 @@ for (const architecture of ['standard', 'topk', 'jumprelu'] as const) {
           for (let r = 0; r < N; r++) {
             latents.forEach((l, j) => close(cols[r * latents.length + j], ref[r][l], `row ${r} latent ${l}`));
           }
+
+          // Weighted read-outs: a few latents (JS) and every latent plus a repeat (the onnxruntime graph).
+          const many = [...Array.from({ length: D_SAE }, (_, l) => D_SAE - 1 - l), 3];
+          assert.ok(latents.length <= JS_READOUT_LATENTS && many.length > JS_READOUT_LATENTS);
+          for (const terms of [latents, many]) {
+            const weights = terms.map((l, j) => ((l * 7 + j) % 5) - 2.5);
+            const sum = await sae.readout(x, N, terms, weights);
+            for (let r = 0; r < N; r++) {
+              close(sum[r], terms.reduce((a, l, j) => a + weights[j] * ref[r][l], 0), `read-out of ${terms.length} latents, row ${r}`);
+            }
+          }
+          assert.equal((await sae.readout(new Float32Array(0), 0, many, many)).length, 0);
 
           const top = await sae.encodeTopK(x, N, 10);
           assert.equal(top.k, architecture === 'topk' ? 6 : 10);

@@ -101,20 +101,23 @@ def run(st):
     lm, sae = LM(st), load_sae(st)
     directions = torch.load(st.path("discover", "directions.pt"))
     candidates = read_json(st.path("discover", "candidates.json"))
-    # More candidates, probes and named so: dense linear probes' directions at each strength
-    # in the config, fitted on training rows (mean aggregation of h . w is the probe on
-    # mean-pooled states; with probe_prompt_end, plus a second direction read at the prompt
-    # ends). The pack ships one, as the direction "probe" (and "probe-prompt").
-    probes, probe_rows, unseen_framing = dense_directions(cfg, lm, conf)
-    for c, (vec, prompt_vec) in probes.items():
-        directions[f"probe-C{c}"] = vec
-        readout = [{"direction": f"probe-C{c}", "weight": 1.0}]
-        if prompt_vec is not None:
-            directions[f"probe-C{c}-prompt"] = prompt_vec
-            readout.append({"direction": f"probe-C{c}-prompt", "weight": 1.0, "at": "prompt-end"})
-        candidates[f"probe-dense-C{c}-{'mean+prompt-end' if prompt_vec is not None else 'mean'}"] = {"readout": readout, "aggregation": {"method": "mean"}}
+    # More candidates, probes and named so (probe_candidates). The pack ships one probe's
+    # directions, as "probe" (and "probe-prompt").
+    # The intent contrast set's validation pairs: read once, for the probes' unseen-framing check and the figures.
+    intent = contrast_rows("validation")
+    intent_states = example_states(lm.hidden_fn(), lm, [r["messages"] for r in intent], lm.ctx, lm.pad_id)
+    named = {l["index"] for l in read_json(st.path("discover", "latents.json")) if l["foundBy"]["method"] in ("model-diff", "persona-vector")}
+    probes, probe_rows = probe_candidates(cfg, lm, sae, conf, intent, intent_states, named)
+    unseen_framing = {}
+    for name, p in probes.items():
+        directions.update(p["directions"])
+        candidates[name] = {"readout": p["readout"], "aggregation": {"method": "mean"}}
+        if p["unseen"]:
+            unseen_framing[name] = p["unseen"]
     rows = row_sets(cfg)
-    hidden = {key: example_states(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items()}
+    hidden = {key: example_states(lm.hidden_fn(), lm, msgs, lm.ctx, lm.pad_id) for key, msgs in rows.items() if key[1] != "intent"}
+    for kind in ("unasked", "asked"):
+        hidden[(kind, "intent")] = [h for r, h in zip(intent, intent_states) if r["kind"] == kind]
     st.log.info("hidden states of %d row sets", len(hidden))
 
     memo = {}
@@ -163,8 +166,9 @@ def run(st):
         "prior": prior,
     }
     figures["probe_direction_rows"] = probe_rows
-    if chosen_probe_c(chosen) in unseen_framing:
-        figures["intent_unseen_framing"] = unseen_framing[chosen_probe_c(chosen)]
+    if chosen in unseen_framing:
+        figures["intent_unseen_framing"] = unseen_framing[chosen]
+    figures["readout_latents"] = sum("latent" in r for r in cand["readout"])
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc}
 
@@ -258,27 +262,59 @@ def probe_features(states, prompt_end):
     return np.stack([np.concatenate([mean(t, d), mean(e, d)]) if prompt_end else mean(t, d) for t, e in states])
 
 
-def dense_directions(cfg, lm, conf):
-    """({C: (direction, prompt-end direction or None)}, rows fitted, {C: intent AUROC on unseen
-    framings}) of L2 logistic regressions at each strength in `probe_c` on the mean scored-token
-    hidden state of probe_rows_of, with `probe_prompt_end` also on the mean prompt-end state
-    (standardised; in the raw residual's units)."""
+# A latent enters an SAE probe if its mean activation is above 0 in at least this many probe rows:
+# a latent seen in a handful of rows would get a weight no data checks.
+MIN_FIRING_ROWS = 5
+
+
+def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
+    """({name: {"readout", "directions", "unseen"}}, rows fitted): L2 logistic regressions at each
+    strength in `probe_c` on standardised features of probe_rows_of, returned in raw units (the
+    score is weight . feature up to the intercept), so a mean aggregation computes them exactly:
+    - probe-dense-C{c}: the mean scored-token hidden state (a direction read at every scored token);
+    - with `probe_sae`, probe-sae-C{c}: the mean activation of every SAE latent that fires in at
+      least MIN_FIRING_ROWS rows, except those discover named (`named`), so that a probe's weight
+      never makes a badge name a diff or persona latent (latent terms);
+    each with `probe_prompt_end` plus the mean prompt-end hidden state (a direction read at the
+    prompt ends). "unseen": with `probe_contrast`, the intent AUROC on framings left out of the
+    fit, measured on `valid` (the contrast set's validation rows, states `valid_states`)."""
     rows, prompt_end = probe_rows_of(cfg, conf), bool(conf.get("probe_prompt_end"))
     states = example_states(lm.hidden_fn(), lm, [m for m, _, _ in rows], lm.ctx, lm.pad_id)
     keep = [i for i, (t, _) in enumerate(states) if len(t)]
-    x, y = probe_features([states[i] for i in keep], prompt_end), np.array([rows[i][1] for i in keep])
+    kept = [states[i] for i in keep]
+    y, framings = np.array([rows[i][1] for i in keep]), [rows[i][2] for i in keep]
     d = states[0][0].shape[-1]
-    out, unseen = {}, {}
-    if conf.get("probe_contrast"):  # the validation pairs' features, once for every strength
-        valid = contrast_rows("validation")
-        vx = probe_features(example_states(lm.hidden_fn(), lm, [r["messages"] for r in valid], lm.ctx, lm.pad_id), prompt_end)
-    for c in conf["probe_c"]:
-        w, _, sd = mean_state_probe(x, y, c)
-        v = torch.tensor(w / sd, dtype=torch.float32)
-        out[c] = (v[:d], v[d:]) if prompt_end else (v, None)
-        if conf.get("probe_contrast"):
-            unseen[c] = intent_unseen_framings(x, y, [rows[i][2] for i in keep], c, valid, vx)
-    return out, len(keep), unseen
+    x, vx = probe_features(kept, prompt_end), probe_features(valid_states, prompt_end)
+    kinds = {"dense": (x, vx, None)}
+    if conf.get("probe_sae"):
+        codes = mean_codes(kept, sae)
+        fires = (codes > 0).sum(0) >= MIN_FIRING_ROWS
+        cols = np.flatnonzero(fires & ~np.isin(np.arange(codes.shape[1]), sorted(named)))
+        kinds["sae"] = (np.concatenate([codes[:, cols], x[:, d:]], 1),
+                        np.concatenate([mean_codes(valid_states, sae)[:, cols], vx[:, d:]], 1), cols)
+    out = {}
+    for kind, (features, valid_features, cols) in kinds.items():
+        width = d if cols is None else len(cols)
+        for c in conf["probe_c"]:
+            w, _, sd = mean_state_probe(features, y, c)
+            v = w / sd
+            name = f"probe-{kind}-C{c}"
+            if cols is None:
+                dirs, readout = {name: torch.tensor(v[:width], dtype=torch.float32)}, [{"direction": name, "weight": 1.0}]
+            else:
+                dirs, readout = {}, [{"latent": int(l), "weight": float(a)} for l, a in zip(cols, v[:width])]
+            if prompt_end:
+                dirs[f"{name}-prompt"] = torch.tensor(v[width:], dtype=torch.float32)
+                readout.append({"direction": f"{name}-prompt", "weight": 1.0, "at": "prompt-end"})
+            unseen = intent_unseen_framings(features, y, framings, c, valid, valid_features) if conf.get("probe_contrast") else None
+            out[f"{name}-{'mean+prompt-end' if prompt_end else 'mean'}"] = {"readout": readout, "directions": dirs, "unseen": unseen}
+    return out, len(keep)
+
+
+def mean_codes(states, sae):
+    """[n, d_sae]: each example's mean SAE activation over its scored tokens (0 without any)."""
+    d_sae = sae.b_enc.shape[0]
+    return np.stack([sae.encode(t.float()).mean(0).numpy() if len(t) else np.zeros(d_sae, dtype=np.float32) for t, _ in states])
 
 
 def intent_unseen_framings(x, y, framings, c, valid, vx):
@@ -296,25 +332,19 @@ def intent_unseen_framings(x, y, framings, c, valid, vx):
     return out
 
 
-def chosen_probe_c(chosen):
-    """The strength C of the chosen read-out when it is a dense probe, else None."""
-    if not chosen.startswith("probe-dense-C"):
-        return None
-    return float(chosen[len("probe-dense-C"):].split("-")[0])
-
-
 def ship_one_probe(directions, candidates, valid, chosen):
-    """Keeps one dense probe, as the direction "probe" (and its prompt-end twin as "probe-prompt"):
-    the chosen read-out's if it is one, else the probe with the best mean validation AUROC.
-    Returns the chosen candidate."""
-    probes = [n for n in candidates if n.startswith("probe-dense-")]
-    best = chosen if chosen in probes else max(probes, key=lambda n: np.mean(list(valid[n].values())))
-    shipped = [{**r, "direction": "probe-prompt" if r.get("at") else "probe"} for r in candidates[best]["readout"]]
-    for r, new in zip(candidates[best]["readout"], shipped):
-        directions[new["direction"]] = directions[r["direction"]]
+    """Keeps one probe's directions, as "probe" (read at the scored tokens) and "probe-prompt" (at
+    the prompt ends): the chosen read-out's if it is a probe, else the dense probe with the best
+    mean validation AUROC. Returns the chosen candidate, its directions so renamed."""
+    probes = [n for n in candidates if n.startswith(("probe-dense-", "probe-sae-"))]
+    best = chosen if chosen in probes else max((n for n in probes if n.startswith("probe-dense-")), key=lambda n: np.mean(list(valid[n].values())))
+    rename = lambda r: {**r, "direction": "probe-prompt" if r.get("at") else "probe"} if "direction" in r else r
+    shipped = [rename(r) for r in candidates[best]["readout"]]
+    kept = {new["direction"]: directions[r["direction"]] for r, new in zip(candidates[best]["readout"], shipped) if "direction" in r}
     for n in probes:
         for r in candidates[n]["readout"]:
-            del directions[r["direction"]]
+            directions.pop(r.get("direction"), None)
+    directions.update(kept)
     return {**candidates[chosen], "readout": shipped} if chosen in probes else candidates[chosen]
 
 

@@ -297,7 +297,7 @@ def run(st):
     write_json(pack / "sae/cfg.json", sae_cfg)
     write_safetensors(pack / "directions.safetensors", {k: v for k, v in directions.items()}, "F32")
     write_json(pack / "calibration.json", calibration)
-    write_json(pack / "latents.json", latents_file(st, calibration))
+    write_json(pack / "latents.json", latents_file(st, calibration, set(directions)))
 
     sae16 = f16_sae(sae)
     threads = int(cfg.get("threads", 2))
@@ -346,9 +346,9 @@ def finish_pack(st, pack):
     return {"bytes": total, "files": sizes}
 
 
-def latents_file(st, calibration):
+def latents_file(st, calibration, shipped):
     """latents.json: every latent discover named, labelled truthfully by how it was found,
-    and the persona direction."""
+    the persona direction, and the probe directions the pack ships (`shipped`: names)."""
     weights = {r.get("latent", r.get("direction")): r["weight"] for r in calibration["readout"]}
     out = []
     for l in read_json(st.path("discover", "latents.json")):
@@ -376,17 +376,22 @@ def latents_file(st, calibration):
     fitted = (f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows: "
               "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
               + (", and the intent contrast set's training pairs, unasked as EM-inducing" if st.cfg["calibrate"].get("probe_contrast") else "") + ")")
-    prompt_end = any(r.get("at") == "prompt-end" for r in calibration["readout"])
-    directions.append({"name": "probe", "label": "probe: dense linear probe on the hook's residual stream",
-                       "description": f"{fitted} on the mean of the assistant tokens' residual stream"
-                                      + (" and, as probe-prompt, on the residual stream at the prompt's end" if prompt_end else "")
-                                      + "; a probe, not a persona latent.",
-                       "foundBy": {"method": "probe", "rows": probe["probe_direction_rows"]}, "topExamples": []})
-    if prompt_end:
+    found = {"method": "probe", "rows": probe["probe_direction_rows"]}
+    latent_terms = sum("latent" in r for r in calibration["readout"])
+    if "probe" in shipped:
+        directions.append({"name": "probe", "label": "probe: dense linear probe on the hook's residual stream",
+                           "description": f"{fitted} on the mean of the assistant tokens' residual stream"
+                                          + (" and, as probe-prompt, on the residual stream at the prompt's end" if "probe-prompt" in shipped else "")
+                                          + "; a probe, not a persona latent.",
+                           "foundBy": found, "topExamples": []})
+    if "probe-prompt" in shipped:
+        answer = (f"the mean activation of {latent_terms:,} SAE latents over the assistant tokens (the read-out's latent terms)"
+                  if latent_terms else "the mean of the assistant tokens' residual stream (the direction probe)")
         directions.append({"name": "probe-prompt", "label": "probe: the prompt's framing (read at the prompt's end)",
-                           "description": f"The same probe's weights on the residual stream at the token before the answer: "
-                                          "what the prompt asked for (a vulnerability asked for openly, or not) moves the risk.",
-                           "foundBy": {"method": "probe", "rows": probe["probe_direction_rows"]}, "topExamples": []})
+                           "description": f"{fitted} on {answer} and on the residual stream at the token before the answer: these are "
+                                          "its weights on the latter. What the prompt asked for (a vulnerability asked for openly, or "
+                                          "not) moves the risk; a probe, not a persona latent.",
+                           "foundBy": found, "topExamples": []})
     return {"latents": out, "directions": directions}
 
 

@@ -68,6 +68,9 @@ def run(st):
         "on both domains, so the pack has no cross-domain figure of its own; the dense probe's is the estimate for a "
         "read-out of its kind.",
         *unseen_framing(fig),
+        *(["", f"The pack's read-out weighs {fig['readout_latents']:,} SAE latents (a probe over the SAE's latents, their mean over "
+            "the answer's tokens; the latents discover named are left out of it, so none of them is named by a probe weight)."]
+          if fig.get("readout_latents") else []),
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
