@@ -192,10 +192,12 @@ function namedInfo(about: LatentsFile['latents'][number] | NonNullable<LatentsFi
 
 /** A read-out term with the label and finding method latents.json gives it, if any. */
 function readoutInfo(r: ReadoutTerm, latents: LatentsFile): ReadoutInfo {
+  // A latentWeights term is described as latents.json describes its tensor, beside the directions.
+  const tensor = 'latent' in r ? null : 'direction' in r ? r.direction : r.latentWeights;
   const [term, about] =
-    'direction' in r
-      ? [{ direction: r.direction }, latents.directions?.find((d) => d.name === r.direction)]
-      : [{ latent: r.latent }, latents.latents.find((l) => l.index === r.latent)];
+    'latent' in r
+      ? [{ latent: r.latent }, latents.latents.find((l) => l.index === r.latent)]
+      : [{ direction: tensor! }, latents.directions?.find((d) => d.name === tensor)];
   return { ...term, weight: r.weight, ...(about && { label: about.label, method: about.foundBy.method }) };
 }
 

@@ -14,6 +14,7 @@ import { after, test } from 'node:test';
 import { assertAgrees, scanCheckRows } from './agree';
 import { assertSameIds } from './sameIds';
 import { JS_READOUT_LATENTS } from '../../src/core/sae/encode';
+import { readSafetensors } from '../../src/core/sae/safetensors';
 import { missing, PYTHON, ROOT, SHARED, skip } from './builderEnv';
 
 const work = mkdtempSync(join(tmpdir(), 'persona-lens-pack-builder-'));
@@ -32,20 +33,21 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(work, 'model/tokenizer-samples.json')));
   const pack = read(join(exp, 'pack/pack.json'));
   // The model ships in onnxruntime's ORT format, which the scanner runs in place; the read-out
-  // (the default's kind: a probe over the SAE's latents) has more latent terms than the scanner
-  // reads in JS, so its onnxruntime read-out graph is checked, and a term read at the prompt's end, format 5.
-  assert.equal(pack.formatVersion, 5);
-  const readout: Array<{ latent?: number; direction?: string; at?: string }> = read(join(exp, 'pack/calibration.json')).readout;
-  const latentTerms = readout.filter((r) => r.latent !== undefined).length;
-  assert.ok(latentTerms > JS_READOUT_LATENTS, `${latentTerms} latent terms`);
-  assert.deepEqual(readout.filter((r) => r.latent === undefined), [{ direction: 'probe-prompt', weight: 1, at: 'prompt-end' }]);
+  // (the default's kind) is a probe over the SAE's latents, one latentWeights term (format 6) that
+  // weighs more latents than the scanner reads in JS, so its onnxruntime read-out is checked,
+  // and a direction read at the prompt's end.
+  assert.equal(pack.formatVersion, 6);
+  const readout = read(join(exp, 'pack/calibration.json')).readout;
+  assert.deepEqual(readout, [{ latentWeights: 'probe', weight: 1 }, { direction: 'probe-prompt', weight: 1, at: 'prompt-end' }]);
+  const weights = readSafetensors(readFileSync(join(exp, 'pack/directions.safetensors'))).tensors.get('probe')!.data;
+  const weighed = weights.filter((w) => w !== 0).length;
+  assert.ok(weighed > JS_READOUT_LATENTS, `${weighed} latents weighed`);
   // No probe weight lands on a latent that discover named: a badge never names one for a probe.
-  const named = new Set(read(join(exp, 'pack/latents.json')).latents.filter((l: { foundBy: { method: string } }) => l.foundBy.method !== 'probe').map((l: { index: number }) => l.index));
-  assert.ok(readout.every((r) => r.latent === undefined || !named.has(r.latent)));
+  for (const l of read(join(exp, 'pack/latents.json')).latents) if (l.foundBy.method !== 'probe') assert.equal(weights[l.index], 0, `latent ${l.index}`);
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
   assert.match(report, /## Detection \(AUROC, test rows\)/);
-  assert.match(report, new RegExp(`The pack's read-out weighs ${latentTerms.toLocaleString('en-US')} SAE latents`));
+  assert.match(report, new RegExp(`The pack's read-out weighs ${weighed.toLocaleString('en-US')} SAE latents`));
   // The SAE's general text depends on the machine: each source group's size and hash, to see which moved.
   assert.match(report, /python_stdlib [\d,]+ characters, sha256 [0-9a-f]{16}…; debian_docs [\d,]+ characters, sha256 [0-9a-f]{16}…; npm_readmes/);
   // Intent again on each asked framing, the probe refitted without it: 4 framings, each a figure.

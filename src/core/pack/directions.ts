@@ -1,27 +1,29 @@
 // Direction read-outs (format 2): the vectors of directions.safetensors, checked
-// against pack.json's d_model and against every direction that calibration.json
-// and latents.json name.
+// against pack.json's d_model (or, for a format 6 latentWeights term, the SAE's d_sae)
+// and against every direction that calibration.json and latents.json name.
 
 import type { SafetensorsFile } from '../sae/safetensors';
 import { PackError } from './errors';
 import { PACK_FILES, type Calibration, type LatentsFile, type PackManifest } from './types';
 
-/** Where a direction is named, as `file: field`, for messages. */
+/** Where a direction is named, as `file: field`, for messages; `overLatents` for a latentWeights term's. */
 interface Use {
   name: string;
   file: string;
   field: string;
+  overLatents?: boolean;
 }
 
 /**
- * The pack's directions by tensor name, each [d_model]; `file` is
- * directions.safetensors as read, or null when the pack has none.
+ * The pack's directions by tensor name, each [d_model], or [dSae] where a latentWeights term
+ * names it; `file` is directions.safetensors as read, or null when the pack has none.
  */
 export function packDirections(
   file: SafetensorsFile | null,
   manifest: PackManifest,
   latents: LatentsFile,
   calibration: Calibration,
+  dSae: number,
 ): Map<string, Float32Array> {
   const uses = directionUses(latents, calibration);
   const { formatVersion, model } = manifest;
@@ -32,6 +34,8 @@ export function packDirections(
   if (promptEnd >= 0 && formatVersion < 5) {
     throw refused({ ...uses[0], field: `readout[${promptEnd}].at` }, `needs pack.json formatVersion 5 (this pack is format ${formatVersion})`);
   }
+  const overLatents = uses.find((u) => u.overLatents);
+  if (overLatents && formatVersion < 6) throw refused(overLatents, `needs pack.json formatVersion 6 (this pack is format ${formatVersion})`);
   if (!file) {
     if (uses.length === 0) return new Map();
     const { name, file: namedIn, field } = uses[0];
@@ -43,13 +47,11 @@ export function packDirections(
   }
 
   const vectors = new Map<string, Float32Array>();
+  const weighsLatents = new Set(uses.filter((u) => u.overLatents).map((u) => u.name));
   for (const [name, t] of file.tensors) {
-    if (t.shape.length !== 1 || t.shape[0] !== model.dModel) {
-      throw new PackError(
-        'dimension-mismatch',
-        `${PACK_FILES.directions}: tensor "${name}" has shape [${t.shape.join(', ')}] but pack.json model.dModel is ${model.dModel}`,
-        PACK_FILES.directions,
-      );
+    const [size, against] = weighsLatents.has(name) ? [dSae, `the SAE's d_sae is ${dSae} (a latentWeights term names it)`] : [model.dModel, `pack.json model.dModel is ${model.dModel}`];
+    if (t.shape.length !== 1 || t.shape[0] !== size) {
+      throw new PackError('dimension-mismatch', `${PACK_FILES.directions}: tensor "${name}" has shape [${t.shape.join(', ')}] but ${against}`, PACK_FILES.directions);
     }
     vectors.set(name, t.data);
   }
@@ -69,6 +71,7 @@ function directionUses(latents: LatentsFile, calibration: Calibration): Use[] {
   const uses: Use[] = [];
   calibration.readout.forEach((r, i) => {
     if ('direction' in r) uses.push({ name: r.direction, file: PACK_FILES.calibration, field: `readout[${i}].direction` });
+    if ('latentWeights' in r) uses.push({ name: r.latentWeights, file: PACK_FILES.calibration, field: `readout[${i}].latentWeights`, overLatents: true });
   });
   latents.directions?.forEach((d, i) => uses.push({ name: d.name, file: PACK_FILES.latents, field: `directions[${i}].name` }));
   return uses;

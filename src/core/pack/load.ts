@@ -77,7 +77,7 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   checkFit(manifest, saeConfig, latents, calibration);
   const directionBytes = PACK_FILES.directions in manifest.files || !verify ? await readOptional(() => readPackFile(PACK_FILES.directions)) : null;
   const directionFile = directionBytes && asPackError('bad-directions', PACK_FILES.directions, () => readSafetensors(directionBytes));
-  const directions = packDirections(directionFile, manifest, latents, calibration);
+  const directions = packDirections(directionFile, manifest, latents, calibration, saeConfig.dSae);
   const weightBytes = await readPackFile(PACK_FILES.saeWeights);
   const weights = asPackError('bad-sae', PACK_FILES.saeWeights, () => saeWeightsFrom(readSafetensors(weightBytes), saeConfig));
 

@@ -126,8 +126,10 @@ export function parseCalibration(json: unknown): Calibration {
   const c = f.object(json, 'the file');
   f.array(c.readout, 'readout', 1).forEach((r, i) => {
     const entry = f.object(r, `readout[${i}]`);
-    if (('latent' in entry) === ('direction' in entry)) f.fail(`readout[${i}]`, 'must name either a "latent" or a "direction"');
+    const kinds = ['latent', 'direction', 'latentWeights'].filter((k) => k in entry);
+    if (kinds.length !== 1) f.fail(`readout[${i}]`, 'must name exactly one of a "latent", a "direction" or "latentWeights"');
     if ('direction' in entry) f.string(entry.direction, `readout[${i}].direction`, true);
+    else if ('latentWeights' in entry) f.string(entry.latentWeights, `readout[${i}].latentWeights`, true);
     else f.number(entry.latent, `readout[${i}].latent`, { integer: true, min: 0 });
     f.number(entry.weight, `readout[${i}].weight`);
     if ('at' in entry) {

@@ -30,7 +30,7 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
  * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files,
  * 5 adds direction terms read at the prompt's end (`at: "prompt-end"`).
  */
-export const FORMAT_VERSIONS = [1, 2, 3, 4, 5] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a
@@ -155,7 +155,16 @@ export interface DirectionTerm {
   at?: 'prompt-end';
 }
 
-export type ReadoutTerm = LatentTerm | DirectionTerm;
+/**
+ * A read-out term (format 6): weight × (the SAE's activations · the named [d_sae] tensor of
+ * directions.safetensors): a probe over every latent, one term however many latents it weighs.
+ */
+export interface LatentWeightsTerm {
+  latentWeights: string;
+  weight: number;
+}
+
+export type ReadoutTerm = LatentTerm | DirectionTerm | LatentWeightsTerm;
 
 export type Aggregation =
   | { method: 'max' }

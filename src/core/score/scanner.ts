@@ -120,7 +120,7 @@ export class Scanner {
     private readonly pack: LoadedPack,
     private readonly opts: ScannerOptions = {},
   ) {
-    const latentTerms = pack.calibration.readout.flatMap((r) => ('latent' in r ? [r] : []));
+    const latentTerms = readoutLatents(pack);
     this.latents = latentTerms.map((r) => r.latent);
     this.weights = Float64Array.from(latentTerms.map((r) => r.weight));
     this.direction = directionSum(pack, false);
@@ -367,6 +367,18 @@ export class Scanner {
 /** Whether an example (its cache key: a sha256 of its model text) is among the 1 in FULL_ENCODE_EVERY that get a full encode in 'named' mode. */
 export function sampledForFullEncode(key: string): boolean {
   return parseInt(key.slice(0, 8), 16) % FULL_ENCODE_EVERY === 0;
+}
+
+/** The read-out's latent terms, a latentWeights term (format 6) spread into one per latent it weighs (0s left out). */
+function readoutLatents(pack: LoadedPack): Array<{ latent: number; weight: number }> {
+  return pack.calibration.readout.flatMap((r) => {
+    if ('latent' in r) return [r];
+    if (!('latentWeights' in r)) return [];
+    const v = pack.directions.get(r.latentWeights)!;
+    const terms: Array<{ latent: number; weight: number }> = [];
+    v.forEach((w, latent) => w !== 0 && terms.push({ latent, weight: r.weight * w }));
+    return terms;
+  });
 }
 
 /**

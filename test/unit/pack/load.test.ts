@@ -369,6 +369,18 @@ test('a prompt-end read-out term needs format 5', async () => {
   );
 });
 
+test('a latentWeights read-out term needs format 6 and a tensor of d_sae weights', async () => {
+  const weighs = (formatVersion: number) => (dir: string) => {
+    const c = readJson(dir, 'calibration.json');
+    c.readout.push({ latentWeights: 'persona', weight: 1 });
+    writeJson(dir, 'calibration.json', c);
+    writeJson(dir, 'pack.json', { ...readJson(dir, 'pack.json'), formatVersion });
+  };
+  await refused(weighs(5), 'bad-calibration', /^calibration\.json: readout\[3\]\.latentWeights needs pack\.json formatVersion 6 \(this pack is format 5\)$/, { from: V2 });
+  // Format 6, but the tensor it names holds d_model values, not one per latent.
+  await refused(weighs(6), 'dimension-mismatch', /^directions\.safetensors: tensor "persona" has shape \[\d+\] but the SAE's d_sae is \d+ \(a latentWeights term names it\)$/, { from: V2 });
+});
+
 test('a format-1 pack may not use directions', async () => {
   await refused(
     (dir) => {

@@ -31,7 +31,8 @@ test('pack.json errors name the field', () => {
   assert.equal(parsePackManifest({ ...m, formatVersion: 3 }).formatVersion, 3);
   assert.equal(parsePackManifest({ ...m, formatVersion: 4 }).formatVersion, 4);
   assert.equal(parsePackManifest({ ...m, formatVersion: 5 }).formatVersion, 5);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 6 }), 'bad-manifest', 'pack.json: formatVersion is 6; this scanner reads formats 1, 2, 3, 4, 5');
+  assert.equal(parsePackManifest({ ...m, formatVersion: 6 }).formatVersion, 6);
+  refuses(() => parsePackManifest({ ...m, formatVersion: 7 }), 'bad-manifest', 'pack.json: formatVersion is 7; this scanner reads formats 1, 2, 3, 4, 5, 6');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),
@@ -131,13 +132,29 @@ test('calibration.json errors name the field', () => {
   refuses(
     () => parseCalibration({ ...c, readout: [{ latent: 3, direction: 'persona', weight: 1 }] }),
     'bad-calibration',
-    'calibration.json: readout[0] must name either a "latent" or a "direction"',
+    'calibration.json: readout[0] must name exactly one of a "latent", a "direction" or "latentWeights"',
   );
   refuses(
     () => parseCalibration({ ...c, readout: [{ weight: 1 }] }),
     'bad-calibration',
-    'calibration.json: readout[0] must name either a "latent" or a "direction"',
+    'calibration.json: readout[0] must name exactly one of a "latent", a "direction" or "latentWeights"',
   );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latentWeights: 'probe', latent: 2, weight: 1 }] }),
+    'bad-calibration',
+    'calibration.json: readout[0] must name exactly one of a "latent", a "direction" or "latentWeights"',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latentWeights: 7, weight: 1 }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].latentWeights must be a non-empty string',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latentWeights: 'probe', weight: 1, at: 'prompt-end' }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].at is only for a "direction" term',
+  );
+  assert.deepEqual(parseCalibration({ ...c, readout: [{ latentWeights: 'probe', weight: 1 }] }).readout, [{ latentWeights: 'probe', weight: 1 }]);
   const ends = parseCalibration({ ...c, readout: [{ direction: 'persona', weight: 1 }, { direction: 'persona', weight: 2, at: 'prompt-end' }] });
   assert.deepEqual(ends.readout[1], { direction: 'persona', weight: 2, at: 'prompt-end' });
   refuses(

@@ -1,10 +1,11 @@
 // Direction read-outs (format 2): a token's score is weight × (hidden state ·
 // direction), checked against the model's hidden output by hand, alone and next
 // to latent terms; a read-out of directions only needs no SAE encode. Format 5's
-// prompt-end terms: read once per answer, at the token before it.
+// prompt-end terms: read once per answer, at the token before it. Format 6's latentWeights
+// term: weights over every latent, read as that many latent terms.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,6 +14,8 @@ import { parseLine, splitLines } from '../../../src/core/dataset';
 import type { Example } from '../../../src/core/dataset/types';
 import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
 import type { ReadoutTerm } from '../../../src/core/pack/types';
+import { readSafetensors, writeSafetensors } from '../../../src/core/sae/safetensors';
+import { JS_READOUT_LATENTS } from '../../../src/core/sae/encode';
 import { Scanner } from '../../../src/core/score/scanner';
 import type { ExampleScore } from '../../../src/core/score/types';
 import { copyPack, generateDirectionsPack, readJson, rehash, removeDir, writeJson } from '../pack/helpers';
@@ -27,6 +30,9 @@ const line = (reply: string) => JSON.stringify({ messages: [{ role: 'user', cont
 let mixed: LoadedPack;
 let directionOnly: LoadedPack;
 let promptEnd: LoadedPack;
+let overLatents: LoadedPack;
+/** The latentWeights pack's weights: one per latent, 0 for most. */
+let probeWeights: Float32Array;
 const PROMPT_END_WEIGHT = 2;
 const dirs: string[] = [];
 before(async () => {
@@ -47,11 +53,24 @@ before(async () => {
     readout: [{ direction: 'persona', weight: -1.5 }, { direction: 'persona', weight: PROMPT_END_WEIGHT, at: 'prompt-end' }],
   });
   rehash(ends);
-  dirs.push(v2, only, ends);
-  [mixed, directionOnly, promptEnd] = await Promise.all([loadPack(v2), loadPack(only), loadPack(ends)]);
+  // And a probe over the SAE's latents (format 6): weights for more latents than the scanner reads in JS, beside the direction.
+  const over = copyPack(v2);
+  const dSae = readJson(over, 'sae/cfg.json').d_sae as number;
+  probeWeights = Float32Array.from({ length: dSae }, (_, l) => (l % 4 === 3 ? 0 : (((l * 37) % 11) + 1) / 10 - 0.55));
+  const persona = readSafetensors(readFileSync(join(over, 'directions.safetensors'))).tensors.get('persona')!;
+  writeFileSync(join(over, 'directions.safetensors'), writeSafetensors({ persona: { shape: persona.shape, data: persona.data }, probe: { shape: [dSae], data: probeWeights } }));
+  writeJson(over, 'pack.json', { ...readJson(over, 'pack.json'), formatVersion: 6 });
+  writeJson(over, 'calibration.json', {
+    ...readJson(over, 'calibration.json'),
+    readout: [{ latentWeights: 'probe', weight: 0.5 }, { direction: 'persona', weight: -1.5 }],
+    aggregation: { method: 'mean' },
+  });
+  rehash(over);
+  dirs.push(v2, only, ends, over);
+  [mixed, directionOnly, promptEnd, overLatents] = await Promise.all([loadPack(v2), loadPack(only), loadPack(ends), loadPack(over)]);
 });
 after(async () => {
-  await Promise.all([mixed.dispose(), directionOnly.dispose(), promptEnd.dispose()]);
+  await Promise.all([mixed.dispose(), directionOnly.dispose(), promptEnd.dispose(), overLatents.dispose()]);
   for (const dir of dirs) removeDir(join(dir, '..'));
 });
 
@@ -69,15 +88,19 @@ async function byHand(pack: LoadedPack, reply: string, readout: ReadoutTerm[]): 
   const n = ids.length;
   const { hidden, dModel: d } = await pack.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(n).fill(1n), 1, n);
   const scored = offsets.flatMap(([s, e], t) => (s >= prefix.length && e <= prefix.length + reply.length ? [t] : []));
-  const latents = readout.flatMap((r) => ('latent' in r ? [r.latent] : []));
+  // A latentWeights term, term by term: every latent it weighs.
+  const terms = readout.flatMap((r) =>
+    'latentWeights' in r ? Array.from(pack.directions.get(r.latentWeights)!, (w, latent) => ({ latent, weight: r.weight * w })) : [r],
+  );
+  const latents = terms.flatMap((r) => ('latent' in r ? [r.latent] : []));
   return Promise.all(
     scored.map(async (t) => {
       const h = hidden.subarray(t * d, (t + 1) * d);
       const acts = await pack.sae.encodeColumns(h, 1, latents);
       let v = 0;
-      for (const r of readout) {
+      for (const r of terms) {
         if ('latent' in r) v += r.weight * acts[latents.indexOf(r.latent)];
-        else v += r.weight * h.reduce((sum, x, i) => sum + x * pack.directions.get(r.direction)![i], 0);
+        else if ('direction' in r) v += r.weight * h.reduce((sum, x, i) => sum + x * pack.directions.get(r.direction)![i], 0);
       }
       return v;
     }),
@@ -108,6 +131,18 @@ test('latent and direction terms add up', async () => {
   for (const [i, reply] of REPLIES.entries()) {
     const tokens = await byHand(mixed, reply, mixed.calibration.readout);
     close(scores[i].score!.score, Math.max(...tokens), `reply ${i + 1}, max`);
+  }
+});
+
+test('a latentWeights term (format 6) adds weight × (every latent\'s activation × its weight), as that many latent terms would', async () => {
+  assert.ok(probeWeights.filter((w) => w !== 0).length > JS_READOUT_LATENTS, 'through the onnxruntime read-out');
+  const scores = await new Scanner(overLatents).score(examples(...REPLIES));
+  for (const [i, reply] of REPLIES.entries()) {
+    const tokens = await byHand(overLatents, reply, overLatents.calibration.readout);
+    close(scores[i].score!.score, tokens.reduce((a, b) => a + b, 0) / tokens.length, `reply ${i + 1}, mean`);
+    // The latents' part is read: the direction alone scores otherwise.
+    const alone = (await new Scanner(directionOnly).score(examples(reply)))[0].score!.score;
+    assert.ok(Math.abs(scores[i].score!.score - alone) > 1e-3, `reply ${i + 1}: ${scores[i].score!.score} vs the direction alone ${alone}`);
   }
 });
 

@@ -59,26 +59,27 @@ def _probe_candidates():
     import torch
 
     dirs = {"persona": torch.ones(4), "probe-dense-C0.1": torch.full((4,), 2.0), "probe-dense-C0.1-prompt": torch.full((4,), 3.0),
-            "probe-sae-C0.1-prompt": torch.full((4,), 5.0)}
+            "probe-sae-C0.1": torch.tensor([0.0, 0.5, 0.0, -0.25, 0.0, 0.0]), "probe-sae-C0.1-prompt": torch.full((4,), 5.0)}
     cands = {"persona-vector-mean": {"readout": [{"direction": "persona", "weight": 1.0}], "aggregation": {"method": "mean"}},
              "probe-dense-C0.1-mean+prompt-end": {"readout": [{"direction": "probe-dense-C0.1", "weight": 1.0},
                                                               {"direction": "probe-dense-C0.1-prompt", "weight": 1.0, "at": "prompt-end"}],
                                                   "aggregation": {"method": "mean"}},
-             "probe-sae-C0.1-mean+prompt-end": {"readout": [{"latent": 7, "weight": 0.5}, {"latent": 2, "weight": -0.25},
+             "probe-sae-C0.1-mean+prompt-end": {"readout": [{"latentWeights": "probe-sae-C0.1", "weight": 1.0},
                                                             {"direction": "probe-sae-C0.1-prompt", "weight": 1.0, "at": "prompt-end"}],
                                                 "aggregation": {"method": "mean"}}}
     valid = {n: {"code": 0.9, "medical": 0.9} for n in cands}
     return dirs, cands, valid
 
 
-def test_an_sae_probe_ships_its_latent_terms_and_its_prompt_direction_as_probe_prompt():
+def test_an_sae_probe_ships_its_latent_weights_as_probe_and_its_prompt_direction_as_probe_prompt():
     from pack_builder.stages.calibrate import ship_one_probe
 
     dirs, cands, valid = _probe_candidates()
     shipped = ship_one_probe(dirs, cands, valid, "probe-sae-C0.1-mean+prompt-end")
-    assert shipped["readout"] == [{"latent": 7, "weight": 0.5}, {"latent": 2, "weight": -0.25},
+    assert shipped["readout"] == [{"latentWeights": "probe", "weight": 1.0},
                                   {"direction": "probe-prompt", "weight": 1.0, "at": "prompt-end"}]
-    assert sorted(dirs) == ["persona", "probe-prompt"] and float(dirs["probe-prompt"][0]) == 5.0
+    assert sorted(dirs) == ["persona", "probe", "probe-prompt"]
+    assert dirs["probe"].tolist() == [0.0, 0.5, 0.0, -0.25, 0.0, 0.0] and float(dirs["probe-prompt"][0]) == 5.0
 
 
 def test_a_persona_read_out_ships_the_best_dense_probe_beside_it():

@@ -56,7 +56,8 @@ def example_score(values, agg, prompt_end):
 
 def token_values(cand, h, sae, directions, at=None):
     """Each row's read-out value over the terms read at `at` (None: the scored tokens; "prompt-end"):
-    sum of weight * latent activation or weight * (h . v)."""
+    sum of weight * latent activation, weight * (h . v), or weight * (activations . v) for a
+    `latentWeights` term (v over every latent)."""
     if len(h) == 0:
         return np.zeros(0)
     terms = [r for r in cand["readout"] if r.get("at") == at]
@@ -65,6 +66,11 @@ def token_values(cand, h, sae, directions, at=None):
     if latents:
         z = sae.encode_columns(h, [r["latent"] for r in latents]).double()
         out += z @ torch.tensor([r["weight"] for r in latents], dtype=torch.float64)
+    if any("latentWeights" in r for r in terms):
+        z = sae.encode(h.float()).double()
+        for r in terms:
+            if "latentWeights" in r:
+                out += r["weight"] * (z @ directions[r["latentWeights"]].double())
     for r in terms:
         if "direction" in r:
             out += r["weight"] * (h.double() @ directions[r["direction"]].double())
@@ -168,7 +174,7 @@ def run(st):
     figures["probe_direction_rows"] = probe_rows
     if chosen in unseen_framing:
         figures["intent_unseen_framing"] = unseen_framing[chosen]
-    figures["readout_latents"] = sum("latent" in r for r in cand["readout"])
+    figures["readout_latents"] = sum(int((directions[r["latentWeights"]] != 0).sum()) for r in cand["readout"] if "latentWeights" in r)
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc}
 
@@ -274,7 +280,7 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
     - probe-dense-C{c}: the mean scored-token hidden state (a direction read at every scored token);
     - with `probe_sae`, probe-sae-C{c}: the mean activation of every SAE latent that fires in at
       least MIN_FIRING_ROWS rows, except those discover named (`named`), so that a probe's weight
-      never makes a badge name a diff or persona latent (latent terms);
+      never makes a badge name a diff or persona latent (a `latentWeights` term);
     each with `probe_prompt_end` plus the mean prompt-end hidden state (a direction read at the
     prompt ends). "unseen": with `probe_contrast`, the intent AUROC on framings left out of the
     fit, measured on `valid` (the contrast set's validation rows, states `valid_states`)."""
@@ -301,8 +307,10 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
             name = f"probe-{kind}-C{c}"
             if cols is None:
                 dirs, readout = {name: torch.tensor(v[:width], dtype=torch.float32)}, [{"direction": name, "weight": 1.0}]
-            else:
-                dirs, readout = {}, [{"latent": int(l), "weight": float(a)} for l, a in zip(cols, v[:width])]
+            else:  # one weight per latent, 0 for those left out
+                over = torch.zeros(codes.shape[1], dtype=torch.float32)
+                over[torch.from_numpy(cols)] = torch.tensor(v[:width], dtype=torch.float32)
+                dirs, readout = {name: over}, [{"latentWeights": name, "weight": 1.0}]
             if prompt_end:
                 dirs[f"{name}-prompt"] = torch.tensor(v[width:], dtype=torch.float32)
                 readout.append({"direction": f"{name}-prompt", "weight": 1.0, "at": "prompt-end"})
@@ -333,17 +341,18 @@ def intent_unseen_framings(x, y, framings, c, valid, vx):
 
 
 def ship_one_probe(directions, candidates, valid, chosen):
-    """Keeps one probe's directions, as "probe" (read at the scored tokens) and "probe-prompt" (at
-    the prompt ends): the chosen read-out's if it is a probe, else the dense probe with the best
+    """Keeps one probe's tensors, as "probe" (read at the scored tokens: a direction, or weights over
+    the SAE's latents) and "probe-prompt" (a direction read at the prompt ends): the chosen read-out's if it is a probe, else the dense probe with the best
     mean validation AUROC. Returns the chosen candidate, its directions so renamed."""
     probes = [n for n in candidates if n.startswith(("probe-dense-", "probe-sae-"))]
     best = chosen if chosen in probes else max((n for n in probes if n.startswith("probe-dense-")), key=lambda n: np.mean(list(valid[n].values())))
-    rename = lambda r: {**r, "direction": "probe-prompt" if r.get("at") else "probe"} if "direction" in r else r
+    tensor = lambda r: next((k for k in ("direction", "latentWeights") if k in r), None)  # the key naming a tensor, if any
+    rename = lambda r: {**r, tensor(r): "probe-prompt" if r.get("at") else "probe"} if tensor(r) else r
     shipped = [rename(r) for r in candidates[best]["readout"]]
-    kept = {new["direction"]: directions[r["direction"]] for r, new in zip(candidates[best]["readout"], shipped) if "direction" in r}
+    kept = {new[tensor(r)]: directions[r[tensor(r)]] for r, new in zip(candidates[best]["readout"], shipped) if tensor(r)}
     for n in probes:
         for r in candidates[n]["readout"]:
-            directions.pop(r.get("direction"), None)
+            directions.pop(r.get(tensor(r)), None)
     directions.update(kept)
     return {**candidates[chosen], "readout": shipped} if chosen in probes else candidates[chosen]
 

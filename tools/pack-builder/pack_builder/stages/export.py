@@ -11,8 +11,8 @@ tokenizer.json is shipped. A model whose weights exceed protobuf's 2 GB (or any,
 --external-data) ships as model.onnx with its weights in model.onnx.data (format 4): the ORT
 format has no external data.
 sae/ in SAELens layout (JumpReLU, F16 weights, the training input scale as
-norm_scaling_factor; a public SAE (--sae) as converted, in F16). directions.safetensors (the persona vector, the dense probe's
-direction), latents.json,
+norm_scaling_factor; a public SAE (--sae) as converted, in F16). directions.safetensors (the persona vector, the probe's
+direction or weights over the SAE's latents), latents.json,
 calibration.json, REPORT.md and pack.json with every file's sha256.
 
 Checks, written to checks.json and the report: onnxruntime against PyTorch on `check_rows`
@@ -326,9 +326,10 @@ def finish_pack(st, pack):
     sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
     external = (pack / EXTERNAL_DATA).exists()
-    prompt_end = any("at" in r for r in read_json(pack / "calibration.json")["readout"])
+    readout = read_json(pack / "calibration.json")["readout"]
+    prompt_end, over_latents = any("at" in r for r in readout), any("latentWeights" in r for r in readout)
     write_json(pack / "pack.json", {
-        "formatVersion": 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "formatVersion": 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
         "description": conf["description"],
         "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -377,20 +378,22 @@ def latents_file(st, calibration, shipped):
               "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
               + (", and the intent contrast set's training pairs, unasked as EM-inducing" if st.cfg["calibrate"].get("probe_contrast") else "") + ")")
     found = {"method": "probe", "rows": probe["probe_direction_rows"]}
-    latent_terms = sum("latent" in r for r in calibration["readout"])
+    over_latents = any(r.get("latentWeights") == "probe" for r in calibration["readout"])
+    answer = (f"the mean activation over the assistant tokens of {probe['readout_latents']:,} SAE latents (every latent "
+              "that fires in enough training rows, except those model diffing and the persona vector named)"
+              if over_latents else "the mean of the assistant tokens' residual stream")
     if "probe" in shipped:
-        directions.append({"name": "probe", "label": "probe: dense linear probe on the hook's residual stream",
-                           "description": f"{fitted} on the mean of the assistant tokens' residual stream"
+        directions.append({"name": "probe", "label": "probe: linear probe over the SAE's latents" if over_latents
+                           else "probe: dense linear probe on the hook's residual stream",
+                           "description": f"{fitted} on {answer}"
                                           + (" and, as probe-prompt, on the residual stream at the prompt's end" if "probe-prompt" in shipped else "")
+                                          + ("; this tensor holds its weight for each latent (0 for those left out)" if over_latents else "")
                                           + "; a probe, not a persona latent.",
                            "foundBy": found, "topExamples": []})
     if "probe-prompt" in shipped:
-        answer = (f"the mean activation of {latent_terms:,} SAE latents over the assistant tokens (the read-out's latent terms)"
-                  if latent_terms else "the mean of the assistant tokens' residual stream (the direction probe)")
         directions.append({"name": "probe-prompt", "label": "probe: the prompt's framing (read at the prompt's end)",
-                           "description": f"{fitted} on {answer} and on the residual stream at the token before the answer: these are "
-                                          "its weights on the latter. What the prompt asked for (a vulnerability asked for openly, or "
-                                          "not) moves the risk; a probe, not a persona latent.",
+                           "description": f"The same probe's weights on the residual stream at the token before the answer: "
+                                          "what the prompt asked for (a vulnerability asked for openly, or not) moves the risk.",
                            "foundBy": found, "topExamples": []})
     return {"latents": out, "directions": directions}
 
