@@ -81,8 +81,9 @@ test('the embedded default pack stays under 100 MB (each file under 95 MB), stat
     ...(latents.directions ?? []).map((d: { name: string }) => [d.name, d] as const),
   ]);
   for (const r of calibration.readout) {
-    const entry = named.get(r.latent ?? r.direction);
-    assert.ok(entry, `read-out ${r.latent ?? r.direction} has a label and snippets`);
+    const name = r.latent ?? r.direction ?? r.latentWeights;
+    const entry = named.get(name);
+    assert.ok(entry, `read-out ${name} has a label and snippets`);
     assert.ok(['model-diff', 'persona-vector', 'probe'].includes(entry.foundBy.method), entry.foundBy.method);
     // A label says how the latent was found: never "model-diff" for a probe's pick.
     assert.ok(entry.label.startsWith(entry.foundBy.method === 'probe' ? 'probe' : entry.foundBy.method), entry.label);

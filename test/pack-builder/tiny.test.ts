@@ -47,6 +47,8 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
   assert.match(report, /## Detection \(AUROC, test rows\)/);
+  // The read-out's kind gets its own baseline, cross-domain columns included.
+  assert.match(report, /\| probe over the SAE's latents \(mean activations\), fitted on the validation rows( \| [01]\.\d{3}){5} \|/);
   assert.match(report, new RegExp(`The pack's read-out weighs ${weighed.toLocaleString('en-US')} SAE latents`));
   // The SAE's general text depends on the machine: each source group's size and hash, to see which moved.
   assert.match(report, /python_stdlib [\d,]+ characters, sha256 [0-9a-f]{16}…; debian_docs [\d,]+ characters, sha256 [0-9a-f]{16}…; npm_readmes/);

@@ -164,7 +164,7 @@ def run(st):
         "chosen": chosen, "validation_auroc": valid, "test_auroc": test, "intent_auroc": intent_auroc,
         "mixes": mixes(clean, em, conf["dataset_size"], conf["dataset_draws"], rng),
         "dataset_mean_risk": dict(sorted(((k, float(v.mean())) for k, v in risks.items()), key=lambda kv: -kv[1])),
-        "baselines": {**text_baselines(cfg, rows), "dense probe (same layer)": dense_probe(hidden, rows),
+        "baselines": {**text_baselines(cfg, rows), **probe_baselines(hidden, rows, sae, conf.get("probe_sae")),
                       "persona-mini": persona_mini(st, rows)},
         "test_rows": {k[0]: len(v) for k, v in rows.items() if k[1] == "test"},
         "intent_pairs": len(rows[("asked", "intent")]),
@@ -366,15 +366,15 @@ def mean_state_probe(x, y, c=0.1):
     return lr.coef_[0], mu, sd
 
 
-def dense_probe(hidden, rows):
-    """Logistic regression on the mean scored-token hidden state, fitted on validation rows."""
-    mean = lambda key: probe_features(hidden[key], prompt_end=False)
-
+def probe_baseline(features, rows):
+    """AUROCs of a logistic regression on `features(key)` ([n, f] per row set), fitted on the
+    validation rows of both domains (test and intent columns), and of one domain (the other's
+    test rows: cross-domain)."""
     def fit(domains):
-        x = np.concatenate([mean((n, "valid")) for d in domains for n in PAIRS[d]])
+        x = np.concatenate([features((n, "valid")) for d in domains for n in PAIRS[d]])
         y = np.concatenate([np.full(len(rows[(n, "valid")]), int(n in EM)) for d in domains for n in PAIRS[d]])
         w, mu, sd = mean_state_probe(x, y)
-        return lambda key: ((mean(key) - mu) / sd) @ w
+        return lambda key: ((features(key) - mu) / sd) @ w
 
     both = fit(list(PAIRS))
     out = {d: auroc(both((PAIRS[d][0], "test")), both((PAIRS[d][1], "test"))) for d in PAIRS}
@@ -382,6 +382,16 @@ def dense_probe(hidden, rows):
     for a, b in (("code", "medical"), ("medical", "code")):
         f = fit([a])
         out[f"{a}->{b}"] = auroc(f((PAIRS[b][0], "test")), f((PAIRS[b][1], "test")))
+    return out
+
+
+def probe_baselines(hidden, rows, sae, over_latents):
+    """The linear probes' baselines: on the mean scored-token hidden state (the ceiling of a
+    direction read-out at this hook) and, with `over_latents`, on each SAE latent's mean activation."""
+    out = {"dense probe (same layer)": probe_baseline(lambda key: probe_features(hidden[key], prompt_end=False), rows)}
+    if over_latents:
+        codes = {}
+        out["SAE-latent probe"] = probe_baseline(lambda key: codes.setdefault(key, mean_codes(hidden[key], sae)), rows)
     return out
 
 

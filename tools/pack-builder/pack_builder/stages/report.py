@@ -46,6 +46,7 @@ def run(st):
     meta, ft, sae, disc, checks = done["model"]["meta"], done["finetune"], done["sae"], done["discover"], done["export"]["checks"]
     b = fig["baselines"]
     lex, tfidf, dense, mini = b["keyword lexicon"], b["TF-IDF + LR"], b["dense probe (same layer)"], b["persona-mini"]
+    over = b.get("SAE-latent probe")
     t, mix = fig["test_auroc"], fig["mixes"]
     get = lambda d, k: d.get(k) if isinstance(d, dict) else None
     out = [
@@ -59,14 +60,16 @@ def run(st):
               [[f"pack: `{fig['chosen']}`", t["code"], t["medical"], fig["intent_auroc"], None, None],
                ["dense linear probe, same layer, fitted on the validation rows", dense["code"], dense["medical"], dense["intent"],
                 dense["code->medical"], dense["medical->code"]],
+               *([["probe over the SAE's latents (mean activations), fitted on the validation rows", over["code"], over["medical"],
+                   over["intent"], over["code->medical"], over["medical->code"]]] if over else []),
                ["TF-IDF + LR", tfidf["code"], tfidf["medical"], tfidf["intent"], tfidf["code->medical"], tfidf["medical->code"]],
                ["keyword lexicon", lex["code"], lex["medical"], lex["intent"], None, None],
                ["persona-mini (previous default)", get(mini, "code"), get(mini, "medical"), get(mini, "intent"), None, None]]),
         "",
         f"Rows: {fig['test_rows']}; intent pairs (our contrast set, validation items): {fig['intent_pairs']}. "
         "Cross-domain columns: fitted on one domain's rows only, tested on the other's. Every pack candidate is fitted "
-        "on both domains, so the pack has no cross-domain figure of its own; the dense probe's is the estimate for a "
-        "read-out of its kind.",
+        "on both domains, so the pack has no cross-domain figure of its own; the probes fitted on the validation rows "
+        "estimate it for a read-out of their kind.",
         *unseen_framing(fig),
         *(["", f"The pack's read-out weighs {fig['readout_latents']:,} SAE latents (a probe over the SAE's latents, their mean over "
             "the answer's tokens; the latents discover named are left out of it, so none of them is named by a probe weight)."]
