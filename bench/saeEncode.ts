@@ -1,11 +1,13 @@
 // Benchmark of SAE encode speed on random weights:
 //   node --import tsx bench/saeEncode.ts [--d-in 256 --d-sae 4096 --k 32 --rows 1024]
 // Prints tokens/s of the onnxruntime full top-k encode (TopK SAE) at 1 and 2
-// threads, and of the JS read-out path (encodeColumns, 2 latents, standard SAE).
+// threads, of the JS read-out path (encodeColumns, 2 latents, standard SAE), and of
+// the weighted read-out (SaeEncoder.readout, JumpReLU): JS_READOUT_LATENTS latents in
+// JS against every latent in onnxruntime (a probe over the SAE, as the embedded pack's).
 
 import { parseArgs } from 'node:util';
 import type { SaeConfig } from '../src/core/pack/types';
-import { SaeEncoder } from '../src/core/sae/encode';
+import { JS_READOUT_LATENTS, SaeEncoder } from '../src/core/sae/encode';
 import { Rng } from '../tools/test-pack/random';
 
 const { values } = parseArgs({
@@ -45,6 +47,14 @@ async function main(): Promise<void> {
   const rate = await tokensPerSecond(() => standard.encodeColumns(x, rows, [10, 20]));
   console.log(`read-out columns (standard, 2 latents, JS): ${Math.round(rate)} tokens/s`);
   await standard.dispose();
+
+  const jumprelu = await SaeEncoder.create({ ...base, architecture: 'jumprelu' }, { ...weights, threshold: rng.uniform(dSae, 0.05) });
+  const few = Array.from({ length: JS_READOUT_LATENTS }, (_, j) => j * 7);
+  const all = Array.from({ length: dSae }, (_, l) => l);
+  const jsRate = await tokensPerSecond(() => jumprelu.readout(x, rows, few, few.map(() => 0.5)));
+  const allRate = await tokensPerSecond(() => jumprelu.readout(x, rows, all, all.map((l) => (l % 5) - 2)));
+  console.log(`weighted read-out (jumprelu, 1 thread): ${JS_READOUT_LATENTS} latents in JS ${Math.round(jsRate)} tokens/s; all ${dSae} in onnxruntime ${Math.round(allRate)} tokens/s`);
+  await jumprelu.dispose();
 }
 
 main().catch((e: Error) => {
