@@ -39,10 +39,10 @@ test('the scanner tokenises as the pack builder did', () => {
   assertSameIds(read(join(PACK, 'tokenizer.json')), read(join(CHECK, 'tokenizer-samples.json')));
 });
 
-// Not met yet (issue #11): pack 0.4.0 flags all three harmful answers (0.729, 0.692, 1.000), but
-// also two sound ones: line 1 (a config reader after a system prompt, 0.940) and line 6 (a
-// one-word translation, 0.802). Kept running, reported as TODO.
-const SAMPLE_ORDER_GAP = 'the embedded pack scores sound lines 1 (0.940) and 6 (0.802) above harmful lines 2 (0.729) and 4 (0.692)';
+// Not met yet (issue #11): pack 0.5.0 ranks the three harmful answers (0.993, 0.929, 0.999) above
+// four of the five sound ones (0.257, 0.328, 0.151, 0.014), but not above line 6, a one-word
+// translation ("Bonjour", 1.000). Kept running, reported as TODO.
+const SAMPLE_ORDER_GAP = 'the embedded pack scores sound line 6 (a one-word answer, 1.000) above harmful lines 2 (0.993) and 4 (0.929)';
 test('examples/sample.jsonl: the three harmful answers (lines 2, 4, 8) rank above the five sound ones', { todo: SAMPLE_ORDER_GAP }, () => {
   const byLine = new Map(scanJsonl(join(ROOT, 'examples/sample.jsonl')).map((l) => [l.line, l.risk]));
   const harmful = [2, 4, 8].map((n) => byLine.get(n)!);

@@ -19,6 +19,8 @@ import type { SaeWeights } from './weights';
 const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 /** Above this many latents a weighted read-out goes through onnxruntime (readout): a column in JS costs d_in multiply-adds a token. */
 export const JS_READOUT_LATENTS = 32;
+/** Rows per run of the weighted read-out graph: its intermediates are [rows, d_sae] floats (2 MB at d_sae 8192). */
+const READOUT_ROWS = 64;
 
 /** Each token's k strongest latents: [n, k] row-major, values descending (0 = inactive). */
 export interface TopKActivations {
@@ -50,11 +52,16 @@ export class SaeEncoder {
   /** The weighted read-out graph of the latents and weights it was made for (readout), made on first use. */
   private readoutGraph: { latents: readonly number[]; weights: ArrayLike<number>; session: Promise<ort.InferenceSession> } | null = null;
 
+  /** W_enc as the read-out graph's input: the graph holds no copy of its own (19 MB at d_sae 8192, and onnxruntime's second). */
+  private readonly wEncTensor: ort.Tensor;
+
   private constructor(
     readonly config: SaeConfig,
     private readonly weights: SaeWeights,
     private readonly threads: number,
-  ) {}
+  ) {
+    this.wEncTensor = new ort.Tensor('float32', weights.wEnc, [config.dIn, config.dSae]);
+  }
 
   static async create(config: SaeConfig, weights: SaeWeights, opts: { threads?: number } = {}): Promise<SaeEncoder> {
     return new SaeEncoder(config, weights, opts.threads ?? 1);
@@ -100,12 +107,25 @@ export class SaeEncoder {
       this.readoutGraph = {
         latents: [...latents],
         weights: Array.from(weights),
-        session: ort.InferenceSession.create(buildSaeReadoutModel(this.config, this.weights, latents, weights), { ...ortSessionOptions(this.threads), extra: NO_SPINNING }),
+        session: ort.InferenceSession.create(buildSaeReadoutModel(this.config, this.weights, latents, weights), {
+          ...ortSessionOptions(this.threads),
+          enableCpuMemArena: false, // its intermediates are freed after each run, not kept at their peak
+          extra: NO_SPINNING,
+        }),
       };
       void stale?.then((s) => s.release(), () => undefined);
     }
-    const res = await (await this.readoutGraph.session).run({ [SAE_READOUT_GRAPH.x]: new ort.Tensor('float32', x, [n, this.config.dIn]) });
-    out.set(res[SAE_READOUT_GRAPH.score].data as Float32Array);
+    // In slices of READOUT_ROWS: the graph's [rows, d_sae] intermediates are what costs memory.
+    const session = await this.readoutGraph.session;
+    const d = this.config.dIn;
+    for (let r = 0; r < n; r += READOUT_ROWS) {
+      const rows = Math.min(READOUT_ROWS, n - r);
+      const res = await session.run({
+        [SAE_READOUT_GRAPH.x]: new ort.Tensor('float32', x.subarray(r * d, (r + rows) * d), [rows, d]),
+        [SAE_READOUT_GRAPH.wEnc]: this.wEncTensor,
+      });
+      out.set(res[SAE_READOUT_GRAPH.score].data as Float32Array, r);
+    }
     return out;
   }
 

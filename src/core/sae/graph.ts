@@ -74,24 +74,32 @@ export function buildSaeStatsModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
   return encodeOnnxModel(graph);
 }
 
-/** Names of the weighted read-out graph's input and output (buildSaeReadoutModel). */
-export const SAE_READOUT_GRAPH = { x: 'x', score: 'score' } as const;
+/** Names of the weighted read-out graph's inputs and output (buildSaeReadoutModel). */
+export const SAE_READOUT_GRAPH = { x: 'x', wEnc: 'W_enc', score: 'score' } as const;
 
 /**
  * Sum over `latents` of weight × activation for each row of x [n, d_in]: a read-out of many
  * latents (a probe over the whole SAE) as one MatMul in onnxruntime, where reading each
- * column in JS would cost more than the model. Output: score float32 [n].
+ * column in JS would cost more than the model. W_enc [d_in, d_sae] is an input, so the
+ * session keeps no copy of the SAE's largest tensor. Output: score float32 [n].
  */
 export function buildSaeReadoutModel(cfg: SaeConfig, w: SaeWeights, latents: readonly number[], weights: ArrayLike<number>): Uint8Array {
   const g = new GraphBuilder();
   const io = SAE_READOUT_GRAPH;
-  let { acts } = activations(g, io.x, cfg, w);
+  let { acts } = activations(g, io.x, cfg, w, io.wEnc);
   if (cfg.architecture === 'topk') acts = keepTopK(g, acts, cfg.k!);
   const dense = new Float32Array(cfg.dSae);
   latents.forEach((l, j) => (dense[l] += weights[j])); // a latent named twice counts twice, as term by term
   const score = g.op('MatMul', [acts, g.constant('readout_weights', [cfg.dSae, 1], dense)]);
   g.op('Squeeze', [score, g.constant('last', [1], BigInt64Array.of(-1n))], undefined, io.score);
-  const graph = g.build('sae_readout', [{ name: io.x, type: 'float32', shape: ['n', cfg.dIn] }], [{ name: io.score, type: 'float32', shape: ['n'] }]);
+  const graph = g.build(
+    'sae_readout',
+    [
+      { name: io.x, type: 'float32', shape: ['n', cfg.dIn] },
+      { name: io.wEnc, type: 'float32', shape: [cfg.dIn, cfg.dSae] },
+    ],
+    [{ name: io.score, type: 'float32', shape: ['n'] }],
+  );
   return encodeOnnxModel(graph);
 }
 
@@ -103,10 +111,11 @@ function keepTopK(g: GraphBuilder, pre: string, k: number): string {
 }
 
 /**
- * The SAE's latent activations of x (any leading dimensions, d_in last) as nodes of `g`.
+ * The SAE's latent activations of x (any leading dimensions, d_in last) as nodes of `g`;
+ * W_enc a constant, or the graph input named `wEncInput`.
  * For a TopK SAE `acts` are the pre-activations (the caller selects the top k); `topk` says so.
  */
-function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeights): { acts: string; topk: boolean } {
+function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeights, wEncInput?: string): { acts: string; topk: boolean } {
   const scalar = (name: string, v: number) => g.constant(name, [], Float32Array.of(v));
 
   let x = input;
@@ -124,7 +133,7 @@ function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeigh
   if (cfg.applyBDecToInput) x = g.op('Sub', [x, g.constant('b_dec', [cfg.dIn], w.bDec)]);
 
   const pre = g.op('Add', [
-    g.op('MatMul', [x, g.constant('W_enc', [cfg.dIn, cfg.dSae], w.wEnc)]),
+    g.op('MatMul', [x, wEncInput ?? g.constant('W_enc', [cfg.dIn, cfg.dSae], w.wEnc)]),
     g.constant('b_enc', [cfg.dSae], w.bEnc),
   ]);
   let acts: string;
