@@ -192,13 +192,15 @@ function namedInfo(about: LatentsFile['latents'][number] | NonNullable<LatentsFi
 
 /** A read-out term with the label and finding method latents.json gives it, if any. */
 function readoutInfo(r: ReadoutTerm, latents: LatentsFile): ReadoutInfo {
+  const described = (term: { latent: number } | { direction: string }, about?: { label: string; foundBy: { method: string } }): ReadoutInfo => ({
+    ...term,
+    weight: r.weight,
+    ...(about && { label: about.label, method: about.foundBy.method }),
+  });
+  if ('latent' in r) return described({ latent: r.latent }, latents.latents.find((l) => l.index === r.latent));
   // A latentWeights term is described as latents.json describes its tensor, beside the directions.
-  const tensor = 'latent' in r ? null : 'direction' in r ? r.direction : r.latentWeights;
-  const [term, about] =
-    'latent' in r
-      ? [{ latent: r.latent }, latents.latents.find((l) => l.index === r.latent)]
-      : [{ direction: tensor! }, latents.directions?.find((d) => d.name === tensor)];
-  return { ...term, weight: r.weight, ...(about && { label: about.label, method: about.foundBy.method }) };
+  const name = 'direction' in r ? r.direction : r.latentWeights;
+  return described({ direction: name }, latents.directions?.find((d) => d.name === name));
 }
 
 /**

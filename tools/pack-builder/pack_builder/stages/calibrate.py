@@ -7,6 +7,7 @@ same layer (mean of the assistant tokens' residual stream, fitted on the validat
 the ceiling of a linear read-out at this hook); and the previous default pack,
 persona-mini, through the real CLI where its folder is there."""
 
+import functools
 import json
 import subprocess
 
@@ -389,9 +390,8 @@ def probe_baselines(hidden, rows, sae, over_latents):
     """The linear probes' baselines: on the mean scored-token hidden state (the ceiling of a
     direction read-out at this hook) and, with `over_latents`, on each SAE latent's mean activation."""
     out = {"dense probe (same layer)": probe_baseline(lambda key: probe_features(hidden[key], prompt_end=False), rows)}
-    if over_latents:
-        codes = {}
-        out["SAE-latent probe"] = probe_baseline(lambda key: codes.setdefault(key, mean_codes(hidden[key], sae)), rows)
+    if over_latents:  # each row set's codes once: probe_baseline reads the validation sets once per fit
+        out["SAE-latent probe"] = probe_baseline(functools.cache(lambda key: mean_codes(hidden[key], sae)), rows)
     return out
 
 
