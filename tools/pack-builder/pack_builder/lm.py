@@ -51,27 +51,39 @@ class HookModel(nn.Module):
     def layers(self):
         return self.decoder._modules[self.layers_key]
 
-    def quantise_embedding(self):
-        """Swaps the token embedding for an int8 one (the export's; a scaled embedding keeps its scale)."""
-        embed = self.decoder._modules[self.embed_key]
-        self.decoder._modules[self.embed_key] = QuantisedEmbedding(embed.weight.detach(), getattr(embed, "embed_scale", None))
+    def swap_embedding(self, embedding):
+        """Puts the export's quantised token embedding in place of the float one."""
+        self.decoder._modules[self.embed_key] = embedding
+
+    def embedding(self):
+        return self.decoder._modules[self.embed_key]
 
     def forward(self, input_ids, attention_mask):
         return self.decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
 
 
 class QuantisedEmbedding(nn.Module):
-    """int8 rows with one float scale each: Gather, Cast, Mul in the ONNX graph. `extra` is an
-    embedding's own scale (Gemma multiplies by sqrt(d)), folded into the row scales."""
+    """int8 values with a scale per block of `block` values of a row: Gather, Cast, Mul in the
+    ONNX graph. The GGUF's own Q8_0 blocks (32 values, float16 scale) where the model has them,
+    the very numbers PyTorch ran; else one float scale per row. `extra` is an embedding's own
+    scale (Gemma multiplies by sqrt(d))."""
 
-    def __init__(self, weight, extra=None):
+    def __init__(self, q, scale, extra=None):
         super().__init__()
+        self.block = q.shape[1] // scale.shape[1]
+        self.register_buffer("q", q.to(torch.int8))
+        self.register_buffer("scale", scale)
+        self.extra = None if extra is None else float(extra)
+
+    @classmethod
+    def per_row(cls, weight, extra=None):
         scale = weight.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
-        self.register_buffer("q", torch.round(weight / scale).to(torch.int8))
-        self.register_buffer("scale", (scale * (1.0 if extra is None else float(extra))).float())
+        return cls(torch.round(weight / scale), scale.float(), extra)
 
     def forward(self, ids):
-        return self.q[ids].float() * self.scale[ids]
+        blocks = self.q[ids].float().unflatten(-1, (-1, self.block)) * self.scale[ids].float().unsqueeze(-1)
+        rows = blocks.flatten(-2)
+        return rows if self.extra is None else rows * self.extra
 
 
 def decoder_layers(model):

@@ -63,17 +63,20 @@ def test_tokenizer_round_trips_bytes_and_keeps_chat_markers_whole(tiny):
     assert enc.decode(e.ids, skip_special_tokens=False) == text
 
 
-def test_export_keeps_the_q4_1_blocks_whatever_the_run_size(tiny, tmp_path):
+def test_export_keeps_the_gguf_blocks_whatever_the_run_size(tiny, tmp_path):
     """The exported projections hold the GGUF's Q4_1 blocks (stages/export.py gguf_matmuls) as
-    MatMulNBits plus the block midpoints: they run the weights PyTorch ran, and a row gets the
-    same hidden states alone and in a batch, also from the ORT-format copy the pack ships."""
+    MatMulNBits plus the block midpoints, and the embedding its Q8_0 blocks: they run the
+    weights PyTorch ran, and a row gets the same hidden states alone and in a batch, also from
+    the ORT-format copy the pack ships."""
     import onnx
     from types import SimpleNamespace
 
-    from pack_builder.stages.export import OrtPack, export_onnx, gguf_matmuls, to_ort_format
+    from pack_builder.stages.export import OrtPack, export_onnx, gguf_matmuls, quantised_embedding, to_ort_format
 
     path, model, meta, _ = tiny
-    export_onnx(SimpleNamespace(model=model, hook=2), tmp_path / "plain.onnx", quantise_embedding=False)
+    embedding, kind = quantised_embedding(HookModel(model, 2).embedding(), path)
+    assert kind == "the GGUF's Q8_0 blocks" and embedding.q.dtype == torch.int8 and embedding.scale.dtype == torch.float16
+    export_onnx(SimpleNamespace(model=model, hook=2), tmp_path / "plain.onnx", embedding)
     replaced, external = gguf_matmuls(tmp_path / "plain.onnx", tmp_path / "q.onnx", path, meta, "auto")
     assert replaced == 2 * 7 and not external
     graph = onnx.load(str(tmp_path / "q.onnx")).graph

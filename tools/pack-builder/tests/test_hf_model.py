@@ -12,7 +12,7 @@ from pack_builder import hf_model
 from pack_builder.data import render
 from pack_builder.lm import HookModel
 from pack_builder.stages import export as export_stage
-from pack_builder.stages.export import EXTERNAL_DATA, OrtPack, export_onnx, nbits_matmuls
+from pack_builder.stages.export import EXTERNAL_DATA, OrtPack, export_onnx, nbits_matmuls, quantised_embedding
 from pack_builder.tiny_hf import FAMILIES, write_tiny_hf
 
 ARCHS = sorted(FAMILIES)
@@ -100,8 +100,8 @@ def test_cut_decoder_and_onnx_export_match_the_full_model(folders, arch, tmp_pat
     assert torch.allclose(ours[1, :25], alone[0], atol=1e-5)  # padding never reaches real positions
 
     lm = SimpleNamespace(model=model, hook=hook)
-    export_onnx(lm, tmp_path / "float.onnx", quantise_embedding=False)
-    export_onnx(lm, tmp_path / "q8.onnx", quantise_embedding=True)
+    export_onnx(lm, tmp_path / "float.onnx")
+    export_onnx(lm, tmp_path / "q8.onnx", quantised_embedding(HookModel(model, hook).embedding())[0])
     got = OrtPack(tmp_path / "float.onnx", 1).hidden_fn()(ids, mask)
     assert np.abs((got - ours).numpy()[mask.bool().numpy()]).max() < 1e-4
     # Random weights: 4-bit blocks cost more than on a trained model.
@@ -122,7 +122,7 @@ def test_weights_over_the_limit_go_to_external_data(folders, tmp_path, monkeypat
     hook = 3
     ids = torch.randint(5, meta["vocab"], (2, 12))
     mask = torch.ones_like(ids)
-    export_onnx(SimpleNamespace(model=model, hook=hook), tmp_path / "q8.onnx", quantise_embedding=True)
+    export_onnx(SimpleNamespace(model=model, hook=hook), tmp_path / "q8.onnx", quantised_embedding(HookModel(model, hook).embedding())[0])
     (tmp_path / "one").mkdir()
     (tmp_path / "split").mkdir()
     _, external = nbits_matmuls(tmp_path / "q8.onnx", tmp_path / "one" / "model.onnx", 8, 32, "auto")
