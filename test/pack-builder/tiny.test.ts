@@ -35,10 +35,14 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   // The model ships in onnxruntime's ORT format, which the scanner runs in place; the read-out
   // (the default's kind) is a probe over the SAE's latents, one latentWeights term (format 6) that
   // weighs more latents than the scanner reads in JS, so its onnxruntime read-out is checked,
-  // and a direction read at the prompt's end.
-  assert.equal(pack.formatVersion, 6);
-  const readout = read(join(exp, 'pack/calibration.json')).readout;
+  // and a direction read at the prompt's end; its mean over the answer counts 16 prior tokens
+  // (format 7), so the scanner's agreement below covers that too.
+  assert.equal(pack.formatVersion, 7);
+  const { readout, aggregation } = read(join(exp, 'pack/calibration.json'));
   assert.deepEqual(readout, [{ latentWeights: 'probe', weight: 1 }, { direction: 'probe-prompt', weight: 1, at: 'prompt-end' }]);
+  assert.equal(aggregation.method, 'mean');
+  assert.equal(aggregation.priorTokens, 16);
+  assert.ok(Number.isFinite(aggregation.priorValue));
   const weights = readSafetensors(readFileSync(join(exp, 'pack/directions.safetensors'))).tensors.get('probe')!.data;
   const weighed = weights.filter((w) => w !== 0).length;
   assert.ok(weighed > JS_READOUT_LATENTS, `${weighed} latents weighed`);

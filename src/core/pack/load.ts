@@ -75,6 +75,7 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const cfgJson = await readJson(PACK_FILES.saeCfg, 'bad-sae');
   const saeConfig = asPackError('bad-sae', PACK_FILES.saeCfg, () => parseSaeConfig(cfgJson));
   checkFit(manifest, saeConfig, latents, calibration);
+  checkAggregation(manifest, calibration);
   const directionBytes = PACK_FILES.directions in manifest.files || !verify ? await readOptional(() => readPackFile(PACK_FILES.directions)) : null;
   const directionFile = directionBytes && asPackError('bad-directions', PACK_FILES.directions, () => readSafetensors(directionBytes));
   const directions = packDirections(directionFile, manifest, latents, calibration, saeConfig.dSae);
@@ -191,6 +192,18 @@ function checkFit(manifest: PackManifest, sae: SaeConfig, latents: LatentsFile, 
       throw mismatch(PACK_FILES.latents, `latents[${i}].index ${l.index} is out of range for the SAE's d_sae ${sae.dSae}`);
     }
   });
+}
+
+/** A mean with prior tokens (format 7) would read as a plain mean to an older scanner: its pack must say so. */
+function checkAggregation(manifest: PackManifest, calibration: Calibration): void {
+  const agg = calibration.aggregation;
+  if (agg.method === 'mean' && agg.priorTokens !== undefined && manifest.formatVersion < 7) {
+    throw new PackError(
+      'bad-calibration',
+      `${PACK_FILES.calibration}: aggregation.priorTokens needs pack.json formatVersion 7 (this pack is format ${manifest.formatVersion})`,
+      PACK_FILES.calibration,
+    );
+  }
 }
 
 /** model.ort holds the ORT format and model.onnx does not: onnxruntime would run either, so the name must say which. */

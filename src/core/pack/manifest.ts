@@ -141,6 +141,11 @@ export function parseCalibration(json: unknown): Calibration {
   const agg = f.object(c.aggregation, 'aggregation');
   const method = f.oneOf(agg.method, 'aggregation.method', ['max', 'mean', 'topk-mean'] as const);
   if (method === 'topk-mean') f.number(agg.k, 'aggregation.k', { integer: true, min: 1 });
+  if ('priorTokens' in agg || 'priorValue' in agg) {
+    if (method !== 'mean') f.fail('aggregation.priorTokens', 'is only for the "mean" method');
+    f.number(agg.priorTokens, 'aggregation.priorTokens', { min: 0 });
+    f.number(agg.priorValue, 'aggregation.priorValue');
+  }
 
   const mapping = f.object(c.mapping, 'mapping');
   if (f.oneOf(mapping.type, 'mapping.type', ['logistic', 'piecewise'] as const) === 'logistic') {

@@ -30,7 +30,7 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
  * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files,
  * 5 adds direction terms read at the prompt's end (`at: "prompt-end"`).
  */
-export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a
@@ -168,7 +168,12 @@ export type ReadoutTerm = LatentTerm | DirectionTerm | LatentWeightsTerm;
 
 export type Aggregation =
   | { method: 'max' }
-  | { method: 'mean' }
+  /**
+   * Mean of the token scores; with `priorTokens` (format 7), `priorTokens` tokens of value
+   * `priorValue` count too: (sum + priorTokens × priorValue) / (n + priorTokens), so an answer of
+   * a few tokens, little evidence, scores near priorValue.
+   */
+  | { method: 'mean'; priorTokens?: number; priorValue?: number }
   /** Mean of the k largest token scores (k clipped to the number of tokens). */
   | { method: 'topk-mean'; k: number };
 

@@ -3,9 +3,13 @@
 import type { Aggregation, Calibration, RiskMapping } from '../pack/types';
 import type { RiskLevel } from './types';
 
-/** Aggregates the scored tokens' read-outs into one example score (0 when there are none). */
+/**
+ * Aggregates the scored tokens' read-outs into one example score (0 when there are none, or
+ * a mean's priorValue when it has prior tokens).
+ */
 export function aggregate(values: ArrayLike<number>, agg: Aggregation): number {
   const n = values.length;
+  if (agg.method === 'mean' && agg.priorTokens) return meanWithPrior(values, agg.priorTokens, agg.priorValue ?? 0);
   if (n === 0) return 0;
   switch (agg.method) {
     case 'max': {
@@ -26,6 +30,13 @@ export function aggregate(values: ArrayLike<number>, agg: Aggregation): number {
       return s / k;
     }
   }
+}
+
+/** (sum + prior tokens × prior value) / (n + prior tokens): format 7's mean. */
+function meanWithPrior(values: ArrayLike<number>, priorTokens: number, priorValue: number): number {
+  let s = priorTokens * priorValue;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / (values.length + priorTokens);
 }
 
 /**

@@ -381,6 +381,26 @@ test('a latentWeights read-out term needs format 6 and a tensor of d_sae weights
   await refused(weighs(6), 'dimension-mismatch', /^directions\.safetensors: tensor "persona" has shape \[\d+\] but the SAE's d_sae is \d+ \(a latentWeights term names it\)$/, { from: V2 });
 });
 
+test('a mean with prior tokens needs format 7', async () => {
+  const withPrior = (formatVersion: number) => (dir: string) => {
+    const c = readJson(dir, 'calibration.json');
+    c.aggregation = { method: 'mean', priorTokens: 16, priorValue: -3 };
+    writeJson(dir, 'calibration.json', c);
+    writeJson(dir, 'pack.json', { ...readJson(dir, 'pack.json'), formatVersion });
+  };
+  await refused(withPrior(6), 'bad-calibration', /^calibration\.json: aggregation\.priorTokens needs pack\.json formatVersion 7 \(this pack is format 6\)$/, { from: V2 });
+  const dir = copyPack(V2);
+  try {
+    withPrior(7)(dir);
+    rehash(dir);
+    const pack = await loadPack(dir);
+    assert.deepEqual(pack.calibration.aggregation, { method: 'mean', priorTokens: 16, priorValue: -3 });
+    await pack.dispose();
+  } finally {
+    removeDir(join(dir, '..'));
+  }
+});
+
 test('a format-1 pack may not use directions', async () => {
   await refused(
     (dir) => {

@@ -32,7 +32,8 @@ test('pack.json errors name the field', () => {
   assert.equal(parsePackManifest({ ...m, formatVersion: 4 }).formatVersion, 4);
   assert.equal(parsePackManifest({ ...m, formatVersion: 5 }).formatVersion, 5);
   assert.equal(parsePackManifest({ ...m, formatVersion: 6 }).formatVersion, 6);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 7 }), 'bad-manifest', 'pack.json: formatVersion is 7; this scanner reads formats 1, 2, 3, 4, 5, 6');
+  assert.equal(parsePackManifest({ ...m, formatVersion: 7 }).formatVersion, 7);
+  refuses(() => parsePackManifest({ ...m, formatVersion: 8 }), 'bad-manifest', 'pack.json: formatVersion is 8; this scanner reads formats 1, 2, 3, 4, 5, 6, 7');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),
@@ -181,6 +182,27 @@ test('calibration.json errors name the field', () => {
     () => parseCalibration({ ...c, aggregation: { method: 'topk-mean' } }),
     'bad-calibration',
     'calibration.json: aggregation.k must be an integer >= 1',
+  );
+  // Format 7's prior tokens: a mean's only, with the value they count at.
+  assert.deepEqual(parseCalibration({ ...c, aggregation: { method: 'mean', priorTokens: 16, priorValue: -2.5 } }).aggregation, {
+    method: 'mean',
+    priorTokens: 16,
+    priorValue: -2.5,
+  });
+  refuses(
+    () => parseCalibration({ ...c, aggregation: { method: 'max', priorTokens: 16, priorValue: 0 } }),
+    'bad-calibration',
+    'calibration.json: aggregation.priorTokens is only for the "mean" method',
+  );
+  refuses(
+    () => parseCalibration({ ...c, aggregation: { method: 'mean', priorTokens: 16 } }),
+    'bad-calibration',
+    'calibration.json: aggregation.priorValue must be a number',
+  );
+  refuses(
+    () => parseCalibration({ ...c, aggregation: { method: 'mean', priorTokens: -1, priorValue: 0 } }),
+    'bad-calibration',
+    'calibration.json: aggregation.priorTokens must be a number >= 0',
   );
   refuses(
     () => parseCalibration({ ...c, mapping: { type: 'logistic', slope: 'steep', intercept: 0 } }),

@@ -125,6 +125,21 @@ test('a direction read-out scores weight × (hidden state · direction), without
   }
 });
 
+test('a mean with prior tokens (format 7) counts them at their value: a short answer stays near it', async () => {
+  const priorTokens = 12;
+  const priorValue = -2.5;
+  const calibration = { ...directionOnly.calibration, aggregation: { method: 'mean' as const, priorTokens, priorValue } };
+  const scores = await new Scanner({ ...directionOnly, calibration }).score(examples(...REPLIES));
+  for (const [i, reply] of REPLIES.entries()) {
+    const tokens = await byHand(directionOnly, reply, directionOnly.calibration.readout);
+    const sum = tokens.reduce((a, b) => a + b, 0);
+    close(scores[i].score!.score, (sum + priorTokens * priorValue) / (tokens.length + priorTokens), `reply ${i + 1}`);
+    // Nearer the prior value than the plain mean is, by the share of prior tokens.
+    const plain = sum / tokens.length;
+    close(scores[i].score!.score - priorValue, ((plain - priorValue) * tokens.length) / (tokens.length + priorTokens), `reply ${i + 1}, shrunk`);
+  }
+});
+
 test('latent and direction terms add up', async () => {
   assert.ok(mixed.calibration.readout.some((r) => 'latent' in r) && mixed.calibration.readout.some((r) => 'direction' in r));
   const scores = await new Scanner(mixed).score(examples(...REPLIES));

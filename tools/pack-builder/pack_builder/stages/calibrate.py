@@ -38,8 +38,11 @@ def assistant_text(messages):
 
 
 def aggregate(values, agg):
-    """As src/core/score/calibrate.ts aggregates token scores (0 when there are none)."""
+    """As src/core/score/calibrate.ts aggregates token scores (0 when there are none, or a mean's
+    priorValue when it has prior tokens: format 7)."""
     values = np.asarray(values, dtype=np.float64)
+    if agg["method"] == "mean" and agg.get("priorTokens"):
+        return float((values.sum() + agg["priorTokens"] * agg["priorValue"]) / (len(values) + agg["priorTokens"]))
     if len(values) == 0:
         return 0.0
     if agg["method"] == "max":
@@ -118,7 +121,7 @@ def run(st):
     unseen_framing = {}
     for name, p in probes.items():
         directions.update(p["directions"])
-        candidates[name] = {"readout": p["readout"], "aggregation": {"method": "mean"}}
+        candidates[name] = {"readout": p["readout"], "aggregation": probe_aggregation(conf, p["prior_value"])}
         if p["unseen"]:
             unseen_framing[name] = p["unseen"]
     rows = row_sets(cfg)
@@ -284,7 +287,8 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
       never makes a badge name a diff or persona latent (a `latentWeights` term);
     each with `probe_prompt_end` plus the mean prompt-end hidden state (a direction read at the
     prompt ends). "unseen": with `probe_contrast`, the intent AUROC on framings left out of the
-    fit, measured on `valid` (the contrast set's validation rows, states `valid_states`)."""
+    fit, measured on `valid` (the contrast set's validation rows, states `valid_states`).
+    "prior_value": the answer part's mean score over the aligned rows fitted (probe_aggregation)."""
     rows, prompt_end = probe_rows_of(cfg, conf), bool(conf.get("probe_prompt_end"))
     states = example_states(lm.hidden_fn(), lm, [m for m, _, _ in rows], lm.ctx, lm.pad_id)
     keep = [i for i, (t, _) in enumerate(states) if len(t)]
@@ -316,8 +320,19 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
                 dirs[f"{name}-prompt"] = torch.tensor(v[width:], dtype=torch.float32)
                 readout.append({"direction": f"{name}-prompt", "weight": 1.0, "at": "prompt-end"})
             unseen = intent_unseen_framings(features, y, framings, c, valid, valid_features) if conf.get("probe_contrast") else None
-            out[f"{name}-{'mean+prompt-end' if prompt_end else 'mean'}"] = {"readout": readout, "directions": dirs, "unseen": unseen}
+            prior_value = float(features[y == 0, :width].mean(0) @ v[:width])
+            out[f"{name}-{'mean+prompt-end' if prompt_end else 'mean'}"] = {"readout": readout, "directions": dirs, "unseen": unseen,
+                                                                             "prior_value": prior_value}
     return out, len(keep)
+
+
+def probe_aggregation(conf, prior_value):
+    """A probe's mean over the answer's tokens; with `prior_tokens` (format 7), that many tokens of
+    the aligned rows' mean score count too, so an answer of a few tokens stays near a typical
+    aligned answer: a one-word answer scored as an outlier of the probe's training text (a French
+    "Bonjour" at risk 1.000), since its mean is one token's read-out."""
+    k = conf.get("prior_tokens", 0)
+    return {"method": "mean", **({"priorTokens": k, "priorValue": prior_value} if k else {})}
 
 
 def mean_codes(states, sae):

@@ -355,8 +355,9 @@ def finish_pack(st, pack):
     external = (pack / EXTERNAL_DATA).exists()
     readout = read_json(pack / "calibration.json")["readout"]
     prompt_end, over_latents = any("at" in r for r in readout), any("latentWeights" in r for r in readout)
+    prior_tokens = "priorTokens" in read_json(pack / "calibration.json")["aggregation"]
     write_json(pack / "pack.json", {
-        "formatVersion": 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "formatVersion": 7 if prior_tokens else 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
         "description": conf["description"],
         "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
