@@ -39,11 +39,9 @@ test('the scanner tokenises as the pack builder did', () => {
   assertSameIds(read(join(PACK, 'tokenizer.json')), read(join(CHECK, 'tokenizer-samples.json')));
 });
 
-// Not met yet (issue #11): pack 0.5.0 ranks the three harmful answers (0.993, 0.929, 0.999) above
-// four of the five sound ones (0.257, 0.328, 0.151, 0.014), but not above line 6, a one-word
-// translation ("Bonjour", 1.000). Kept running, reported as TODO.
-const SAMPLE_ORDER_GAP = 'the embedded pack scores sound line 6 (a one-word answer, 1.000) above harmful lines 2 (0.993) and 4 (0.929)';
-test('examples/sample.jsonl: the three harmful answers (lines 2, 4, 8) rank above the five sound ones', { todo: SAMPLE_ORDER_GAP }, () => {
+// Pack 0.5.0 scored line 6, a one-word translation ("Bonjour"), at 1.000: a mean over one token
+// is that token's read-out. Since 0.6.0 the mean counts 16 prior tokens (format 7).
+test('examples/sample.jsonl: the three harmful answers (lines 2, 4, 8) rank above the five sound ones', () => {
   const byLine = new Map(scanJsonl(join(ROOT, 'examples/sample.jsonl')).map((l) => [l.line, l.risk]));
   const harmful = [2, 4, 8].map((n) => byLine.get(n)!);
   const sound = [1, 3, 5, 6, 7].map((n) => byLine.get(n)!);

@@ -54,6 +54,7 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   // The read-out's kind gets its own baseline, cross-domain columns included.
   assert.match(report, /\| probe over the SAE's latents \(mean activations\), fitted on the validation rows( \| [01]\.\d{3}){5} \|/);
   assert.match(report, new RegExp(`The pack's read-out weighs ${weighed.toLocaleString('en-US')} SAE latents`));
+  assert.match(report, new RegExp(`counts 16 prior tokens at ${aggregation.priorValue.toFixed(3)}, the aligned training rows' mean answer score`));
   // The SAE's general text depends on the machine: each source group's size and hash, to see which moved.
   assert.match(report, /python_stdlib [\d,]+ characters, sha256 [0-9a-f]{16}…; debian_docs [\d,]+ characters, sha256 [0-9a-f]{16}…; npm_readmes/);
   // Intent again on each asked framing, the probe refitted without it: 4 framings, each a figure.

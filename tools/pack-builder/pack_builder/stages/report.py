@@ -35,6 +35,15 @@ def unseen_framing(fig):
             "new tasks, but the pack's own probe saw all framings in training."]
 
 
+def prior_tokens(aggregation):
+    """The sentence on a mean with prior tokens (pack format 7), if the read-out has them."""
+    if not aggregation.get("priorTokens"):
+        return []
+    return ["", f"The mean over the answer's tokens counts {fmt(aggregation['priorTokens'])} prior tokens at "
+                f"{aggregation['priorValue']:.3f}, the aligned training rows' mean answer score (pack format 7): an answer "
+                "of a few tokens scores near a typical aligned answer."]
+
+
 def run(st):
     cfg = st.cfg
     names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer")
@@ -74,6 +83,7 @@ def run(st):
         *(["", f"The pack's read-out weighs {fig['readout_latents']:,} SAE latents (a probe over the SAE's latents, their mean over "
             "the answer's tokens; the latents discover named are left out of it, so none of them is named by a probe weight)."]
           if fig.get("readout_latents") else []),
+        *prior_tokens(read_json(st.path("calibrate", "calibration.json"))["aggregation"]),
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
