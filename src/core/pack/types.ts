@@ -28,7 +28,8 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
 /**
  * The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors),
  * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files,
- * 5 adds direction terms read at the prompt's end (`at: "prompt-end"`).
+ * 5 adds direction terms read at the prompt's end (`at: "prompt-end"`), 6 latentWeights terms
+ * (one weight per SAE latent), 7 prior tokens in a mean (`priorTokens`, `priorValue`).
  */
 export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6, 7] as const;
 
