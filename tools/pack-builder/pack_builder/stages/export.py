@@ -129,7 +129,7 @@ def quantised_embedding(float_embedding, gguf_path=None):
     d = b[..., 0:2].copy().view(np.float16)[..., 0]
     q = b[..., 2:].copy().view(np.int8).reshape(rows, cols)
     emb = QuantisedEmbedding(torch.from_numpy(q), torch.from_numpy(d), extra)
-    if not torch.equal(emb.q.float().unflatten(-1, (-1, Q8_0_BLOCK)).mul(emb.scale.float().unsqueeze(-1)).flatten(-2), weight):
+    if not torch.equal(emb(torch.arange(rows)), weight if extra is None else weight * float(extra)):
         raise RuntimeError("token_embd: the GGUF's Q8_0 blocks do not reproduce the model's embedding")
     return emb, "the GGUF's Q8_0 blocks"
 
