@@ -25,9 +25,11 @@
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { builtInPack, DEFAULT_PACK } from '../src/core/pack/builtIn';
+import { scanThreads } from '../src/extension/scanThreads';
 import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';
@@ -285,7 +287,8 @@ async function editorSection(pack: string, label: string, id: string): Promise<v
   const file = join(DATA, `editor-${EDITOR_LINES}.jsonl`);
   await ensureFile(file, () => writeChatFile(file, { examples: EDITOR_LINES }, { seed: 3, minWords: 4, maxWords: 40 }));
   console.log(`\n## Editor: real VS Code (code-server's workbench, headless Chromium), ${fmt(EDITOR_LINES)}-line file (${fmt(statSync(file).size / 2 ** 20)} MiB), ${label}`);
-  const threads = Number(process.env.BENCH_EDITOR_THREADS ?? 1);
+  // The extension's own choice for this machine unless told otherwise.
+  const threads = Number(process.env.BENCH_EDITOR_THREADS ?? scanThreads(0, availableParallelism()));
   const alone = child('scanHost.js', [join(ROOT, 'dist', 'worker.js'), pack, file, String(threads)]);
   const rescore = [...alone.rescoreMs].sort((a: number, b: number) => a - b);
   console.log(

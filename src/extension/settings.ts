@@ -1,9 +1,11 @@
 // The extension's settings, typed. Everything reads settings through here, so
 // the names in package.json's `contributes.configuration` appear in one place.
 
+import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
 import { JUDGE_DEFAULTS } from '../core/judge/turn';
 import type { Device } from '../core/model/session';
+import { scanThreads } from './scanThreads';
 
 const SECTION = 'personaLens';
 /** The setting naming the pack (restricted in untrusted workspaces). */
@@ -43,7 +45,7 @@ export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
     pack: packSetting(c),
-    threads: Math.max(1, Math.floor(c.get<number>('threads') ?? 2)),
+    threads: scanThreads(c.get<number>('threads'), availableParallelism()),
     device: c.get<string>('device') === 'cuda' ? 'cuda' : 'cpu',
     scanDelayMs: Math.max(0, c.get<number>('scanDelay') ?? 300),
     decorationStyle: decorationStyle(c.get<string>('decorations.style')),
