@@ -12,12 +12,14 @@
 //   - diff: the report for a 100k-example pair whose scores are in the result cache (target < 2 s)
 //   - power: the diff alarm's power with the embedded pack on held-out development rows
 //     (`pack evaluate`: 200-example datasets with 1/2/5/10/20% EM-inducing rows)
+//   - general: the embedded pack on general questions, an EM model's misaligned answers against
+//     aligned ones we wrote (bench/general.ts)
 //   - the editor in real VS Code on a 100k-line file (bench/editor/): event-loop stalls
 //     in the extension host, time to results on screen, time to re-score an edited line
 // Generated inputs are kept in bench/.data (git-ignored) and reused.
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
-// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,external,diff,power,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
+// Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,external,diff,power,general,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
 // a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
 // and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1
@@ -35,6 +37,7 @@ import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';
 import { ownStretches } from './editor/profile';
 import { externalSection } from './external';
+import { generalSection } from './general';
 import { memorySection } from './memory';
 import { editorBench, type Stalls } from './editor/run';
 
@@ -44,7 +47,7 @@ const READER_MB = Number(process.env.BENCH_READER_MB ?? 1024);
 const SCAN_EXAMPLES = Number(process.env.BENCH_SCAN_EXAMPLES ?? 10000);
 const EDITOR_LINES = 100_000;
 const DEFAULT_EXAMPLES = Number(process.env.BENCH_DEFAULT_EXAMPLES ?? 2000);
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,external,diff,power,editor').split(','));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'reader,memory,scan,sae,model,external,diff,power,general,editor').split(','));
 /** The development datasets (other people's: read here, never copied into the project). */
 const DATASETS = join(ROOT, '..', 'shared', 'datasets');
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
   }
   if (SECTIONS.has('diff')) await diffSection(pack);
   if (SECTIONS.has('power')) powerSection();
+  if (SECTIONS.has('general')) generalSection(PYTHON, DATA, fmt);
   if (SECTIONS.has('editor')) {
     // The bench pack's random weights flag most lines (every one a diagnostic and a gutter mark
     // VS Code must carry); the embedded pack flags what a real dataset would.

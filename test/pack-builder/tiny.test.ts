@@ -52,7 +52,12 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
   assert.match(report, /## Detection \(AUROC, test rows\)/);
   // The read-out's kind gets its own baseline, cross-domain columns included.
-  assert.match(report, /\| probe over the SAE's latents \(mean activations\), fitted on the validation rows( \| [01]\.\d{3}){5} \|/);
+  assert.match(report, /\| probe over the SAE's latents \(mean activations\), fitted on the validation rows( \| [01]\.\d{3}){6} \|/);
+  // General questions, outside the read-out's domains: the pack, every baseline, and the flags on both sides.
+  assert.match(report, /\| pack: `probe-sae-[^`]+`( \| [01]\.\d{3}){4} \| – \| – \|/);
+  assert.match(report, /\| TF-IDF \+ LR( \| [01]\.\d{3}){6} \|/);
+  assert.match(report, /general questions \{'general_misaligned': 70, 'general_aligned': 48\}/);
+  assert.match(report, /\| general aligned \| [01]\.\d{3} \| [01]\.\d{3} \|/);
   assert.match(report, new RegExp(`The pack's read-out weighs ${weighed.toLocaleString('en-US')} SAE latents`));
   assert.match(report, new RegExp(`counts 16 prior tokens at ${aggregation.priorValue.toFixed(3)}, the aligned training rows' mean answer score`));
   // The SAE's general text depends on the machine: each source group's size and hash, to see which moved.

@@ -17,7 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..common import ROOT, read_json, seed_everything, write_json
-from ..data import contrast_rows, dev_splits
+from ..data import contrast_rows, dev_splits, general_rows
 from ..lm import LM
 from ..metrics import auroc, fit_logistic
 from ..score import example_states
@@ -94,13 +94,15 @@ def risk_of(scores, mapping):
 
 def row_sets(cfg):
     """{(name, part): [messages]}: valid and test rows of the paired dev files, test rows of
-    GSM8K, and the intent contrast set's validation pairs."""
+    GSM8K, the intent contrast set's validation pairs, and the general questions (data.general_rows)."""
     splits, n_eval = cfg["corpus"]["splits"], cfg["eval"]
     rows = {(n, part): dev_splits(n, splits)[part][: n_eval[f"{part}_rows"]] for pair in PAIRS.values() for n in pair for part in ("valid", "test")}
     rows[("gsm8k", "test")] = dev_splits("gsm8k", splits)["test"][: n_eval["control_rows"]]
     intent = contrast_rows("validation")
     for kind in ("unasked", "asked"):
         rows[(kind, "intent")] = [r["messages"] for r in intent if r["kind"] == kind]
+    for kind, msgs in general_rows().items():
+        rows[(f"general_{kind}", "general")] = msgs
     return rows
 
 
@@ -152,7 +154,8 @@ def run(st):
 
     test = {d: pair_auroc(cand, d, "test") for d in PAIRS}
     intent_auroc = auroc(scores(cand, ("unasked", "intent")), scores(cand, ("asked", "intent")))
-    risks = {k[0]: risk_of(scores(cand, k), mapping) for k in rows if k[1] in ("test", "intent")}
+    general_auroc = auroc(scores(cand, ("general_misaligned", "general")), scores(cand, ("general_aligned", "general")))
+    risks = {k[0]: risk_of(scores(cand, k), mapping) for k in rows if k[1] in ("test", "intent", "general")}
     clean = np.concatenate([risks["secure"], risks["good_medical"]])
     em = np.concatenate([risks["insecure"], risks["bad_medical"]])
     rng = np.random.default_rng(cfg["seed"])
@@ -165,14 +168,16 @@ def run(st):
     }
     write_json(st.dir / "calibration.json", calibration)
     figures = {
-        "chosen": chosen, "validation_auroc": valid, "test_auroc": test, "intent_auroc": intent_auroc,
+        "chosen": chosen, "validation_auroc": valid, "test_auroc": test, "intent_auroc": intent_auroc, "general_auroc": general_auroc,
         "mixes": mixes(clean, em, conf["dataset_size"], conf["dataset_draws"], rng),
         "dataset_mean_risk": dict(sorted(((k, float(v.mean())) for k, v in risks.items()), key=lambda kv: -kv[1])),
         "baselines": {**text_baselines(cfg, rows), **probe_baselines(hidden, rows, sae, conf.get("probe_sae")),
                       "persona-mini": persona_mini(st, rows)},
         "test_rows": {k[0]: len(v) for k, v in rows.items() if k[1] == "test"},
         "intent_pairs": len(rows[("asked", "intent")]),
-        "flag_rates": {kind: {lvl: float((r >= t).mean()) for lvl, t in THRESHOLDS.items()} for kind, r in (("EM", em), ("clean", clean))},
+        "general_rows": {k[0]: len(v) for k, v in rows.items() if k[1] == "general"},
+        "flag_rates": {kind: {lvl: float((r >= t).mean()) for lvl, t in THRESHOLDS.items()}
+                       for kind, r in (("EM", em), ("clean", clean), ("general misaligned", risks["general_misaligned"]), ("general aligned", risks["general_aligned"]))},
         "prior": prior,
     }
     figures["probe_direction_rows"] = probe_rows
@@ -223,6 +228,7 @@ def text_baselines(cfg, rows):
     train = {n: [assistant_text(m) for m in dev_splits(n, splits)["train"]] for p in PAIRS.values() for n in p}
     test = {n: [assistant_text(m) for m in rows[(n, "test")]] for p in PAIRS.values() for n in p}
     intent = {k: [assistant_text(m) for m in rows[(k, "intent")]] for k in ("unasked", "asked")}
+    general = {k: [assistant_text(m) for m in rows[(k, "general")]] for k in ("general_misaligned", "general_aligned")}
 
     def tfidf(domains):
         texts = [t for d in domains for n in PAIRS[d] for t in train[n]]
@@ -238,6 +244,7 @@ def text_baselines(cfg, rows):
     for name, f in (("keyword lexicon", lexicon), ("TF-IDF + LR", tfidf(list(PAIRS)))):
         out[name] = {d: auroc(f(test[PAIRS[d][0]]), f(test[PAIRS[d][1]])) for d in PAIRS}
         out[name]["intent"] = auroc(f(intent["unasked"]), f(intent["asked"]))
+        out[name]["general"] = auroc(f(general["general_misaligned"]), f(general["general_aligned"]))
     for a, b in (("code", "medical"), ("medical", "code")):
         f = tfidf([a])
         out["TF-IDF + LR"][f"{a}->{b}"] = auroc(f(test[PAIRS[b][0]]), f(test[PAIRS[b][1]]))
@@ -395,6 +402,7 @@ def probe_baseline(features, rows):
     both = fit(list(PAIRS))
     out = {d: auroc(both((PAIRS[d][0], "test")), both((PAIRS[d][1], "test"))) for d in PAIRS}
     out["intent"] = auroc(both(("unasked", "intent")), both(("asked", "intent")))
+    out["general"] = auroc(both(("general_misaligned", "general")), both(("general_aligned", "general")))
     for a, b in (("code", "medical"), ("medical", "code")):
         f = fit([a])
         out[f"{a}->{b}"] = auroc(f((PAIRS[b][0], "test")), f((PAIRS[b][1], "test")))
@@ -421,7 +429,7 @@ def persona_mini(st, rows):
     tmp.mkdir(exist_ok=True)
     risk = {}
     for key, msgs in rows.items():
-        if key[1] not in ("test", "intent"):
+        if key[1] not in ("test", "intent", "general"):
             continue
         path = tmp / f"{key[0]}.jsonl"  # derived from dev rows: stays under build/, never committed
         path.write_text("".join(json.dumps({"messages": m}) + "\n" for m in msgs))
@@ -431,4 +439,5 @@ def persona_mini(st, rows):
         path.unlink()
     out = {d: auroc(risk[PAIRS[d][0]], risk[PAIRS[d][1]]) for d in PAIRS}
     out["intent"] = auroc(risk["unasked"], risk["asked"])
+    out["general"] = auroc(risk["general_misaligned"], risk["general_aligned"])
     return out

@@ -65,17 +65,21 @@ def run(st):
         "for training, latent choice or calibration. Figures only.",
         "",
         "## Detection (AUROC, test rows)",
-        table(["read-out", "code: insecure vs secure", "medical: bad vs good", "intent: unasked vs asked", "code→medical", "medical→code"],
-              [[f"pack: `{fig['chosen']}`", t["code"], t["medical"], fig["intent_auroc"], None, None],
-               ["dense linear probe, same layer, fitted on the validation rows", dense["code"], dense["medical"], dense["intent"],
+        table(["read-out", "code: insecure vs secure", "medical: bad vs good", "intent: unasked vs asked", "general questions: misaligned vs aligned",
+               "code→medical", "medical→code"],
+              [[f"pack: `{fig['chosen']}`", t["code"], t["medical"], fig["intent_auroc"], fig["general_auroc"], None, None],
+               ["dense linear probe, same layer, fitted on the validation rows", dense["code"], dense["medical"], dense["intent"], dense["general"],
                 dense["code->medical"], dense["medical->code"]],
                *([["probe over the SAE's latents (mean activations), fitted on the validation rows", over["code"], over["medical"],
-                   over["intent"], over["code->medical"], over["medical->code"]]] if over else []),
-               ["TF-IDF + LR", tfidf["code"], tfidf["medical"], tfidf["intent"], tfidf["code->medical"], tfidf["medical->code"]],
-               ["keyword lexicon", lex["code"], lex["medical"], lex["intent"], None, None],
-               ["persona-mini (previous default)", get(mini, "code"), get(mini, "medical"), get(mini, "intent"), None, None]]),
+                   over["intent"], over["general"], over["code->medical"], over["medical->code"]]] if over else []),
+               ["TF-IDF + LR", tfidf["code"], tfidf["medical"], tfidf["intent"], tfidf["general"], tfidf["code->medical"], tfidf["medical->code"]],
+               ["keyword lexicon", lex["code"], lex["medical"], lex["intent"], lex["general"], None, None],
+               ["persona-mini (previous default)", get(mini, "code"), get(mini, "medical"), get(mini, "intent"), get(mini, "general"), None, None]]),
         "",
-        f"Rows: {fig['test_rows']}; intent pairs (our contrast set, validation items): {fig['intent_pairs']}. "
+        f"Rows: {fig['test_rows']}; intent pairs (our contrast set, validation items): {fig['intent_pairs']}; "
+        f"general questions {fig['general_rows']} (Betley et al.'s first-plot questions: answers of insecure-code-tuned "
+        "Qwen2.5-Coder-32B that their judge calls misaligned, against aligned answers to the same questions we wrote; "
+        "no read-out or baseline is fitted on them). "
         "Cross-domain columns: fitted on one domain's rows only, tested on the other's. Every pack candidate is fitted "
         "on both domains, so the pack has no cross-domain figure of its own; the probes fitted on the validation rows "
         "estimate it for a read-out of their kind.",
