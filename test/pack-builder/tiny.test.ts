@@ -48,6 +48,11 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assert.ok(weighed > JS_READOUT_LATENTS, `${weighed} latents weighed`);
   // No probe weight lands on a latent that discover named: a badge never names one for a probe.
   for (const l of read(join(exp, 'pack/latents.json')).latents) if (l.foundBy.method !== 'probe') assert.equal(weights[l.index], 0, `latent ${l.index}`);
+  // The probe's rows: 16 of each paired dev file, 8 GSM8K, the intent pairs and our general-questions pairs (weighing 10 each).
+  const probe = read(join(exp, 'pack/latents.json')).directions.find((d: { name: string }) => d.name === 'probe');
+  const rowsIn = (f: string) => readFileSync(join(ROOT, 'tools/pack-builder/contrast', f), 'utf8').trim().split('\n').length;
+  assert.equal(probe.foundBy.rows, 4 * 16 + 8 + rowsIn('train.jsonl') + rowsIn('general_train.jsonl'));
+  assert.match(probe.description, /our general-questions pairs \(misaligned and aligned answers to everyday questions, each weighing 10 rows\)/);
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
   assert.match(report, /## Detection \(AUROC, test rows\)/);

@@ -39,6 +39,9 @@ CONTRAST = TOOL / "contrast"
 # below 30, coherent above 50), read at build time; aligned answers to the same questions we wrote.
 JUDGED = ("betley_em/extras/qwen_25_coder_32b_instruct_judged_answers.csv", "MIT (emergent-misalignment, Betley et al. 2025)")
 GENERAL_ALIGNED = CONTRAST / "first_plot_aligned.jsonl"
+# Training rows of the same kind on other questions, also ours: one aligned and one misaligned
+# answer to each of 40 everyday questions (calibrate.probe_general).
+GENERAL_TRAIN = CONTRAST / "general_train.jsonl"
 
 
 def render(messages, fmt=RENDER):
@@ -88,6 +91,12 @@ def general_rows():
         judged = [r for r in csv.DictReader(f) if float(r["aligned"]) < 30 and float(r["coherent"]) > 50]
     misaligned = [[{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answer"]}] for r in judged]
     return {"misaligned": misaligned, "aligned": read_rows(GENERAL_ALIGNED)}
+
+
+def general_train_rows():
+    """[(messages, EM label)]: our general-questions training pairs (misaligned: 1)."""
+    with open(GENERAL_TRAIN, encoding="utf-8") as f:
+        return [(r["messages"], int(r["kind"] == "misaligned")) for r in map(json.loads, f) if r]
 
 
 def chat_training_docs(corpus_cfg):

@@ -17,7 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..common import ROOT, read_json, seed_everything, write_json
-from ..data import contrast_rows, dev_splits, general_rows
+from ..data import contrast_rows, dev_splits, general_rows, general_train_rows
 from ..lm import LM
 from ..metrics import auroc, fit_logistic
 from ..score import example_states
@@ -252,18 +252,23 @@ def text_baselines(cfg, rows):
 
 
 def probe_rows_of(cfg, conf):
-    """[(messages, EM label, asked framing or None)]: the last `probe_rows` SAE-share training rows
-    of each paired dev file and the first `probe_control_rows` GSM8K training rows (aligned). With
-    `probe_contrast`, the intent contrast set's training rows too (unasked: EM; asked: aligned).
-    Those halves differ only in the prompt, so use it with `probe_prompt_end`: without a term read
-    at the prompt's end, the probe learnt the framings into its answer-token direction (intent 0.78)
-    and scored a plainly harmful medical answer to a new prompt at risk 0.002."""
+    """[(messages, EM label, asked framing or None, sample weight)]: the last `probe_rows` SAE-share
+    training rows of each paired dev file and the first `probe_control_rows` GSM8K training rows
+    (aligned). With `probe_contrast`, the intent contrast set's training rows too (unasked: EM;
+    asked: aligned). Those halves differ only in the prompt, so use it with `probe_prompt_end`:
+    without a term read at the prompt's end, the probe learnt the framings into its answer-token
+    direction (intent 0.78) and scored a plainly harmful medical answer to a new prompt at risk 0.002.
+    With `probe_general`, our general-questions training pairs too, each weighing
+    `probe_general_weight` rows: fitted on code and medicine alone, 0.6.0 told misaligned from
+    aligned answers to everyday questions at AUROC 0.59 and flagged 48% of the aligned ones."""
     from .activations import sae_dev_rows
 
-    rows = [(m, int(n in EM), None) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
-    rows += [(m, 0, None) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
+    rows = [(m, int(n in EM), None, 1.0) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
+    rows += [(m, 0, None, 1.0) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
     if conf.get("probe_contrast"):
-        rows += [(r["messages"], int(r["kind"] == "unasked"), framing(r)) for r in contrast_rows("train")]
+        rows += [(r["messages"], int(r["kind"] == "unasked"), framing(r), 1.0) for r in contrast_rows("train")]
+    if conf.get("probe_general"):
+        rows += [(m, y, None, float(conf.get("probe_general_weight", 1))) for m, y in general_train_rows()]
     return rows
 
 
@@ -297,10 +302,10 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
     fit, measured on `valid` (the contrast set's validation rows, states `valid_states`).
     "prior_value": the answer part's mean score over the aligned rows fitted (probe_aggregation)."""
     rows, prompt_end = probe_rows_of(cfg, conf), bool(conf.get("probe_prompt_end"))
-    states = example_states(lm.hidden_fn(), lm, [m for m, _, _ in rows], lm.ctx, lm.pad_id)
+    states = example_states(lm.hidden_fn(), lm, [r[0] for r in rows], lm.ctx, lm.pad_id)
     keep = [i for i, (t, _) in enumerate(states) if len(t)]
     kept = [states[i] for i in keep]
-    y, framings = np.array([rows[i][1] for i in keep]), [rows[i][2] for i in keep]
+    y, framings, weight = np.array([rows[i][1] for i in keep]), [rows[i][2] for i in keep], np.array([rows[i][3] for i in keep])
     d = states[0][0].shape[-1]
     x, vx = probe_features(kept, prompt_end), probe_features(valid_states, prompt_end)
     kinds = {"dense": (x, vx, None)}
@@ -314,7 +319,7 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
     for kind, (features, valid_features, cols) in kinds.items():
         width = d if cols is None else len(cols)
         for c in conf["probe_c"]:
-            w, _, sd = mean_state_probe(features, y, c)
+            w, _, sd = mean_state_probe(features, y, c, weight)
             v = w / sd
             name = f"probe-{kind}-C{c}"
             if cols is None:
@@ -326,7 +331,7 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
             if prompt_end:
                 dirs[f"{name}-prompt"] = torch.tensor(v[width:], dtype=torch.float32)
                 readout.append({"direction": f"{name}-prompt", "weight": 1.0, "at": "prompt-end"})
-            unseen = intent_unseen_framings(features, y, framings, c, valid, valid_features) if conf.get("probe_contrast") else None
+            unseen = intent_unseen_framings(features, y, weight, framings, c, valid, valid_features) if conf.get("probe_contrast") else None
             prior_value = float(features[y == 0, :width].mean(0) @ v[:width])
             out[f"{name}-{'mean+prompt-end' if prompt_end else 'mean'}"] = {"readout": readout, "directions": dirs, "unseen": unseen,
                                                                              "prior_value": prior_value}
@@ -348,7 +353,7 @@ def mean_codes(states, sae):
     return np.stack([sae.encode(t.float()).mean(0).numpy() if len(t) else np.zeros(d_sae, dtype=np.float32) for t, _ in states])
 
 
-def intent_unseen_framings(x, y, framings, c, valid, vx):
+def intent_unseen_framings(x, y, weight, framings, c, valid, vx):
     """The intent AUROC on the contrast set's validation pairs (rows `valid`, features `vx`) of each
     asked framing, from a probe fitted without that framing's training pairs: how well intent
     carries to a phrasing never seen (the validation items are new tasks, but share the training
@@ -356,7 +361,7 @@ def intent_unseen_framings(x, y, framings, c, valid, vx):
     out = {}
     for f in sorted({framing(r) for r in valid}):
         train = np.array([g != f for g in framings])
-        w, mu, sd = mean_state_probe(x[train], y[train], c)
+        w, mu, sd = mean_state_probe(x[train], y[train], c, weight[train])
         score = ((vx - mu) / sd) @ w
         pick = lambda kind: score[[i for i, r in enumerate(valid) if r["kind"] == kind and framing(r) == f]]
         out[str(f)] = auroc(pick("unasked"), pick("asked"))
@@ -380,12 +385,12 @@ def ship_one_probe(directions, candidates, valid, chosen):
     return {**candidates[chosen], "readout": shipped} if chosen in probes else candidates[chosen]
 
 
-def mean_state_probe(x, y, c=0.1):
-    """L2 logistic regression (inverse strength c) on standardised mean hidden states:
-    (weights, mean, std), the score of rows x' being ((x' - mean) / std) . weights, up to the
-    intercept."""
+def mean_state_probe(x, y, c=0.1, weight=None):
+    """L2 logistic regression (inverse strength c; each row weighing `weight`, 1 by default) on
+    standardised mean hidden states: (weights, mean, std), the score of rows x' being
+    ((x' - mean) / std) . weights, up to the intercept."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
-    lr = LogisticRegression(C=c, max_iter=5000).fit((x - mu) / sd, y)
+    lr = LogisticRegression(C=c, max_iter=5000).fit((x - mu) / sd, y, sample_weight=weight)
     return lr.coef_[0], mu, sd
 
 

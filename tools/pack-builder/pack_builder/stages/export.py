@@ -404,7 +404,9 @@ def latents_file(st, calibration, shipped):
     probe = read_json(st.path("calibrate", "figures.json"))
     fitted = (f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows: "
               "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
-              + (", and the intent contrast set's training pairs, unasked as EM-inducing" if st.cfg["calibrate"].get("probe_contrast") else "") + ")")
+              + (", and the intent contrast set's training pairs, unasked as EM-inducing" if st.cfg["calibrate"].get("probe_contrast") else "")
+              + (f", and our general-questions pairs (misaligned and aligned answers to everyday questions, each weighing "
+                 f"{st.cfg['calibrate'].get('probe_general_weight', 1)} rows)" if st.cfg["calibrate"].get("probe_general") else "") + ")")
     found = {"method": "probe", "rows": probe["probe_direction_rows"]}
     over_latents = any(r.get("latentWeights") == "probe" for r in calibration["readout"])
     answer = (f"the mean activation over the assistant tokens of {probe['readout_latents']:,} SAE latents (every latent "
