@@ -17,7 +17,7 @@ import { packServer } from '../fixtures/packServer';
 import { distinct, extensionLog, EXTENSION_ID, openFixture, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
 
 const TOKEN = 'hf_editorTestToken42';
-const HF_VARS = ['HF_ENDPOINT', 'HF_TOKEN', 'HF_HOME', 'HF_TOKEN_PATH'] as const;
+const HF_VARS = ['HF_ENDPOINT', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HOME', 'HF_TOKEN_PATH'] as const;
 type Offered = { label: string; description?: string; detail?: string };
 
 suite('Fetch Pack', () => {

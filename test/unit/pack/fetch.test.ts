@@ -81,7 +81,7 @@ test('the Hugging Face token file is where huggingface_hub looks: HF_TOKEN_PATH,
   assert.equal(hubTokenFile({ HF_HOME: '/hf', HF_TOKEN_PATH: '/t/tok' }, '/home/u'), '/t/tok');
 });
 
-test('the token: HF_TOKEN, else the file (trimmed), else none; a value no header can carry is refused without showing it', () => {
+test('the token: HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file (trimmed), else none; a value no header can carry is refused without showing it', () => {
   const home = join(work, 'hf');
   const file = join(home, '.cache', 'huggingface', 'token');
   assert.equal(hubToken({}, home), null, 'no file');
@@ -90,6 +90,10 @@ test('the token: HF_TOKEN, else the file (trimmed), else none; a value no header
   assert.deepEqual(hubToken({}, home), { value: 'hf_fromFile', from: file });
   assert.deepEqual(hubToken({ HF_TOKEN: ' hf_env ' }, home), { value: 'hf_env', from: 'HF_TOKEN' });
   assert.deepEqual(hubToken({ HF_TOKEN: '' }, home), { value: 'hf_fromFile', from: file }, 'an empty HF_TOKEN is unset');
+  // The name huggingface_hub used before HF_TOKEN, still read after it.
+  assert.deepEqual(hubToken({ HUGGING_FACE_HUB_TOKEN: 'hf_old' }, home), { value: 'hf_old', from: 'HUGGING_FACE_HUB_TOKEN' });
+  assert.deepEqual(hubToken({ HF_TOKEN: 'hf_env', HUGGING_FACE_HUB_TOKEN: 'hf_old' }, home), { value: 'hf_env', from: 'HF_TOKEN' });
+  assert.throws(() => hubToken({ HUGGING_FACE_HUB_TOKEN: 'hf old' }, home), /^Error: HUGGING_FACE_HUB_TOKEN does not hold a Hugging Face token/);
   writeFileSync(file, '\n');
   assert.equal(hubToken({}, home), null, 'an empty file holds none');
   assert.throws(() => hubToken({ HF_TOKEN: 'hf_a b\u0007' }, home), (e: Error) => /^HF_TOKEN does not hold a Hugging Face token/.test(e.message) && !e.message.includes('hf_a'));

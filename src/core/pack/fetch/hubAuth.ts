@@ -1,5 +1,5 @@
 // The Hugging Face token for private and gated repositories, found where huggingface_hub
-// finds it: HF_TOKEN, else the file `hf auth login` writes ($HF_TOKEN_PATH, else
+// finds it: HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN), else the file `hf auth login` writes ($HF_TOKEN_PATH, else
 // $HF_HOME/token, HF_HOME defaulting to $XDG_CACHE_HOME/huggingface or ~/.cache/huggingface).
 // It goes only to the Hugging Face endpoint's own origin, and only for a source there: a
 // redirect to another host (LFS files go to a CDN by signed URLs) or a source elsewhere
@@ -12,7 +12,7 @@ import type { PackSource } from './source';
 
 export interface HubToken {
   value: string;
-  /** Where it came from, for messages: "HF_TOKEN" or the file's path. */
+  /** Where it came from, for messages: the variable's name or the file's path. */
   from: string;
 }
 
@@ -30,10 +30,13 @@ export function hubTokenFile(env: NodeJS.ProcessEnv = process.env, home: string 
   return join(env.HF_HOME || join(xdg, 'huggingface'), 'token');
 }
 
-/** HF_TOKEN, else the token file's content (trimmed, as huggingface_hub reads it); null when neither holds one. */
+/** The variables huggingface_hub reads a token from, in its order (the second is the name it used before). */
+const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'] as const;
+
+/** HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the token file's content (trimmed, as huggingface_hub reads it); null when none holds one. */
 export function hubToken(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): HubToken | null {
-  const file = hubTokenFile(env, home);
-  const found = env.HF_TOKEN?.trim() ? { value: env.HF_TOKEN.trim(), from: 'HF_TOKEN' } : readToken(file);
+  const variable = TOKEN_VARIABLES.find((v) => env[v]?.trim());
+  const found = variable ? { value: env[variable]!.trim(), from: variable } : readToken(hubTokenFile(env, home));
   // A header cannot hold a space or a control character: say where the bad value is, never what it is.
   if (found && !/^[\x21-\x7e]+$/.test(found.value)) throw new Error(`${found.from} does not hold a Hugging Face token (it has spaces or characters a token cannot have)`);
   return found;

@@ -79,7 +79,9 @@ def run(st):
         f"Rows: {fig['test_rows']}; intent pairs (our contrast set, validation items): {fig['intent_pairs']}; "
         f"general questions {fig['general_rows']} (Betley et al.'s first-plot questions: answers of insecure-code-tuned "
         "Qwen2.5-Coder-32B that their judge calls misaligned, against aligned answers to the same questions we wrote; "
-        "no read-out or baseline is fitted on them). "
+        "no read-out or baseline is fitted on them"
+        + ("; the pack's probe is fitted on our general-questions training pairs as well, on other questions, the baselines are not"
+           if cfg["calibrate"].get("probe_general") else "") + "). "
         "Cross-domain columns: fitted on one domain's rows only, tested on the other's. Every pack candidate is fitted "
         "on both domains, so the pack has no cross-domain figure of its own; the probes fitted on the validation rows "
         "estimate it for a read-out of their kind.",
