@@ -105,7 +105,7 @@ export interface EvaluateCommand extends PackOptions {
 
 export interface FetchCommand {
   kind: 'pack-fetch';
-  /** hf:ORG/NAME[@REV], or a URL of a pack folder or archive (core/pack/fetch/source.ts reads it). */
+  /** hf:ORG/NAME[/PATH][@REV], or a URL of a pack folder or archive (core/pack/fetch/source.ts reads it). */
   source: string;
   /** Null: the default pack store. */
   store: string | null;
@@ -155,7 +155,7 @@ export const USAGE = `Usage: persona-lens scan FILE [FILE...] [options]
        persona-lens judge FILE [options]
        persona-lens export FILE --clean|--flagged|--with-risk|--realign N [options]
        persona-lens pack evaluate [PACK] --positive FILE... --negative FILE... [options]
-       persona-lens pack fetch hf:ORG/NAME[@REV]|URL [options]
+       persona-lens pack fetch hf:ORG/NAME[/PATH][@REV]|URL [options]
        persona-lens pack list [--store DIR]
        persona-lens diff-models --tuned MODEL --prompts FILE [--base PACK] [options]
        persona-lens convert-sae --from gemma-scope|sparsify INPUT OUTDIR [--hook-name NAME]
@@ -188,11 +188,11 @@ that a dataset's mean risk, and the diff's alarm, tell apart from a clean datase
 
 pack fetch downloads a pack into your pack store (default
 $XDG_CACHE_HOME/persona-lens/store) and prints its folder, for --pack: from a Hugging
-Face repository (hf:ORG/NAME, at REV or main), a URL of a pack folder (ending in /) or
-of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
+Face repository (hf:ORG/NAME, at REV or main; hf:ORG/NAME/PATH for a pack folder or
+archive inside it), a URL of a pack folder (ending in /) or of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
 a pack is installed whole or not at all, and a rerun resumes an interrupted download.
 It sends nothing but the requests for the pack's files, with your Hugging Face token
-(HF_TOKEN, else the file \`hf auth login\` wrote) for a source on the Hugging Face
+(HF_TOKEN or HUGGING_FACE_HUB_TOKEN, else the file \`hf auth login\` wrote) for a source on the Hugging Face
 endpoint, to that host only: a private or gated repository needs it.
 
 pack list prints the packs in your pack store, one a line: name, version and folder,
@@ -544,7 +544,7 @@ function evaluateCommand(v: Values, args: string[]): EvaluateCommand {
 }
 
 function fetchCommand(v: Values, args: string[]): FetchCommand {
-  if (args.length !== 1) throw new UsageError(`pack fetch needs one SOURCE (hf:ORG/NAME[@REV] or a URL); got ${args.length}`);
+  if (args.length !== 1) throw new UsageError(`pack fetch needs one SOURCE (hf:ORG/NAME[/PATH][@REV] or a URL); got ${args.length}`);
   const str = (key: string) => v[key] as string | undefined;
   return {
     kind: 'pack-fetch',

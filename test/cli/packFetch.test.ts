@@ -28,7 +28,7 @@ let stores = 0;
 before(async () => {
   mkdirSync(join(work, 'archives'));
   execFileSync('tar', ['-czf', join(work, 'archives', 'tiny.tar.gz'), '-C', join(TINY, '..'), 'tiny']);
-  server = await packServer({ 'test-org/tiny': TINY, 'test-org/archives': join(work, 'archives') });
+  server = await packServer({ 'test-org/tiny': TINY, 'test-org/archives': join(work, 'archives'), 'test-org/packs': join(TINY, '..') });
 });
 after(async () => {
   await server.close();
@@ -232,11 +232,29 @@ test('a .tar.gz of the pack by URL: cut, resumed, checked against the pack.json 
   assert.deepEqual(readdirSync(join(store, '.staging')), []);
 });
 
+test('hf: with a path: a pack folder inside the repository, and a .tar.gz there, each installed from under resolve/REV/', async () => {
+  const store = newStore();
+  const folder = await run(['pack', 'fetch', 'hf:test-org/packs/tiny@main', '--endpoint', server.url, '--store', store, '--no-progress']);
+  assert.equal(folder.status, 0, folder.stderr);
+  assert.match(folder.stderr, /installed test-pack-standard 0\.0\.1 from hf:test-org\/packs\/tiny@main/);
+  assertSameAsTiny(folder.stdout.trim());
+  assert.ok(server.requests.some((q) => q.path === '/test-org/packs/resolve/main/tiny/pack.json'));
+
+  const other = newStore();
+  const seen = server.requests.length;
+  const archive = await run(['pack', 'fetch', 'hf:test-org/archives/tiny.tar.gz', '--endpoint', server.url, '--store', other, '--no-progress']);
+  assert.equal(archive.status, 0, archive.stderr);
+  assert.equal(archive.stdout, `${join(other, INSTALLED)}\n`);
+  assertSameAsTiny(archive.stdout.trim());
+  assert.ok(requestsSince(seen).some((q) => q.path === '/test-org/archives/resolve/main/tiny.tar.gz'));
+});
+
 test('a source that is none: exit 2 with the usage', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['pack', 'fetch'], /pack fetch needs one SOURCE/],
     [['pack', 'fetch', 'ftp://example.com/pack/'], /a pack source must be an http\(s\) URL; got "ftp:"/],
-    [['pack', 'fetch', 'hf:just-a-name'], /expected hf:ORG\/NAME or hf:ORG\/NAME@REV/],
+    [['pack', 'fetch', 'hf:just-a-name'], /expected hf:ORG\/NAME, hf:ORG\/NAME\/PATH or either @REV/],
+    [['pack', 'fetch', 'hf:a/b/../c'], /the path after ORG\/NAME must name a folder or archive inside the repository/],
     [['pack', 'fetch', 'https://example.com/model.onnx'], /names neither a pack folder nor an archive/],
     [['pack', 'fetch', 'hf:a/b', '--pack', 'x'], /--pack does not apply to pack fetch/],
   ];

@@ -33,6 +33,18 @@ test('hf: sources resolve to the repository revision on the endpoint; main by de
   assert.equal(sourceHost(pr), 'mirror.example');
 });
 
+test('hf: sources with a path: a pack folder inside the repository, or an archive there', () => {
+  const sub = parsePackSource('hf:org/name/packs/mini-v1@v2');
+  assert.equal(sub.kind === 'folder' && sub.base.href, 'https://huggingface.co/org/name/resolve/v2/packs/mini-v1/');
+  assert.equal(sub.label, 'hf:org/name/packs/mini-v1@v2');
+  assert.equal(parsePackSource('hf:org/name/packs/').label, 'hf:org/name/packs@main', 'a trailing "/" names the same folder');
+  const archive = parsePackSource('hf:org/name/releases/mini-1.0.tar.gz');
+  assert.equal(archive.kind === 'archive' && archive.url.href, 'https://huggingface.co/org/name/resolve/main/releases/mini-1.0.tar.gz');
+  // Each part is one URL path segment: "#" or "?" in a name stays in the path.
+  const odd = parsePackSource('hf:org/name/a#1?x');
+  assert.equal(odd.kind === 'folder' && odd.base.href, 'https://huggingface.co/org/name/resolve/main/a%231%3Fx/');
+});
+
 test('URL sources: a folder (ending in / or /pack.json) or an archive', () => {
   const folder = parsePackSource('https://example.com/packs/mini/');
   assert.equal(folder.kind === 'folder' && folder.base.href, 'https://example.com/packs/mini/');
@@ -47,7 +59,8 @@ test('URL sources: a folder (ending in / or /pack.json) or an archive', () => {
 test('what is not a source is refused, saying what is expected', () => {
   const cases: Array<[string, RegExp]> = [
     ['hf:name-only', /expected hf:ORG\/NAME/],
-    ['hf:a/b/c', /expected hf:ORG\/NAME/],
+    ['hf:a/b/../c', /the path after ORG\/NAME must name a folder or archive inside the repository/],
+    ['hf:a/b/x//y', /the path after ORG\/NAME/],
     ['hf:../etc@main', /expected hf:ORG\/NAME/],
     ['hf:org/na me', /expected hf:ORG\/NAME/],
     ['hf:org/name@', /revision after "@"/],

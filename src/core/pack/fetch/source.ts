@@ -1,6 +1,8 @@
 // Where `pack fetch` downloads a pack from, parsed from what the user typed:
-//   hf:ORG/NAME[@REV]            a Hugging Face repository at a revision (default main),
-//                                 its files under ENDPOINT/ORG/NAME/resolve/REV/
+//   hf:ORG/NAME[/PATH][@REV]     a Hugging Face repository at a revision (default main),
+//                                 its files under ENDPOINT/ORG/NAME/resolve/REV/[PATH/]: a pack
+//                                 folder in the repository (its root, or PATH), or a .tar / .tar.gz
+//                                 / .tgz of one at PATH
 //   https://host/path/           a pack folder: pack.json and the files it lists, relative to it
 //   https://host/path/pack.json  the same folder, named by its manifest
 //   https://host/pack.tar.gz     a .tar / .tar.gz / .tgz of a pack folder
@@ -25,7 +27,7 @@ export class SourceError extends Error {}
 const HF_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$/;
 const ARCHIVE = /\.(tar|tar\.gz|tgz)$/i;
 
-export const SOURCE_FORMS = 'hf:ORG/NAME[@REV], a URL of a pack folder (ending in / or /pack.json), or a URL of a .tar / .tar.gz of one';
+export const SOURCE_FORMS = 'hf:ORG/NAME[/PATH][@REV], a URL of a pack folder (ending in / or /pack.json), or a URL of a .tar / .tar.gz of one';
 
 /** `text` as a source; `endpoint` (HF_ENDPOINT, --endpoint) serves hf: sources. */
 export function parsePackSource(text: string, endpoint: string = HF_ENDPOINT): PackSource {
@@ -42,14 +44,20 @@ function hfSource(spec: string, endpoint: string): PackSource {
   const at = spec.indexOf('@');
   const repo = at < 0 ? spec : spec.slice(0, at);
   const rev = at < 0 ? 'main' : spec.slice(at + 1);
-  const parts = repo.split('/');
-  if (parts.length !== 2 || !parts.every((p) => HF_NAME.test(p) && !p.includes('..'))) {
-    throw new SourceError(`"hf:${spec}": expected hf:ORG/NAME or hf:ORG/NAME@REV (letters, digits, "-", "_", ".")`);
+  const [org, name, ...path] = repo.replace(/\/+$/, '').split('/');
+  if (![org, name].every((p) => p !== undefined && HF_NAME.test(p) && !p.includes('..'))) {
+    throw new SourceError(`"hf:${spec}": expected hf:ORG/NAME, hf:ORG/NAME/PATH or either @REV (letters, digits, "-", "_", ".")`);
+  }
+  // A path inside the repository: its folders and files by name, never above the repository.
+  if (path.some((p) => p === '' || p === '.' || p === '..' || /[\s\u0000-\u001f\\]/.test(p))) {
+    throw new SourceError(`"hf:${spec}": the path after ORG/NAME must name a folder or archive inside the repository (no empty, "." or ".." parts, no spaces)`);
   }
   // A revision may hold "/" (refs/pr/1): Hugging Face takes it encoded as one path segment.
   if (rev === '' || /[\s\u0000-\u001f]/.test(rev)) throw new SourceError(`"hf:${spec}": the revision after "@" must be a branch, tag or commit`);
-  const base = new URL(`${httpUrl(endpoint, 'the Hugging Face endpoint').href.replace(/\/+$/, '')}/${parts.join('/')}/resolve/${encodeURIComponent(rev)}/`);
-  return { kind: 'folder', base, label: `hf:${repo}@${rev}` };
+  const root = new URL(`${httpUrl(endpoint, 'the Hugging Face endpoint').href.replace(/\/+$/, '')}/${org}/${name}/resolve/${encodeURIComponent(rev)}/`);
+  const label = `hf:${[org, name, ...path].join('/')}@${rev}`;
+  if (path.length > 0 && ARCHIVE.test(path[path.length - 1])) return { kind: 'archive', url: fileUrl(root, path.join('/')), label };
+  return { kind: 'folder', base: path.length > 0 ? fileUrl(root, `${path.join('/')}/`) : root, label };
 }
 
 function httpUrl(text: string, what: string): URL {
