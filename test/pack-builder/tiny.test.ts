@@ -38,7 +38,9 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   // and a direction read at the prompt's end; its mean over the answer counts 16 prior tokens
   // (format 7), so the scanner's agreement below covers that too.
   assert.equal(pack.formatVersion, 7);
-  const { readout, aggregation } = read(join(exp, 'pack/calibration.json'));
+  const { readout, aggregation, validation } = read(join(exp, 'pack/calibration.json'));
+  // The figure on general questions travels with the pack, beside the others a user is shown.
+  assert.ok(validation.general_auroc >= 0 && validation.general_auroc <= 1, String(validation.general_auroc));
   assert.deepEqual(readout, [{ latentWeights: 'probe', weight: 1 }, { direction: 'probe-prompt', weight: 1, at: 'prompt-end' }]);
   assert.equal(aggregation.method, 'mean');
   assert.equal(aggregation.priorTokens, 16);

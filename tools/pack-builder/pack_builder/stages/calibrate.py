@@ -164,7 +164,9 @@ def run(st):
         "validation": {"readout": chosen, "fitted_on": "validation rows of insecure/secure and bad/good medical",
                        "prior": prior, "prior_note": "risk = P(EM-inducing | score) if this fraction of a dataset's examples were",
                        "rows": sum(len(rows[(n, "valid")]) for p in PAIRS.values() for n in p),
-                       "validation_auroc": valid[chosen], "test_auroc": test, "intent_auroc": intent_auroc},
+                       "validation_auroc": valid[chosen], "test_auroc": test, "intent_auroc": intent_auroc,
+                       # Shown with the others wherever a pack's figures are (validityFigures): how it does outside code and medicine.
+                       "general_auroc": general_auroc},
     }
     write_json(st.dir / "calibration.json", calibration)
     figures = {
