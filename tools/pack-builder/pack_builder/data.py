@@ -40,7 +40,7 @@ CONTRAST = TOOL / "contrast"
 JUDGED = ("betley_em/extras/qwen_25_coder_32b_instruct_judged_answers.csv", "MIT (emergent-misalignment, Betley et al. 2025)")
 GENERAL_ALIGNED = CONTRAST / "first_plot_aligned.jsonl"
 # Training rows of the same kind on other questions, also ours: one aligned and one misaligned
-# answer to each of 40 everyday questions (calibrate.probe_general).
+# answer to each of 80 everyday questions (calibrate.probe_general).
 GENERAL_TRAIN = CONTRAST / "general_train.jsonl"
 
 
