@@ -41,6 +41,8 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   const { readout, aggregation, validation } = read(join(exp, 'pack/calibration.json'));
   // The figure on general questions travels with the pack, beside the others a user is shown.
   assert.ok(validation.general_auroc >= 0 && validation.general_auroc <= 1, String(validation.general_auroc));
+  // The tiny model's answers under the persona prompts are empty, so its persona vector is 0 and no
+  // candidate has it beside the probe (calibrate.probe_persona_alpha; tests/test_metrics.py).
   assert.deepEqual(readout, [{ latentWeights: 'probe', weight: 1 }, { direction: 'probe-prompt', weight: 1, at: 'prompt-end' }]);
   assert.equal(aggregation.method, 'mean');
   assert.equal(aggregation.priorTokens, 16);

@@ -90,3 +90,42 @@ def test_a_persona_read_out_ships_the_best_dense_probe_beside_it():
     assert shipped["readout"] == [{"direction": "persona", "weight": 1.0}]
     assert sorted(dirs) == ["persona", "probe", "probe-prompt"]
     assert (float(dirs["probe"][0]), float(dirs["probe-prompt"][0])) == (2.0, 3.0)
+
+
+def test_the_persona_vector_goes_beside_the_chosen_probe_with_the_largest_share_that_costs_little():
+    from pack_builder.stages.calibrate import with_persona
+
+    p = "probe-sae-C0.1-mean+prompt-end"
+    valid = {p: {"code": 0.96, "medical": 0.95}, f"{p}+persona0.25": {"code": 0.958, "medical": 0.95},
+             f"{p}+persona0.5": {"code": 0.951, "medical": 0.949}, f"{p}+persona1": {"code": 0.94, "medical": 0.95},
+             "probe-sae-C0.01-mean+prompt-end+persona1": {"code": 0.99, "medical": 0.99}}
+    assert with_persona(p, valid, 0.01) == f"{p}+persona0.5"
+    assert with_persona(p, valid, 0.001) == p, "every share costs more than the tolerance on a domain"
+    assert with_persona("persona-vector-mean", {"persona-vector-mean": {"code": 0.5, "medical": 0.5}}, 0.01) == "persona-vector-mean"
+
+
+def test_a_probe_with_the_persona_vector_ships_both_and_keeps_the_persona_direction():
+    from pack_builder.stages.calibrate import ship_one_probe
+
+    dirs, cands, valid = _probe_candidates()
+    name = "probe-sae-C0.1-mean+prompt-end+persona0.5"
+    cands[name] = {"readout": [{"latentWeights": "probe-sae-C0.1", "weight": 1.0}, {"direction": "persona", "weight": 0.3},
+                               {"direction": "probe-sae-C0.1-prompt", "weight": 1.0, "at": "prompt-end"}], "aggregation": {"method": "mean"}}
+    valid[name] = {"code": 0.9, "medical": 0.9}
+    shipped = ship_one_probe(dirs, cands, valid, name)
+    assert shipped["readout"] == [{"latentWeights": "probe", "weight": 1.0}, {"direction": "persona", "weight": 0.3},
+                                  {"direction": "probe-prompt", "weight": 1.0, "at": "prompt-end"}]
+    assert sorted(dirs) == ["persona", "probe", "probe-prompt"]
+    assert float(dirs["persona"][0]) == 1.0 and float(dirs["probe-prompt"][0]) == 5.0
+
+
+def test_the_persona_weight_makes_its_projection_spread_alpha_times_the_probe_score():
+    import numpy as np
+
+    from pack_builder.stages.calibrate import persona_weight
+
+    rng = np.random.default_rng(0)
+    answer, projection = rng.normal(0, 3.0, 500), rng.normal(5.0, 0.5, 500)
+    for alpha in (0.25, 0.5, 1):
+        w = persona_weight(alpha, answer, projection)
+        assert abs((w * projection).std() / answer.std() - alpha) < 1e-9

@@ -119,7 +119,7 @@ def run(st):
     intent = contrast_rows("validation")
     intent_states = example_states(lm.hidden_fn(), lm, [r["messages"] for r in intent], lm.ctx, lm.pad_id)
     named = {l["index"] for l in read_json(st.path("discover", "latents.json")) if l["foundBy"]["method"] in ("model-diff", "persona-vector")}
-    probes, probe_rows = probe_candidates(cfg, lm, sae, conf, intent, intent_states, named)
+    probes, probe_rows = probe_candidates(cfg, lm, sae, conf, intent, intent_states, named, directions.get("persona"))
     unseen_framing = {}
     for name, p in probes.items():
         directions.update(p["directions"])
@@ -146,7 +146,9 @@ def run(st):
 
     valid = {name: {d: pair_auroc(c, d, "valid") for d in PAIRS} for name, c in candidates.items()}
     # calibrate.readout names one instead (the BYO tests ship a latent read-out, so the scanner's SAE encode is checked).
-    chosen = conf.get("readout") or choose_readout(valid, conf["tie_tolerance"])
+    # A probe first, on its own merits; then the persona vector beside it, as far as that costs little.
+    base = {n: v for n, v in valid.items() if "+persona" not in n}
+    chosen = conf.get("readout") or with_persona(choose_readout(base, conf["tie_tolerance"]), valid, conf["tie_tolerance"])
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
     cand = ship_one_probe(directions, candidates, valid, chosen)
     torch.save(directions, st.dir / "directions.pt")
@@ -197,6 +199,15 @@ def choose_readout(valid, tolerance):
     best = max(mean.values())
     close = [n for n in valid if mean[n] >= best - tolerance]
     return max(close, key=lambda n: (not n.startswith("probe"), mean[n]))
+
+
+def with_persona(chosen, valid, tolerance):
+    """The chosen probe with the persona vector beside it (calibrate.probe_persona_alpha): the
+    variant of largest alpha whose validation AUROC on each domain stays within `tolerance` of the
+    probe's own, else the probe as it is."""
+    variants = [n for n in valid if n.startswith(f"{chosen}+persona")]
+    ok = [n for n in variants if all(valid[n][d] >= valid[chosen][d] - tolerance for d in valid[chosen])]
+    return max(ok, key=lambda n: float(n.rsplit("persona", 1)[1]), default=chosen)
 
 
 def fit_mapping(cand, scores, prior, domains):
@@ -291,7 +302,7 @@ def probe_features(states, prompt_end):
 MIN_FIRING_ROWS = 5
 
 
-def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
+def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named, persona=None):
     """({name: {"readout", "directions", "unseen"}}, rows fitted): L2 logistic regressions at each
     strength in `probe_c` on standardised features of probe_rows_of, returned in raw units (the
     score is weight . feature up to the intercept), so a mean aggregation computes them exactly:
@@ -302,7 +313,13 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
     each with `probe_prompt_end` plus the mean prompt-end hidden state (a direction read at the
     prompt ends). "unseen": with `probe_contrast`, the intent AUROC on framings left out of the
     fit, measured on `valid` (the contrast set's validation rows, states `valid_states`).
-    "prior_value": the answer part's mean score over the aligned rows fitted (probe_aggregation)."""
+    "prior_value": the answer part's mean score over the aligned rows fitted (probe_aggregation).
+    With `probe_persona_alpha` and the persona vector (`persona`, discover's), each probe also comes
+    as `{name}+persona{alpha}`: its read-out plus the persona direction read at the scored tokens,
+    weighted so that over the aligned rows fitted its mean projection spreads alpha times as wide
+    as the probe's answer score (each in its standard deviations there). On general questions, where
+    the persona vector comes from (evil and aligned system prompts on everyday questions), it tells
+    misaligned from aligned answers better than a probe fitted on code and medicine."""
     rows, prompt_end = probe_rows_of(cfg, conf), bool(conf.get("probe_prompt_end"))
     states = example_states(lm.hidden_fn(), lm, [r[0] for r in rows], lm.ctx, lm.pad_id)
     keep = [i for i, (t, _) in enumerate(states) if len(t)]
@@ -334,10 +351,25 @@ def probe_candidates(cfg, lm, sae, conf, valid, valid_states, named):
                 dirs[f"{name}-prompt"] = torch.tensor(v[width:], dtype=torch.float32)
                 readout.append({"direction": f"{name}-prompt", "weight": 1.0, "at": "prompt-end"})
             unseen = intent_unseen_framings(features, y, weight, framings, c, valid, valid_features) if conf.get("probe_contrast") else None
-            prior_value = float(features[y == 0, :width].mean(0) @ v[:width])
-            out[f"{name}-{'mean+prompt-end' if prompt_end else 'mean'}"] = {"readout": readout, "directions": dirs, "unseen": unseen,
-                                                                             "prior_value": prior_value}
+            answer = features[:, :width] @ v[:width]
+            key = f"{name}-{'mean+prompt-end' if prompt_end else 'mean'}"
+            out[key] = {"readout": readout, "directions": dirs, "unseen": unseen, "prior_value": float(answer[y == 0].mean())}
+            # The mean scored-token state's projection is the mean projection; a persona vector of 0
+            # (the tiny model's empty answers) spreads nowhere and goes beside no probe.
+            projection = None if persona is None else x[:, :d] @ persona.numpy()
+            alphas = conf.get("probe_persona_alpha", []) if projection is not None and projection[y == 0].std() > 0 else []
+            for alpha in alphas:
+                wp = persona_weight(alpha, answer[y == 0], projection[y == 0])
+                out[f"{key}+persona{alpha}"] = {"readout": [*readout[:1], {"direction": "persona", "weight": wp}, *readout[1:]],
+                                                "directions": dirs, "unseen": unseen,
+                                                "prior_value": float((answer + wp * projection)[y == 0].mean())}
     return out, len(keep)
+
+
+def persona_weight(alpha, answer, projection):
+    """The persona direction's weight beside a probe: its projection over the aligned rows fitted
+    (`projection`) spreads `alpha` times as wide as the probe's answer score there (`answer`)."""
+    return float(alpha * answer.std() / projection.std())
 
 
 def probe_aggregation(conf, prior_value):
@@ -375,8 +407,10 @@ def ship_one_probe(directions, candidates, valid, chosen):
     the SAE's latents) and "probe-prompt" (a direction read at the prompt ends): the chosen read-out's if it is a probe, else the dense probe with the best
     mean validation AUROC. Returns the chosen candidate, its directions so renamed."""
     probes = [n for n in candidates if n.startswith(("probe-dense-", "probe-sae-"))]
-    best = chosen if chosen in probes else max((n for n in probes if n.startswith("probe-dense-")), key=lambda n: np.mean(list(valid[n].values())))
-    tensor = lambda r: next((k for k in ("direction", "latentWeights") if k in r), None)  # the key naming a tensor, if any
+    best = chosen if chosen in probes else max((n for n in probes if n.startswith("probe-dense-") and "+persona" not in n),
+                                               key=lambda n: np.mean(list(valid[n].values())))
+    # The key naming a probe's own tensor, if any (the persona vector beside a probe is discover's, kept as it is).
+    tensor = lambda r: next((k for k in ("direction", "latentWeights") if k in r and r[k].startswith("probe-")), None)
     rename = lambda r: {**r, tensor(r): "probe-prompt" if r.get("at") else "probe"} if tensor(r) else r
     shipped = [rename(r) for r in candidates[best]["readout"]]
     kept = {new[tensor(r)]: directions[r[tensor(r)]] for r, new in zip(candidates[best]["readout"], shipped) if tensor(r)}

@@ -44,6 +44,17 @@ def prior_tokens(aggregation):
                 "of a few tokens scores near a typical aligned answer."]
 
 
+def persona_term(readout, chosen):
+    """The sentence on the persona vector read beside the probe (calibrate.probe_persona_alpha), if it is."""
+    term = next((r for r in readout if r.get("direction") == "persona"), None)
+    if term is None:
+        return []
+    return ["", f"Beside the probe the read-out has the persona vector (Chen et al.; latents.json) at the scored tokens, "
+                f"weight {term['weight']:.4g} (`{chosen}`: over the aligned training rows its mean projection spreads "
+                f"{chosen.rsplit('persona', 1)[1]} times as wide as the probe's answer score; the largest such share that costs "
+                "at most the tie tolerance of validation AUROC on either domain)."]
+
+
 def run(st):
     cfg = st.cfg
     names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer")
@@ -90,6 +101,7 @@ def run(st):
             "the answer's tokens; the latents discover named are left out of it, so none of them is named by a probe weight)."]
           if fig.get("readout_latents") else []),
         *prior_tokens(read_json(st.path("calibrate", "calibration.json"))["aggregation"]),
+        *persona_term(read_json(st.path("calibrate", "calibration.json"))["readout"], fig["chosen"]),
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
