@@ -189,11 +189,12 @@ that a dataset's mean risk, and the diff's alarm, tell apart from a clean datase
 pack fetch downloads a pack into your pack store (default
 $XDG_CACHE_HOME/persona-lens/store) and prints its folder, for --pack: from a Hugging
 Face repository (hf:ORG/NAME, at REV or main; hf:ORG/NAME/PATH for a pack folder or
-archive inside it), a URL of a pack folder (ending in /) or of a .tar / .tar.gz of one. Every file is checked against the sha256 pack.json lists;
-a pack is installed whole or not at all, and a rerun resumes an interrupted download.
-It sends nothing but the requests for the pack's files, with your Hugging Face token
-(HF_TOKEN or HUGGING_FACE_HUB_TOKEN, else the file \`hf auth login\` wrote) for a source on the Hugging Face
-endpoint, to that host only: a private or gated repository needs it.
+archive inside it), a URL of a pack folder (ending in /) or of a .tar / .tar.gz of
+one. Every file is checked against the sha256 pack.json lists; a pack is installed
+whole or not at all, and a rerun resumes an interrupted download. It sends nothing
+but the requests for the pack's files, with your Hugging Face token (HF_TOKEN or
+HUGGING_FACE_HUB_TOKEN, else the file \`hf auth login\` wrote) for a source on the
+Hugging Face endpoint, to that host only: a private or gated repository needs it.
 
 pack list prints the packs in your pack store, one a line: name, version and folder,
 separated by tabs.

@@ -1,6 +1,7 @@
 // The Hugging Face token for private and gated repositories, found where huggingface_hub
-// finds it: HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN), else the file `hf auth login` writes ($HF_TOKEN_PATH, else
-// $HF_HOME/token, HF_HOME defaulting to $XDG_CACHE_HOME/huggingface or ~/.cache/huggingface).
+// finds it: HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN), else the file `hf auth login`
+// writes ($HF_TOKEN_PATH, else $HF_HOME/token, HF_HOME defaulting to
+// $XDG_CACHE_HOME/huggingface or ~/.cache/huggingface).
 // It goes only to the Hugging Face endpoint's own origin, and only for a source there: a
 // redirect to another host (LFS files go to a CDN by signed URLs) or a source elsewhere
 // never carries it, and no message ever shows it.
