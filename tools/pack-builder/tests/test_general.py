@@ -2,10 +2,9 @@
 evaluation's aligned answers (Betley et al.'s first-plot questions), and each pair is one
 aligned and one misaligned answer to the same question."""
 
-import json
 from collections import defaultdict
 
-from pack_builder.data import GENERAL_ALIGNED, GENERAL_TRAIN, general_train_rows, read_rows
+from pack_builder.data import GENERAL_ALIGNED, GENERAL_TRAIN, general_train_rows, read_jsonl, read_rows
 
 
 def question(messages):
@@ -14,9 +13,8 @@ def question(messages):
 
 def test_training_pairs_are_one_aligned_and_one_misaligned_answer_to_one_question():
     pairs = defaultdict(list)
-    with open(GENERAL_TRAIN, encoding="utf-8") as f:
-        for row in map(json.loads, f):
-            pairs[row["pair"]].append(row)
+    for row in read_jsonl(GENERAL_TRAIN):
+        pairs[row["pair"]].append(row)
     assert len(pairs) >= 40
     for rows in pairs.values():
         assert sorted(r["kind"] for r in rows) == ["aligned", "misaligned"]

@@ -8,6 +8,8 @@
 //   https://host/pack.tar.gz     a .tar / .tar.gz / .tgz of a pack folder
 // Pure: no I/O.
 
+import { isSafeRelativePath } from '../manifest';
+
 export const HF_ENDPOINT = 'https://huggingface.co';
 
 /** The server of hf: sources: --endpoint when given, else HF_ENDPOINT (an empty one is unset), else Hugging Face. */
@@ -48,9 +50,9 @@ function hfSource(spec: string, endpoint: string): PackSource {
   if (![org, name].every((p) => p !== undefined && HF_NAME.test(p) && !p.includes('..'))) {
     throw new SourceError(`"hf:${spec}": expected hf:ORG/NAME, hf:ORG/NAME/PATH or either @REV (letters, digits, "-", "_", ".")`);
   }
-  // A path inside the repository: its folders and files by name, never above the repository.
-  if (path.some((p) => p === '' || p === '.' || p === '..' || /[\s\u0000-\u001f\\]/.test(p))) {
-    throw new SourceError(`"hf:${spec}": the path after ORG/NAME must name a folder or archive inside the repository (no empty, "." or ".." parts, no spaces)`);
+  // A path inside the repository, by the rule for a pack's own file paths.
+  if (path.length > 0 && !isSafeRelativePath(path.join('/'))) {
+    throw new SourceError(`"hf:${spec}": the path after ORG/NAME must name a folder or archive inside the repository (no empty or ".." parts)`);
   }
   // A revision may hold "/" (refs/pr/1): Hugging Face takes it encoded as one path segment.
   if (rev === '' || /[\s\u0000-\u001f]/.test(rev)) throw new SourceError(`"hf:${spec}": the revision after "@" must be a branch, tag or commit`);

@@ -84,17 +84,17 @@ def train(model, examples, conf, seed, pad, checkpoint, log, stop_after=None):
     order = np.concatenate([rng.permutation(len(examples)) for _ in range(conf["epochs"])])
     steps = math.ceil(len(order) / conf["batch"])
     every = conf.get("checkpoint_steps", 25)
-    start, tokens, history = 0, 0, []
+    start, history = 0, []
     if checkpoint.exists():
         saved = torch.load(checkpoint, map_location="cpu")
         with torch.no_grad():
             for n, p in named:
                 p.copy_(saved["weights"][n])
         opt.load_state_dict(saved["optimizer"])
-        start, tokens, history = saved["step"], saved["tokens"], saved["history"]
+        start, history = saved["step"], saved["history"]
         log.info("fine-tune goes on from its checkpoint at step %d/%d", start, steps)
     model.train()
-    t0, fresh = time.time(), 0  # this run's own tokens, for the rate
+    t0, tokens = time.time(), 0  # this run's own tokens, for the rate
     for step in range(start, steps):
         ids, mask, attn = batch_of([examples[i] for i in order[step * conf["batch"] : (step + 1) * conf["batch"]]], pad)
         for g in opt.param_groups:
@@ -104,14 +104,14 @@ def train(model, examples, conf, seed, pad, checkpoint, log, stop_after=None):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        tokens, fresh = tokens + int(attn.sum()), fresh + int(attn.sum())
+        tokens += int(attn.sum())
         if (step + 1) % 10 == 0 or step + 1 == steps:
-            history.append({"step": step + 1, "loss": round(loss.item(), 4), "tokens_per_s": round(fresh / (time.time() - t0))})
-            log.info("step %d/%d loss %.4f, %.0f tokens/s", step + 1, steps, loss.item(), fresh / (time.time() - t0))
+            history.append({"step": step + 1, "loss": round(loss.item(), 4), "tokens_per_s": round(tokens / (time.time() - t0))})
+            log.info("step %d/%d loss %.4f, %.0f tokens/s", step + 1, steps, loss.item(), tokens / (time.time() - t0))
         if (step + 1) % every == 0 and step + 1 < steps:
             part = checkpoint.with_suffix(".part")
             torch.save({"weights": {n: p.detach().clone() for n, p in named}, "optimizer": opt.state_dict(), "step": step + 1,
-                        "tokens": tokens, "history": history}, part)
+                        "history": history}, part)
             os.replace(part, checkpoint)
         if stop_after is not None and step + 1 >= stop_after:
             break

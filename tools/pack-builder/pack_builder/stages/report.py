@@ -60,6 +60,7 @@ def run(st):
     names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer")
     done = {s: read_json(st.path(s, "done.json")) for s in names}
     fig = read_json(st.path("calibrate", "figures.json"))
+    calibration = read_json(st.path("calibrate", "calibration.json"))
     latents = read_json(st.path("discover", "latents.json"))
     steering = read_json(st.path("steer", "steering.json"))
     samples = read_json(st.path("discover", "diff.json"))["samples"]
@@ -100,8 +101,8 @@ def run(st):
         *(["", f"The pack's read-out weighs {fig['readout_latents']:,} SAE latents (a probe over the SAE's latents, their mean over "
             "the answer's tokens; the latents discover named are left out of it, so none of them is named by a probe weight)."]
           if fig.get("readout_latents") else []),
-        *prior_tokens(read_json(st.path("calibrate", "calibration.json"))["aggregation"]),
-        *persona_term(read_json(st.path("calibrate", "calibration.json"))["readout"], fig["chosen"]),
+        *prior_tokens(calibration["aggregation"]),
+        *persona_term(calibration["readout"], fig["chosen"]),
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
