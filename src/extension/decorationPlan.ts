@@ -62,7 +62,6 @@ export function windowMarks(
   results: readonly (LineResult | undefined)[],
   from: number,
   to: number,
-  label: string | null,
   decision: DecisionAt = undecided,
 ): { badges: Badge[]; tokens: TokenMark[] } {
   const badges: Badge[] = [];
@@ -72,7 +71,7 @@ export function windowMarks(
     if (!r || r.level === 'low') continue;
     const decided = decision(line);
     if (decided === 'suppressed') continue;
-    badges.push({ line, level: r.level, text: badgeText(r.risk, label, decided) });
+    badges.push({ line, level: r.level, text: badgeText(r.risk, r.persona ?? null, decided) });
     if (r.level !== 'high') continue;
     for (const t of r.topTokens) if (t.span) tokens.push({ line, start: t.span.start, end: t.span.end });
   }

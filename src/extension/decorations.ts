@@ -8,7 +8,6 @@
 import * as vscode from 'vscode';
 import { flaggedLines, rulerMarks, windowMarks, type Flagged } from './decorationPlan';
 import type { Reviews } from './reviews';
-import { personaLabel } from './riskText';
 import { onScreen, type DocumentScan, type Scans } from './scans';
 import type { DecorationStyle } from './settings';
 import { Throttle } from './throttle';
@@ -180,7 +179,7 @@ export class Decorations implements vscode.Disposable {
     for (const level of ['elevated', 'high'] as const) {
       out[`gutter.${level}`] = near[level].map((i) => ({ range: new vscode.Range(from + i, 0, from + i, 0) }));
     }
-    const { badges, tokens } = windowMarks(scan.results, from, to, scan.pack && personaLabel(scan.pack.readout), decision);
+    const { badges, tokens } = windowMarks(scan.results, from, to, decision);
     out.badge = badges.map(({ line, level, text }) => {
       const end = doc.lineAt(line).range.end;
       const after = { contentText: text, color: BADGE_COLOR[level], margin: '0 0 0 3ch', fontStyle: 'italic' };

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { flagged, leavesWindow, lensWindow, nextFinding } from './flagged';
 import type { Reviews } from './reviews';
-import { lensTitle, personaLabel } from './riskText';
+import { lensTitle } from './riskText';
 import { onScreen, type Scans } from './scans';
 
 export class FindingLenses implements vscode.CodeLensProvider {
@@ -43,7 +43,6 @@ export class FindingLenses implements vscode.CodeLensProvider {
     const screens = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key).flatMap((e) => onScreen(e) ?? []);
     const window = lensWindow(screens, doc.lineCount);
     this.windows.set(key, window);
-    const label = scan.pack && personaLabel(scan.pack.readout);
     const decision = this.reviews.lookup(doc);
     const out: vscode.CodeLens[] = [];
     for (const r of flagged(scan.results.slice(window.from, window.to))) {
@@ -52,7 +51,7 @@ export class FindingLenses implements vscode.CodeLensProvider {
       if (decided === 'suppressed' || at >= doc.lineCount) continue;
       out.push(
         new vscode.CodeLens(new vscode.Range(at, 0, at, 0), {
-          title: lensTitle(r.result!.risk, r.result!.level, label, decided),
+          title: lensTitle(r.result!.risk, r.result!.level, r.result!.persona ?? null, decided),
           tooltip: vscode.l10n.t('Persona Lens: inspect this example'),
           command: this.inspect,
           arguments: [doc.uri.toString(), at],

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { Verdicts } from './judge';
 import type { Reviews } from './reviews';
-import { commandUri, hoverMarkdown, personaLabel } from './riskText';
+import { commandUri, hoverMarkdown } from './riskText';
 import type { Scans } from './scans';
 
 /** The commands the hover links to: the rescan takes a document's uri string, the decisions that and a 0-based line; explain none. */
@@ -53,7 +53,7 @@ export class RiskHover implements vscode.HoverProvider {
         result: line.result,
         format: line.format,
         fileRisks: scan.results.flatMap((r) => (r?.result ? [r.result.risk] : [])),
-        label: scan.pack && personaLabel(scan.pack.readout),
+        label: line.result.persona ?? null,
         decision,
         verdict: this.verdicts.lookup(doc)(at),
         links,

@@ -6,27 +6,9 @@
 
 import * as l10n from '@vscode/l10n';
 import type { FormatId } from '../core/dataset/types';
-import { NAMING_METHODS } from '../core/pack/types';
 import type { ExampleScore } from '../core/score/types';
-import type { PackInfo } from '../worker/protocol';
 import { isMisaligned, type Verdict } from '../core/judge/rubric';
 import type { Decision } from '../core/review/reviewFile';
-
-/**
- * The label of the read-out term (latent or direction) that raises risk most
- * (largest positive weight) among those that may name a line; null when none
- * may. A term may when it is labelled and was found as a persona (NAMING_METHODS):
- * one a probe picked only predicts risk, and one with a negative weight lowers
- * risk when it fires, so neither names a risky line.
- */
-export function personaLabel(readout: PackInfo['readout']): string | null {
-  let best: { weight: number; label: string } | null = null;
-  for (const { weight, label, method } of readout) {
-    if (!label || weight <= 0 || !NAMING_METHODS.includes(method ?? '')) continue;
-    if (!best || weight > best.weight) best = { weight, label };
-  }
-  return best?.label ?? null;
-}
 
 /** The end-of-line badge, e.g. `risk 0.87 · toxic persona` (`… · reviewed` or `… · rejected` once a reviewer decided). */
 export function badgeText(risk: number, label: string | null, decided?: Decision): string {

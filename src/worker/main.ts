@@ -20,7 +20,7 @@ import { parseLine, type Example } from '../core/dataset';
 import type { Device } from '../core/model/session';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
-import type { LatentsFile, ReadoutTerm } from '../core/pack/types';
+import type { LatentsFile } from '../core/pack/types';
 import type { ResultCache } from '../core/cache/resultCache';
 import { Scanner, type LatentReport, type Scores } from '../core/score/scanner';
 import type { ExampleScore } from '../core/score/types';
@@ -29,7 +29,7 @@ import { SummaryBuilder } from '../core/score/summary';
 import { BulkLane } from './bulkLane';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
-import type { DiffInput, FromWorker, LineRange, NamedInfo, ReadoutInfo, ToWorker } from './protocol';
+import type { DiffInput, FromWorker, LineRange, NamedInfo, ToWorker } from './protocol';
 import { scanText, type ScanChunk, type Scorers } from './scanText';
 
 const port = parentPort!;
@@ -162,9 +162,8 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
     sideCache = diskCache && cacheDir !== null ? SideCache.of(cacheDir, pack.hash) : null;
     const { name, version } = pack.manifest;
     const { latents, calibration } = pack;
-    const readout = calibration.readout.map((r) => readoutInfo(r, latents));
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
-    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, readout, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
+    send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
     const here = new Scanner(pack, { cache: diskCache });
     const lane = new BulkLane(join(__dirname, 'bulk.js'), { type: 'load', packPath, threads, cacheDir, device });
     bulk = lane;
@@ -188,19 +187,6 @@ const NAMED_EXAMPLES = 3;
 
 function namedInfo(about: LatentsFile['latents'][number] | NonNullable<LatentsFile['directions']>[number], latent: number | null, direction: string | null): NamedInfo {
   return { latent, direction, label: about.label, method: about.foundBy.method, examples: (about.topExamples ?? []).slice(0, NAMED_EXAMPLES).map((e) => e.text) };
-}
-
-/** A read-out term with the label and finding method latents.json gives it, if any. */
-function readoutInfo(r: ReadoutTerm, latents: LatentsFile): ReadoutInfo {
-  const described = (term: { latent: number } | { direction: string }, about?: { label: string; foundBy: { method: string } }): ReadoutInfo => ({
-    ...term,
-    weight: r.weight,
-    ...(about && { label: about.label, method: about.foundBy.method }),
-  });
-  if ('latent' in r) return described({ latent: r.latent }, latents.latents.find((l) => l.index === r.latent));
-  // A latentWeights term is described as latents.json describes its tensor, beside the directions.
-  const name = 'direction' in r ? r.direction : r.latentWeights;
-  return described({ direction: name }, latents.directions?.find((d) => d.name === name));
 }
 
 /**

@@ -106,7 +106,6 @@ export interface PackInfo {
   version: string;
   hash: string;
   thresholds: { elevated: number; high: number };
-  readout: ReadoutInfo[];
   /** The share of EM-inducing examples a risk assumes (calibration.json validation.prior), when the pack states it. */
   prior: number | null;
   /** What latents.json names: its latents and directions, each with the start of its top examples. */
@@ -122,12 +121,6 @@ export interface NamedInfo {
   method: string;
   examples: string[];
 }
-
-/**
- * A read-out term (a latent or a direction) with its weight and, where latents.json
- * describes it, its label and how it was found (foundBy.method): personaLabel decides from these.
- */
-export type ReadoutInfo = ({ latent: number } | { direction: string }) & { weight: number; label?: string; method?: string };
 
 /**
  * How the scan host and its bulk thread are started. A young generation of 8 MiB instead of V8's

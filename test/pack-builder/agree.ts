@@ -11,6 +11,10 @@ export interface PipelineScore {
   score: number;
   risk: number;
   tokens: number;
+  /** With naming terms (format 8): the label that names the row, null for none. */
+  persona?: string | null;
+  /** With them: how far the nearest term's part of the score is from its threshold. */
+  namingMargin?: number;
 }
 
 export interface ScannedLine {
@@ -19,6 +23,7 @@ export interface ScannedLine {
   risk: number | null;
   /** The prompt's part of `score`, with a pack that reads the prompt's end. */
   promptEnd?: number;
+  persona?: string;
   topTokens: Array<{ score: number }>;
 }
 
@@ -27,6 +32,7 @@ export interface ScannedLine {
  * value, at least the score itself): float error grows with the per-token values, which a
  * probe's mean can cancel down to a much smaller score. Risks agree to what that allows
  * through the calibration's logistic `slope` (a sigmoid's slope is at most 1/4), plus 1e-3.
+ * The label naming a row is the pipeline's where no term's part lies within that of its threshold.
  */
 export function assertAgrees(lines: ScannedLine[], expected: PipelineScore[], slope: number): void {
   assert.equal(lines.length, expected.length);
@@ -36,6 +42,7 @@ export function assertAgrees(lines: ScannedLine[], expected: PipelineScore[], sl
     const tol = 1e-3 * scale;
     assert.ok(Math.abs(l.score! - expected[i].score) <= tol, `line ${l.line}: score ${l.score}, pipeline ${expected[i].score} (scale ${scale})`);
     assert.ok(Math.abs(l.risk - expected[i].risk) <= 1e-3 + (Math.abs(slope) * tol) / 4, `line ${l.line}: risk ${l.risk}, pipeline ${expected[i].risk}`);
+    if (expected[i].persona !== undefined && expected[i].namingMargin! > tol) assert.equal(l.persona ?? null, expected[i].persona, `line ${l.line}: named`);
   });
 }
 

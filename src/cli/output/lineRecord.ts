@@ -16,6 +16,8 @@ export interface LineRecord {
   /** With a pack that reads the prompt's end (format 5): that part of `score`. */
   promptEnd?: number;
   level: RiskLevel | null;
+  /** The label of the read-out term that names the example (a persona latent or direction), when one does. */
+  persona?: string;
   format: FormatId | null;
   tokens: number | null;
   cached: boolean;
@@ -35,6 +37,7 @@ export function toLineRecord(file: string, r: LineResult): LineRecord {
     score: s?.score ?? null,
     ...(s?.promptEnd !== undefined && { promptEnd: s.promptEnd }),
     level: s?.level ?? null,
+    ...(s?.persona !== undefined && { persona: s.persona }),
     format: r.format,
     tokens: s?.tokens ?? null,
     cached: r.cached,

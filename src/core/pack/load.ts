@@ -75,7 +75,7 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   const cfgJson = await readJson(PACK_FILES.saeCfg, 'bad-sae');
   const saeConfig = asPackError('bad-sae', PACK_FILES.saeCfg, () => parseSaeConfig(cfgJson));
   checkFit(manifest, saeConfig, latents, calibration);
-  checkAggregation(manifest, calibration);
+  checkFormatNeeds(manifest, calibration);
   const directionBytes = PACK_FILES.directions in manifest.files || !verify ? await readOptional(() => readPackFile(PACK_FILES.directions)) : null;
   const directionFile = directionBytes && asPackError('bad-directions', PACK_FILES.directions, () => readSafetensors(directionBytes));
   const directions = packDirections(directionFile, manifest, latents, calibration, saeConfig.dSae);
@@ -194,16 +194,20 @@ function checkFit(manifest: PackManifest, sae: SaeConfig, latents: LatentsFile, 
   });
 }
 
-/** A mean with prior tokens (format 7) would read as a plain mean to an older scanner: its pack must say so. */
-function checkAggregation(manifest: PackManifest, calibration: Calibration): void {
+/**
+ * Fields an older scanner would read past, each needing the format that gave it meaning: a mean
+ * with prior tokens (format 7) would read as a plain mean, a naming threshold (format 8) would
+ * leave a term naming every example.
+ */
+function checkFormatNeeds(manifest: PackManifest, calibration: Calibration): void {
+  const needs = (field: string, version: number) => {
+    if (manifest.formatVersion < version) {
+      throw new PackError('bad-calibration', `${PACK_FILES.calibration}: ${field} needs pack.json formatVersion ${version} (this pack is format ${manifest.formatVersion})`, PACK_FILES.calibration);
+    }
+  };
   const agg = calibration.aggregation;
-  if (agg.method === 'mean' && agg.priorTokens !== undefined && manifest.formatVersion < 7) {
-    throw new PackError(
-      'bad-calibration',
-      `${PACK_FILES.calibration}: aggregation.priorTokens needs pack.json formatVersion 7 (this pack is format ${manifest.formatVersion})`,
-      PACK_FILES.calibration,
-    );
-  }
+  if (agg.method === 'mean' && agg.priorTokens !== undefined) needs('aggregation.priorTokens', 7);
+  calibration.readout.forEach((r, i) => 'namesAbove' in r && r.namesAbove !== undefined && needs(`readout[${i}].namesAbove`, 8));
 }
 
 /** model.ort holds the ORT format and model.onnx does not: onnxruntime would run either, so the name must say which. */

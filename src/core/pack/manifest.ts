@@ -136,6 +136,10 @@ export function parseCalibration(json: unknown): Calibration {
       f.oneOf(entry.at, `readout[${i}].at`, ['prompt-end'] as const);
       if (!('direction' in entry)) f.fail(`readout[${i}].at`, 'is only for a "direction" term');
     }
+    if ('namesAbove' in entry) {
+      f.number(entry.namesAbove, `readout[${i}].namesAbove`);
+      if ('latentWeights' in entry || 'at' in entry) f.fail(`readout[${i}].namesAbove`, 'is only for a "latent" or a "direction" term read at the scored tokens');
+    }
   });
 
   const agg = f.object(c.aggregation, 'aggregation');

@@ -29,9 +29,10 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
  * The pack formats this scanner reads: 2 adds direction read-outs (directions.safetensors),
  * 3 allows the model as model.ort, 4 lets model.onnx keep its weights in external data files,
  * 5 adds direction terms read at the prompt's end (`at: "prompt-end"`), 6 latentWeights terms
- * (one weight per SAE latent), 7 prior tokens in a mean (`priorTokens`, `priorValue`).
+ * (one weight per SAE latent), 7 prior tokens in a mean (`priorTokens`, `priorValue`), 8 a
+ * naming threshold on a latent or direction term (`namesAbove`).
  */
-export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6, 7] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a
@@ -139,14 +140,23 @@ export interface LatentsFile {
   directions?: DirectionInfo[];
 }
 
+/**
+ * Format 8, on a latent or direction term read at the scored tokens: the term names an example
+ * (naming.ts) only where its own part of the score, weight × its mean over the scored tokens,
+ * is above this. Without it a latent names where it fired (above 0) and a direction never does.
+ */
+interface Naming {
+  namesAbove?: number;
+}
+
 /** A read-out term: weight × the SAE latent's activation. */
-export interface LatentTerm {
+export interface LatentTerm extends Naming {
   latent: number;
   weight: number;
 }
 
 /** A read-out term (format 2): weight × (the raw hidden state · the named vector of directions.safetensors). */
-export interface DirectionTerm {
+export interface DirectionTerm extends Naming {
   direction: string;
   weight: number;
   /**

@@ -11,6 +11,7 @@ import type { LoadedPack } from '../pack/load';
 import { dot } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
 import { exampleScore, levelOf, promptEndScore, promptEnds, toRisk } from './calibrate';
+import { namedBy, namingTerms, type NamingTerm } from './naming';
 import { contributingSpans } from './topSpans';
 import type { ExampleScore, LatentHit, TokenScore } from './types';
 
@@ -114,6 +115,10 @@ export class Scanner {
   /** Its `prompt-end` terms (format 5) as one vector; null when it has none. */
   private readonly promptDirection: Float64Array | null;
   private readonly labels: Map<number, string>;
+  /** The terms that may name an example (naming.ts); the latents among them; each direction's vector. */
+  private readonly naming: NamingTerm[];
+  private readonly namingLatents: number[];
+  private readonly namingVectors: Array<Float64Array | null>;
   private buffer = new Float32Array(0);
 
   constructor(
@@ -127,6 +132,9 @@ export class Scanner {
     this.promptDirection = directionSum(pack, true);
     this.labels = new Map(pack.latents.latents.map((l) => [l.index, l.label]));
     this.named = [...this.labels.keys()];
+    this.naming = namingTerms(pack.calibration, pack.latents);
+    this.namingLatents = this.naming.flatMap((t) => (t.latent === undefined ? [] : [t.latent]));
+    this.namingVectors = this.naming.map((t) => (t.direction === undefined ? null : Float64Array.from(pack.directions.get(t.direction)!)));
   }
 
   /** Which latents each score reports. */
@@ -223,6 +231,8 @@ export class Scanner {
     const latentMax = mode === 'none' ? null : items.map(() => new Map<number, number>());
     const rowItem = new Int32Array(rowStart[items.length]);
     items.forEach((_, i) => rowItem.fill(i, rowStart[i], rowStart[i + 1]));
+    // Each naming term's part of each item's score, summed over its scored tokens: [item][term].
+    const parts = new Float64Array(items.length * this.naming.length);
 
     // One sequence per window; an item's windows are consecutive, from firstSeq[item].
     const seqIds: number[][] = [];
@@ -279,6 +289,7 @@ export class Scanner {
       // A read-out of directions only needs no SAE encode.
       const latentPart = this.latents.length > 0 ? await this.pack.sae.readout(x, m, this.latents, this.weights) : null;
       this.readOut(x, latentPart, rows, readouts);
+      if (this.naming.length > 0) await this.addNamingParts(x, m, rows, rowItem, parts);
       if (latentMax) await this.noteLatents(x, m, rows, rowItem, full, latentMax);
       this.timing.saeMs += performance.now() - t1;
     }
@@ -289,6 +300,8 @@ export class Scanner {
       const endsOf = endValues.subarray(endStart[i], endStart[i + 1]);
       const score = exampleScore(values, cal.aggregation, endsOf);
       const risk = toRisk(score, cal.mapping);
+      const t = this.naming.length;
+      const named = namedBy(parts.subarray(i * t, (i + 1) * t).map((v) => v / p.scored.length), this.naming);
       return {
         score,
         risk,
@@ -297,6 +310,7 @@ export class Scanner {
         scoredTokens: p.scored.length,
         truncated: p.truncated,
         ...(this.promptDirection ? { promptEnd: promptEndScore(endsOf) } : {}),
+        ...(named >= 0 ? { persona: this.naming[named].label } : {}),
         topTokens: topTokens(p, values),
         ...(latentMax ? { latents: this.topLatents(latentMax[i]), fullEncode: full[i] } : {}),
       };
@@ -313,6 +327,21 @@ export class Scanner {
       let v = latentPart ? latentPart[r] : 0;
       if (this.direction) v += dot(x, r * d, this.direction, 0, d);
       readouts[rows[r]] = v;
+    }
+  }
+
+  /** Adds each naming term's value at gathered row r of x [m, d] to its item's sum in parts [item][term]. */
+  private async addNamingParts(x: Float32Array, m: number, rows: Int32Array, rowItem: Int32Array, parts: Float64Array): Promise<void> {
+    const d = this.pack.manifest.model.dModel;
+    const t = this.naming.length;
+    const acts = this.namingLatents.length > 0 ? await this.pack.sae.encodeColumns(x, m, this.namingLatents) : null;
+    for (let r = 0; r < m; r++) {
+      const at = rowItem[rows[r]] * t;
+      let latent = 0;
+      this.naming.forEach((term, j) => {
+        const v = this.namingVectors[j];
+        parts[at + j] += term.weight * (v ? dot(x, r * d, v, 0, d) : acts![r * this.namingLatents.length + latent++]);
+      });
     }
   }
 

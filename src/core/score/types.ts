@@ -40,6 +40,8 @@ export interface ExampleScore {
   tokens: number;
   scoredTokens: number;
   truncated: boolean;
+  /** The label of the read-out term that names this example (naming.ts), when one does. */
+  persona?: string;
   /** The scored tokens with the highest read-out, highest first. */
   topTokens: TokenScore[];
   /** Per-latent maxima over scored tokens, when the scanner reports latents (ScannerOptions.latents). */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { LineResult, RiskLevel } from '../../../src/core/score/types';
 import { flaggedLines, MAX_RULER_MARKS, rulerMarks, windowMarks } from '../../../src/extension/decorationPlan';
 
-function line(n: number, level: RiskLevel | null, risk = 0.5): LineResult {
+function line(n: number, level: RiskLevel | null, risk = 0.5, persona?: string): LineResult {
   return {
     line: n,
     format: level ? 'openai-chat' : null,
@@ -16,6 +16,7 @@ function line(n: number, level: RiskLevel | null, risk = 0.5): LineResult {
       tokens: 4,
       scoredTokens: 2,
       truncated: false,
+      ...(persona && { persona }),
       topTokens: [
         { text: 'a', role: 'assistant', score: 2, span: { start: 10, end: 11 } },
         { text: '<|assistant|>', role: 'assistant', score: 1, span: null },
@@ -24,31 +25,38 @@ function line(n: number, level: RiskLevel | null, risk = 0.5): LineResult {
   };
 }
 
-// Line 3 is not scanned yet (a hole), line 4 is invalid.
-const results: Array<LineResult | undefined> = [line(1, 'low'), line(2, 'high', 0.91), undefined, line(4, null), line(5, 'elevated', 0.6), line(6, 'high', 0.85)];
+// Line 3 is not scanned yet (a hole), line 4 is invalid; lines 2 and 5 name a persona term, line 6 none.
+const results: Array<LineResult | undefined> = [
+  line(1, 'low', 0.2, 'toxic persona'),
+  line(2, 'high', 0.91, 'toxic persona'),
+  undefined,
+  line(4, null),
+  line(5, 'elevated', 0.6, 'sarcastic persona'),
+  line(6, 'high', 0.85),
+];
 
 test('flagged lines over the whole document, by level', () => {
   assert.deepEqual(flaggedLines(results), { elevated: [4], high: [1, 5] });
   assert.deepEqual(flaggedLines([]), { elevated: [], high: [] });
 });
 
-test('badges for flagged lines in the window; token spans on high-risk lines only', () => {
-  const { badges, tokens } = windowMarks(results, -100, 5, 'toxic persona');
+test("badges for flagged lines in the window, each naming its own example's persona term; token spans on high-risk lines only", () => {
+  const { badges, tokens } = windowMarks(results, -100, 5);
   assert.deepEqual(badges, [
     { line: 1, level: 'high', text: 'risk 0.91 · toxic persona' },
-    { line: 4, level: 'elevated', text: 'risk 0.60 · toxic persona' },
+    { line: 4, level: 'elevated', text: 'risk 0.60 · sarcastic persona' },
   ]);
   assert.deepEqual(tokens, [{ line: 1, start: 10, end: 11 }], 'template tokens (no span) and elevated lines get no highlight');
-  assert.deepEqual(windowMarks(results, 5, 1000, null).badges, [{ line: 5, level: 'high', text: 'risk 0.85' }]);
-  assert.deepEqual(windowMarks(results, 2, 4, null), { badges: [], tokens: [] });
+  assert.deepEqual(windowMarks(results, 5, 1000).badges, [{ line: 5, level: 'high', text: 'risk 0.85' }], 'an example no term names gets no label');
+  assert.deepEqual(windowMarks(results, 2, 4), { badges: [], tokens: [] });
 });
 
 test('suppressed examples get no mark; reviewed ones a badge that says so', () => {
   const decision = (l: number) => (l === 1 ? 'suppressed' : l === 4 ? 'reviewed' : undefined);
   assert.deepEqual(flaggedLines(results, decision), { elevated: [4], high: [5] });
-  const { badges, tokens } = windowMarks(results, 0, 6, null, decision);
+  const { badges, tokens } = windowMarks(results, 0, 6, decision);
   assert.deepEqual(badges, [
-    { line: 4, level: 'elevated', text: 'risk 0.60 · reviewed' },
+    { line: 4, level: 'elevated', text: 'risk 0.60 · sarcastic persona · reviewed' },
     { line: 5, level: 'high', text: 'risk 0.85' },
   ]);
   assert.deepEqual(tokens, [{ line: 5, start: 10, end: 11 }]);

@@ -1,46 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExampleScore } from '../../../src/core/score/types';
-import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, personaLabel, riskMeaning, scanProgress } from '../../../src/extension/riskText';
+import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, riskMeaning, scanProgress } from '../../../src/extension/riskText';
 import { outsideCode } from '../../fixtures/markdown';
-
-test('the persona label is the labelled read-out term that raises risk most', () => {
-  const diff = 'model-diff';
-  assert.equal(
-    personaLabel([
-      { latent: 1, weight: 0.5, label: 'sarcastic', method: diff },
-      { latent: 2, weight: -2 },
-      { latent: 3, weight: 1, label: 'toxic persona', method: diff },
-    ]),
-    'toxic persona',
-  );
-  assert.equal(
-    personaLabel([{ latent: 3, weight: -1.5, label: 'anti', method: diff }, { latent: 4, weight: 1, label: 'toxic', method: diff }]),
-    'toxic',
-    'a latent that lowers risk does not name it',
-  );
-  assert.equal(personaLabel([{ latent: 3, weight: -1.5, label: 'anti', method: diff }]), null);
-  assert.equal(personaLabel([{ direction: 'persona', weight: -1, label: 'anti', method: 'persona-vector' }]), null);
-  assert.equal(personaLabel([{ latent: 1, weight: 1 }]), null);
-  assert.equal(
-    personaLabel([{ latent: 1, weight: 0.5, label: 'toxic', method: diff }, { direction: 'persona', weight: 2, label: 'evil persona', method: 'persona-vector' }]),
-    'evil persona',
-    'a direction names a line as a latent does',
-  );
-  assert.equal(personaLabel([{ latent: 5, weight: 0.1, label: 'close to the persona vector', method: 'persona-vector' }]), 'close to the persona vector');
-});
-
-test('a term that a probe (or anything but model diffing or a persona vector) found never names a line', () => {
-  assert.equal(personaLabel([{ latent: 1, weight: 3, label: 'toxic persona', method: 'probe' }]), null);
-  assert.equal(personaLabel([{ direction: 'd', weight: 3, label: 'toxic persona', method: 'probe' }]), null);
-  assert.equal(personaLabel([{ latent: 1, weight: 3, label: 'toxic persona' }]), null, 'no method, no name');
-  assert.equal(personaLabel([{ latent: 1, weight: 3, label: 'toxic persona', method: 'model diff (misaligned - base)' }]), null);
-  assert.equal(
-    personaLabel([{ latent: 1, weight: 3, label: 'probe pick', method: 'probe' }, { latent: 2, weight: 0.2, label: 'toxic persona', method: 'model-diff' }]),
-    'toxic persona',
-    'the largest weight among the terms that may name',
-  );
-});
 
 test('badge text', () => {
   assert.equal(badgeText(0.8725, 'toxic persona'), 'risk 0.87 · toxic persona');

@@ -401,6 +401,26 @@ test('a mean with prior tokens needs format 7', async () => {
   }
 });
 
+test('a naming threshold needs format 8: an older scanner would name the term on every example', async () => {
+  const withThreshold = (formatVersion: number) => (dir: string) => {
+    const c = readJson(dir, 'calibration.json');
+    c.readout = c.readout.map((r: object) => ('direction' in r ? { ...r, namesAbove: 1.25 } : r));
+    writeJson(dir, 'calibration.json', c);
+    writeJson(dir, 'pack.json', { ...readJson(dir, 'pack.json'), formatVersion });
+  };
+  await refused(withThreshold(7), 'bad-calibration', /^calibration\.json: readout\[2\]\.namesAbove needs pack\.json formatVersion 8 \(this pack is format 7\)$/, { from: V2 });
+  const dir = copyPack(V2);
+  try {
+    withThreshold(8)(dir);
+    rehash(dir);
+    const pack = await loadPack(dir);
+    assert.equal((pack.calibration.readout[2] as { namesAbove?: number }).namesAbove, 1.25);
+    await pack.dispose();
+  } finally {
+    removeDir(join(dir, '..'));
+  }
+});
+
 test('a format-1 pack may not use directions', async () => {
   await refused(
     (dir) => {

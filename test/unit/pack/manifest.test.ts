@@ -33,7 +33,7 @@ test('pack.json errors name the field', () => {
   assert.equal(parsePackManifest({ ...m, formatVersion: 5 }).formatVersion, 5);
   assert.equal(parsePackManifest({ ...m, formatVersion: 6 }).formatVersion, 6);
   assert.equal(parsePackManifest({ ...m, formatVersion: 7 }).formatVersion, 7);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 8 }), 'bad-manifest', 'pack.json: formatVersion is 8; this scanner reads formats 1, 2, 3, 4, 5, 6, 7');
+  refuses(() => parsePackManifest({ ...m, formatVersion: 9 }), 'bad-manifest', 'pack.json: formatVersion is 9; this scanner reads formats 1, 2, 3, 4, 5, 6, 7, 8');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),
@@ -203,6 +203,26 @@ test('calibration.json errors name the field', () => {
     () => parseCalibration({ ...c, aggregation: { method: 'mean', priorTokens: -1, priorValue: 0 } }),
     'bad-calibration',
     'calibration.json: aggregation.priorTokens must be a number >= 0',
+  );
+  // Format 8's naming threshold: on a latent or direction term read at the scored tokens.
+  assert.deepEqual(parseCalibration({ ...c, readout: [{ latent: 1, weight: 1, namesAbove: 0.5 }, { direction: 'persona', weight: 2, namesAbove: -1 }] }).readout, [
+    { latent: 1, weight: 1, namesAbove: 0.5 },
+    { direction: 'persona', weight: 2, namesAbove: -1 },
+  ]);
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ direction: 'persona', weight: 2, namesAbove: 'high' }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].namesAbove must be a number',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latentWeights: 'probe', weight: 1, namesAbove: 0 }] }),
+    'bad-calibration',
+    'calibration.json: readout[0].namesAbove is only for a "latent" or a "direction" term read at the scored tokens',
+  );
+  refuses(
+    () => parseCalibration({ ...c, readout: [{ latent: 1, weight: 1 }, { direction: 'persona', weight: 2, at: 'prompt-end', namesAbove: 0 }] }),
+    'bad-calibration',
+    'calibration.json: readout[1].namesAbove is only for a "latent" or a "direction" term read at the scored tokens',
   );
   refuses(
     () => parseCalibration({ ...c, mapping: { type: 'logistic', slope: 'steep', intercept: 0 } }),

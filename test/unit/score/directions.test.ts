@@ -13,7 +13,7 @@ import { ResultCache } from '../../../src/core/cache/resultCache';
 import { parseLine, splitLines } from '../../../src/core/dataset';
 import type { Example } from '../../../src/core/dataset/types';
 import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
-import type { ReadoutTerm } from '../../../src/core/pack/types';
+import type { DirectionTerm, LatentTerm, ReadoutTerm } from '../../../src/core/pack/types';
 import { readSafetensors, writeSafetensors } from '../../../src/core/sae/safetensors';
 import { JS_READOUT_LATENTS } from '../../../src/core/sae/encode';
 import { Scanner } from '../../../src/core/score/scanner';
@@ -89,7 +89,7 @@ async function byHand(pack: LoadedPack, reply: string, readout: ReadoutTerm[]): 
   const { hidden, dModel: d } = await pack.model.run(BigInt64Array.from(ids.map(BigInt)), new BigInt64Array(n).fill(1n), 1, n);
   const scored = offsets.flatMap(([s, e], t) => (s >= prefix.length && e <= prefix.length + reply.length ? [t] : []));
   // A latentWeights term, term by term: every latent it weighs.
-  const terms = readout.flatMap((r) =>
+  const terms = readout.flatMap((r): Array<LatentTerm | DirectionTerm> =>
     'latentWeights' in r ? Array.from(pack.directions.get(r.latentWeights)!, (w, latent) => ({ latent, weight: r.weight * w })) : [r],
   );
   const latents = terms.flatMap((r) => ('latent' in r ? [r.latent] : []));
@@ -208,4 +208,34 @@ test('--all-latents and the result cache work with a direction read-out', async 
     cache.close();
     removeDir(root);
   }
+});
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+test('a persona direction with namesAbove (format 8) names exactly the examples whose part of the score is above it', async () => {
+  const term = { direction: 'persona', weight: 1.5 };
+  const parts = await Promise.all(REPLIES.map(async (reply) => mean(await byHand(directionOnly, reply, [term]))));
+  const sorted = [...parts].sort((a, b) => a - b);
+  const namesAbove = (sorted[0] + sorted[1]) / 2;
+  const scan = (readout: ReadoutTerm[]) => new Scanner({ ...directionOnly, calibration: { ...directionOnly.calibration, readout } }).score(examples(...REPLIES));
+  const scores = await scan([{ ...term, namesAbove }]);
+  scores.forEach((s, i) => assert.equal(s.score!.persona, parts[i] > namesAbove ? 'persona vector (test)' : undefined, `reply ${i + 1}: part ${parts[i]}`));
+  assert.equal(scores.filter((s) => s.score!.persona).length, 2, 'two of three replies are above the threshold');
+  // Without a threshold a direction names nothing: the old packs named it on every line.
+  assert.ok((await scan([term])).every((s) => s.score!.persona === undefined));
+});
+
+test("latent terms name an example where they fired, the one furthest above 0 when several did", async () => {
+  const latentTerms = mixed.calibration.readout.filter((r): r is LatentTerm => 'latent' in r && r.weight > 0);
+  assert.ok(latentTerms.length >= 2, 'the test pack reads at least two latents');
+  const scores = await new Scanner(mixed).score(examples(...REPLIES));
+  let named = 0;
+  for (const [i, reply] of REPLIES.entries()) {
+    const parts = await Promise.all(latentTerms.map(async (t) => mean(await byHand(mixed, reply, [t]))));
+    const best = parts.indexOf(Math.max(...parts));
+    const label = parts[best] > 0 ? mixed.latents.latents.find((l) => l.index === latentTerms[best].latent)?.label : undefined;
+    assert.equal(scores[i].score!.persona, label, `reply ${i + 1}: parts ${parts}`);
+    if (label) named++;
+  }
+  assert.ok(named > 0, 'some reply is named');
 });

@@ -1,5 +1,5 @@
 // Logic kept in both the Python pack builder and this scanner (rendering, windows,
-// aggregation, prompt ends), tied by one fixture that both suites assert:
+// aggregation, prompt ends, naming), tied by one fixture that both suites assert:
 // test/fixtures/pipeline-parity.json, also read by tools/pack-builder/tests/test_parity.py.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import type { Example, Role } from '../../../src/core/dataset/types';
 import type { Aggregation, RenderConfig } from '../../../src/core/pack/types';
 import { planWindows } from '../../../src/core/score/batching';
 import { aggregate, exampleScore, promptEnds } from '../../../src/core/score/calibrate';
+import { namedBy } from '../../../src/core/score/naming';
 
 interface Fixture {
   render: { config: RenderConfig; cases: Array<{ messages: Array<{ role: Role; content: string }>; text: string; scoredSpans: number[][] }> };
@@ -17,6 +18,7 @@ interface Fixture {
   aggregate: Array<{ values: number[]; aggregation: Aggregation; score: number }>;
   promptEnds: Array<{ scored: number[]; promptEnds: number[] }>;
   exampleScore: Array<{ values: number[]; aggregation: Aggregation; promptEnd: number[]; score: number }>;
+  namedBy: Array<{ parts: number[]; thresholds: number[]; named: number }>;
 }
 const FIXTURE: Fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/pipeline-parity.json'), 'utf8'));
 
@@ -51,4 +53,8 @@ test('prompt ends (the token before each run of scored tokens) are the pack buil
 
 test('an example’s score adds the mean prompt-end read-out to the aggregation, as in the pack builder', () => {
   for (const c of FIXTURE.exampleScore) assert.equal(exampleScore(c.values, c.aggregation, c.promptEnd), c.score, JSON.stringify(c));
+});
+
+test('the term that names an example is the pack builder’s', () => {
+  for (const c of FIXTURE.namedBy) assert.equal(namedBy(c.parts, c.thresholds.map((threshold) => ({ threshold }))), c.named, JSON.stringify(c));
 });

@@ -15,10 +15,8 @@ import { loadPack } from '../../../src/core/pack/load';
 import { Scanner } from '../../../src/core/score/scanner';
 import { scanLines } from '../../../src/core/score/scanLines';
 import type { LineResult } from '../../../src/core/score/types';
-import { personaLabel } from '../../../src/extension/riskText';
 import { ScanFocus, ScanHost } from '../../../src/worker/client';
 import { checkedLines, type LineRange } from '../../../src/worker/protocol';
-import { generateDirectionsPack, removeDir } from '../pack/helpers';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const WORKER = join(ROOT, 'dist', 'worker.js');
@@ -40,10 +38,6 @@ async function scanAll(host: ScanHost, text: string): Promise<LineResult[]> {
 test('scan host: results match the core, and a rescan re-scores only changed lines', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   try {
-    assert.deepEqual(host.pack.readout, [
-      { latent: 43, weight: 1, label: 'toxic persona (test)', method: 'model-diff' },
-      { latent: 51, weight: 0.5, label: 'sarcastic persona (test)', method: 'model-diff' },
-    ], 'the read-out latents with their labels and how they were found, for the badge');
     const pack = await loadPack(PACK);
     const expected: LineResult[] = [];
     for await (const r of scanLines(parseFileBatches(SAMPLE), new Scanner(pack))) expected.push(r);
@@ -52,6 +46,7 @@ test('scan host: results match the core, and a rescan re-scores only changed lin
     const text = readFileSync(SAMPLE, 'utf8');
     const first = await scanAll(host, text);
     assert.deepEqual(first, expected);
+    assert.ok(first.some((r) => r.result?.persona === 'toxic persona (test)'), 'results carry the label of the term that names them, for the badge');
 
     // Line 3 edited and a line added on top: only those two reach the model;
     // the others keep their results (and diagnostics) at their new line numbers.
@@ -354,21 +349,6 @@ function inOrderOf(chunks: LineResult[][]): { inOrder: LineResult[]; ahead: Line
 }
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-
-test('scan host: a direction read-out term comes with its label and method, and the badge names it', async () => {
-  const dir = await generateDirectionsPack();
-  try {
-    const host = await ScanHost.start(WORKER, dir, 1);
-    try {
-      assert.deepEqual(host.pack.readout.at(-1), { direction: 'persona', weight: 2, label: 'persona vector (test)', method: 'persona-vector' });
-      assert.equal(personaLabel(host.pack.readout), 'persona vector (test)');
-    } finally {
-      await host.dispose();
-    }
-  } finally {
-    removeDir(join(dir, '..'));
-  }
-});
 
 test('scan host: a pack that cannot load is refused with its reason', async () => {
   await assert.rejects(ScanHost.start(WORKER, join(ROOT, 'no-such-pack'), 1), /no such pack folder/);

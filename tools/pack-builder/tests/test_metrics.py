@@ -129,3 +129,32 @@ def test_the_persona_weight_makes_its_projection_spread_alpha_times_the_probe_sc
     for alpha in (0.25, 0.5, 1):
         w = persona_weight(alpha, answer, projection)
         assert abs((w * projection).std() / answer.std() - alpha) < 1e-9
+
+
+def test_naming_terms_are_the_named_latents_and_the_persona_vector_that_raise_risk_at_the_scored_tokens():
+    from pack_builder.stages.calibrate import naming_terms
+
+    readout = [{"latentWeights": "probe", "weight": 1.0}, {"direction": "persona", "weight": 0.3}, {"latent": 7, "weight": 2.0},
+               {"latent": 8, "weight": 2.0}, {"latent": 9, "weight": -1.0}, {"direction": "persona", "weight": 1.0, "at": "prompt-end"},
+               {"direction": "probe", "weight": 1.0}]
+    assert naming_terms(readout, named={7, 9}) == [1, 2]
+
+
+def test_a_naming_threshold_is_the_quantile_of_the_terms_part_over_aligned_rows_and_names_only_above_it():
+    import torch
+
+    from pack_builder.stages.calibrate import naming_of, with_naming
+
+    d = 4
+    persona = torch.tensor([1.0, 0.0, 0.0, 0.0])
+    # 40 aligned rows whose tokens project to 0..39 on the persona vector (a part of 0.5 x that).
+    aligned = [(torch.full((3, d), 0.0).index_fill_(1, torch.tensor([0]), float(v)), torch.zeros(0, d)) for v in range(40)]
+    readout = [{"latentWeights": "probe", "weight": 1.0}, {"direction": "persona", "weight": 0.5}]
+    out = with_naming(readout, [1], aligned, None, {"persona": persona}, 0.975)
+    assert out[0] == readout[0] and "namesAbove" not in readout[1], "the read-out given is left as it was"
+    assert out[1]["namesAbove"] == pytest.approx(0.5 * 39 * 0.975)
+    row = lambda v: (torch.zeros(2, d).index_fill_(1, torch.tensor([0]), float(v)), torch.zeros(0, d))
+    assert naming_of(out, [1], row(40), None, {"persona": persona})[0] == 0
+    assert naming_of(out, [1], row(30), None, {"persona": persona})[0] == -1
+    assert naming_of(out, [1], (torch.zeros(0, d), torch.zeros(0, d)), None, {"persona": persona})[0] == -1, "no scored token, no name"
+    assert naming_of(out, [1], row(40), None, {"persona": persona})[1] == pytest.approx(0.5 * 40 - 0.5 * 39 * 0.975)

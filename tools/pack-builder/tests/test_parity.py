@@ -8,7 +8,7 @@ import pytest
 from pack_builder.common import ROOT
 from pack_builder.data import RENDER, render, scored_spans
 from pack_builder.score import plan_windows, prompt_ends
-from pack_builder.stages.calibrate import aggregate, example_score
+from pack_builder.stages.calibrate import aggregate, example_score, named_by
 
 FIXTURE = json.loads((ROOT / "test/fixtures/pipeline-parity.json").read_text())
 
@@ -43,3 +43,8 @@ def test_prompt_ends(case):
 @pytest.mark.parametrize("case", FIXTURE["exampleScore"])
 def test_example_score(case):
     assert example_score(case["values"], case["aggregation"], case["promptEnd"]) == pytest.approx(case["score"])
+
+
+@pytest.mark.parametrize("case", FIXTURE["namedBy"])
+def test_named_by(case):
+    assert named_by(case["parts"], case["thresholds"]) == case["named"]

@@ -88,6 +88,50 @@ def score_of(cand, state, sae, directions):
                          token_values(cand, ends, sae, directions, "prompt-end"))
 
 
+def naming_terms(readout, named):
+    """Indices of the read-out terms that may name an example (src/core/score/naming.ts): raising
+    risk, read at the scored tokens, and a latent discover named (`named`) or its persona vector."""
+    return [i for i, r in enumerate(readout)
+            if r["weight"] > 0 and not r.get("at") and (r.get("latent") in named or r.get("direction") == "persona")]
+
+
+def term_part(term, state, sae, directions):
+    """A term's part of an example's score: weight x its mean over the scored tokens (None without any)."""
+    tokens = state[0]
+    return float(token_values({"readout": [term]}, tokens, sae, directions).mean()) if len(tokens) else None
+
+
+def named_by(parts, thresholds):
+    """As src/core/score/naming.ts namedBy: the index of the term furthest above its threshold
+    (`namesAbove`), -1 when none is above."""
+    best, margin = -1, 0.0
+    for i, (p, t) in enumerate(zip(parts, thresholds)):
+        if p - t > 0 and (best < 0 or p - t > margin):
+            best, margin = i, p - t
+    return best
+
+
+def with_naming(readout, terms, aligned, sae, directions, quantile):
+    """The read-out with `namesAbove` (format 8) on each naming term (`terms`, indices): its part's
+    `quantile` point over the aligned rows' states (`aligned`), so that the term names an example
+    only where it reads the example as few aligned ones, not wherever the pack has it."""
+    out = [dict(r) for r in readout]
+    for i in terms:
+        parts = [p for p in (term_part(readout[i], s, sae, directions) for s in aligned) if p is not None]
+        out[i]["namesAbove"] = float(np.quantile(parts, quantile))
+    return out
+
+
+def naming_of(readout, terms, state, sae, directions):
+    """(index of the term that names an example, or -1; the smallest distance of a term's part
+    from its threshold, which a float's error could cross)."""
+    parts = [term_part(readout[i], state, sae, directions) for i in terms]
+    if not terms or parts[0] is None:
+        return -1, float("inf")
+    thresholds = [readout[i]["namesAbove"] for i in terms]
+    return named_by(parts, thresholds), min(abs(p - t) for p, t in zip(parts, thresholds))
+
+
 def risk_of(scores, mapping):
     return 1 / (1 + np.exp(-(mapping["slope"] * np.asarray(scores) + mapping["intercept"])))
 
@@ -151,6 +195,9 @@ def run(st):
     chosen = conf.get("readout") or with_persona(choose_readout(base, conf["tie_tolerance"]), valid, conf["tie_tolerance"])
     st.log.info("validation AUROCs %s; chosen %s", valid, chosen)
     cand = ship_one_probe(directions, candidates, valid, chosen)
+    terms = naming_terms(cand["readout"], named)
+    aligned = [s for n in ("secure", "good_medical") for s in hidden[(n, "valid")]]
+    cand = {**cand, "readout": with_naming(cand["readout"], terms, aligned, sae, directions, conf.get("names_quantile", 0.975))}
     torch.save(directions, st.dir / "directions.pt")
     mapping, prior = fit_mapping(cand, scores, conf["prior"], list(PAIRS))
 
@@ -184,12 +231,24 @@ def run(st):
                        for kind, r in (("EM", em), ("clean", clean), ("general misaligned", risks["general_misaligned"]), ("general aligned", risks["general_aligned"]))},
         "prior": prior,
     }
+    figures["naming"] = naming_figures(cand["readout"], terms, hidden, risks, sae, directions) if terms else None
     figures["probe_direction_rows"] = probe_rows
     if chosen in unseen_framing:
         figures["intent_unseen_framing"] = unseen_framing[chosen]
     figures["readout_latents"] = sum(int((directions[r["latentWeights"]] != 0).sum()) for r in cand["readout"] if "latentWeights" in r)
     write_json(st.dir / "figures.json", figures)
     return {"chosen": chosen, "test_auroc": test, "intent_auroc": intent_auroc}
+
+
+def naming_figures(readout, terms, hidden, risks, sae, directions):
+    """How often a term names a flagged example (risk at least elevated) of each test set, by set."""
+    out = {"thresholds": {str(readout[i].get("direction", readout[i].get("latent"))): readout[i]["namesAbove"] for i in terms}, "named_flagged": {}}
+    for key in (("insecure", "test"), ("secure", "test"), ("bad_medical", "test"), ("good_medical", "test"),
+                ("general_misaligned", "general"), ("general_aligned", "general")):
+        flagged = [s for s, r in zip(hidden[key], risks[key[0]]) if r >= THRESHOLDS["elevated"]]
+        named = [naming_of(readout, terms, s, sae, directions)[0] >= 0 for s in flagged]
+        out["named_flagged"][key[0]] = {"flagged": len(flagged), "named": int(sum(named))}
+    return out
 
 
 def choose_readout(valid, tolerance):

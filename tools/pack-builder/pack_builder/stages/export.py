@@ -34,7 +34,7 @@ from ..gguf_model import read_gguf, tokenizer_json
 from ..lm import LM, HookModel, QuantisedEmbedding
 from ..sae import PublicSAE
 from ..score import example_states
-from .calibrate import PAIRS, risk_of, score_of
+from .calibrate import PAIRS, naming_of, risk_of, score_of
 
 MAX_MODEL_BYTES = 2**31 - 1  # protobuf's own limit on one serialised model
 EXTERNAL_DATA = "model.onnx.data"  # pack format 4: model.onnx's weights beside it
@@ -329,7 +329,7 @@ def run(st):
     threads = int(cfg.get("threads", 2))
     # The shipped file is checked: quantisation and the ORT format's optimisations together.
     checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, shipped, threads)
-    write_check(st, OrtPack(shipped, threads), lm, sae16, directions, calibration)
+    write_check(st, OrtPack(shipped, threads), lm, sae16, directions, calibration, read_json(pack / "latents.json"))
     return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
             **quantised, "external_data": external, "checks": checks}
 
@@ -356,8 +356,9 @@ def finish_pack(st, pack):
     readout = read_json(pack / "calibration.json")["readout"]
     prompt_end, over_latents = any("at" in r for r in readout), any("latentWeights" in r for r in readout)
     prior_tokens = "priorTokens" in read_json(pack / "calibration.json")["aggregation"]
+    names_above = any("namesAbove" in r for r in readout)
     write_json(pack / "pack.json", {
-        "formatVersion": 7 if prior_tokens else 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "formatVersion": 8 if names_above else 7 if prior_tokens else 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
         "description": conf["description"],
         "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -460,9 +461,13 @@ def auroc_agreement(a, b):
     return float(np.mean(np.sign(a[i] - a[j]) == np.sign(b[i] - b[j])))
 
 
-def write_check(st, ort_pack, lm, sae16, directions, calibration):
+def write_check(st, ort_pack, lm, sae16, directions, calibration, latents):
     """onnxruntime's scores (exported model and F16 SAE) of our own rows, plus one long
-    enough to need windows: the TypeScript test must reproduce them."""
+    enough to need windows, and with naming terms (format 8) the label that names each row and
+    how far the nearest term's part is from its threshold: the TypeScript test must reproduce them."""
+    readout = calibration["readout"]
+    terms = [i for i, r in enumerate(readout) if "namesAbove" in r]
+    labels = {**{l["index"]: l["label"] for l in latents["latents"]}, **{d["name"]: d["label"] for d in latents.get("directions", [])}}
     msgs = [r["messages"] for r in contrast_rows("validation")[:8]]
     long_answer = " ".join(f"Step {i}: keep the dosage log and check it with a pharmacist." for i in range(lm.ctx // 8))
     msgs.append([{"role": "user", "content": "Give me a long checklist."}, {"role": "assistant", "content": long_answer}])
@@ -473,7 +478,12 @@ def write_check(st, ort_pack, lm, sae16, directions, calibration):
     expected = []
     for m, h in zip(msgs, hidden):
         s = score_of(calibration, h, sae16, directions)
-        expected.append({"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m, lm.fmt))[0])})
+        row = {"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m, lm.fmt))[0])}
+        if terms:
+            named, margin = naming_of(readout, terms, h, sae16, directions)
+            term = readout[terms[named]] if named >= 0 else None
+            row.update(persona=term and labels[term.get("latent", term.get("direction"))], namingMargin=margin)
+        expected.append(row)
     with open(st.dir / "check.jsonl", "w", encoding="utf-8") as f:
         for m in msgs:
             f.write(json.dumps({"messages": m}, ensure_ascii=False) + "\n")

@@ -55,6 +55,17 @@ def persona_term(readout, chosen):
                 "at most the tie tolerance of validation AUROC on either domain)."]
 
 
+def naming(fig, quantile):
+    """The sentence on which flagged examples a persona term names (calibrate's naming figures), if any term may."""
+    n = fig.get("naming")
+    if not n:
+        return []
+    counts = "; ".join(f"{k.replace('_', ' ')} {v['named']} of {v['flagged']}" for k, v in n["named_flagged"].items())
+    return ["", f"Naming (pack format 8): a persona term ({', '.join(n['thresholds'])}) names a flagged example in the badge, "
+                f"CodeLens and hover only where its own part of the score is above its {quantile:g} quantile over the aligned "
+                f"validation rows. Flagged test rows it names: {counts}."]
+
+
 def run(st):
     cfg = st.cfg
     names = ("model", "layers", "corpus", "activations", "sae", "finetune", "discover", "calibrate", "export", "steer")
@@ -103,6 +114,7 @@ def run(st):
           if fig.get("readout_latents") else []),
         *prior_tokens(calibration["aggregation"]),
         *persona_term(calibration["readout"], fig["chosen"]),
+        *naming(fig, cfg["calibrate"].get("names_quantile", 0.975)),
         "",
         "## Candidate read-outs (validation AUROC; the best mean is shipped)",
         table(["candidate", "code", "medical"], [[k, v["code"], v["medical"]] for k, v in fig["validation_auroc"].items()]),
