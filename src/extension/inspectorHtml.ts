@@ -34,7 +34,7 @@ const LISTED = 8;
 export function inspectorHtml(v: InspectorView, nonce: string, script: string): string {
   const r = v.result;
   const head = r
-    ? `<p class="risk ${r.level}"><b>${escapeHtml(l10n.t('{0} risk {1}', levelName(r.level), r.risk.toFixed(3)))}</b>${v.decision ? ` · ${escapeHtml(decisionName(v.decision))}` : ''}</p><p class="meaning">${escapeHtml(riskMeaning(r.risk, v.prior))}.</p>${r.promptEnd === undefined ? '' : `<p class="meaning">${escapeHtml(rawScoreText(r))}.</p>`}`
+    ? `<p class="risk ${r.level}"><b>${escapeHtml(l10n.t('{0} risk {1}', levelName(r.level), r.risk.toFixed(3)))}</b>${r.persona ? ` · ${escapeHtml(r.persona)}` : ''}${v.decision ? ` · ${escapeHtml(decisionName(v.decision))}` : ''}</p><p class="meaning">${escapeHtml(riskMeaning(r.risk, v.prior))}.</p>${r.promptEnd === undefined ? '' : `<p class="meaning">${escapeHtml(rawScoreText(r))}.</p>`}`
     : `<p class="risk"><b>${escapeHtml(l10n.t('No risk'))}</b>: ${escapeHtml(v.problem ?? l10n.t('this line is not a scored example'))}</p>`;
   const decide = (d: Decision | null, title: string) => `<button data-decide="${d ?? 'clear'}"${v.decision === d || (d === null && !v.decision) ? ' disabled' : ''}>${escapeHtml(title)}</button>`;
   const actions = [
@@ -96,8 +96,10 @@ function latentsSection(v: InspectorView): string {
       const strength = escapeHtml(
         act === null ? l10n.t('a direction: read out, not encoded') : v.latents ? l10n.t('activation {0} on this example', act.toFixed(2)) : l10n.t('activation: computing…'),
       );
+      // The term that names this example (its part of the score above its threshold: naming.ts) says so.
+      const names = v.result!.persona === n.label ? ` · ${escapeHtml(l10n.t('names this example'))}` : '';
       const examples = n.examples.map((e) => `<li><code>${escapeHtml(e)}</code></li>`).join('');
-      return `<details><summary><b>${escapeHtml(n.label)}</b> · ${escapeHtml(name)} (${escapeHtml(n.method)}) · ${strength}</summary><ul>${examples}</ul></details>`;
+      return `<details><summary><b>${escapeHtml(n.label)}</b> · ${escapeHtml(name)} (${escapeHtml(n.method)}) · ${strength}${names}</summary><ul>${examples}</ul></details>`;
     });
   const unnamed = (v.latents ?? []).filter((h) => h.label === undefined).slice(0, 5);
   const strongest =

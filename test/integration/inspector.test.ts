@@ -43,6 +43,11 @@ suite('Inspector', () => {
     assert.match(first.html, /the chance this example is EM-inducing/);
     // The test pack names latent 43; its activation on this example is the encode's.
     assert.match(first.html, /<b>toxic persona \(test\)<\/b> · latent 43 \(model-diff\) · activation \d+\.\d\d on this example/);
+    // The term that names the example: beside its risk, and on its row.
+    const persona = v.result!.persona!;
+    assert.ok(persona, 'the test pack names this example');
+    assert.ok(first.html.includes(`</b> · ${persona}`), 'the name beside the risk');
+    assert.equal(first.html.match(/ · names this example<\/summary>/g)?.length, 1, 'one row says it names the example');
     // And the whole SAE's strongest on it (every latent of this one line is encoded).
     assert.match(first.html, /Strongest unnamed latents here: \d+ \(\d+\.\d\d\)/);
 

@@ -72,8 +72,9 @@ for (const c of CASES) {
     assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(w, 'model/tokenizer-samples.json')));
     const pack = read(join(exp, 'pack/pack.json'));
     assert.equal(pack.model.hookPoint, `blocks.${LAYER}.hook_resid_post`);
+    // Format 8 for the naming thresholds (below), which external data (format 4) comes under.
+    assert.equal(pack.formatVersion, 8);
     if (c.externalData) {
-      assert.equal(pack.formatVersion, 4);
       assert.deepEqual(pack.model.externalData, ['model.onnx.data']);
       assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.onnx', 'model.onnx.data']);
     } else {
@@ -82,11 +83,14 @@ for (const c of CASES) {
     assert.equal(read(join(w, 'sae/done.json')).format, c.sae);
     const calibration = read(join(exp, 'pack/calibration.json'));
     assert.ok(calibration.readout.every((r: { latent?: number }) => typeof r.latent === 'number'), 'a latent read-out');
+    const raising = calibration.readout.filter((r: { weight: number }) => r.weight > 0);
+    assert.ok(raising.length > 0 && raising.every((r: { namesAbove?: number }) => Number.isFinite(r.namesAbove)), 'each diff latent that raises risk has a naming threshold');
     if (c.tuned) assert.equal(read(join(w, 'discover/done.json')).top_diff[0], PLANTED, 'the planted latent ranks first');
 
     const { lines, expected } = scanCheckRows(exp);
     assert.ok(expected.some((e) => e.tokens > pack.render.maxTokens), 'a check row long enough to need windows');
     assert.ok(expected.some((e) => e.score !== 0), 'the read-out fires on some check row');
+    assert.ok(expected.every((e) => e.persona !== undefined), "the pipeline says which term names each check row (null: none), for the scanner's to match");
     assertAgrees(lines, expected, calibration.mapping.slope);
   });
 }
