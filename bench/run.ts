@@ -31,7 +31,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { builtInPack, DEFAULT_PACK } from '../src/core/pack/builtIn';
-import { scanThreads } from '../src/extension/scanThreads';
+import { scanThreads } from '../src/extension/scan/scanThreads';
 import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
 import { writeChatFile } from './data';

@@ -3,7 +3,7 @@
 // side) exist in the DOM, reused as it scrolls, so 100k rows cost a screenful.
 
 import * as l10n from '@vscode/l10n';
-import { LEVELS, NO_ROWS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
+import { LEVELS, NO_ROWS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panel/panelProtocol';
 import { el } from './dom';
 import { levelText, reviewText } from './l10n';
 import { rowWindow, scrollToRow } from './virtualWindow';

@@ -4,7 +4,7 @@
 // Imported first by main.ts, so the bundle is in place before any text is made.
 
 import * as l10n from '@vscode/l10n';
-import type { Decision } from '../src/extension/panelProtocol';
+import type { Decision } from '../src/extension/panel/panelProtocol';
 
 const bundle = document.body.dataset.l10n;
 if (bundle) l10n.config({ contents: bundle });

@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import { LEVELS, NO_ROWS, type Decision, type FromWebview, type PanelDataset, type RenderedState, type Rows, type TableView, type TestAction, type ToWebview } from '../src/extension/panelProtocol';
+import { LEVELS, NO_ROWS, type Decision, type FromWebview, type PanelDataset, type RenderedState, type Rows, type TableView, type TestAction, type ToWebview } from '../src/extension/panel/panelProtocol';
 import { el } from './dom';
 import { ExamplesTable } from './examplesTable';
 import { keyAction } from './keys';

@@ -1,6 +1,6 @@
 // The page's side of a streamed `rows` message: the rows it holds, brought up to date.
 
-import type { Rows, RowsDelta } from '../src/extension/panelProtocol';
+import type { Rows, RowsDelta } from '../src/extension/panel/panelProtocol';
 
 const COLUMNS = ['line', 'risk', 'level', 'snippet', 'tokens', 'format', 'review', 'judge'] as const satisfies readonly (keyof Rows)[];
 

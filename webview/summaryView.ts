@@ -2,7 +2,7 @@
 // histogram of example risk by decile.
 
 import * as l10n from '@vscode/l10n';
-import { LEVELS, type PanelDataset } from '../src/extension/panelProtocol';
+import { LEVELS, type PanelDataset } from '../src/extension/panel/panelProtocol';
 import { el } from './dom';
 import { levelText } from './l10n';
 

@@ -1,6 +1,6 @@
 // The table's pure logic: which rows a view shows, and in what order.
 
-import { LEVELS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panelProtocol';
+import { LEVELS, REVIEWS, type Rows, type SortKey, type TableView } from '../src/extension/panel/panelProtocol';
 
 export const DEFAULT_VIEW: TableView = { sort: 'risk', descending: true, levels: [true, true, true], text: '' };
 

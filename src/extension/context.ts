@@ -3,22 +3,22 @@
 
 import * as vscode from 'vscode';
 import type { ScanHost } from '../worker/client';
-import { Decorations } from './decorations';
-import { Diagnostics } from './diagnostics';
-import { FindingLenses } from './findings';
-import { GIT_SCHEME, GitViews } from './gitView';
+import { Decorations } from './editor/decorations';
+import { Diagnostics } from './editor/diagnostics';
+import { FindingLenses } from './editor/findings';
+import { GIT_SCHEME, GitViews } from './diff/gitView';
 import { GZ_SCHEME, GzViews } from './gzView';
-import { RiskHover, type HoverCommands } from './hover';
-import { DatasetPanel, PANEL_VIEW } from './panel';
-import { Inspector } from './inspector';
-import { Reports } from './reportView';
-import { ReviewActions } from './reviewActions';
-import { Reviews } from './reviews';
-import { startScanHost } from './scanHost';
-import { Scans } from './scans';
+import { RiskHover, type HoverCommands } from './editor/hover';
+import { DatasetPanel, PANEL_VIEW } from './panel/panel';
+import { Inspector } from './inspector/inspector';
+import { Reports } from './diff/reportView';
+import { ReviewActions } from './review/reviewActions';
+import { Reviews } from './review/reviews';
+import { startScanHost } from './scan/scanHost';
+import { Scans } from './scan/scans';
 import { Verdicts } from './judge';
 import { readSettings, scanHostKey, type Settings } from './settings';
-import { StatusBar } from './statusBar';
+import { StatusBar } from './scan/statusBar';
 
 /** The commands the hover and the quick fixes run (registered in commands.ts). */
 const LINKED: HoverCommands = {

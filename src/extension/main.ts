@@ -7,7 +7,7 @@ import { GZ_SCHEME, asJsonLines } from './gzView';
 import { registerCommands } from './commands';
 import { Ctx } from './context';
 import { affectsScanHost } from './settings';
-import { Scans } from './scans';
+import { Scans } from './scan/scans';
 
 export function activate(extension: vscode.ExtensionContext): void {
   // Text built where `vscode` is not imported (riskText.ts, inspectorHtml.ts) uses

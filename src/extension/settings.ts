@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
 import { JUDGE_DEFAULTS } from '../core/judge/turn';
 import type { Device } from '../core/model/session';
-import { scanThreads } from './scanThreads';
+import { scanThreads } from './scan/scanThreads';
 
 const SECTION = 'personaLens';
 /** The setting naming the pack (restricted in untrusted workspaces). */

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { suite, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { builtInPack } from '../../src/core/pack/builtIn';
-import type { WorkspaceScanSummary } from '../../src/extension/workspaceScan';
+import type { WorkspaceScanSummary } from '../../src/extension/scan/workspaceScan';
 import { distinct, extensionPath, openFixture, reference, referenceOf, sampleLines, scanned, SUITE_PACK } from './helpers';
 
 suite('Commands', () => {

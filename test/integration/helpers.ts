@@ -12,8 +12,8 @@ import { Scanner } from '../../src/core/score/scanner';
 import { scanLines } from '../../src/core/score/scanLines';
 import { SummaryBuilder } from '../../src/core/score/summary';
 import type { DatasetSummary, LineResult } from '../../src/core/score/types';
-import type { AppliedDecorations } from '../../src/extension/decorations';
-import type { ScanStats } from '../../src/extension/scans';
+import type { AppliedDecorations } from '../../src/extension/editor/decorations';
+import type { ScanStats } from '../../src/extension/scan/scans';
 
 export const EXTENSION_ID = 'persona-lens.persona-lens';
 

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import type { InspectorView } from '../../src/extension/inspectorHtml';
+import type { InspectorView } from '../../src/extension/inspector/inspectorHtml';
 import { distinct, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 
 type Shown = { view: InspectorView | null; html: string };

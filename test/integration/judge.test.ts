@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
-import type { RenderedState } from '../../src/extension/panelProtocol';
+import type { RenderedState } from '../../src/extension/panel/panelProtocol';
 import { judgeServer, verdictFor } from '../fixtures/judgeServer';
 import { distinct, extensionLog, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';
 

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { LineResult } from '../../src/core/score/types';
-import type { RenderedState, TestAction } from '../../src/extension/panelProtocol';
-import { snippet } from '../../src/extension/panelRows';
+import type { RenderedState, TestAction } from '../../src/extension/panel/panelProtocol';
+import { snippet } from '../../src/extension/panel/panelRows';
 
 const snippetOf = (doc: vscode.TextDocument, l: LineResult) => snippet(doc.lineAt(l.line - 1).text, l.result!.topTokens);
 import { distinct, manyExamples, openFixture, referenceOf, sampleLines, scanned, waitFor } from './helpers';

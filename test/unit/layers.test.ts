@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   'src/cli': ['src/cli', 'src/core'],
   'src/worker': ['src/worker', 'src/core'],
   'src/extension': ['src/extension', 'src/core', 'src/worker/client.ts', 'src/worker/protocol.ts'],
-  webview: ['webview', 'src/extension/panelProtocol.ts'],
+  webview: ['webview', 'src/extension/panel/panelProtocol.ts'],
 };
 /** Packages only a layer may use: vscode in the extension, onnxruntime below it. */
 const PACKAGES: Record<string, RegExp> = { vscode: /^src\/extension\//, 'onnxruntime-node': /^src\/core\// };
@@ -51,6 +51,6 @@ test('every import follows the dependency rule (extension -> worker protocol -> 
 });
 
 test('the rule catches what it claims to', () => {
-  assert.deepEqual(imports('src/extension/diagnostics.ts').filter((s) => s === 'vscode'), ['vscode']);
+  assert.deepEqual(imports('src/extension/editor/diagnostics.ts').filter((s) => s === 'vscode'), ['vscode']);
   assert.ok(imports('src/cli/main.ts').some((s) => s.startsWith('../core/')));
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LineResult, RiskLevel } from '../../../src/core/score/types';
-import { flaggedLines, MAX_RULER_MARKS, rulerMarks, windowMarks } from '../../../src/extension/decorationPlan';
+import { flaggedLines, MAX_RULER_MARKS, rulerMarks, windowMarks } from '../../../src/extension/editor/decorationPlan';
 
 function line(n: number, level: RiskLevel | null, risk = 0.5, persona?: string): LineResult {
   return {

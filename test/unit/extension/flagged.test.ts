@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LineResult, RiskLevel } from '../../../src/core/score/types';
-import { LENS_MARGIN, leavesWindow, lensWindow, nextFinding } from '../../../src/extension/flagged';
-import { lensTitle } from '../../../src/extension/riskText';
+import { LENS_MARGIN, leavesWindow, lensWindow, nextFinding } from '../../../src/extension/editor/flagged';
+import { lensTitle } from '../../../src/extension/editor/riskText';
 
 const at = (line: number, level: RiskLevel | null): LineResult => ({
   line,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LineResult } from '../../../src/core/score/types';
-import { contentSecurityPolicy, panelHtml } from '../../../src/extension/panelHtml';
-import { panelDataset, snippet, toRows, topTokens } from '../../../src/extension/panelRows';
+import { contentSecurityPolicy, panelHtml } from '../../../src/extension/panel/panelHtml';
+import { panelDataset, snippet, toRows, topTokens } from '../../../src/extension/panel/panelRows';
 
 function result(line: number, risk: number, level: 'low' | 'elevated' | 'high', tokens: string[], at: number | null = null): LineResult {
   return {

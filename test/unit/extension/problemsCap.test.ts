@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capProblems } from '../../../src/extension/problemsCap';
+import { capProblems } from '../../../src/extension/editor/problemsCap';
 
 test('risk findings come first, riskiest first, then the rest by rank', () => {
   const { shown, hidden } = capProblems(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExampleScore } from '../../../src/core/score/types';
-import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, riskMeaning, scanProgress } from '../../../src/extension/riskText';
+import { badgeText, codeSpan, commandUri, escapeMarkdown, hoverMarkdown, percentile, riskMeaning, scanProgress } from '../../../src/extension/editor/riskText';
 import { outsideCode } from '../../fixtures/markdown';
 
 test('badge text', () => {

@@ -2,7 +2,7 @@
 
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scanThreads } from '../../../src/extension/scanThreads';
+import { scanThreads } from '../../../src/extension/scan/scanThreads';
 
 test('scanThreads: 0 or unset leaves half the cores to the editor, at least one thread', () => {
   assert.equal(scanThreads(0, 2), 1);

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Throttle } from '../../../src/extension/throttle';
+import { Throttle } from '../../../src/extension/scan/throttle';
 
 test('throttle: the first call runs at once, calls within the interval fold into one run at its end', async () => {
   const throttle = new Throttle(100);

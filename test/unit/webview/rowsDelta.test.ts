@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LineResult } from '../../../src/core/score/types';
-import type { Rows } from '../../../src/extension/panelProtocol';
-import { rowsDelta, toRows, type LineInfo } from '../../../src/extension/panelRows';
+import type { Rows } from '../../../src/extension/panel/panelProtocol';
+import { rowsDelta, toRows, type LineInfo } from '../../../src/extension/panel/panelRows';
 import { applyRowsDelta } from '../../../webview/rowsDelta';
 
 function result(line: number, risk: number, scored = true): LineResult {

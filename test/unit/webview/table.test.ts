@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NO_ROWS, type Rows } from '../../../src/extension/panelProtocol';
+import { NO_ROWS, type Rows } from '../../../src/extension/panel/panelProtocol';
 import { DEFAULT_VIEW, tableOrder } from '../../../webview/table';
 
 const rows: Rows = {

@@ -2,7 +2,7 @@
 // file's path, the ref in the query), so the diff report's links into side A open it.
 
 import * as vscode from 'vscode';
-import { gitBlob } from '../core/diff/gitSide';
+import { gitBlob } from '../../core/diff/gitSide';
 
 export const GIT_SCHEME = 'persona-lens-git';
 

@@ -1,8 +1,8 @@
 // Which lines of a scanned file are findings, and which comes next: no `vscode` here,
 // so unit tests can check the order.
 
-import type { LineResult } from '../core/score/types';
-import type { LineRange } from '../worker/protocol';
+import type { LineResult } from '../../core/score/types';
+import type { LineRange } from '../../worker/protocol';
 
 /**
  * Lines each side of the screen that get their CodeLenses. VS Code asks for a document's lenses

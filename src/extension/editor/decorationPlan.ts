@@ -1,8 +1,8 @@
 // Which lines and columns the inline decorations mark, from a document's
 // results. No `vscode` here: decorations.ts turns these into decoration ranges.
 
-import type { LineResult, RiskLevel } from '../core/score/types';
-import type { DecisionAt } from '../core/review/reviewFile';
+import type { LineResult, RiskLevel } from '../../core/score/types';
+import type { DecisionAt } from '../../core/review/reviewFile';
 import { badgeText } from './riskText';
 
 export type { DecisionAt };

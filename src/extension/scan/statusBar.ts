@@ -2,8 +2,8 @@
 // (elevated or high risk) out of all examples, and the dataset's risk.
 
 import * as vscode from 'vscode';
-import type { RiskEstimate } from '../core/score/estimate';
-import { scanProgress } from './riskText';
+import type { RiskEstimate } from '../../core/score/estimate';
+import { scanProgress } from '../editor/riskText';
 import type { DocumentScan, Scans } from './scans';
 
 export class StatusBar implements vscode.Disposable {

@@ -5,15 +5,15 @@
 // the lines whose text changed.
 
 import * as vscode from 'vscode';
-import { GZ_SCHEME } from './gzView';
-import type { DatasetSummary, LineResult } from '../core/score/types';
-import { sampleIndices, seededRandom } from '../core/random';
-import { estimateRisk, type RiskEstimate } from '../core/score/estimate';
-import { ScanFocus, type ScanHost } from '../worker/client';
+import { GZ_SCHEME } from '../gzView';
+import type { DatasetSummary, LineResult } from '../../core/score/types';
+import { sampleIndices, seededRandom } from '../../core/random';
+import { estimateRisk, type RiskEstimate } from '../../core/score/estimate';
+import { ScanFocus, type ScanHost } from '../../worker/client';
 import { savedFile } from './savedFile';
 import { noticeLongScan } from './scanNotice';
 import { Throttle } from './throttle';
-import type { LineRange, PackInfo } from '../worker/protocol';
+import type { LineRange, PackInfo } from '../../worker/protocol';
 
 /** What the last scan of a document did; the status bar and the tests read it. */
 export interface ScanStats {

@@ -6,13 +6,13 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { builtInPack } from '../core/pack/builtIn';
-import { packFacts } from '../core/pack/facts';
-import { defaultPackStore } from '../core/pack/fetch/store';
-import { listStore } from '../core/pack/fetch/storeList';
-import { pick } from './ask';
-import type { Ctx } from './context';
-import { PACK_SETTING } from './settings';
+import { builtInPack } from '../../core/pack/builtIn';
+import { packFacts } from '../../core/pack/facts';
+import { defaultPackStore } from '../../core/pack/fetch/store';
+import { listStore } from '../../core/pack/fetch/storeList';
+import { pick } from '../ask';
+import type { Ctx } from '../context';
+import { PACK_SETTING } from '../settings';
 
 /**
  * Sets the pack: `target` a path ('' for the built-in pack), else asked for.

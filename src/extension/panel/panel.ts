@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { panelHtml } from './panelHtml';
 import type { Decision, FromWebview, RenderedState, TestAction, ToWebview } from './panelProtocol';
-import type { LineResult } from '../core/score/types';
-import type { Verdicts } from './judge';
+import type { LineResult } from '../../core/score/types';
+import type { Verdicts } from '../judge';
 import { panelDataset, panelHead, rowsDelta } from './panelRows';
-import { revealLine } from './revealLine';
-import type { Reviews } from './reviews';
-import type { Scans } from './scans';
-import { announceSubset, writeSubset } from './subsetFile';
+import { revealLine } from '../editor/revealLine';
+import type { Reviews } from '../review/reviews';
+import type { Scans } from '../scan/scans';
+import { announceSubset, writeSubset } from '../review/subsetFile';
 
 export const PANEL_VIEW = 'personaLens.panel';
 

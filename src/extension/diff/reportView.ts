@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DiffReport } from '../core/diff/report';
-import { diffHtml } from '../core/diff/render/html';
-import { diffMarkdown } from '../core/diff/render/markdown';
-import { saveFile } from './ask';
-import { revealLine } from './revealLine';
+import type { DiffReport } from '../../core/diff/report';
+import { diffHtml } from '../../core/diff/render/html';
+import { diffMarkdown } from '../../core/diff/render/markdown';
+import { saveFile } from '../ask';
+import { revealLine } from '../editor/revealLine';
 
 /** What the report page sends. */
 export type FromReport = { type: 'reveal'; side: 'a' | 'b'; line: number } | { type: 'export'; format: ExportFormat };

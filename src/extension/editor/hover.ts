@@ -4,10 +4,10 @@
 // code; links may run only the extension's own commands named here.
 
 import * as vscode from 'vscode';
-import type { Verdicts } from './judge';
-import type { Reviews } from './reviews';
+import type { Verdicts } from '../judge';
+import type { Reviews } from '../review/reviews';
 import { commandUri, hoverMarkdown } from './riskText';
-import type { Scans } from './scans';
+import type { Scans } from '../scan/scans';
 
 /** The commands the hover links to: the rescan takes a document's uri string, the decisions that and a 0-based line; explain none. */
 export interface HoverCommands {

@@ -4,11 +4,11 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { gitRefs } from '../core/diff/gitSide';
-import type { DiffInput } from '../worker/protocol';
-import { ask, openFile, pick } from './ask';
-import type { Ctx } from './context';
-import { GZ_SCHEME, gzViewUri, isGzFile } from './gzView';
+import { gitRefs } from '../../core/diff/gitSide';
+import type { DiffInput } from '../../worker/protocol';
+import { ask, openFile, pick } from '../ask';
+import type { Ctx } from '../context';
+import { GZ_SCHEME, gzViewUri, isGzFile } from '../gzView';
 import { gitViewUri } from './gitView';
 import { ReportView, type ReportSides } from './reportView';
 

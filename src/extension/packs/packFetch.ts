@@ -8,14 +8,14 @@
 // (HF_TOKEN) or the file `hf auth login` wrote, and the dialog says where it will go.
 
 import * as vscode from 'vscode';
-import { fetchPack, type FetchedPack } from '../core/pack/fetch/fetchPack';
-import { FetchError } from '../core/pack/fetch/http';
-import { formatBytes, progressText, type FetchProgress } from '../core/pack/fetch/progress';
-import { hubAuthFor, type HubAuth } from '../core/pack/fetch/hubAuth';
-import { SOURCE_FORMS, hubEndpoint, insecure, parsePackSource, sourceHost, type PackSource } from '../core/pack/fetch/source';
-import { defaultPackStore } from '../core/pack/fetch/store';
-import { ask, confirm, offer } from './ask';
-import type { Ctx } from './context';
+import { fetchPack, type FetchedPack } from '../../core/pack/fetch/fetchPack';
+import { FetchError } from '../../core/pack/fetch/http';
+import { formatBytes, progressText, type FetchProgress } from '../../core/pack/fetch/progress';
+import { hubAuthFor, type HubAuth } from '../../core/pack/fetch/hubAuth';
+import { SOURCE_FORMS, hubEndpoint, insecure, parsePackSource, sourceHost, type PackSource } from '../../core/pack/fetch/source';
+import { defaultPackStore } from '../../core/pack/fetch/store';
+import { ask, confirm, offer } from '../ask';
+import type { Ctx } from '../context';
 import { selectPack } from './packSelect';
 
 /** How often the notification is updated: each update is a message to the window. */

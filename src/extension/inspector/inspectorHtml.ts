@@ -4,12 +4,12 @@
 // Every piece of dataset text is escaped; the only script is the page's own, under its nonce.
 
 import * as l10n from '@vscode/l10n';
-import { escapeHtml } from '../core/html';
-import type { Decision } from '../core/review/reviewFile';
-import type { InspectedMessage, Piece } from '../core/review/inspect';
-import type { ExampleScore, LatentHit } from '../core/score/types';
-import type { NamedInfo } from '../worker/protocol';
-import { decisionName, levelName, rawScoreText, riskMeaning } from './riskText';
+import { escapeHtml } from '../../core/html';
+import type { Decision } from '../../core/review/reviewFile';
+import type { InspectedMessage, Piece } from '../../core/review/inspect';
+import type { ExampleScore, LatentHit } from '../../core/score/types';
+import type { NamedInfo } from '../../worker/protocol';
+import { decisionName, levelName, rawScoreText, riskMeaning } from '../editor/riskText';
 
 export interface InspectorView {
   file: string;

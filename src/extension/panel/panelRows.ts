@@ -1,11 +1,11 @@
 // A scan's per-line results as the panel's rows: scored examples only, in
 // columns (see panelProtocol.ts).
 
-import { documentAgreement, type Agreement } from '../core/judge/agreement';
-import type { Verdict } from '../core/judge/rubric';
-import type { ExampleScore, LineResult, TokenScore } from '../core/score/types';
+import { documentAgreement, type Agreement } from '../../core/judge/agreement';
+import type { Verdict } from '../../core/judge/rubric';
+import type { ExampleScore, LineResult, TokenScore } from '../../core/score/types';
 import { LEVELS, NO_ROWS, REVIEWS, type Decision, type PanelDataset, type PanelHead, type Rows, type RowsDelta } from './panelProtocol';
-import type { DocumentScan } from './scans';
+import type { DocumentScan } from '../scan/scans';
 
 /** How many top tokens a row names. */
 const TOP_TOKENS = 3;

@@ -6,15 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseLine } from '../core/dataset';
-import { inspectExample } from '../core/review/inspect';
-import type { Decision } from '../core/review/reviewFile';
-import type { ScanHost } from '../worker/client';
-import { nextFinding } from './flagged';
+import { parseLine } from '../../core/dataset/index';
+import { inspectExample } from '../../core/review/inspect';
+import type { Decision } from '../../core/review/reviewFile';
+import type { ScanHost } from '../../worker/client';
+import { nextFinding } from '../editor/flagged';
 import { inspectorHtml, type InspectorView } from './inspectorHtml';
-import { revealLine } from './revealLine';
-import type { Reviews } from './reviews';
-import type { Scans } from './scans';
+import { revealLine } from '../editor/revealLine';
+import type { Reviews } from '../review/reviews';
+import type { Scans } from '../scan/scans';
 
 /** What the page sends. */
 export type FromInspector = { type: 'decide'; decision: Decision | 'clear' } | { type: 'go'; direction: 1 | -1 } | { type: 'reveal' };

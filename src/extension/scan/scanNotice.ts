@@ -4,7 +4,7 @@
 
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { scanProgress } from './riskText';
+import { scanProgress } from '../editor/riskText';
 
 export const NOTICE_AFTER_MS = 2000;
 const UPDATE_MS = 500;

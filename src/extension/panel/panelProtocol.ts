@@ -1,8 +1,8 @@
 // The messages between the extension and the panel's webview. The webview
 // knows only this module: plain data, no `vscode`, nothing it could run.
 
-import type { Decision } from '../core/review/decision';
-import type { RiskLevel } from '../core/score/types';
+import type { Decision } from '../../core/review/decision';
+import type { RiskLevel } from '../../core/score/types';
 
 /** A reviewer's decision on an example (kept in the sidecar, core/review/reviewFile.ts). */
 export type { Decision };

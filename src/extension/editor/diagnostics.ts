@@ -12,14 +12,14 @@
 // as long as the last one took.
 
 import * as vscode from 'vscode';
-import type { Diagnostic, Severity } from '../core/dataset/types';
-import type { LineResult } from '../core/score/types';
-import type { Decision } from '../core/review/reviewFile';
-import { riskDiagnostic } from '../core/score/riskDiagnostic';
-import type { DatasetLines, Reviews } from './reviews';
-import type { Scans } from './scans';
+import type { Diagnostic, Severity } from '../../core/dataset/types';
+import type { LineResult } from '../../core/score/types';
+import type { Decision } from '../../core/review/reviewFile';
+import { riskDiagnostic } from '../../core/score/riskDiagnostic';
+import type { DatasetLines, Reviews } from '../review/reviews';
+import type { Scans } from '../scan/scans';
 import { capProblems } from './problemsCap';
-import { Throttle } from './throttle';
+import { Throttle } from '../scan/throttle';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,

@@ -3,8 +3,8 @@
 // review commands, which write the sidecar; the dataset is never edited.
 
 import * as vscode from 'vscode';
-import { RISK_CODES } from '../core/score/riskDiagnostic';
-import type { HoverCommands } from './hover';
+import { RISK_CODES } from '../../core/score/riskDiagnostic';
+import type { HoverCommands } from '../editor/hover';
 import type { Reviews } from './reviews';
 
 const RISK: ReadonlySet<string> = new Set(Object.values(RISK_CODES).map((c) => c.code));

@@ -5,10 +5,10 @@
 // configures with VS Code's bundle for the display language (main.ts); English here.
 
 import * as l10n from '@vscode/l10n';
-import type { FormatId } from '../core/dataset/types';
-import type { ExampleScore } from '../core/score/types';
-import { isMisaligned, type Verdict } from '../core/judge/rubric';
-import type { Decision } from '../core/review/reviewFile';
+import type { FormatId } from '../../core/dataset/types';
+import type { ExampleScore } from '../../core/score/types';
+import { isMisaligned, type Verdict } from '../../core/judge/rubric';
+import type { Decision } from '../../core/review/reviewFile';
 
 /** The end-of-line badge, e.g. `risk 0.87 · toxic persona` (`… · reviewed` or `… · rejected` once a reviewer decided). */
 export function badgeText(risk: number, label: string | null, decided?: Decision): string {

@@ -5,9 +5,9 @@
 
 import * as vscode from 'vscode';
 import { flagged, leavesWindow, lensWindow, nextFinding } from './flagged';
-import type { Reviews } from './reviews';
+import type { Reviews } from '../review/reviews';
 import { lensTitle } from './riskText';
-import { onScreen, type Scans } from './scans';
+import { onScreen, type Scans } from '../scan/scans';
 
 export class FindingLenses implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();

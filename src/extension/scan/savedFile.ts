@@ -4,7 +4,7 @@
 // go along, for the scan host to check the file against.
 
 import * as vscode from 'vscode';
-import { checkedLines, type LineRange, type SavedFile } from '../worker/protocol';
+import { checkedLines, type LineRange, type SavedFile } from '../../worker/protocol';
 
 /** The document's saved file, or undefined when the scan host must be sent the text. */
 export function savedFile(doc: vscode.TextDocument, onScreen?: LineRange): SavedFile | undefined {

@@ -3,10 +3,10 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { defaultCacheRoot } from '../core/cache/cacheRoot';
-import { builtInPack } from '../core/pack/builtIn';
-import { ScanHost } from '../worker/client';
-import type { Settings } from './settings';
+import { defaultCacheRoot } from '../../core/cache/cacheRoot';
+import { builtInPack } from '../../core/pack/builtIn';
+import { ScanHost } from '../../worker/client';
+import type { Settings } from '../settings';
 
 export async function startScanHost(extension: vscode.ExtensionContext, settings: Settings, log: vscode.LogOutputChannel): Promise<ScanHost> {
   const packPath = settings.pack || builtInPack(extension.extensionPath);

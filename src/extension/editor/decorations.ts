@@ -7,10 +7,10 @@
 
 import * as vscode from 'vscode';
 import { flaggedLines, rulerMarks, windowMarks, type Flagged } from './decorationPlan';
-import type { Reviews } from './reviews';
-import { onScreen, type DocumentScan, type Scans } from './scans';
-import type { DecorationStyle } from './settings';
-import { Throttle } from './throttle';
+import type { Reviews } from '../review/reviews';
+import { onScreen, type DocumentScan, type Scans } from '../scan/scans';
+import type { DecorationStyle } from '../settings';
+import { Throttle } from '../scan/throttle';
 
 const TYPE_NAMES = ['gutter.elevated', 'gutter.high', 'ruler.elevated', 'ruler.high', 'badge', 'tokens'] as const;
 export type DecorationTypeName = (typeof TYPE_NAMES)[number];

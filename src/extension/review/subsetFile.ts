@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { freeName } from '../core/export/freeName';
+import { freeName } from '../../core/export/freeName';
 
 /** Writes lines (1-based; out-of-range ones ignored) of `doc` in file order; returns the new file's path. */
 export async function writeSubset(doc: vscode.TextDocument, lines: readonly number[], tag: string): Promise<string> {

@@ -8,10 +8,10 @@
 // until it is opened and its document's results take over.
 
 import * as vscode from 'vscode';
-import type { DatasetSummary, LineResult } from '../core/score/types';
-import type { Ctx } from './context';
-import { gzViewUri, readDatasetText } from './gzView';
-import { scanProgress } from './riskText';
+import type { DatasetSummary, LineResult } from '../../core/score/types';
+import type { Ctx } from '../context';
+import { gzViewUri, readDatasetText } from '../gzView';
+import { scanProgress } from '../editor/riskText';
 import { Throttle } from './throttle';
 
 const INCLUDE = '**/*.{jsonl,jsonl.gz}';

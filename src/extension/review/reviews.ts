@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
-import { freeName } from '../core/export/freeName';
-import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions, type Decision, type ReviewFile } from '../core/review/reviewFile';
+import { freeName } from '../../core/export/freeName';
+import { EMPTY_REVIEWS, lineKey, parseReviews, serializeReviews, sidecarPath, withDecisions, type Decision, type ReviewFile } from '../../core/review/reviewFile';
 
 /** A dataset's lines as the editor has them: an open document, or a file read from disk. */
 export interface DatasetLines {
