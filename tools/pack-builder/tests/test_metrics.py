@@ -158,3 +158,24 @@ def test_a_naming_threshold_is_the_quantile_of_the_terms_part_over_aligned_rows_
     assert naming_of(out, [1], row(30), None, {"persona": persona})[0] == -1
     assert naming_of(out, [1], (torch.zeros(0, d), torch.zeros(0, d)), None, {"persona": persona})[0] == -1, "no scored token, no name"
     assert naming_of(out, [1], row(40), None, {"persona": persona})[1] == pytest.approx(0.5 * 40 - 0.5 * 39 * 0.975)
+
+
+def test_a_rarely_firing_latent_gets_no_raw_weight_far_beyond_the_rest_with_the_std_floor():
+    import numpy as np
+
+    from pack_builder.stages.calibrate import latent_std_floor, mean_state_probe
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    y = rng.integers(0, 2, n)
+    common = rng.normal(0, 1, (n, 3)) + y[:, None] * 0.5  # latents that fire everywhere, informative
+    rare = np.zeros((n, 1))
+    rare[rng.choice(np.flatnonzero(y == 1), 6, replace=False), 0] = 0.05  # fires in 6 EM rows, tiny means
+    dense = rng.normal(0, 1, (n, 2))  # a prompt-end state: never floored
+    x = np.concatenate([common, rare, dense], 1)
+    assert latent_std_floor(np.array([0.01, 1.0, 2.0, 3.0]), 0.5).tolist() == [1.5, 1.5, 2.0, 3.0]
+    raw = lambda *floor: (lambda w, mu, sd: w / sd)(*mean_state_probe(x, y, 0.1, None, *floor))
+    plain, floored = raw(), raw(4, 0.9)
+    assert abs(plain[3]) > 10 * np.abs(plain[:3]).max(), "without the floor the rare latent's raw weight dwarfs the rest"
+    assert abs(floored[3]) < np.abs(floored[:3]).max(), "with it, no larger than an informative latent's"
+    assert np.allclose(plain[4:], floored[4:], atol=0.05), "columns past `floored` keep their own std"
