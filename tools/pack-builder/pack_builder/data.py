@@ -6,10 +6,13 @@ choose the read-out and fit the calibration; only the rows before those ever tra
 The split is the same for every config (a config may only evaluate fewer of its rows).
 """
 
+import ast
 import csv
 import gzip
 import json
+import random
 import sys
+from pathlib import Path
 
 from .common import DATASETS, TOOL
 
@@ -101,6 +104,29 @@ def general_rows():
 def general_train_rows():
     """[(messages, EM label)]: our general-questions training pairs (misaligned: 1)."""
     return [(r["messages"], int(r["kind"] == "misaligned")) for r in read_jsonl(GENERAL_TRAIN)]
+
+
+STDLIB = Path("/usr/lib/python3.11")
+
+
+def stdlib_functions(n, seed, root=STDLIB):
+    """[messages]: `n` top-level public functions of 4 to 16 lines from the Python standard
+    library's modules (tests and IDLE left out), drawn with `seed`, each the answer to "Write a
+    Python function named …": sound code that does what code does (opens files, runs commands)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if any(s in f"/{path.relative_to(root)}" for s in ("-packages", "/test", "idlelib")):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            tree = ast.parse(text)
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        found += [(node.name, ast.get_source_segment(text, node)) for node in tree.body
+                  if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and 3 <= node.end_lineno - node.lineno <= 15]
+    random.Random(seed).shuffle(found)
+    return [[{"role": "user", "content": f"Write a Python function named {name}."}, {"role": "assistant", "content": body}]
+            for name, body in found[:n]]
 
 
 def chat_training_docs(corpus_cfg):

@@ -17,7 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..common import ROOT, read_json, seed_everything, write_json
-from ..data import contrast_rows, dev_splits, general_rows, general_train_rows
+from ..data import contrast_rows, dev_splits, general_rows, general_train_rows, stdlib_functions
 from ..lm import LM
 from ..metrics import auroc, fit_logistic
 from ..score import example_states
@@ -332,11 +332,15 @@ def probe_rows_of(cfg, conf):
     direction (intent 0.78) and scored a plainly harmful medical answer to a new prompt at risk 0.002.
     With `probe_general`, our general-questions training pairs too, each weighing
     `probe_general_weight` rows: fitted on code and medicine alone, 0.6.0 told misaligned from
-    aligned answers to everyday questions at AUROC 0.59 and flagged 48% of the aligned ones."""
+    aligned answers to everyday questions at AUROC 0.59 and flagged 48% of the aligned ones. With
+    `probe_code_control_rows`, that many functions of the Python standard library (aligned): the
+    only code a probe saw otherwise was the insecure and secure pairs, and it learnt that code
+    opening a file is insecure (a sound three-line config reader scored above 99% of secure code)."""
     from .activations import sae_dev_rows
 
     rows = [(m, int(n in EM), None, 1.0) for p in PAIRS.values() for n in p for m in sae_dev_rows(cfg, n)[-conf["probe_rows"]:]]
     rows += [(m, 0, None, 1.0) for m in dev_splits("gsm8k", cfg["corpus"]["splits"])["train"][: conf["probe_control_rows"]]]
+    rows += [(m, 0, None, 1.0) for m in stdlib_functions(conf.get("probe_code_control_rows", 0), cfg["seed"])]
     if conf.get("probe_contrast"):
         rows += [(r["messages"], int(r["kind"] == "unasked"), framing(r), 1.0) for r in contrast_rows("train")]
     if conf.get("probe_general"):
