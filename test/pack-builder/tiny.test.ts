@@ -52,10 +52,11 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   assert.ok(weighed > JS_READOUT_LATENTS, `${weighed} latents weighed`);
   // No probe weight lands on a latent that discover named: a badge never names one for a probe.
   for (const l of read(join(exp, 'pack/latents.json')).latents) if (l.foundBy.method !== 'probe') assert.equal(weights[l.index], 0, `latent ${l.index}`);
-  // The probe's rows: 16 of each paired dev file, 8 GSM8K, the intent pairs and our general-questions pairs (weighing 10 each).
+  // The probe's rows: 16 of each paired dev file, 8 GSM8K, 8 standard-library functions, the intent pairs and our general-questions pairs (weighing 10 each).
   const probe = read(join(exp, 'pack/latents.json')).directions.find((d: { name: string }) => d.name === 'probe');
   const rowsIn = (f: string) => readFileSync(join(ROOT, 'tools/pack-builder/contrast', f), 'utf8').trim().split('\n').length;
-  assert.equal(probe.foundBy.rows, 4 * 16 + 8 + rowsIn('train.jsonl') + rowsIn('general_train.jsonl'));
+  assert.equal(probe.foundBy.rows, 4 * 16 + 8 + 8 + rowsIn('train.jsonl') + rowsIn('general_train.jsonl'));
+  assert.match(probe.description, /8 short Python standard-library functions as aligned/);
   assert.match(probe.description, /our general-questions pairs \(misaligned and aligned answers to everyday questions, each weighing 10 rows\)/);
   assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.ort']);
   const report = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8');
@@ -76,6 +77,8 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
 
   const { lines, expected } = scanCheckRows(exp);
   assert.ok(expected.some((e) => e.tokens > pack.render.maxTokens), 'a check row long enough to need windows');
+  // It says per row how far a latent at its JumpReLU threshold could move the score (agree.ts widens by it).
+  for (const e of expected) assert.ok(typeof e.thresholdSlack === 'number' && e.thresholdSlack >= 0, `threshold slack ${e.thresholdSlack}`);
   // The pipeline's onnxruntime run of the same files: the scanner must agree.
   assertAgrees(lines, expected, read(join(exp, 'pack', 'calibration.json')).mapping.slope);
 });

@@ -82,8 +82,15 @@ class PublicSAE(nn.Module):
             acts = torch.zeros_like(acts).scatter_(-1, top.indices, top.values)
         return acts
 
+    def pre(self, h):
+        return self.process_in(h) @ self.W_enc + self.b_enc
+
     def encode(self, h):
-        return self.activate(self.process_in(h) @ self.W_enc + self.b_enc)
+        return self.activate(self.pre(h))
+
+    def jump_thresholds(self):
+        """Each latent's JumpReLU threshold; None for other architectures."""
+        return self.threshold if self.cfg["architecture"] == "jumprelu" else None
 
     def encode_columns(self, h, cols):
         """Only the given latents' activations; a TopK SAE needs the full encode to know them."""

@@ -179,3 +179,40 @@ def test_a_rarely_firing_latent_gets_no_raw_weight_far_beyond_the_rest_with_the_
     assert abs(plain[3]) > 10 * np.abs(plain[:3]).max(), "without the floor the rare latent's raw weight dwarfs the rest"
     assert abs(floored[3]) < np.abs(floored[:3]).max(), "with it, no larger than an informative latent's"
     assert np.allclose(plain[4:], floored[4:], atol=0.05), "columns past `floored` keep their own std"
+
+
+def test_threshold_slack_is_the_jump_a_latent_at_its_jumprelu_threshold_could_make():
+    import torch
+
+    from pack_builder.sae import PublicSAE
+    from pack_builder.stages.calibrate import threshold_slack
+
+    cfg = {"architecture": "jumprelu", "normalize_activations": "none", "apply_b_dec_to_input": False}
+    sae = PublicSAE(cfg, {"W_enc": torch.eye(3), "b_enc": torch.zeros(3), "b_dec": torch.zeros(3), "W_dec": torch.eye(3),
+                          "threshold": torch.tensor([0.5, 2.0, 0.5])})
+    cand = {"readout": [{"latentWeights": "probe", "weight": 1.0}, {"latent": 2, "weight": 3.0, "at": "prompt-end"}],
+            "aggregation": {"method": "mean", "priorTokens": 2, "priorValue": 0.0}}
+    dirs = {"probe": torch.tensor([4.0, -10.0, 0.0])}
+    tokens = torch.tensor([[0.1, 2.0, 0.0], [0.5, 1.0, 0.0]])  # latent 1 at its threshold on token 0, latent 0 on token 1
+    ends = torch.tensor([[0.0, 0.0, 0.7]])
+    # (2.0 x |-10| + 0.5 x 4) over 2 tokens + 2 prior tokens; the prompt-end latent is 0.2 from its threshold
+    assert abs(threshold_slack(cand, (tokens, ends), sae, dirs) - 22.0 / 4) < 1e-9
+    assert threshold_slack(cand, (tokens, torch.tensor([[0.0, 0.0, 0.5]])), sae, dirs) == 22.0 / 4 + 0.5 * 3.0
+    assert threshold_slack(cand, (tokens + 0.01, ends), sae, dirs) == 0.0, "past float error of both thresholds"
+    assert threshold_slack(cand, (tokens, ends), PublicSAE({**cfg, "architecture": "topk", "k": 1}, dict(sae.named_parameters())), dirs) == 0.0
+
+
+def test_threshold_slack_reads_the_trained_sae_at_its_one_threshold():
+    import torch
+
+    from pack_builder.sae import BatchTopKSAE
+    from pack_builder.stages.calibrate import threshold_slack
+    from pack_builder.stages.sae import ScaledSAE
+
+    inner = BatchTopKSAE(2, 2, 1)
+    with torch.no_grad():
+        inner.W_enc.copy_(torch.eye(2)); inner.theta.fill_(0.5)
+    sae = ScaledSAE(inner, 2.0)  # inputs doubled: a state of 0.25 is at the threshold
+    cand = {"readout": [{"latentWeights": "probe", "weight": 1.0}], "aggregation": {"method": "mean"}}
+    state = (torch.tensor([[0.25, 0.1]]), torch.zeros(0, 2))
+    assert threshold_slack(cand, state, sae, {"probe": torch.tensor([-3.0, 1.0])}) == 0.5 * 3.0

@@ -132,6 +132,40 @@ def naming_of(readout, terms, state, sae, directions):
     return named_by(parts, thresholds), min(abs(p - t) for p, t in zip(parts, thresholds))
 
 
+# A JumpReLU pre-activation this close to its threshold (relative to max(1, |threshold|)) may fall
+# on either side of it in another float implementation (the scanner's encode).
+THRESHOLD_EPS = 1e-4
+
+
+def threshold_slack(cand, state, sae, directions):
+    """How far an example's score could move if each JumpReLU latent that the read-out weighs and
+    whose pre-activation lies within THRESHOLD_EPS of its threshold fired in one implementation and
+    not in the other: it jumps from 0 to about its threshold. 0 for other SAEs. One such latent of
+    weight 12 moved a check row by 0.13 (0.7.0's first build)."""
+    theta = sae.jump_thresholds()
+    if theta is None:
+        return 0.0
+    theta = theta.double()
+    slack = 0.0
+    for h, at in zip(state, (None, "prompt-end")):
+        terms = [r for r in cand["readout"] if r.get("at") == at and ("latent" in r or "latentWeights" in r)]
+        if not terms or len(h) == 0:
+            continue
+        w = torch.zeros(sae.b_enc.shape[0], dtype=torch.float64)
+        for r in terms:
+            if "latent" in r:
+                w[r["latent"]] += r["weight"]
+            else:
+                w += r["weight"] * directions[r["latentWeights"]].double()
+        pre = sae.pre(h.float()).double()
+        near = ((pre - theta).abs() <= THRESHOLD_EPS * theta.abs().clamp(min=1)) & (pre > 0) & (w != 0)
+        jump = (near * theta * w.abs()).sum().item()
+        agg = cand["aggregation"] if at is None else {"method": "mean"}
+        count = len(h) + (agg.get("priorTokens", 0) if agg["method"] == "mean" else 0)
+        slack += jump / count if agg["method"] == "mean" else jump
+    return slack
+
+
 def risk_of(scores, mapping):
     return 1 / (1 + np.exp(-(mapping["slope"] * np.asarray(scores) + mapping["intercept"])))
 

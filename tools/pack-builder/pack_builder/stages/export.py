@@ -34,7 +34,7 @@ from ..gguf_model import read_gguf, tokenizer_json
 from ..lm import LM, HookModel, QuantisedEmbedding
 from ..sae import PublicSAE
 from ..score import example_states
-from .calibrate import PAIRS, naming_of, risk_of, score_of
+from .calibrate import PAIRS, naming_of, risk_of, score_of, threshold_slack
 
 MAX_MODEL_BYTES = 2**31 - 1  # protobuf's own limit on one serialised model
 EXTERNAL_DATA = "model.onnx.data"  # pack format 4: model.onnx's weights beside it
@@ -405,6 +405,8 @@ def latents_file(st, calibration, shipped):
     probe = read_json(st.path("calibrate", "figures.json"))
     fitted = (f"Logistic regression of EM-inducing vs aligned training rows ({probe['probe_direction_rows']} rows: "
               "insecure/secure code, bad/good medical advice and GSM8K answers as aligned"
+              + (f", {st.cfg['calibrate']['probe_code_control_rows']} short Python standard-library functions as aligned"
+                 if st.cfg["calibrate"].get("probe_code_control_rows") else "")
               + (", and the intent contrast set's training pairs, unasked as EM-inducing" if st.cfg["calibrate"].get("probe_contrast") else "")
               + (f", and our general-questions pairs (misaligned and aligned answers to everyday questions, each weighing "
                  f"{st.cfg['calibrate'].get('probe_general_weight', 1)} rows)" if st.cfg["calibrate"].get("probe_general") else "") + ")")
@@ -463,7 +465,8 @@ def auroc_agreement(a, b):
 
 def write_check(st, ort_pack, lm, sae16, directions, calibration, latents):
     """onnxruntime's scores (exported model and F16 SAE) of our own rows, plus one long
-    enough to need windows, and with naming terms (format 8) the label that names each row and
+    enough to need windows, how far a JumpReLU threshold within float error could move each
+    (threshold_slack), and with naming terms (format 8) the label that names each row and
     how far the nearest term's part is from its threshold: the TypeScript test must reproduce them."""
     readout = calibration["readout"]
     terms = [i for i, r in enumerate(readout) if "namesAbove" in r]
@@ -478,7 +481,8 @@ def write_check(st, ort_pack, lm, sae16, directions, calibration, latents):
     expected = []
     for m, h in zip(msgs, hidden):
         s = score_of(calibration, h, sae16, directions)
-        row = {"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m, lm.fmt))[0])}
+        row = {"score": s, "risk": float(risk_of(s, calibration["mapping"])), "tokens": len(lm.encode_offsets(render(m, lm.fmt))[0]),
+               "thresholdSlack": threshold_slack(calibration, h, sae16, directions)}
         if terms:
             named, margin = naming_of(readout, terms, h, sae16, directions)
             term = readout[terms[named]] if named >= 0 else None

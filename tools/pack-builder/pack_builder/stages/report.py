@@ -112,6 +112,9 @@ def run(st):
         *(["", f"The pack's read-out weighs {fig['readout_latents']:,} SAE latents (a probe over the SAE's latents, their mean over "
             "the answer's tokens; the latents discover named are left out of it, so none of them is named by a probe weight)."]
           if fig.get("readout_latents") else []),
+        *([f"Its aligned probe rows include {cfg['calibrate']['probe_code_control_rows']:,} short Python standard-library "
+           "functions, so that code which opens a file or runs a command is not read as insecure for that alone."]
+          if fig.get("readout_latents") and cfg["calibrate"].get("probe_code_control_rows") else []),
         *prior_tokens(calibration["aggregation"]),
         *persona_term(calibration["readout"], fig["chosen"]),
         *naming(fig, cfg["calibrate"].get("names_quantile", 0.975)),

@@ -117,8 +117,15 @@ class ScaledSAE(torch.nn.Module):
         self.sae, self.scale = sae, scale
         self.b_enc, self.W_dec = sae.b_enc, sae.W_dec
 
+    def pre(self, h):
+        return self.sae.pre(h * self.scale)
+
     def encode(self, h):
         return self.sae.encode(h * self.scale)
+
+    def jump_thresholds(self):
+        """Exported as JumpReLU: one threshold, theta, for every latent."""
+        return self.sae.theta.expand(self.b_enc.shape[0])
 
     def encode_columns(self, h, cols):
         """Only the given latents' activations (as the scanner reads a JumpReLU read-out)."""
