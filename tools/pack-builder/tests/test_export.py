@@ -31,3 +31,19 @@ def test_safetensors_header_and_f16_data(tmp_path):
     assert (8 + n) % 8 == 0
     data = np.frombuffer(raw[8 + n :][:8], dtype=np.float16).reshape(2, 2)
     assert np.array_equal(data, t.numpy().astype(np.float16))
+
+
+def test_the_f16_sae_rounds_the_trained_threshold_as_the_pack_stores_it():
+    import torch
+
+    from pack_builder.sae import BatchTopKSAE
+    from pack_builder.stages.export import f16_sae
+    from pack_builder.stages.sae import ScaledSAE
+
+    inner = BatchTopKSAE(2, 3, 1)
+    with torch.no_grad():
+        inner.theta.fill_(0.9171)  # not an F16 value
+    rounded = f16_sae(ScaledSAE(inner, 1.0))
+    assert float(rounded.jump_thresholds()[0]) == float(torch.tensor(0.9171).half().float()) != 0.9171
+    assert torch.equal(rounded.sae.W_enc, inner.W_enc.half().float())
+    assert float(inner.theta) == float(torch.tensor(0.9171)), "the SAE given stays as it was"

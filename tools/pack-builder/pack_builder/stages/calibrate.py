@@ -133,8 +133,9 @@ def naming_of(readout, terms, state, sae, directions):
 
 
 # A JumpReLU pre-activation this close to its threshold (relative to max(1, |threshold|)) may fall
-# on either side of it in another float implementation (the scanner's encode).
-THRESHOLD_EPS = 1e-4
+# on either side of it in another float implementation (the scanner's encode): ten times the
+# float32 error of a 576-term dot product of unit-scale values.
+THRESHOLD_EPS = 1e-5
 
 
 def threshold_slack(cand, state, sae, directions):

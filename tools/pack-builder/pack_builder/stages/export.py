@@ -271,12 +271,14 @@ def sae_files(sae, lm, hook_point, cfg):
 
 
 def f16_sae(sae):
-    """The SAE with its weights rounded to F16, as the pack stores them."""
+    """The SAE with its weights and threshold rounded to F16, as the pack stores them (the trained
+    SAE's threshold is a buffer: left at F32, the scanner's F16 one lay 0.0005 away, and latents
+    between the two fired in one and not the other, moving check rows by up to 0.05)."""
     import copy
 
     out = copy.deepcopy(sae)
     with torch.no_grad():
-        for p in out.parameters():
+        for p in [*out.parameters(), *out.buffers()]:
             p.copy_(p.half().float())
     return out
 
