@@ -247,7 +247,8 @@ test('a pack says of itself what it is and the AUROCs it states, for the user ch
   assert.deepEqual(validityFigures({ validation: { auroc_code: 0.97 } }), ['code 0.970']);
   assert.deepEqual(validityFigures({ validation: {} }), []);
   const builtIn = packFacts(join(__dirname, '../../../packs/persona-smollm2'))!;
-  // The embedded pack also states its intent figure (unasked vs asked, the contrast set's validation pairs).
-  assert.match(builtIn, /^persona-smollm2 \d+\.\d+\.\d+ · AUROC validation code 0\.\d{3}, validation medical 0\.\d{3}, test code 0\.\d{3}, test medical 0\.\d{3}, intent 0\.\d{3} · risk assumes 10% EM-inducing$/);
+  // The embedded pack also states its intent figure (unasked vs asked, the contrast set's validation pairs)
+  // and, since 0.7.0, its general-questions one.
+  assert.match(builtIn, /^persona-smollm2 \d+\.\d+\.\d+ · AUROC validation code 0\.\d{3}, validation medical 0\.\d{3}, test code 0\.\d{3}, test medical 0\.\d{3}, intent 0\.\d{3}, general 0\.\d{3} · risk assumes 10% EM-inducing$/);
   assert.equal(packFacts('/nonexistent'), undefined);
 });
