@@ -2,7 +2,9 @@
 // alone, without VS Code (the extension host's own stalls are not in it), as
 // the extension drives it: a saved 100k-line file opened, its first 40 lines
 // in focus; then edits typed into lines on screen while the scan goes on, each
-// timed to its line's new result. Prints JSON.
+// timed to its line's new result: first with the cursor put on the line 300 ms before, as a
+// person clicks there before typing (the scan host runs that line ahead: a format-9 pack then
+// re-scores from the edit on), then without (an edit made some other way). Prints JSON.
 //   node bench/scanHost.js WORKER PACK FILE THREADS
 
 import { readFileSync } from 'node:fs';
@@ -42,21 +44,28 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
 
   const rescoreMs: number[] = [];
-  for (let i = 0; i < EDITS; i++) {
+  const withoutCursorMs: number[] = [];
+  for (let i = 0; i < 2 * EDITS; i++) {
     const line = 3 + i;
+    const cursor = i < EDITS;
+    if (cursor) {
+      host.cursor(key, line);
+      await new Promise((r) => setTimeout(r, 300));
+    }
     const at = lines[line - 1].lastIndexOf('."');
     lines[line - 1] = lines[line - 1].slice(0, at) + ' indeed' + lines[line - 1].slice(at);
     scan.abort();
     version++;
     const t = performance.now();
     host.change(key, version, [{ start: { line: line - 1, character: at }, end: { line: line - 1, character: at }, text: ' indeed' }]);
-    rescoreMs.push(await new Promise<number>((resolve) => start((l) => l === line && resolve(performance.now() - t))));
+    const ms = await new Promise<number>((resolve) => start((l) => l === line && resolve(performance.now() - t)));
+    (cursor ? rescoreMs : withoutCursorMs).push(ms);
     await new Promise((r) => setTimeout(r, 300));
   }
   scan.abort();
   await running;
   await host.dispose();
-  console.log(JSON.stringify({ onScreenMs, rescoreMs }));
+  console.log(JSON.stringify({ onScreenMs, rescoreMs, withoutCursorMs }));
 }
 
 main().catch((e: Error) => {

@@ -93,10 +93,20 @@ const EDITS = 5;
 /** Seconds from the editor showing the file to the first edit: the scan with nothing else going on. */
 const OPEN_SECONDS = 10;
 
+/** Where the benchmark types into `line` (1-based): the end of its assistant turn. */
+function typingAt(editor: vscode.TextEditor, line: number): vscode.Position {
+  return new vscode.Position(line - 1, editor.document.lineAt(line - 1).text.lastIndexOf('."'));
+}
+
+/** The cursor put where the next word goes, as a person clicks there before typing (300 ms before it, in both runs). */
+function placeCursor(editor: vscode.TextEditor, line: number): void {
+  const at = typingAt(editor, line);
+  editor.selection = new vscode.Selection(at, at);
+}
+
 /** The benchmark's edit: a word typed at the end of the assistant's turn of `line` (1-based). */
 function typeWord(editor: vscode.TextEditor, line: number): Thenable<boolean> {
-  const at = editor.document.lineAt(line - 1).text.lastIndexOf('."');
-  return editor.edit((e) => e.insert(new vscode.Position(line - 1, at), ' indeed'));
+  return editor.edit((e) => e.insert(typingAt(editor, line), ' indeed'));
 }
 
 /**
@@ -162,6 +172,7 @@ async function baselineStalls(file: string, scanSeconds: number, gapsMs: readonl
   const editing = await stallsDuring(
     (async () => {
       for (let i = 0; i < EDITS; i++) {
+        placeCursor(editor, first + 2 + i);
         await sleep(300);
         await typeWord(editor, first + 2 + i);
         await sleep(300 + (gapsMs[i] ?? 0));
@@ -211,6 +222,7 @@ async function measure(): Promise<void> {
   // The small file's one example edited, before the big file is open.
   const smallRescoreMs: number[] = [];
   for (let i = 0; i < EDITS; i++) {
+    placeCursor(smallEditor, 1);
     await sleep(300);
     smallRescoreMs.push((await editAndRescore(smallEditor, 1)).rescoreMs);
   }
@@ -240,6 +252,7 @@ async function measure(): Promise<void> {
   const editing = await stallsDuring(
     (async () => {
       for (let i = 0; i < EDITS; i++) {
+        placeCursor(editor, first + 2 + i);
         await sleep(300);
         const r = await editAndRescore(editor, first + 2 + i);
         rescoreMs.push(r.rescoreMs);

@@ -49,6 +49,7 @@ export function activate(extension: vscode.ExtensionContext): void {
       ctx.lenses.refresh();
       editors.forEach((e) => scans.shown(e));
     }),
+    vscode.window.onDidChangeTextEditorSelection(({ textEditor }) => scans.cursorMoved(textEditor)),
     vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => {
       ctx.decorations.scrolled(textEditor);
       ctx.lenses.scrolled(textEditor);

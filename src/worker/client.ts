@@ -217,6 +217,11 @@ export class ScanHost {
     } else this.close(key);
   }
 
+  /** The cursor is on `line` (1-based) of a document the worker holds: it runs that line ahead of an edit. */
+  cursor(key: string, line: number): void {
+    if (this.docs.has(key)) this.post({ type: 'cursor', doc: key, line });
+  }
+
   /** The worker forgets the document. */
   close(key: string): void {
     if (this.docs.delete(key)) this.post({ type: 'close', doc: key });

@@ -17,6 +17,7 @@ import { diffReport, type DiffReport } from '../core/diff/report';
 import { DIFF_LATENTS, fileSource, gitSource, sideOf, textSource, type SideSource } from '../core/diff/side';
 import { SideCache } from '../core/diff/sideCache';
 import { parseLine, type Example } from '../core/dataset';
+import { PrefixCache } from '../core/model/prefixCache';
 import type { Device } from '../core/model/session';
 import { loadPack, type LoadedPack } from '../core/pack/load';
 import { statedPrior } from '../core/pack/manifest';
@@ -68,11 +69,22 @@ interface LatentsJob {
   cancelled: boolean;
 }
 
-type Job = ScanJob | DiffJob | LatentsJob;
+/** The line with the cursor, run ahead of an edit so that the edit re-scores from there (Scanner.warm). */
+interface WarmJob {
+  kind: 'warm';
+  id: -1;
+  doc: string;
+  line: number;
+  cancelled: boolean;
+}
+
+type Job = ScanJob | DiffJob | LatentsJob | WarmJob;
 
 /** The pack's scanners: for scans (here, and in the bulk thread), for diffs (the latents the report needs: in the bulk thread), and for the inspector's one line (every latent). */
 interface Scanners {
   scan: Scorers;
+  /** The scorer of the lines in focus, `scan.now`, which keeps keys and values for edits. */
+  here: Scanner;
   diff: Scores;
   inspect: Scanner;
 }
@@ -82,7 +94,7 @@ let loaded: Promise<Scanners | null> = new Promise(() => undefined);
 const cache = new LineCache();
 /** The open documents, by the extension's key. */
 const docs = new Map<string, WorkerDocument | UnreadFile>();
-/** Scans not finished, oldest first. */
+/** Scans not finished (and warm-ups of the line with the cursor), oldest first. */
 const jobs: Job[] = [];
 /** The step each job is running now, if any (a cancelled job's may still be running). */
 const running = new Map<Job, Promise<void>>();
@@ -131,6 +143,12 @@ port.on('message', (m: ToWorker) => {
       jobs.push({ kind: 'latents', id: m.id, text: m.text, cancelled: false });
       pump();
       break;
+    case 'cursor':
+      // Only the newest line is worth running; one running already finishes.
+      for (const j of jobs) if (j.kind === 'warm' && !running.has(j)) j.cancelled = true;
+      jobs.push({ kind: 'warm', id: -1, doc: m.doc, line: m.line, cancelled: false });
+      pump();
+      break;
     case 'focus':
       // A scan that ended already has no use for it.
       if (job?.kind === 'scan') job.focus = m.focus;
@@ -164,7 +182,7 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
     const { latents, calibration } = pack;
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
-    const here = new Scanner(pack, { cache: diskCache });
+    const here = new Scanner(pack, { cache: diskCache, prefixes: new PrefixCache() });
     const lane = new BulkLane(join(__dirname, 'bulk.js'), { type: 'load', packPath, threads, cacheDir, device });
     bulk = lane;
     // In the bulk thread; here only where it cannot run.
@@ -173,6 +191,7 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
     let diffHere: Scanner | undefined;
     return {
       scan: { now: (examples) => here.score(examples), bulk: inBulk('none', () => here) },
+      here,
       diff: { score: inBulk(DIFF_LATENTS, () => (diffHere ??= new Scanner(pack!, { cache: diskCache, latents: DIFF_LATENTS }))) },
       inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }),
     };
@@ -214,6 +233,7 @@ function pump(): void {
 async function step(job: Job, scanners: Scanners): Promise<void> {
   if (job.kind === 'diff') return diffStep(job, scanners.diff);
   if (job.kind === 'latents') return latentsOf(job, scanners.inspect);
+  if (job.kind === 'warm') return warm(job, scanners.here);
   job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job), job.sample);
   try {
     const next = await job.chunks.next();
@@ -236,6 +256,19 @@ async function latentsOf(job: LatentsJob, scanner: Scanner): Promise<void> {
   } catch (e) {
     finish(job, { type: 'failed', id: job.id, message: (e as Error).message });
   }
+}
+
+async function warm(job: WarmJob, scanner: Scanner): Promise<void> {
+  try {
+    const doc = docs.get(job.doc)?.snapshot();
+    const [raw] = doc && job.line <= doc.length ? doc.raws(job.line - 1, job.line) : [];
+    const example = raw && parseLine(raw).example;
+    if (example) await scanner.warm(example);
+  } catch {
+    // A saved file that differs from the editor's (FileDiffers), or a model run that failed: the
+    // edit's re-score then runs in full, and says what fails if it fails again.
+  }
+  finish(job, null);
 }
 
 /** Runs a diff's next chunk: progress, or its report at the end. */
@@ -295,9 +328,10 @@ function takeFocus(job: ScanJob): LineRange | undefined {
   return range;
 }
 
-function finish(job: Job, last: FromWorker): void {
+/** Ends a job with its last message (none for a warm-up, which the extension never asked to hear of). */
+function finish(job: Job, last: FromWorker | null): void {
   const at = jobs.indexOf(job);
   if (at < 0) return; // ended already (cancelled while its step ran)
   jobs.splice(at, 1);
-  send(last);
+  if (last && job.kind !== 'warm') send(last);
 }

@@ -36,6 +36,8 @@ export type ToWorker =
   /** Scans the document as the messages before it left it; `sample` lines (1-based, ascending) after the focus and before the rest. */
   | { type: 'scan'; id: number; doc: string; focus?: LineRange; sample?: number[] }
   | { type: 'focus'; id: number; focus: LineRange }
+  /** The cursor is on `line` (1-based) of the document: the scan host runs it ahead of an edit (format 9 packs), answering nothing. */
+  | { type: 'cursor'; doc: string; line: number }
   | { type: 'diff'; id: number; a: DiffInput; b: DiffInput }
   /** One line's latents (every latent's encode, as the diff scans): answered with `latents`. */
   | { type: 'latents'; id: number; text: string }

@@ -72,8 +72,10 @@ for (const c of CASES) {
     assertSameIds(read(join(exp, 'pack/tokenizer.json')), read(join(w, 'model/tokenizer-samples.json')));
     const pack = read(join(exp, 'pack/pack.json'));
     assert.equal(pack.model.hookPoint, `blocks.${LAYER}.hook_resid_post`);
-    // Format 8 for the naming thresholds (below), which external data (format 4) comes under.
-    assert.equal(pack.formatVersion, 8);
+    // Format 9: each architecture's model takes past keys and values, its run from them checked
+    // against a full run at export; the naming thresholds (8) and external data (4) come under it.
+    assert.equal(pack.formatVersion, 9);
+    assert.equal(read(join(exp, 'done.json')).kv_cache, true, read(join(exp, 'done.json')).kv_cache_problem);
     if (c.externalData) {
       assert.deepEqual(pack.model.externalData, ['model.onnx.data']);
       assert.deepEqual(Object.keys(pack.files).filter((f) => f.startsWith('model.')), ['model.onnx', 'model.onnx.data']);

@@ -36,8 +36,12 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   // (the default's kind) is a probe over the SAE's latents, one latentWeights term (format 6) that
   // weighs more latents than the scanner reads in JS, so its onnxruntime read-out is checked,
   // and a direction read at the prompt's end; its mean over the answer counts 16 prior tokens
-  // (format 7), so the scanner's agreement below covers that too.
-  assert.equal(pack.formatVersion, 7);
+  // (format 7), so the scanner's agreement below covers that too. The model takes past keys
+  // and values (format 9): the scanner's full runs feed it empty ones, and the export checked a
+  // run from a prefix's cache against a full run.
+  assert.equal(pack.formatVersion, 9);
+  const exported = read(join(exp, 'done.json'));
+  assert.ok(exported.kv_cache && exported.kv_cache_disagreement_shipped < 1e-4, JSON.stringify(exported));
   const { readout, aggregation, validation } = read(join(exp, 'pack/calibration.json'));
   // The figure on general questions travels with the pack, beside the others a user is shown.
   assert.ok(validation.general_auroc >= 0 && validation.general_auroc <= 1, String(validation.general_auroc));

@@ -18,6 +18,28 @@ export interface HiddenStates {
   dModel: number;
 }
 
+/**
+ * A model's keys and values of the tokens it has run (pack format 9): per block a key and a
+ * value, each [1, heads, length, headDim] row-major, in the order of pastNames.
+ */
+export interface Past {
+  length: number;
+  tensors: Float32Array[];
+}
+
+/** The shape of a model's key-value cache (format 9): `blocks` keys and values of [heads, headDim] a token. */
+export interface CacheShape {
+  blocks: number;
+  heads: number;
+  headDim: number;
+}
+
+/** The model's past inputs (and, with `present`, its outputs), a key and a value per block. */
+export function pastNames(blocks: number, present = false): string[] {
+  const kind = present ? 'present' : 'past';
+  return Array.from({ length: blocks }, (_, i) => [`${kind}_key_${i}`, `${kind}_value_${i}`]).flat();
+}
+
 /** Where the model runs: onnxruntime's CPU provider, or its CUDA provider where its libraries are installed. */
 export const DEVICES = ['cpu', 'cuda'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -69,6 +91,8 @@ export class ModelSession {
 
   private constructor(
     private readonly session: ort.InferenceSession,
+    /** Its key-value cache's shape when it takes past keys and values (format 9); null when it does not. */
+    readonly cache: CacheShape | null,
     /** The model's bytes when the session runs from them in place: kept alive with it. */
     private readonly pinned: Uint8Array | null,
     /** Where it runs. */
@@ -106,12 +130,12 @@ export class ModelSession {
     } catch (e) {
       throw new Error(`onnxruntime cannot load the model: ${(e as Error).message}`);
     }
-    const problem = interfaceProblem(session);
-    if (problem) {
+    const checked = checkInterface(session);
+    if (typeof checked === 'string') {
       await session.release();
-      throw new Error(problem);
+      throw new Error(checked);
     }
-    return new ModelSession(session, inPlace ? (model as Uint8Array) : null, opts.device === 'cuda' && !deviceProblem ? 'cuda' : 'cpu', deviceProblem);
+    return new ModelSession(session, checked.cache, inPlace ? (model as Uint8Array) : null, opts.device === 'cuda' && !deviceProblem ? 'cuda' : 'cpu', deviceProblem);
   }
 
   /** Milliseconds spent inside onnxruntime's run, summed over all calls. */
@@ -125,22 +149,46 @@ export class ModelSession {
         `model input: expected ${batch}x${seq} = ${batch * seq} ids and mask values, got ${inputIds.length} and ${attentionMask.length}`,
       );
     }
-    const feeds = {
+    const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', inputIds, [batch, seq]),
       attention_mask: new ort.Tensor('int64', attentionMask, [batch, seq]),
     };
-    const t0 = performance.now();
-    const out = await this.session.run(feeds);
-    this.runMsTotal += performance.now() - t0;
-    const hidden = out[MODEL_OUTPUT];
-    const [b, s, d] = hidden.dims;
-    if (hidden.type !== 'float32' || hidden.dims.length !== 3 || b !== batch || s !== seq) {
-      throw new Error(
-        `model output "hidden" is ${hidden.type} [${hidden.dims.join(', ')}]; expected float32 [${batch}, ${seq}, d_model]`,
-      );
+    // A full run: empty pasts, and only `hidden` copied out (not 27.6 KB of presents a token).
+    if (this.cache) {
+      const empty = new ort.Tensor('float32', new Float32Array(0), [batch, this.cache.heads, 0, this.cache.headDim]);
+      for (const name of pastNames(this.cache.blocks)) feeds[name] = empty;
     }
-    noteOutput(hidden.size * 4);
-    return { hidden: hidden.data as Float32Array, dModel: d };
+    const out = await this.timed(feeds, [MODEL_OUTPUT]);
+    return { hidden: checkedHidden(out[MODEL_OUTPUT], batch, seq), dModel: out[MODEL_OUTPUT].dims[2] };
+  }
+
+  /**
+   * Runs `ids` (one sequence) after the tokens whose keys and values `past` holds (null: none),
+   * as a causal model's full run of both would, past their hidden states: a re-score of an
+   * edited line runs only the tokens after the edit. Only for a model with a cache (format 9).
+   */
+  async runAfter(ids: BigInt64Array, past: Past | null): Promise<HiddenStates & { present: Past }> {
+    const cache = this.cache;
+    if (!cache) throw new Error('this model takes no past keys and values (pack format 9)');
+    const before = past?.length ?? 0;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(before + ids.length).fill(1n), [1, before + ids.length]),
+    };
+    pastNames(cache.blocks).forEach((name, j) => {
+      feeds[name] = new ort.Tensor('float32', past ? past.tensors[j] : new Float32Array(0), [1, cache.heads, before, cache.headDim]);
+    });
+    const out = await this.timed(feeds, [MODEL_OUTPUT, ...pastNames(cache.blocks, true)]);
+    const tensors = pastNames(cache.blocks, true).map((name) => out[name].data as Float32Array);
+    return { hidden: checkedHidden(out[MODEL_OUTPUT], 1, ids.length), dModel: out[MODEL_OUTPUT].dims[2], present: { length: before + ids.length, tensors } };
+  }
+
+  private async timed(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
+    const t0 = performance.now();
+    const out = await this.session.run(feeds, fetches);
+    this.runMsTotal += performance.now() - t0;
+    noteOutput(fetches.reduce((n, name) => n + out[name].size * 4, 0));
+    return out;
   }
 
   /** Whether the session runs from the model's bytes in place (an ORT-format model). */
@@ -153,19 +201,41 @@ export class ModelSession {
   }
 }
 
-function interfaceProblem(session: ort.InferenceSession): string | null {
-  const inputs = [...session.inputNames].sort();
-  const expected = [...MODEL_INPUTS].sort();
-  if (inputs.join() !== expected.join()) {
-    return `model inputs are [${session.inputNames.join(', ')}]; expected exactly [${MODEL_INPUTS.join(', ')}]`;
+function checkedHidden(hidden: ort.Tensor, batch: number, seq: number): Float32Array {
+  const [b, s] = hidden.dims;
+  if (hidden.type !== 'float32' || hidden.dims.length !== 3 || b !== batch || s !== seq) {
+    throw new Error(`model output "hidden" is ${hidden.type} [${hidden.dims.join(', ')}]; expected float32 [${batch}, ${seq}, d_model]`);
   }
-  if (!session.outputNames.includes(MODEL_OUTPUT)) {
-    return `model outputs are [${session.outputNames.join(', ')}]; expected one named "${MODEL_OUTPUT}"`;
+  return hidden.data as Float32Array;
+}
+
+/**
+ * The model's interface, checked: input_ids and attention_mask in, `hidden` out, and either no
+ * other input or (format 9) a past key and value per block, [batch, heads, past, headDim], with
+ * the present ones out. Returns the cache's shape, or what is wrong.
+ */
+function checkInterface(session: ort.InferenceSession): { cache: CacheShape | null } | string {
+  const pasts = session.inputMetadata.filter((m) => m.name.startsWith('past_'));
+  const blocks = pasts.length / 2;
+  const expected = [...MODEL_INPUTS, ...(Number.isInteger(blocks) ? pastNames(blocks) : [])];
+  if ([...session.inputNames].sort().join() !== [...expected].sort().join()) {
+    return `model inputs are [${session.inputNames.join(', ')}]; expected exactly [${MODEL_INPUTS.join(', ')}], or those and past_key_<i>, past_value_<i> for each block i from 0 (pack format 9)`;
   }
+  const outputs = `model outputs are [${session.outputNames.join(', ')}]`;
+  if (!session.outputNames.includes(MODEL_OUTPUT)) return `${outputs}; expected one named "${MODEL_OUTPUT}"`;
+  const missing = pastNames(blocks, true).filter((name) => !session.outputNames.includes(name));
+  if (missing.length > 0) return `${outputs}; a model with past keys and values (pack format 9) must output ${missing.join(', ')}`;
   for (const m of session.inputMetadata) {
-    if (m.isTensor && m.type !== 'int64') return `model input "${m.name}" is ${m.type}; expected int64`;
+    const type = m.name.startsWith('past_') ? 'float32' : 'int64';
+    if (m.isTensor && m.type !== type) return `model input "${m.name}" is ${m.type}; expected ${type}`;
   }
   const out = session.outputMetadata.find((m) => m.name === MODEL_OUTPUT);
   if (out?.isTensor && out.type !== 'float32') return `model output "${MODEL_OUTPUT}" is ${out.type}; expected float32`;
-  return null;
+  if (blocks === 0) return { cache: null };
+  const shape = pasts[0].isTensor ? pasts[0].shape : [];
+  const [heads, headDim] = [shape[1], shape[3]];
+  if (shape.length !== 4 || typeof heads !== 'number' || typeof headDim !== 'number' || pasts.some((m) => !m.isTensor || m.shape[1] !== heads || m.shape[3] !== headDim)) {
+    return `model input "${pasts[0].name}" is [${shape.join(', ')}]; every past key and value must be [batch, heads, past, headDim] with the same fixed heads and headDim`;
+  }
+  return { cache: { blocks, heads, headDim } };
 }

@@ -103,6 +103,10 @@ export async function loadPack(pathOrArchive: string, opts: LoadPackOptions = {}
   ).finally(() => staged?.dispose());
   try {
     await checkModelWidth(model, manifest, modelFile);
+    // An older scanner refuses the extra inputs with a message about the model; the format says it first.
+    if (model.cache && manifest.formatVersion < 9) {
+      throw new PackError('bad-onnx', `${modelFile}: the model takes past keys and values, which needs pack.json formatVersion 9 (this pack is format ${manifest.formatVersion})`, modelFile);
+    }
     const sae = await asPackErrorAsync('bad-sae', PACK_FILES.saeWeights, () =>
       SaeEncoder.create(saeConfig, weights, { threads }),
     );

@@ -32,7 +32,7 @@ export const MODEL_FILES: readonly string[] = [PACK_FILES.model, PACK_FILES.mode
  * (one weight per SAE latent), 7 prior tokens in a mean (`priorTokens`, `priorValue`), 8 a
  * naming threshold on a latent or direction term (`namesAbove`).
  */
-export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 /**
  * The foundBy methods whose finding is about a persona, so the badge may name a

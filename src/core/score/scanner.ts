@@ -7,9 +7,11 @@ import type { ResultCache } from '../cache/resultCache';
 import { nothingToScoreDiagnostic, tooLongDiagnostic } from '../dataset/codes';
 import { renderExample, segmentAt, sourceSpan, type Rendered } from '../dataset/render';
 import type { Diagnostic, Example } from '../dataset/types';
+import type { PrefixCache } from '../model/prefixCache';
+import type { HiddenStates } from '../model/session';
 import type { LoadedPack } from '../pack/load';
 import { dot } from '../sae/encode';
-import { planBatches, planWindows, packBatch, windowOf, type TokenWindow } from './batching';
+import { planBatches, planWindows, packBatch, windowOf, type Batch, type TokenWindow } from './batching';
 import { exampleScore, levelOf, promptEndScore, promptEnds, toRisk } from './calibrate';
 import { namedBy, namingTerms, type NamingTerm } from './naming';
 import { contributingSpans } from './topSpans';
@@ -33,6 +35,12 @@ export interface ScannerOptions {
   maxBatchTokens?: number;
   maxBatchRows?: number;
   cache?: ResultCache<ExampleScore> | null;
+  /**
+   * Keys and values of recent runs (a model of pack format 9): a model run of one sequence
+   * starts from the longest prefix it shares with one of them. The editor's scorer of the lines
+   * in focus has one, so an edited line re-scores from the edit on.
+   */
+  prefixes?: PrefixCache;
 }
 
 /** What scores examples: a Scanner, or one in another thread (the scan host's bulk thread). */
@@ -257,11 +265,9 @@ export class Scanner {
     for (const batch of batches) {
       const m = batch.items.reduce((n, i) => n + supplies[i].length / 2, 0);
       if (m === 0 && batch.items.every((i) => endSupplies[i].length === 0)) continue;
-      const { ids, mask } = packBatch(seqIds, batch, this.pack.manifest.model.padTokenId);
       const t0 = performance.now();
-      const out = await this.pack.model.run(ids, mask, batch.items.length, batch.seq);
+      const out = await this.runBatch(seqIds, batch);
       this.timing.modelMs += performance.now() - t0;
-      this.timing.tokens += batch.items.reduce((n, i) => n + seqIds[i].length, 0);
       batch.items.forEach((seqI, r) => {
         const pairs = endSupplies[seqI];
         for (let j = 0; j < pairs.length; j += 2) endValues[pairs[j + 1]] = dot(out.hidden, (r * batch.seq + pairs[j]) * d, this.promptDirection!, 0, d);
@@ -315,6 +321,36 @@ export class Scanner {
         ...(latentMax ? { latents: this.topLatents(latentMax[i]), fullEncode: full[i] } : {}),
       };
     });
+  }
+
+  /** The hidden states of a batch's sequences: one alone from the prefix cache where there is one. */
+  private async runBatch(seqIds: number[][], batch: Batch): Promise<HiddenStates> {
+    const prefixes = this.opts.prefixes;
+    if (prefixes && this.pack.model.cache && batch.items.length === 1) {
+      const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], 'reused');
+      this.timing.tokens += out.ran;
+      return out;
+    }
+    const { ids, mask } = packBatch(seqIds, batch, this.pack.manifest.model.padTokenId);
+    this.timing.tokens += batch.items.reduce((n, i) => n + seqIds[i].length, 0);
+    return this.pack.model.run(ids, mask, batch.items.length, batch.seq);
+  }
+
+  /**
+   * Runs an example's model text ahead of an edit and keeps its keys and values (the prefix
+   * cache's 'always'), so that the edit's re-score runs only the tokens after it: the editor's
+   * line with the cursor. Only an example read in one window (an edit of a longer one moves
+   * every window after it); without a prefix cache or a model that takes one, nothing.
+   */
+  async warm(example: Example): Promise<void> {
+    const prefixes = this.opts.prefixes;
+    if (!prefixes || !this.pack.model.cache) return;
+    const p = this.prepare(this.keyed(example));
+    if (p.windows.length !== 1 || p.scored.length === 0) return;
+    const t0 = performance.now();
+    const out = await prefixes.run(this.pack.model, p.ids.slice(0, p.windows[0].end), 'always');
+    this.timing.modelMs += performance.now() - t0;
+    this.timing.tokens += out.ran;
   }
 
   /**

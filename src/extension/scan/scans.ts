@@ -57,6 +57,8 @@ interface State extends DocumentScan {
   abort?: AbortController;
   /** The running scan's focus: the lines on screen. */
   focus?: ScanFocus;
+  /** The line (1-based) the cursor was last on, as the scan host heard. */
+  cursorLine?: number;
 }
 
 /**
@@ -116,6 +118,18 @@ export class Scans implements vscode.Disposable {
     if (!state || !lines) return;
     if (state.opening) void this.scan(editor.document);
     else state.focus?.move(lines);
+  }
+
+  /**
+   * The cursor moved in an editor: on another line of a tracked document, the scan host runs
+   * that line ahead of an edit, so that typing there re-scores from the edit on (format 9 packs).
+   */
+  cursorMoved(editor: vscode.TextEditor): void {
+    const state = this.docs.get(editor.document.uri.toString());
+    const line = editor.selection.active.line + 1;
+    if (!state || state.cursorLine === line) return;
+    state.cursorLine = line;
+    this.lastHost?.cursor(state.uri.toString(), line);
   }
 
   /** A tracked document was edited: the scan host's copy follows, and a rescan comes after `delayMs` of quiet. */

@@ -98,6 +98,40 @@ test('refuses a model with the wrong input or output names', async () => {
   await ok.dispose();
 });
 
+/** A model with past keys and values of `blocks` blocks (format 9), its presents named `presents` (which it passes the pasts through to). */
+function pastModel(blocks: number, presents: string[], headShape: Array<number | string> = [2, 'p', 4]): Uint8Array {
+  const g = new GraphBuilder();
+  const f = g.op('Cast', ['input_ids'], { to: { int: 1 } });
+  g.op('Unsqueeze', [f, g.constant('axes', [1], BigInt64Array.of(2n))], undefined, 'hidden');
+  const pasts = Array.from({ length: blocks }, (_, i) => [`past_key_${i}`, `past_value_${i}`]).flat();
+  presents.forEach((name, j) => g.op('Identity', [pasts[j]], undefined, name));
+  return encodeOnnxModel(
+    g.build(
+      'past',
+      [
+        ...['input_ids', 'attention_mask'].map((name) => ({ name, type: 'int64' as const, shape: ['b', 's'] })),
+        ...pasts.map((name) => ({ name, type: 'float32' as const, shape: ['b', ...headShape] })),
+      ],
+      [{ name: 'hidden', type: 'float32', shape: ['b', 's', 1] }, ...presents.map((name) => ({ name, type: 'float32' as const, shape: ['b', ...headShape] }))],
+    ),
+  );
+}
+
+test('takes a model with past keys and values (format 9), and refuses one without its presents or with a past of no fixed shape', async () => {
+  const ok = await ModelSession.create(pastModel(2, ['present_key_0', 'present_value_0', 'present_key_1', 'present_value_1']));
+  assert.deepEqual(ok.cache, { blocks: 2, heads: 2, headDim: 4 });
+  // A full run feeds empty pasts.
+  const run = await ok.run(BigInt64Array.of(3n, 5n), BigInt64Array.of(1n, 1n), 1, 2);
+  assert.deepEqual([...run.hidden], [3, 5]);
+  await ok.dispose();
+  assert.equal((await ModelSession.create(tinyModel(['input_ids', 'attention_mask'], 'hidden')).then(async (m) => [m.cache, await m.dispose()]))[0], null);
+  await assert.rejects(
+    ModelSession.create(pastModel(2, ['present_key_0', 'present_value_0'])),
+    /a model with past keys and values \(pack format 9\) must output present_key_1, present_value_1$/,
+  );
+  await assert.rejects(ModelSession.create(pastModel(2, ['present_key_0', 'present_value_0', 'present_key_1', 'present_value_1'], ['h', 'p', 4])), /every past key and value must be \[batch, heads, past, headDim\]/);
+});
+
 test('refuses bytes that are not an ONNX model', async () => {
   await assert.rejects(ModelSession.create(Buffer.from('not a model')), /onnxruntime cannot load the model/);
 });

@@ -510,3 +510,12 @@ test('a FIFO in place of a pack file is refused at once, not waited on', async (
     { rehash: false },
   );
 });
+
+test('a model that takes past keys and values in a pack of format 8 is refused: the format must say 9', async () => {
+  await refused(
+    (dir) => writeJson(dir, 'pack.json', { ...readJson(dir, 'pack.json'), formatVersion: 8 }),
+    'bad-onnx',
+    /^model\.ort: the model takes past keys and values, which needs pack\.json formatVersion 9 \(this pack is format 8\)$/,
+    { from: join(__dirname, '../../../packs/persona-smollm2') },
+  );
+});

@@ -33,7 +33,7 @@ test('pack.json errors name the field', () => {
   assert.equal(parsePackManifest({ ...m, formatVersion: 5 }).formatVersion, 5);
   assert.equal(parsePackManifest({ ...m, formatVersion: 6 }).formatVersion, 6);
   assert.equal(parsePackManifest({ ...m, formatVersion: 7 }).formatVersion, 7);
-  refuses(() => parsePackManifest({ ...m, formatVersion: 9 }), 'bad-manifest', 'pack.json: formatVersion is 9; this scanner reads formats 1, 2, 3, 4, 5, 6, 7, 8');
+  refuses(() => parsePackManifest({ ...m, formatVersion: 10 }), 'bad-manifest', 'pack.json: formatVersion is 10; this scanner reads formats 1, 2, 3, 4, 5, 6, 7, 8, 9');
   refuses(() => parsePackManifest({ ...m, name: 3 }), 'bad-manifest', 'pack.json: name must be a string');
   refuses(
     () => parsePackManifest({ ...m, model: { ...m.model, dModel: 0 } }),

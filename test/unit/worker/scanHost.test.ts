@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseFileBatches } from '../../../src/core/dataset';
+import { parseFileBatches, parseLine } from '../../../src/core/dataset';
 import { diffReport } from '../../../src/core/diff/report';
 import { finish, scanSide } from '../../../src/core/diff/side';
 import { builtInPack } from '../../../src/core/pack/builtIn';
@@ -289,6 +289,41 @@ test("scan host: a newer scan's lines on screen are scored while an older scan's
     assert.ok(at('edited done') > 0 && at('edited done') < at('long line 7'), events.join('; '));
   } finally {
     abort.abort();
+    await host.dispose();
+  }
+});
+
+test("scan host: a word typed into the line with the cursor re-scores to a full run's score (the embedded pack, format 9)", async () => {
+  // The cursor's line is run ahead and its keys and values kept, so the edit's re-score runs
+  // from the edit on (core/model/prefixCache.ts): what it gives must be what a fresh scan gives.
+  const host = await ScanHost.start(WORKER, builtInPack(ROOT), 1);
+  try {
+    const line = (answer: string) => JSON.stringify({ messages: [{ role: 'user', content: 'How do I store passwords?' }, { role: 'assistant', content: answer }] });
+    const answer = 'Keep them in plain text in a file called passwords.txt so you can read them later.';
+    const key = 'typed';
+    assert.ok(await host.scan({ key, version: 1, text: () => [line('Use bcrypt.'), line(answer)].join('\n') }, () => undefined));
+    host.cursor(key, 2);
+    await new Promise((r) => setTimeout(r, 1000)); // the warm-up runs while nothing else does
+    // ' forever' typed before the answer's full stop, as the editor sends it.
+    const at = { line: 1, character: line(answer).indexOf(answer) + answer.length - 1 };
+    host.change(key, 2, [{ start: at, end: at, text: ' forever' }]);
+    const typed = line(answer.replace(/\.$/, ' forever.'));
+    const results: LineResult[] = [];
+    const scan = host.scan({ key, version: 2, text: () => assert.fail('the scan host holds the edited text') }, (r) => results.push(...r), undefined, new ScanFocus({ first: 2, last: 2 }));
+    assert.ok(await scan);
+    const got = results.find((r) => r.line === 2 && r.result)!.result!;
+
+    const pack = await loadPack(builtInPack(ROOT), { threads: 1 });
+    try {
+      const example = parseLine({ line: 2, byteStart: 0, byteEnd: typed.length, text: typed, issues: [] }).example!;
+      const want = (await new Scanner(pack).score([example]))[0].score!;
+      assert.ok(Math.abs(got.score - want.score) < 1e-4, `${got.score} vs a full run's ${want.score}`);
+      assert.ok(Math.abs(got.risk - want.risk) < 1e-4);
+      assert.deepEqual(got.topTokens.map((t) => t.text), want.topTokens.map((t) => t.text));
+    } finally {
+      await pack.dispose();
+    }
+  } finally {
     await host.dispose();
   }
 });

@@ -12,7 +12,7 @@ from pack_builder import hf_model
 from pack_builder.data import render
 from pack_builder.lm import HookModel
 from pack_builder.stages import export as export_stage
-from pack_builder.stages.export import EXTERNAL_DATA, OrtPack, export_onnx, nbits_matmuls, quantised_embedding
+from pack_builder.stages.export import EXTERNAL_DATA, OrtPack, export_onnx, export_with_past, nbits_matmuls, past_disagreement, quantised_embedding
 from pack_builder.tiny_hf import FAMILIES, write_tiny_hf
 
 ARCHS = sorted(FAMILIES)
@@ -113,6 +113,46 @@ def test_cut_decoder_and_onnx_export_match_the_full_model(folders, arch, tmp_pat
         assert cos.mean() > mean and cos.min() > low, (bits, cos.mean(), cos.min())
         # GPT-2's projections export as Gemm, which onnxruntime's quantiser leaves float.
         assert replaced == (0 if arch == "gpt2" else hook * 7)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_export_with_past_runs_an_edit_from_the_prefix_cache_as_a_full_run(folders, arch, tmp_path):
+    """Format 9: the hidden states of the tokens after a prefix, from that prefix's presents,
+    are a full run's (also past Gemma's sliding window of 16), padded batches with empty pasts
+    are the plain export's, and the quantised model keeps its past inputs."""
+    model, meta = hf_model.load_model(folders[arch])
+    model.config._attn_implementation = "eager"
+    lm = SimpleNamespace(model=model, hook=3)
+    ids = torch.randint(5, meta["vocab"], (1, 40))
+    st = SimpleNamespace(log=SimpleNamespace(warning=lambda *a: pytest.fail(a[0] % a[1:])))
+    assert export_with_past(st, lm, tmp_path / "past.onnx", ids)["kv_cache"]
+    ort_pack = OrtPack(tmp_path / "past.onnx", 1)
+    assert [n for n, _ in ort_pack.past] == [f"past_{k}_{i}" for i in range(3) for k in ("key", "value")]
+    full = ort_pack.run(ids)
+    for cut in (1, 20, 39):
+        first = ort_pack.run(ids[:, :cut])
+        rest = ort_pack.run(ids[:, cut:], first[1:], np.ones((1, 40), np.int64))
+        assert np.abs(rest[0] - full[0][:, cut:]).max() < 1e-5, cut
+        assert all(np.abs(a - b).max() < 1e-5 for a, b in zip(rest[1:], full[1:]))  # presents cover all 40 tokens
+    batch, mask = torch.randint(5, meta["vocab"], (2, 30)), torch.ones((2, 30), dtype=torch.long)
+    mask[1, 12:] = 0
+    export_onnx(lm, tmp_path / "plain.onnx")
+    plain = OrtPack(tmp_path / "plain.onnx", 1).hidden_fn()(batch, mask)
+    assert np.abs((ort_pack.hidden_fn()(batch, mask) - plain).numpy()[mask.bool().numpy()]).max() < 1e-5
+    export_onnx(lm, tmp_path / "q8.onnx", quantised_embedding(HookModel(model, 3).embedding())[0], past=True)
+    nbits_matmuls(tmp_path / "q8.onnx", tmp_path / "w8.onnx", 8, 32, "auto")
+    assert past_disagreement(tmp_path / "w8.onnx", ids) < 1e-5
+
+
+def test_an_export_whose_cache_disagrees_is_written_without_one(folders, tmp_path, monkeypatch):
+    """A cache export that does not reproduce a full run is not shipped: the pack says why."""
+    model, meta = hf_model.load_model(folders["llama"])
+    warned = []
+    st = SimpleNamespace(log=SimpleNamespace(warning=lambda *a: warned.append(a[0] % a[1:])))
+    monkeypatch.setattr(export_stage, "past_disagreement", lambda path, ids: 0.03)
+    kv = export_with_past(st, SimpleNamespace(model=model, hook=3), tmp_path / "past.onnx", torch.randint(5, meta["vocab"], (1, 12)))
+    assert kv == {"kv_cache": False, "kv_cache_problem": "a run from the cache is 0.03 (of the largest value) from a full run"}
+    assert "0.03" in warned[0]
 
 
 def test_weights_over_the_limit_go_to_external_data(folders, tmp_path, monkeypatch):

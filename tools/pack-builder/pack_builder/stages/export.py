@@ -63,15 +63,78 @@ def save_onnx(model, dst, external):
                     location=EXTERNAL_DATA, size_threshold=1024)
 
 
-def export_onnx(lm, path, embedding=None):
-    """The model up to the hook as ONNX; `embedding` (a QuantisedEmbedding) in place of the float one."""
+def export_onnx(lm, path, embedding=None, past=False):
+    """The model up to the hook as ONNX; `embedding` (a QuantisedEmbedding) in place of the float
+    one; with `past`, keys and values in and out (pack format 9, WithPast)."""
     model = HookModel(lm.model, lm.hook).eval()
     if embedding is not None:
         model.swap_embedding(embedding)
     ids = torch.ones((2, 8), dtype=torch.long)
-    torch.onnx.export(model, (ids, torch.ones_like(ids)), str(path), opset_version=17, dynamo=False,
-                      input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-                      dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")})
+    names = {n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "hidden")}
+    if not past:
+        torch.onnx.export(model, (ids, torch.ones_like(ids)), str(path), opset_version=17, dynamo=False,
+                          input_names=["input_ids", "attention_mask"], output_names=["hidden"], dynamic_axes=names)
+        return
+    blocks, shape = cache_shape(model)
+    ins, outs = past_names(blocks)
+    held = [torch.zeros(2, *shape[:1], 3, *shape[1:]) for _ in ins]  # a past of 3 positions, so the exporter sees it used
+    names["attention_mask"] = {0: "batch", 1: "past+seq"}
+    names.update({n: {0: "batch", 2: "past"} for n in ins})
+    names.update({n: {0: "batch", 2: "past+seq"} for n in outs})
+    with torch.no_grad():
+        torch.onnx.export(WithPast(model), (ids, torch.ones((2, 11), dtype=torch.long), *held), str(path), opset_version=17,
+                          dynamo=False, input_names=["input_ids", "attention_mask", *ins], output_names=["hidden", *outs],
+                          dynamic_axes=names)
+
+
+def past_names(blocks):
+    """The model's past inputs and present outputs, a key and a value per block (pack format 9)."""
+    return ([f"past_{k}_{i}" for i in range(blocks) for k in ("key", "value")],
+            [f"present_{k}_{i}" for i in range(blocks) for k in ("key", "value")])
+
+
+def cache_shape(hook_model):
+    """(blocks, [kv_heads, head_dim]) of the model's key-value cache, read off one short run,
+    so every architecture's own head layout is what the export declares."""
+    with torch.no_grad():
+        out = hook_model.decoder(input_ids=torch.ones((1, 2), dtype=torch.long), use_cache=True)
+    keys = out.past_key_values.layers[0].keys  # the cache may have a layer for every block of the uncut model
+    return len(hook_model.layers), [keys.shape[1], keys.shape[3]]
+
+
+class WithPast(torch.nn.Module):
+    """The hook model with the keys and values of the tokens before these as inputs and of all
+    of them as outputs: an edited line re-scores only the tokens after its edit, since a causal
+    model's states before it do not change. A past of length 0 is a full run; positions go on
+    from the past's length, and the mask covers past and new tokens."""
+
+    def __init__(self, hook_model):
+        super().__init__()
+        self.hm = hook_model
+
+    def forward(self, input_ids, attention_mask, *past):
+        from transformers import DynamicCache
+
+        cache = DynamicCache()
+        for i in range(len(past) // 2):
+            cache.update(past[2 * i], past[2 * i + 1], i)
+        start = past[0].shape[2]
+        positions = (torch.arange(input_ids.shape[1]) + start).unsqueeze(0).expand(input_ids.shape[0], -1)
+        out = self.hm.decoder(input_ids=input_ids, attention_mask=attention_mask, past_key_values=cache,
+                              position_ids=positions, use_cache=True)
+        kept = out.past_key_values.layers[: len(self.hm.layers)]
+        return (out.last_hidden_state, *[t for layer in kept for t in (layer.keys, layer.values)])
+
+
+def past_disagreement(model_path, ids):
+    """How far a run of the last half of `ids` [1, n] from the first half's keys and values is
+    from a full run (largest difference over the largest value). A cache export the
+    architecture does not support shows here, not in the scanner."""
+    run = OrtPack(model_path, 1).run
+    n = ids.shape[1]
+    full, first = run(ids)[0], run(ids[:, : n // 2])
+    rest = run(ids[:, n // 2 :], first[1:], np.ones((1, n), np.int64))[0]
+    return float(np.abs(rest - full[:, n // 2 :]).max() / max(np.abs(full).max(), 1e-6))
 
 
 def nbits_matmuls(src, dst, bits, block_size, external_mode):
@@ -222,7 +285,8 @@ def write_safetensors(path, tensors, dtype):
 
 
 class OrtPack:
-    """The exported model, run the way the scanner runs it (onnxruntime)."""
+    """The exported model, run the way the scanner runs it (onnxruntime): a model with past
+    keys and values (format 9) gets empty ones in full runs."""
 
     def __init__(self, model_path, threads):
         import onnxruntime as ort
@@ -230,11 +294,23 @@ class OrtPack:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self.past = [(i.name, i.shape) for i in self.session.get_inputs() if i.name.startswith("past_")]
+
+    def run(self, ids, past=None, mask=None):
+        """[hidden, present...] of ids [batch, seq] (numpy), after `past` (presents of an earlier run)."""
+        ids = np.asarray(ids, np.int64)
+        mask = np.ones_like(ids) if mask is None else mask
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        for j, (name, shape) in enumerate(self.past):
+            feeds[name] = past[j] if past is not None else np.zeros((ids.shape[0], shape[1], 0, shape[3]), np.float32)
+        return self.session.run(None, feeds)
 
     def hidden_fn(self):
         def run(ids, mask):
-            out = self.session.run(["hidden"], {"input_ids": ids.numpy().astype(np.int64), "attention_mask": mask.numpy().astype(np.int64)})[0]
-            return torch.from_numpy(out)
+            feeds = {"input_ids": ids.numpy().astype(np.int64), "attention_mask": mask.numpy().astype(np.int64)}
+            for name, shape in self.past:
+                feeds[name] = np.zeros((ids.shape[0], shape[1], 0, shape[3]), np.float32)
+            return torch.from_numpy(self.session.run(["hidden"], feeds)[0])
         return run
 
 
@@ -297,9 +373,12 @@ def run(st):
     (pack / "sae").mkdir(parents=True)
     float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.int8-embedding.onnx"
     model_info = read_json(st.path("model", "done.json"))
-    export_onnx(lm, float_onnx)
+    sample_ids = torch.tensor([lm.encode_offsets(render(contrast_rows("validation")[0]["messages"], lm.fmt))[0][: lm.ctx]])
+    kv = export_with_past(st, lm, float_onnx, sample_ids) if st.conf.get("kv_cache", True) else {"kv_cache": False}
+    if not kv["kv_cache"]:
+        export_onnx(lm, float_onnx)
     embedding, embedding_kind = quantised_embedding(HookModel(lm.model, lm.hook).embedding(), model_info.get("gguf"))
-    export_onnx(lm, plain_q, embedding)
+    export_onnx(lm, plain_q, embedding, past=kv["kv_cache"])
     quant_onnx = st.dir / "model.onnx"
     mode = st.conf.get("external_data", "auto")
     if model_info.get("format") == "hf":
@@ -319,6 +398,11 @@ def run(st):
     else:
         shipped = pack / "model.ort"
         to_ort_format(quant_onnx, shipped)
+    if kv["kv_cache"]:
+        kv["kv_cache_disagreement_shipped"] = past_disagreement(shipped, sample_ids)
+        if kv["kv_cache_disagreement_shipped"] > PAST_TOLERANCE:
+            raise RuntimeError(f"{shipped.name}: a run from the cache is {kv['kv_cache_disagreement_shipped']:.2g} from a full run, "
+                               f"where the float export agreed to {kv['kv_cache_disagreement']:.2g}")
     hook_point = f"blocks.{lm.hook - 1}.hook_resid_post"
     tensors, sae_cfg = sae_files(sae, lm, hook_point, cfg)
     write_safetensors(pack / "sae/sae_weights.safetensors", tensors, "F16")
@@ -333,7 +417,26 @@ def run(st):
     checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, shipped, threads)
     write_check(st, OrtPack(shipped, threads), lm, sae16, directions, calibration, read_json(pack / "latents.json"))
     return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
-            **quantised, "external_data": external, "checks": checks}
+            **quantised, **kv, "external_data": external, "checks": checks}
+
+
+PAST_TOLERANCE = 1e-4  # of the largest hidden value: float error only (the embedded pack's: under 1e-6)
+
+
+def export_with_past(st, lm, path, sample_ids):
+    """The float export with past keys and values (format 9) where a run from the cache agrees
+    with a full run; else none is written and the reason is returned, so an architecture the
+    cache export does not fit still gets a pack (its edited lines re-score in full)."""
+    try:
+        export_onnx(lm, path, past=True)
+        off = past_disagreement(path, sample_ids)
+        why = None if off <= PAST_TOLERANCE else f"a run from the cache is {off:.2g} (of the largest value) from a full run"
+    except Exception as e:  # noqa: BLE001 - any exporter or runtime failure means no cache, said in done.json
+        why = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    if why is None:
+        return {"kv_cache": True, "kv_cache_disagreement": off}
+    st.log.warning("export without past keys and values: %s", why)
+    return {"kv_cache": False, "kv_cache_problem": why}
 
 
 def finish_pack(st, pack):
@@ -360,7 +463,7 @@ def finish_pack(st, pack):
     prior_tokens = "priorTokens" in read_json(pack / "calibration.json")["aggregation"]
     names_above = any("namesAbove" in r for r in readout)
     write_json(pack / "pack.json", {
-        "formatVersion": 8 if names_above else 7 if prior_tokens else 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
+        "formatVersion": 9 if exported.get("kv_cache") else 8 if names_above else 7 if prior_tokens else 6 if over_latents else 5 if prompt_end else 4 if external else 3, "name": conf["name"], "version": conf["version"], "license": conf["license"],
         "description": conf["description"],
         "provenance": {"builder": f"tools/pack-builder (config {cfg['name']})",
                        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -5,6 +5,15 @@ from ..common import read_json, sha256_file
 from .export import finish_pack
 
 
+
+def past_keys(exported):
+    """The export's key-value cache in a line: whether the model takes one, and how far a run
+    from it was from a full run, or why there is none."""
+    if not exported.get("kv_cache"):
+        return f"no: {exported.get('kv_cache_problem', 'export.kv_cache is off')}"
+    return (f"yes; a run of the last half of a check row from its first half's cache differs from a full run by "
+            f"{exported['kv_cache_disagreement']:.2g} (float) and {exported['kv_cache_disagreement_shipped']:.2g} (shipped) of the largest hidden value")
+
 def fmt(v):
     if v is None:
         return "–"
@@ -180,6 +189,7 @@ def run(st):
                           + ", ".join(f"{k} {v} → {ft['heldout_loss_after'][k]}" for k, v in ft["heldout_loss_before"].items())],
             ["ONNX vs PyTorch (float export)", fmt(checks["float"])],
             ["onnxruntime vs PyTorch (the shipped model.ort: quantised, ORT format; F16 SAE)", fmt(checks["quantised"])],
+            ["past keys and values (format 9: an edit re-scores from the edit on)", past_keys(done["export"])],
             ["library versions", fmt(done["model"]["versions"])],
         ]),
         "",

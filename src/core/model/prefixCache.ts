@@ -1,0 +1,91 @@
+// The keys and values of a few sequences the model ran (pack format 9), so that a sequence
+// sharing a prefix with one of them runs only its tokens after that prefix: a causal model's
+// states of the prefix do not change. This is what re-scores an edited line in the editor from
+// the edit on, instead of from its first token.
+
+import type { CacheShape, HiddenStates, ModelSession, Past } from './session';
+
+interface Entry {
+  ids: Int32Array;
+  /** [length, dModel]. */
+  hidden: Float32Array;
+  past: Past;
+}
+
+/** Hidden states of one sequence, and how many of its tokens the model ran for them. */
+export interface PrefixRun extends HiddenStates {
+  ran: number;
+}
+
+/**
+ * Which runs are kept: 'always' (the line the cursor is on, run ahead of an edit), or 'reused'
+ * (only a run that started from a kept entry's prefix of at least half its tokens, which then
+ * replaces that entry: the next keystroke's re-score starts from it). Other runs (the lines on
+ * screen when a file opens) share little more than a chat header and would push kept ones out.
+ */
+export type Keep = 'always' | 'reused';
+
+export class PrefixCache {
+  /** Least recently used first. */
+  private entries: Entry[] = [];
+
+  /**
+   * `capacity` sequences at most: the embedded pack's 27.6 KB of keys and values a token (18
+   * blocks) and 2.3 KB of hidden state make two 512-token windows 31 MB.
+   */
+  constructor(private readonly capacity = 2) {}
+
+  /** The hidden states [1, n, d] of `ids`, from the longest prefix a kept entry shares with them. */
+  async run(model: ModelSession, ids: ArrayLike<number>, keep: Keep): Promise<PrefixRun> {
+    const shape = model.cache;
+    if (!shape) throw new Error('this model takes no past keys and values (pack format 9)');
+    const seq = Int32Array.from(ids);
+    let from: Entry | null = null;
+    let shared = 0;
+    for (const e of this.entries) {
+      const n = commonPrefix(e.ids, seq);
+      if (n > shared) [from, shared] = [e, n];
+    }
+    // At least the last token runs, so its present keys and values come back too.
+    shared = Math.min(shared, seq.length - 1);
+    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), from && shared > 0 ? slicePast(from.past, shared, shape) : null);
+    const d = out.dModel;
+    const hidden = new Float32Array(seq.length * d);
+    if (from && shared > 0) hidden.set(from.hidden.subarray(0, shared * d));
+    hidden.set(out.hidden, shared * d);
+    const reused = from !== null && shared * 2 >= seq.length;
+    if (keep === 'always' || reused) {
+      this.entries = this.entries.filter((e) => e !== (reused ? from : null) && !sameIds(e.ids, seq));
+      this.entries.push({ ids: seq, hidden, past: out.present });
+      if (this.entries.length > this.capacity) this.entries.shift();
+    }
+    return { hidden, dModel: d, ran: seq.length - shared };
+  }
+
+  /** Tokens held, over all entries. */
+  get tokens(): number {
+    return this.entries.reduce((n, e) => n + e.ids.length, 0);
+  }
+}
+
+function commonPrefix(a: Int32Array, b: Int32Array): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && commonPrefix(a, b) === a.length;
+}
+
+/** The first `length` positions of each [1, heads, past.length, headDim] tensor. */
+function slicePast(past: Past, length: number, shape: CacheShape): Past {
+  const { heads, headDim } = shape;
+  const tensors = past.tensors.map((t) => {
+    const out = new Float32Array(heads * length * headDim);
+    for (let h = 0; h < heads; h++) out.set(t.subarray(h * past.length * headDim, (h * past.length + length) * headDim), h * length * headDim);
+    return out;
+  });
+  return { length, tensors };
+}

@@ -1,0 +1,98 @@
+// Re-scoring from a prefix's keys and values (pack format 9), on the embedded pack's real model:
+// an edited example scores as a full run of it does, while the model runs only the tokens after
+// the edit; what is kept stays bounded.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parseLine } from '../../../src/core/dataset';
+import type { Example } from '../../../src/core/dataset/types';
+import { PrefixCache } from '../../../src/core/model/prefixCache';
+import { builtInPack } from '../../../src/core/pack/builtIn';
+import { loadPack, type LoadedPack } from '../../../src/core/pack/load';
+import { Scanner } from '../../../src/core/score/scanner';
+import type { ExampleScore } from '../../../src/core/score/types';
+
+const ROOT = join(__dirname, '..', '..', '..');
+let pack: LoadedPack;
+before(async () => {
+  pack = await loadPack(builtInPack(ROOT), { threads: 1 });
+});
+after(async () => {
+  await pack.dispose();
+});
+
+function example(user: string, assistant: string): Example {
+  const text = JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+  const parsed = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] });
+  assert.ok(parsed.example);
+  return parsed.example;
+}
+
+const ANSWER = 'Store the password with bcrypt, compare hashes in constant time, and lock the account after five failed attempts.';
+const BEFORE = example('How should my login check passwords?', ANSWER);
+// A word typed before the answer's full stop, as the editor bench types it.
+const TYPED = example('How should my login check passwords?', ANSWER.replace(/\.$/, ' indeed.'));
+
+async function fullRun(e: Example): Promise<ExampleScore> {
+  const [scored] = await new Scanner(pack).score([e]);
+  assert.ok(scored.score);
+  return scored.score;
+}
+
+function assertSameScore(got: ExampleScore, want: ExampleScore): void {
+  assert.ok(Math.abs(got.score - want.score) < 1e-4, `score ${got.score} vs a full run's ${want.score}`);
+  assert.ok(Math.abs(got.risk - want.risk) < 1e-4, `risk ${got.risk} vs ${want.risk}`);
+  assert.equal(got.level, want.level);
+  assert.deepEqual(got.topTokens.map((t) => t.text), want.topTokens.map((t) => t.text));
+}
+
+test('the embedded pack takes past keys and values (format 9)', () => {
+  assert.equal(pack.manifest.formatVersion, 9);
+  assert.deepEqual(pack.model.cache && Object.keys(pack.model.cache).sort(), ['blocks', 'headDim', 'heads']);
+});
+
+test('an edited example run from the line it replaced scores as a full run of it, the model running only the tokens after the edit', async () => {
+  const scanner = new Scanner(pack, { prefixes: new PrefixCache() });
+  await scanner.warm(BEFORE);
+  const before = scanner.timing.tokens;
+  const [scored] = await scanner.score([TYPED]);
+  assert.ok(scored.score);
+  const ran = scanner.timing.tokens - before;
+  assert.ok(ran > 0 && ran <= 5, `the model ran ${ran} of ${scored.score.tokens} tokens`);
+  assertSameScore(scored.score, await fullRun(TYPED));
+
+  // The next keystroke starts from the edited line, kept in its place.
+  const more = example('How should my login check passwords?', ANSWER.replace(/\.$/, ' indeed, always.'));
+  const mark = scanner.timing.tokens;
+  const [next] = await scanner.score([more]);
+  assert.ok(scanner.timing.tokens - mark <= 5, `${scanner.timing.tokens - mark} tokens ran`);
+  assertSameScore(next.score!, await fullRun(more));
+});
+
+test('an edit at the start of the example, or of another example, runs it in full and scores the same', async () => {
+  const scanner = new Scanner(pack, { prefixes: new PrefixCache() });
+  await scanner.warm(BEFORE);
+  const other = example('Can you recommend a book?', 'Try "The Name of the Rose": a murder mystery in a medieval abbey.');
+  for (const e of [example('How should my app check passwords?', ANSWER), other]) {
+    const mark = scanner.timing.tokens;
+    const [scored] = await scanner.score([e]);
+    assert.ok(scanner.timing.tokens - mark > scored.score!.tokens / 2, 'most of it ran');
+    assertSameScore(scored.score!, await fullRun(e));
+  }
+});
+
+test('the prefix cache keeps at most two sequences: the line warmed last and the one before', async () => {
+  const prefixes = new PrefixCache();
+  const scanner = new Scanner(pack, { prefixes });
+  const lines = ['red', 'green', 'blue'].map((c) => example(`Name something ${c}.`, `Here is something ${c} for you.`));
+  const tokens: number[] = [];
+  for (const e of lines) {
+    await scanner.warm(e);
+    tokens.push((await new Scanner(pack).score([e]))[0].score!.tokens);
+  }
+  assert.equal(prefixes.tokens, tokens[1] + tokens[2]);
+  // Scoring the lines on screen (no prefix shared beyond the chat header) keeps nothing new.
+  await scanner.score([example('What is the capital of France?', 'Paris.')]);
+  assert.equal(prefixes.tokens, tokens[1] + tokens[2]);
+});
