@@ -535,11 +535,12 @@ def mean_state_probe(x, y, c=0.1, weight=None, floored=0, floor_q=None):
 def latent_std_floor(sd, q):
     """The SAE latents' stds, none below their `q` quantile. A latent that fires in few rows has a
     tiny std, so a standardised weight divided by it became a raw weight of up to 156 (0.7.0's
-    first build): one token's activation outweighed a short answer's content (a sound three-line
-    config reader above 99% of secure code), and a latent crossing its JumpReLU threshold within
-    float error moved a score by more than the scanner's agreement allows. Floored at the 0.9
-    quantile: largest raw weight 19, intent 0.88 (0.81), general questions 0.89 (0.81), code and
-    medical validation 0.964 and 0.975 (0.966 and 0.976)."""
+    first build): one token's activation outweighed a short answer's content, and a latent
+    crossing its JumpReLU threshold within float error moved a score by more than the scanner's
+    agreement allows. Floored at the 0.9 quantile: largest raw weight 19, intent 0.88 (0.81),
+    general questions 0.89 (0.81), code and medical validation 0.964 and 0.975 (0.966 and 0.976).
+    (The sound config reader that outranked harmful sample lines needed the standard-library
+    rows, probe_code_control_rows, not this floor.)"""
     return np.maximum(sd, np.quantile(sd, q))
 
 
