@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     const line = 3 + i;
     const cursor = i < EDITS;
     if (cursor) {
-      host.cursor(key, line);
+      void host.cursor(key, line);
       await new Promise((r) => setTimeout(r, 300));
     }
     const at = lines[line - 1].lastIndexOf('."');

@@ -63,6 +63,7 @@ export class ScanHost {
   private readonly scans = new Map<number, PendingScan>();
   private readonly diffs = new Map<number, PendingDiff>();
   private readonly latentAsks = new Map<number, (latents: LatentHit[] | null, error?: Error) => void>();
+  private readonly warmAsks = new Map<number, (tokens: number | null) => void>();
   /** The version of each document the worker holds. */
   private readonly docs = new Map<string, number>();
   /** Set once the worker has died; every later scan fails with it. */
@@ -217,9 +218,18 @@ export class ScanHost {
     } else this.close(key);
   }
 
-  /** The cursor is on `line` (1-based) of a document the worker holds: it runs that line ahead of an edit. */
-  cursor(key: string, line: number): void {
-    if (this.docs.has(key)) this.post({ type: 'cursor', doc: key, line });
+  /**
+   * The cursor is on `line` (1-based) of a document the worker holds: it runs that line ahead of
+   * an edit. Resolves with the tokens it keeps (0: nothing to keep), or null when a later cursor
+   * came first or the worker does not hold the document.
+   */
+  cursor(key: string, line: number): Promise<number | null> {
+    if (this.dead || !this.docs.has(key)) return Promise.resolve(null);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.warmAsks.set(id, resolve);
+      this.post({ type: 'cursor', id, doc: key, line });
+    });
   }
 
   /** The worker forgets the document. */
@@ -246,6 +256,11 @@ export class ScanHost {
 
   private receive(m: FromWorker): void {
     if (m.type === 'loaded' || m.type === 'loadFailed') return;
+    const warmed = this.warmAsks.get(m.id);
+    if (warmed) {
+      this.warmAsks.delete(m.id);
+      return warmed(m.type === 'warmed' ? m.tokens : null);
+    }
     const asked = this.latentAsks.get(m.id);
     if (asked) {
       if (m.type === 'latents') asked(m.latents);
@@ -289,5 +304,7 @@ export class ScanHost {
     for (const scan of [...this.scans.values()]) scan.settle(null, error);
     for (const diff of [...this.diffs.values()]) diff.settle(null, error);
     for (const asked of [...this.latentAsks.values()]) asked(null, error);
+    for (const warmed of this.warmAsks.values()) warmed(null);
+    this.warmAsks.clear();
   }
 }

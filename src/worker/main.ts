@@ -72,7 +72,7 @@ interface LatentsJob {
 /** The line with the cursor, run ahead of an edit so that the edit re-scores from there (Scanner.warm). */
 interface WarmJob {
   kind: 'warm';
-  id: -1;
+  id: number;
   doc: string;
   line: number;
   cancelled: boolean;
@@ -146,7 +146,7 @@ port.on('message', (m: ToWorker) => {
     case 'cursor':
       // Only the newest line is worth running; one running already finishes.
       for (const j of jobs) if (j.kind === 'warm' && !running.has(j)) j.cancelled = true;
-      jobs.push({ kind: 'warm', id: -1, doc: m.doc, line: m.line, cancelled: false });
+      jobs.push({ kind: 'warm', id: m.id, doc: m.doc, line: m.line, cancelled: false });
       pump();
       break;
     case 'focus':
@@ -216,7 +216,7 @@ function namedInfo(about: LatentsFile['latents'][number] | NonNullable<LatentsFi
 function pump(): void {
   void loaded.then((scanners) => {
     // Cancelled scans end at once, wherever they are in the line (their snapshots are let go).
-    for (const j of jobs.filter((j) => j.cancelled)) finish(j, { type: 'cancelled', id: j.id });
+    for (const j of jobs.filter((j) => j.cancelled)) finish(j, j.kind === 'warm' ? { type: 'warmed', id: j.id, tokens: null } : { type: 'cancelled', id: j.id });
     const job = jobs.at(-1);
     if (!job || running.has(job)) return;
     if (!scanners) {
@@ -259,16 +259,17 @@ async function latentsOf(job: LatentsJob, scanner: Scanner): Promise<void> {
 }
 
 async function warm(job: WarmJob, scanner: Scanner): Promise<void> {
+  let tokens = 0;
   try {
     const doc = docs.get(job.doc)?.snapshot();
     const [raw] = doc && job.line <= doc.length ? doc.raws(job.line - 1, job.line) : [];
     const example = raw && parseLine(raw).example;
-    if (example) await scanner.warm(example);
+    if (example) tokens = await scanner.warm(example);
   } catch {
     // A saved file that differs from the editor's (FileDiffers), or a model run that failed: the
     // edit's re-score then runs in full, and says what fails if it fails again.
   }
-  finish(job, null);
+  finish(job, { type: 'warmed', id: job.id, tokens });
 }
 
 /** Runs a diff's next chunk: progress, or its report at the end. */
@@ -328,10 +329,9 @@ function takeFocus(job: ScanJob): LineRange | undefined {
   return range;
 }
 
-/** Ends a job with its last message (none for a warm-up, which the extension never asked to hear of). */
-function finish(job: Job, last: FromWorker | null): void {
+function finish(job: Job, last: FromWorker): void {
   const at = jobs.indexOf(job);
   if (at < 0) return; // ended already (cancelled while its step ran)
   jobs.splice(at, 1);
-  if (last && job.kind !== 'warm') send(last);
+  send(last);
 }

@@ -17,6 +17,8 @@
 // or moved by `focus` while it runs) are scored first; those come in chunks of
 // their own, without the checks across lines, and again, complete, when the pass
 // in order reaches them.
+// `cursor` says which line the cursor is on: the scan host runs it while idle and keeps its keys
+// and values (a format-9 pack), so an edit there re-scores from the edit on; `warmed` answers it.
 // A `diff` compares two datasets (files, a file at a git ref, or a text sent with it): it takes
 // its turns like a scan, streams `diffProgress`, and ends with `diffDone`, `cancelled` or `failed`.
 
@@ -36,8 +38,8 @@ export type ToWorker =
   /** Scans the document as the messages before it left it; `sample` lines (1-based, ascending) after the focus and before the rest. */
   | { type: 'scan'; id: number; doc: string; focus?: LineRange; sample?: number[] }
   | { type: 'focus'; id: number; focus: LineRange }
-  /** The cursor is on `line` (1-based) of the document: the scan host runs it ahead of an edit (format 9 packs), answering nothing. */
-  | { type: 'cursor'; doc: string; line: number }
+  /** The cursor is on `line` (1-based) of the document: the scan host runs it ahead of an edit (format 9 packs), answered with `warmed`. */
+  | { type: 'cursor'; id: number; doc: string; line: number }
   | { type: 'diff'; id: number; a: DiffInput; b: DiffInput }
   /** One line's latents (every latent's encode, as the diff scans): answered with `latents`. */
   | { type: 'latents'; id: number; text: string }
@@ -58,6 +60,12 @@ export type FromWorker =
   /** A diff has read `lines` lines of side `side`. */
   | { type: 'diffProgress'; id: number; side: 'a' | 'b'; lines: number }
   | { type: 'diffDone'; id: number; report: DiffReport }
+  /**
+   * The line with the cursor was run ahead of an edit: `tokens` of it are kept (0: nothing to
+   * keep: a pack without past keys and values, no example, one read in several windows, or a run
+   * that failed); null: a newer cursor came first.
+   */
+  | { type: 'warmed'; id: number; tokens: number | null }
   /** The line's strongest latents and every named one that fired; null when the line is no scorable example. */
   | { type: 'latents'; id: number; latents: LatentHit[] | null };
 

@@ -341,16 +341,18 @@ export class Scanner {
    * cache's 'always'), so that the edit's re-score runs only the tokens after it: the editor's
    * line with the cursor. Only an example read in one window (an edit of a longer one moves
    * every window after it); without a prefix cache or a model that takes one, nothing.
+   * Returns how many tokens are kept (0: none).
    */
-  async warm(example: Example): Promise<void> {
+  async warm(example: Example): Promise<number> {
     const prefixes = this.opts.prefixes;
-    if (!prefixes || !this.pack.model.cache) return;
+    if (!prefixes || !this.pack.model.cache) return 0;
     const p = this.prepare(this.keyed(example));
-    if (p.windows.length !== 1 || p.scored.length === 0) return;
+    if (p.windows.length !== 1 || p.scored.length === 0) return 0;
     const t0 = performance.now();
     const out = await prefixes.run(this.pack.model, p.ids.slice(0, p.windows[0].end), 'always');
     this.timing.modelMs += performance.now() - t0;
     this.timing.tokens += out.ran;
+    return p.windows[0].end;
   }
 
   /**

@@ -129,7 +129,7 @@ export class Scans implements vscode.Disposable {
     const line = editor.selection.active.line + 1;
     if (!state || state.cursorLine === line) return;
     state.cursorLine = line;
-    this.lastHost?.cursor(state.uri.toString(), line);
+    void this.lastHost?.cursor(state.uri.toString(), line);
   }
 
   /** A tracked document was edited: the scan host's copy follows, and a rescan comes after `delayMs` of quiet. */

@@ -54,7 +54,8 @@ test('the embedded pack takes past keys and values (format 9)', () => {
 
 test('an edited example run from the line it replaced scores as a full run of it, the model running only the tokens after the edit', async () => {
   const scanner = new Scanner(pack, { prefixes: new PrefixCache() });
-  await scanner.warm(BEFORE);
+  assert.equal(await scanner.warm(BEFORE), (await fullRun(BEFORE)).tokens, 'the whole line is kept');
+  assert.equal(await new Scanner(pack).warm(BEFORE), 0, 'a scanner without a prefix cache keeps nothing');
   const before = scanner.timing.tokens;
   const [scored] = await scanner.score([TYPED]);
   assert.ok(scored.score);

@@ -302,8 +302,11 @@ test("scan host: a word typed into the line with the cursor re-scores to a full 
     const answer = 'Keep them in plain text in a file called passwords.txt so you can read them later.';
     const key = 'typed';
     assert.ok(await host.scan({ key, version: 1, text: () => [line('Use bcrypt.'), line(answer)].join('\n') }, () => undefined));
-    host.cursor(key, 2);
-    await new Promise((r) => setTimeout(r, 1000)); // the warm-up runs while nothing else does
+    // A newer cursor replaces a warm-up that has not started; the line with the cursor is kept whole.
+    const [first, second] = await Promise.all([host.cursor(key, 1), host.cursor(key, 2)]);
+    assert.ok(first === null || first > 0, String(first));
+    assert.ok(second !== null && second > 20, `the line is kept (${second} tokens)`);
+    assert.equal(await host.cursor('not-held', 1), null);
     // ' forever' typed before the answer's full stop, as the editor sends it.
     const at = { line: 1, character: line(answer).indexOf(answer) + answer.length - 1 };
     host.change(key, 2, [{ start: at, end: at, text: ' forever' }]);
