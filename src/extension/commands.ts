@@ -68,7 +68,7 @@ const TEST_QUERIES: Record<string, Command> = {
   /** The scan state of a document: results summary and what the last scan re-scored. */
   'personaLens.test.scanState': (ctx, uri: string) => {
     const scan = ctx.scans.get(vscode.Uri.parse(uri));
-    return scan && { scanning: scan.scanning, stats: scan.stats, summary: scan.summary };
+    return scan && { scanning: scan.scanning, stats: scan.stats, summary: scan.summary, warmed: scan.warmed };
   },
   /** Lines `first`..`last` (1-based) of a document: how many have results, and which the current scan scored fresh. */
   'personaLens.test.linesState': (ctx, uri: string, first: number, last: number) => {

@@ -30,6 +30,20 @@ suite('Rescanning', () => {
     assert.deepEqual(shown, riskyLines);
   });
 
+  test('the line the cursor moves to is run ahead of an edit by the scan host', async () => {
+    const editor = await openFixture(distinct(sampleLines().slice(0, 8)));
+    const doc = editor.document;
+    await scanned(doc);
+    const warmed = () =>
+      vscode.commands.executeCommand<{ warmed?: { line: number; tokens: number } }>('personaLens.test.scanState', doc.uri.toString()).then((s) => s.warmed);
+    for (const line of [5, 2]) {
+      editor.selection = new vscode.Selection(line - 1, 3, line - 1, 3);
+      const got = await waitFor(`line ${line} run ahead`, 20_000, async () => ((await warmed())?.line === line ? await warmed() : undefined));
+      // The tiny test pack's model takes no past keys and values (format 9), so nothing is kept.
+      assert.deepEqual(got, { line, tokens: 0 });
+    }
+  });
+
   test('the scan follows the editor: lines scrolled to are scored ahead of the file order', async () => {
     const rows = distinct(Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` })));
     const editor = await openFixture(rows);

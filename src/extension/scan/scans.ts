@@ -48,6 +48,8 @@ export interface DocumentScan {
   stats: ScanStats;
   /** While a long file's scan runs: its dataset risk estimated from the lines scanned in order and a random sample of the rest. */
   estimate: RiskEstimate | null;
+  /** The line with the cursor the scan host last ran ahead of an edit, and the tokens of it kept (0: none, as with a pack whose model takes no past keys and values). */
+  warmed?: { line: number; tokens: number };
 }
 
 interface State extends DocumentScan {
@@ -129,7 +131,9 @@ export class Scans implements vscode.Disposable {
     const line = editor.selection.active.line + 1;
     if (!state || state.cursorLine === line) return;
     state.cursorLine = line;
-    void this.lastHost?.cursor(state.uri.toString(), line);
+    void this.lastHost?.cursor(state.uri.toString(), line).then((tokens) => {
+      if (tokens !== null) state.warmed = { line, tokens };
+    });
   }
 
   /** A tracked document was edited: the scan host's copy follows, and a rescan comes after `delayMs` of quiet. */
