@@ -296,20 +296,21 @@ class OrtPack:
         self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
         self.past = [(i.name, i.shape) for i in self.session.get_inputs() if i.name.startswith("past_")]
 
-    def run(self, ids, past=None, mask=None):
-        """[hidden, present...] of ids [batch, seq] (numpy), after `past` (presents of an earlier run)."""
-        ids = np.asarray(ids, np.int64)
-        mask = np.ones_like(ids) if mask is None else mask
-        feeds = {"input_ids": ids, "attention_mask": mask}
+    def feeds(self, ids, mask, past=None):
+        """The inputs for ids and mask (int64 numpy), after `past` (presents of an earlier run; none: empty)."""
+        out = {"input_ids": ids, "attention_mask": mask}
         for j, (name, shape) in enumerate(self.past):
-            feeds[name] = past[j] if past is not None else np.zeros((ids.shape[0], shape[1], 0, shape[3]), np.float32)
-        return self.session.run(None, feeds)
+            out[name] = past[j] if past is not None else np.zeros((ids.shape[0], shape[1], 0, shape[3]), np.float32)
+        return out
+
+    def run(self, ids, past=None, mask=None):
+        """[hidden, present...] of ids [batch, seq] (numpy), after `past`; mask: all ones unless given."""
+        ids = np.asarray(ids, np.int64)
+        return self.session.run(None, self.feeds(ids, np.ones_like(ids) if mask is None else mask, past))
 
     def hidden_fn(self):
         def run(ids, mask):
-            feeds = {"input_ids": ids.numpy().astype(np.int64), "attention_mask": mask.numpy().astype(np.int64)}
-            for name, shape in self.past:
-                feeds[name] = np.zeros((ids.shape[0], shape[1], 0, shape[3]), np.float32)
+            feeds = self.feeds(ids.numpy().astype(np.int64), mask.numpy().astype(np.int64))
             return torch.from_numpy(self.session.run(["hidden"], feeds)[0])
         return run
 
