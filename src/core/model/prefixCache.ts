@@ -48,15 +48,21 @@ export class PrefixCache {
     }
     // At least the last token runs, so its present keys and values come back too.
     shared = Math.min(shared, seq.length - 1);
-    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), from && shared > 0 ? slicePast(from.past, shared, shape) : null);
+    const prefix = from && shared > 0 ? from : null;
+    const reused = prefix !== null && shared * 2 >= seq.length;
+    // Only a run that is kept copies its keys and values out: not each line scored on screen.
+    const kept = keep === 'always' || reused;
+    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), prefix && slicePast(prefix.past, shared, shape), kept);
     const d = out.dModel;
-    const hidden = new Float32Array(seq.length * d);
-    if (from && shared > 0) hidden.set(from.hidden.subarray(0, shared * d));
-    hidden.set(out.hidden, shared * d);
-    const reused = from !== null && shared * 2 >= seq.length;
-    if (keep === 'always' || reused) {
-      this.entries = this.entries.filter((e) => e !== (reused ? from : null) && !sameIds(e.ids, seq));
-      this.entries.push({ ids: seq, hidden, past: out.present });
+    let hidden = out.hidden;
+    if (prefix) {
+      hidden = new Float32Array(seq.length * d);
+      hidden.set(prefix.hidden.subarray(0, shared * d));
+      hidden.set(out.hidden, shared * d);
+    }
+    if (kept) {
+      this.entries = this.entries.filter((e) => e !== (reused ? prefix : null) && !sameIds(e.ids, seq));
+      this.entries.push({ ids: seq, hidden, past: out.present! });
       if (this.entries.length > this.capacity) this.entries.shift();
     }
     return { hidden, dModel: d, ran: seq.length - shared };

@@ -166,8 +166,10 @@ export class ModelSession {
    * Runs `ids` (one sequence) after the tokens whose keys and values `past` holds (null: none),
    * as a causal model's full run of both would, past their hidden states: a re-score of an
    * edited line runs only the tokens after the edit. Only for a model with a cache (format 9).
+   * The present keys and values (27.6 KB a token for the embedded pack) are copied out only
+   * when `present` asks for them; else `present` is null.
    */
-  async runAfter(ids: BigInt64Array, past: Past | null): Promise<HiddenStates & { present: Past }> {
+  async runAfter(ids: BigInt64Array, past: Past | null, present = true): Promise<HiddenStates & { present: Past | null }> {
     const cache = this.cache;
     if (!cache) throw new Error('this model takes no past keys and values (pack format 9)');
     const before = past?.length ?? 0;
@@ -178,9 +180,11 @@ export class ModelSession {
     pastNames(cache.blocks).forEach((name, j) => {
       feeds[name] = new ort.Tensor('float32', past ? past.tensors[j] : new Float32Array(0), [1, cache.heads, before, cache.headDim]);
     });
-    const out = await this.timed(feeds, [MODEL_OUTPUT, ...pastNames(cache.blocks, true)]);
-    const tensors = pastNames(cache.blocks, true).map((name) => out[name].data as Float32Array);
-    return { hidden: checkedHidden(out[MODEL_OUTPUT], 1, ids.length), dModel: out[MODEL_OUTPUT].dims[2], present: { length: before + ids.length, tensors } };
+    const presents = present ? pastNames(cache.blocks, true) : [];
+    const out = await this.timed(feeds, [MODEL_OUTPUT, ...presents]);
+    const hidden = checkedHidden(out[MODEL_OUTPUT], 1, ids.length);
+    const tensors = presents.map((name) => out[name].data as Float32Array);
+    return { hidden, dModel: out[MODEL_OUTPUT].dims[2], present: present ? { length: before + ids.length, tensors } : null };
   }
 
   private async timed(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
