@@ -16,7 +16,7 @@
 // BENCH_EDITOR_NO_MERGE_CONFLICT=1 turns VS Code's merge-conflict decorations
 // and code lenses off first.
 
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -144,14 +144,34 @@ export interface PhaseStalls {
   scanning: ReturnType<typeof stallOf>;
 }
 
-/** Event-loop stalls from now until `done` resolves. */
-async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof stallOf>> {
+/** A gap of more than this between timer ticks is kept with when it began (`gaps`). */
+const GAP_MS = 60;
+
+/**
+ * Event-loop stalls from now until `done` resolves, with the longest gaps between timer ticks
+ * and when each began (ms from now): which of VS Code's tasks a stall is can then be told
+ * apart by when it comes (link detection at opening, say).
+ */
+async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof stallOf> & { gaps: { at: number; ms: number }[] }> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
+  const start = performance.now();
+  const gaps: { at: number; ms: number }[] = [];
+  let last = start;
+  const ticks = setInterval(() => {
+    const now = performance.now();
+    if (now - last > GAP_MS) gaps.push({ at: Math.round(last - start), ms: Math.round(now - last) });
+    last = now;
+  }, 5);
   await done;
+  clearInterval(ticks);
   h.disable();
-  return stallOf(h);
+  return { ...stallOf(h), gaps: gaps.sort((a, b) => b.ms - a.ms).slice(0, 5) };
 }
+
+/** The longest gaps of a phase, for the person running the benchmark. */
+const gapsOf = (what: string, s: { gaps: { at: number; ms: number }[] }) =>
+  note(`${what}: longest gaps ${s.gaps.map((g) => `${g.ms} ms at ${(g.at / 1000).toFixed(2)} s`).join(', ') || 'none'}`);
 
 /**
  * The extension host's stalls with VS Code alone: the file as plain text (which
@@ -163,10 +183,15 @@ async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof s
  * edits 600 ms apart put it after the editing phase, and the measured run's, 3 s apart,
  * inside it. Without gaps (the control before the run), edits are 600 ms apart.
  */
-async function baselineStalls(file: string, scanSeconds: number, gapsMs: readonly number[] = []): Promise<PhaseStalls> {
-  const text = file.replace(/\.jsonl$/, '.baseline.txt');
-  copyFileSync(file, text);
-  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(text));
+async function baselineStalls(file: string, scanSeconds: number, gapsMs: readonly number[] = [], as: 'text' | 'jsonl' = 'text'): Promise<PhaseStalls> {
+  let uri: vscode.Uri;
+  if (as === 'jsonl') uri = AloneFs.serve(file);
+  else {
+    const text = file.replace(/\.jsonl$/, '.baseline.txt');
+    copyFileSync(file, text);
+    uri = vscode.Uri.file(text);
+  }
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
   const opening = await stallsDuring(sleep(OPEN_SECONDS * 1000));
   const [first] = onScreen(editor);
   const editing = await stallsDuring(
@@ -181,8 +206,74 @@ async function baselineStalls(file: string, scanSeconds: number, gapsMs: readonl
   );
   const scanning = await stallsDuring(sleep(scanSeconds * 1000));
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  note(`VS Code alone: longest stalls ${[opening, editing, scanning].map((s) => Math.round(s.max)).join(', ')} ms`);
+  gapsOf(`VS Code alone (${as}), opening`, opening);
+  gapsOf(`VS Code alone (${as}), editing`, editing);
+  note(`VS Code alone (${as}): longest stalls ${[opening, editing, scanning].map((s) => Math.round(s.max)).join(', ')} ms`);
   return { opening, editing, scanning };
+}
+
+/**
+ * The benchmark's file under a scheme Persona Lens does not scan (it scans `file` and
+ * `untitled` documents), so that a control sees it as VS Code alone would: a JSON Lines
+ * document, with that language's grammar, brackets and folding, where the plain-text control
+ * has none of them. Edits stay in the editor (never saved).
+ */
+class AloneFs implements vscode.FileSystemProvider {
+  private static readonly SCHEME = 'bench-alone';
+  private static registered: AloneFs | undefined;
+  private readonly files = new Map<string, Uint8Array>();
+  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changed.event;
+
+  /** The uri of `file` served under the scheme. */
+  static serve(file: string): vscode.Uri {
+    if (!AloneFs.registered) {
+      AloneFs.registered = new AloneFs();
+      vscode.workspace.registerFileSystemProvider(AloneFs.SCHEME, AloneFs.registered);
+    }
+    const uri = vscode.Uri.from({ scheme: AloneFs.SCHEME, path: '/' + file.split('/').pop() });
+    AloneFs.registered.files.set(uri.path, readFileSync(file));
+    return uri;
+  }
+
+  stat(uri: vscode.Uri): vscode.FileStat {
+    const data = this.read(uri);
+    return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: data.length };
+  }
+
+  readFile(uri: vscode.Uri): Uint8Array {
+    return this.read(uri);
+  }
+
+  private read(uri: vscode.Uri): Uint8Array {
+    const data = this.files.get(uri.path);
+    if (!data) throw vscode.FileSystemError.FileNotFound(uri);
+    return data;
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  readDirectory(): [string, vscode.FileType][] {
+    return [];
+  }
+
+  createDirectory(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
+
+  writeFile(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
+
+  delete(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
+
+  rename(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
 }
 
 export async function run(): Promise<void> {
@@ -265,6 +356,8 @@ async function measure(): Promise<void> {
 
   // The scan goes on through the rest of the file.
   const scanning = await stallsDuring(sleep(scanSeconds * 1000));
+  gapsOf('opening', opening);
+  gapsOf('editing', editing);
   all.disable();
   const progress = await linesState(doc, 1, doc.lineCount);
 
@@ -279,7 +372,9 @@ async function measure(): Promise<void> {
   // file system provider, for one, makes VS Code look for links in every line of every
   // document after each change): Persona Lens's scans stopped, its files closed unsaved.
   for (let i = 0; i < 5 && vscode.window.activeTextEditor; i++) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  const baselineAfter = await baselineStalls(file, scanSeconds, rescoreMs.map((r, i) => r + editMs[i]));
+  const gaps = rescoreMs.map((r, i) => r + editMs[i]);
+  const baselineAfter = await baselineStalls(file, scanSeconds, gaps);
+  const baselineJsonl = await baselineStalls(file, scanSeconds, gaps, 'jsonl');
 
   console.log(
     process.env.PERSONA_LENS_TEST_MARK +
@@ -293,7 +388,7 @@ async function measure(): Promise<void> {
         rescoreStallMs,
         smallRescoreMs,
         editMs,
-        stallMs: { opening, editing, scanning, withOpen: { max: ms(all.max) }, baseline, baselineAfter },
+        stallMs: { opening, editing, scanning, withOpen: { max: ms(all.max) }, baseline, baselineAfter, baselineJsonl },
         scanSeconds,
         openSeconds: OPEN_SECONDS,
         scoredDuringBench: progress?.scored ?? 0,

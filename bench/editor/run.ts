@@ -29,6 +29,8 @@ export interface EditorFigures {
     baseline: PhaseStalls;
     /** The same after the measured run, with the extensions it activated still active and each edit followed by the measured run's wait for its result: the control the targets use. */
     baselineAfter: PhaseStalls;
+    /** The same again, the file served as a JSON Lines document Persona Lens does not scan (bench/editor/entry.ts AloneFs). */
+    baselineJsonl: PhaseStalls;
   };
   scanSeconds: number;
   /** Seconds from the editor showing the file to the first edit. */

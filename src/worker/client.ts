@@ -116,14 +116,20 @@ export class ScanHost {
    * Scans a document, having the worker read its saved file or sending its
    * text first, unless the worker holds this version. `onLines` gets the
    * results as they stream: in input order, but the lines in `focus` first, then the
-   * `sample` lines (see protocol.ts). Resolves with the summary, or null when `signal` aborted the scan.
+   * `sample` lines (see protocol.ts). With `settled`, the model runs wait for it (lines from the
+   * caches do not). Resolves with the summary, or null when `signal` aborted the scan.
    */
-  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus, sample?: number[]): Promise<DatasetSummary | null> {
+  scan(source: ScanSource, onLines: (results: LineResult[]) => void, signal?: AbortSignal, focus?: ScanFocus, sample?: number[], settled?: Promise<void>): Promise<DatasetSummary | null> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.resolve(null);
     if (this.docs.get(source.key) !== source.version) this.open(source);
     const id = this.nextId++;
-    const request = () => this.post({ type: 'scan', id, doc: source.key, focus: focus?.range, sample });
+    let held = settled !== undefined;
+    void settled?.then(() => {
+      held = false;
+      if (this.scans.has(id)) this.post({ type: 'release', id });
+    });
+    const request = () => this.post({ type: 'scan', id, doc: source.key, focus: focus?.range, sample, held });
     const cancel = () => this.post({ type: 'cancel', id });
     signal?.addEventListener('abort', cancel, { once: true });
     return new Promise((resolve, reject) => {

@@ -31,7 +31,7 @@ import { BulkLane } from './bulkLane';
 import { LineCache } from './lineCache';
 import { FileDiffers, UnreadFile, WorkerDocument, type ScanDocument } from './document';
 import type { DiffInput, FromWorker, LineRange, NamedInfo, ToWorker } from './protocol';
-import { scanText, type ScanChunk, type Scorers } from './scanText';
+import { scanText, type Score, type ScanChunk, type Scorers } from './scanText';
 
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
@@ -47,6 +47,9 @@ interface ScanJob {
   focus: LineRange | null;
   /** Lines scored after the focus and before the rest (protocol.ts). */
   sample: number[];
+  /** While held (protocol.ts), the model runs wait for this; `release` ends it. */
+  held: Promise<void>;
+  release: () => void;
   cancelled: boolean;
 }
 
@@ -131,10 +134,15 @@ port.on('message', (m: ToWorker) => {
         send({ type: 'needText', id: m.id });
         break;
       }
-      jobs.push({ kind: 'scan', id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, sample: m.sample ?? [], cancelled: false });
+      let release = (): void => undefined;
+      const held = m.held ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+      jobs.push({ kind: 'scan', id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, sample: m.sample ?? [], held, release, cancelled: false });
       pump();
       break;
     }
+    case 'release':
+      if (job?.kind === 'scan') job.release();
+      break;
     case 'diff':
       jobs.push({ kind: 'diff', id: m.id, a: m.a, b: m.b, cancelled: false });
       pump();
@@ -154,7 +162,7 @@ port.on('message', (m: ToWorker) => {
       if (job?.kind === 'scan') job.focus = m.focus;
       break;
     case 'cancel':
-      if (job) job.cancelled = true;
+      if (job) cancel(job);
       break;
     case 'stop':
       void stop();
@@ -234,7 +242,7 @@ async function step(job: Job, scanners: Scanners): Promise<void> {
   if (job.kind === 'diff') return diffStep(job, scanners.diff);
   if (job.kind === 'latents') return latentsOf(job, scanners.inspect);
   if (job.kind === 'warm') return warm(job, scanners.here);
-  job.chunks ??= scanText(job.doc, scanners.scan, cache, () => takeFocus(job), job.sample);
+  job.chunks ??= scanText(job.doc, heldBy(job, scanners.scan), cache, () => takeFocus(job), job.sample);
   try {
     const next = await job.chunks.next();
     // Cancelled while the chunk ran: pump ends it.
@@ -244,6 +252,8 @@ async function step(job: Job, scanners: Scanners): Promise<void> {
     if (inOrder) results.forEach((r) => job.summary.add(r));
     send({ type: 'lines', id: job.id, results });
   } catch (e) {
+    // Cancelled while held (heldBy): pump ends it.
+    if (job.cancelled) return;
     finish(job, e instanceof FileDiffers ? { type: 'needText', id: job.id } : { type: 'failed', id: job.id, message: (e as Error).message });
   }
 }
@@ -314,13 +324,26 @@ function sourceOf(input: DiffInput): SideSource {
  * aborts the whole process: VS Code's extension host.)
  */
 async function stop(): Promise<void> {
-  for (const job of jobs) job.cancelled = true;
+  for (const job of jobs) cancel(job);
   await Promise.all(running.values());
   await loaded;
   await bulk?.stop();
   diskCache?.close();
   await pack?.dispose();
   process.exit(0);
+}
+
+/** Scorers whose runs wait while `job` is held; a run it no longer needs (cancelled meanwhile) fails, and nothing is cached. */
+function heldBy(job: ScanJob, { now, bulk }: Scorers): Scorers {
+  const after = (score: Score) => (examples: Example[]) =>
+    job.held.then(() => (job.cancelled ? Promise.reject(new Error('cancelled')) : score(examples)));
+  return { now: after(now), bulk: after(bulk) };
+}
+
+/** A held scan's step waiting for its model runs ends too. */
+function cancel(job: Job): void {
+  job.cancelled = true;
+  if (job.kind === 'scan') job.release();
 }
 
 function takeFocus(job: ScanJob): LineRange | undefined {

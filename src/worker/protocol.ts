@@ -35,8 +35,13 @@ export type ToWorker =
   | { type: 'openFile'; doc: string; file: SavedFile }
   | { type: 'change'; doc: string; changes: TextChange[] }
   | { type: 'close'; doc: string }
-  /** Scans the document as the messages before it left it; `sample` lines (1-based, ascending) after the focus and before the rest. */
-  | { type: 'scan'; id: number; doc: string; focus?: LineRange; sample?: number[] }
+  /**
+   * Scans the document as the messages before it left it; `sample` lines (1-based, ascending) after
+   * the focus and before the rest. `held`: its model runs wait for `release` (lines from the caches
+   * come at once), so that VS Code's own work on a large document just shown comes first.
+   */
+  | { type: 'scan'; id: number; doc: string; focus?: LineRange; sample?: number[]; held?: boolean }
+  | { type: 'release'; id: number }
   | { type: 'focus'; id: number; focus: LineRange }
   /** The cursor is on `line` (1-based) of the document: the scan host runs it ahead of an edit (format 9 packs), answered with `warmed`. */
   | { type: 'cursor'; id: number; doc: string; line: number }

@@ -11,6 +11,7 @@ import { sampleIndices, seededRandom } from '../../core/random';
 import { estimateRisk, type RiskEstimate } from '../../core/score/estimate';
 import { ScanFocus, type ScanHost } from '../../worker/client';
 import { savedFile } from './savedFile';
+import { afterFirstStall } from './settle';
 import { noticeLongScan } from './scanNotice';
 import { Throttle } from './throttle';
 import type { LineRange, PackInfo } from '../../worker/protocol';
@@ -70,6 +71,12 @@ interface State extends DocumentScan {
  * any, 0.2 to 2 s while VS Code was busy loading it too).
  */
 const OPEN_WAIT_MS = 1000;
+/**
+ * A document of this many lines or more, just shown, has its first scan's model runs wait for
+ * VS Code's own work on it (settle.ts), at most SETTLE_MS; lines in the cache come at once.
+ */
+const SETTLE_FROM = 20_000;
+const SETTLE_MS = 1000;
 /** How often streaming results are announced, at most (each announcement redraws diagnostics). */
 const ANNOUNCE_MS = 150;
 /** Files of this many lines or more get an estimate of their risk from a random sample, scanned first. */
@@ -118,7 +125,8 @@ export class Scans implements vscode.Disposable {
     const state = this.docs.get(editor.document.uri.toString());
     const lines = onScreen(editor);
     if (!state || !lines) return;
-    if (state.opening) void this.scan(editor.document);
+    const doc = editor.document;
+    if (state.opening) void this.scan(doc, doc.lineCount >= SETTLE_FROM ? afterFirstStall(SETTLE_MS) : undefined);
     else state.focus?.move(lines);
   }
 
@@ -156,8 +164,11 @@ export class Scans implements vscode.Disposable {
     state.timer = setTimeout(() => void this.scan(doc), delayMs);
   }
 
-  /** Scans the document now; resolves when the scan ended (finished, superseded or failed). */
-  async scan(doc: vscode.TextDocument): Promise<void> {
+  /**
+   * Scans the document now, its model runs waiting for `settled` if given; resolves when the
+   * scan ended (finished, superseded or failed).
+   */
+  async scan(doc: vscode.TextDocument, settled?: Promise<void>): Promise<void> {
     const state = this.stateOf(doc);
     state.abort?.abort();
     clearTimeout(state.timer);
@@ -206,6 +217,7 @@ export class Scans implements vscode.Disposable {
         abort.signal,
         focus,
         sample,
+        settled,
       );
       if (!summary) return;
       state.results.length = summary.lines;

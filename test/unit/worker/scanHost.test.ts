@@ -202,6 +202,38 @@ test('scan host: an aborted scan resolves null and sends no more lines', async (
   }
 });
 
+test("scan host: a held scan sends its cached lines at once and runs the model only once released; cancelled while held, it caches nothing", async () => {
+  const host = await ScanHost.start(WORKER, PACK, 1);
+  try {
+    // Over 256 bytes each: a chunk of its own (a chunk with a line to score waits whole).
+    const line = (i: number) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}`.padEnd(300, '.') });
+    const known = [line(1), line(2)];
+    const first = await scanAll(host, known.join('\n'));
+    let release = () => undefined as void;
+    const settled = new Promise<void>((resolve) => (release = resolve));
+    const got: LineResult[] = [];
+    const scan = host.scan(doc([...known, line(3)].join('\n')), (r) => got.push(...r), undefined, new ScanFocus({ first: 1, last: 3 }), [], settled);
+    // Long enough for the tiny pack to score the new line many times over.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(got.map((r) => r.line), [1, 2], 'the cached lines, and not the new one');
+    assert.deepEqual(got.map((r) => r.result), first.map((r) => r.result));
+    release();
+    assert.ok(await scan);
+    assert.ok(got.some((r) => r.line === 3 && r.result && !r.cached), 'the new line, scored once released');
+
+    // Held, then cancelled: it ends, and the line it never ran is scored fresh by the next scan.
+    const abort = new AbortController();
+    const never = host.scan(doc([...known, line(4)].join('\n')), () => undefined, abort.signal, new ScanFocus({ first: 1, last: 3 }), [], new Promise(() => undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    assert.equal(await never, null);
+    const after = await scanAll(host, [...known, line(4)].join('\n'));
+    assert.equal(after[2].cached, false, 'line 4 was not cached by the cancelled scan');
+  } finally {
+    await host.dispose();
+  }
+});
+
 test('scan host: lines in focus come first, and again in order with the checks across lines; a moved focus is followed', async () => {
   const host = await ScanHost.start(WORKER, PACK, 1);
   try {
