@@ -9,7 +9,9 @@
 //     and warm (a second file with the same lines: the scan host's line cache),
 //   - time from an edit to the edited line's new result,
 //   - the control: the same stalls with VS Code alone (the same file as plain
-//     text, not scanned, the same edits and waits).
+//     text, not scanned, the same edits and waits),
+//   - the opening and edits again on other files (BENCH_EDITOR_REPEATS), each
+//     with its own control, since one opening's stall swings by hundreds of ms.
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
 // BENCH_EDITOR_PROFILE=FILE also writes a CPU profile of the extension host
 // from opening the large file to the end (open it in Chrome's DevTools).
@@ -17,6 +19,7 @@
 // and code lenses off first.
 
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -276,6 +279,80 @@ class AloneFs implements vscode.FileSystemProvider {
   }
 }
 
+/** A file Persona Lens scans, opened, then edited: the measured run's first two parts. */
+async function openAndEdit(file: string) {
+  const t = performance.now();
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  const openMs = performance.now() - t;
+  // From the editor showing: VS Code's own loading of the file is not ours to count.
+  const shown = performance.now();
+  let firstColdMs = 0;
+  const opening = await stallsDuring(
+    (async () => {
+      firstColdMs = await visibleScored(editor, shown);
+      await sleep(OPEN_SECONDS * 1000 - (performance.now() - shown));
+    })(),
+  );
+
+  // Edits: a word typed into the assistant's turn of a line on screen, a few times.
+  const rescoreMs: number[] = [];
+  const editMs: number[] = [];
+  const rescoreStallMs: number[] = [];
+  const [first] = onScreen(editor);
+  const editing = await stallsDuring(
+    (async () => {
+      for (let i = 0; i < EDITS; i++) {
+        placeCursor(editor, first + 2 + i);
+        await sleep(300);
+        const r = await editAndRescore(editor, first + 2 + i);
+        rescoreMs.push(r.rescoreMs);
+        editMs.push(r.editMs);
+        rescoreStallMs.push(r.stallMs);
+        await sleep(300);
+      }
+    })(),
+  );
+  return { editor, doc, openMs, firstColdMs, opening, editing, rescoreMs, editMs, rescoreStallMs };
+}
+
+/** Another file's opening and edits, measured and controlled in the same run (bench/editor/run.ts EditorFigures). */
+export interface Repeat {
+  firstColdMs: number;
+  rescoreMs: number[];
+  opening: ReturnType<typeof stallOf>;
+  editing: ReturnType<typeof stallOf>;
+  control: { opening: ReturnType<typeof stallOf>; editing: ReturnType<typeof stallOf> };
+  /** Which of the two ran first. */
+  controlFirst: boolean;
+}
+
+/**
+ * The opening and edits again on another file (other lines: a cold cache), and the control
+ * on it, since one opening's stall swings by hundreds of ms from run to run. Which goes first
+ * alternates, so a machine growing busier through the run favours neither.
+ */
+async function repeat(file: string, i: number, gapsMs: readonly number[]): Promise<Repeat> {
+  const controlFirst = i % 2 === 0;
+  const control = controlFirst ? await baselineStalls(file, 0, gapsMs) : undefined;
+  const measured = await openAndEdit(file);
+  gapsOf(`repeat ${i + 1}, opening`, measured.opening);
+  gapsOf(`repeat ${i + 1}, editing`, measured.editing);
+  await closeScanned(measured.doc);
+  const after = control ?? (await baselineStalls(file, 0, gapsMs));
+  const { firstColdMs, rescoreMs, opening, editing } = measured;
+  return { firstColdMs, rescoreMs, opening, editing, control: { opening: after.opening, editing: after.editing }, controlFirst };
+}
+
+/** Closes `doc`'s editor unsaved, and waits until Persona Lens's scan of it stopped (its last tab closed). */
+async function closeScanned(doc: vscode.TextDocument): Promise<void> {
+  const t = performance.now();
+  if (vscode.window.activeTextEditor?.document !== doc) await vscode.window.showTextDocument(doc);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  const scanning = () => vscode.commands.executeCommand<{ scanning: boolean } | undefined>('personaLens.test.scanState', doc.uri.toString());
+  await until(`${doc.fileName} closed, its scan stopped`, t, async () => !(await scanning())?.scanning, 10_000);
+}
+
 export async function run(): Promise<void> {
   try {
     await measure();
@@ -321,38 +398,7 @@ async function measure(): Promise<void> {
   const profile = await startProfile();
   const all = monitorEventLoopDelay({ resolution: 5 });
   all.enable();
-  t = performance.now();
-  const doc = await vscode.workspace.openTextDocument(file);
-  const editor = await vscode.window.showTextDocument(doc);
-  const openMs = performance.now() - t;
-  // From the editor showing: VS Code's own loading of the file is not ours to count.
-  const shown = performance.now();
-  let firstColdMs = 0;
-  const opening = await stallsDuring(
-    (async () => {
-      firstColdMs = await visibleScored(editor, shown);
-      await sleep(OPEN_SECONDS * 1000 - (performance.now() - shown));
-    })(),
-  );
-
-  // Edits: a word typed into the assistant's turn of a line on screen, a few times.
-  const rescoreMs: number[] = [];
-  const editMs: number[] = [];
-  const rescoreStallMs: number[] = [];
-  const [first] = onScreen(editor);
-  const editing = await stallsDuring(
-    (async () => {
-      for (let i = 0; i < EDITS; i++) {
-        placeCursor(editor, first + 2 + i);
-        await sleep(300);
-        const r = await editAndRescore(editor, first + 2 + i);
-        rescoreMs.push(r.rescoreMs);
-        editMs.push(r.editMs);
-        rescoreStallMs.push(r.stallMs);
-        await sleep(300);
-      }
-    })(),
-  );
+  const { doc, openMs, firstColdMs, opening, editing, rescoreMs, editMs, rescoreStallMs } = await openAndEdit(file);
 
   // The scan goes on through the rest of the file.
   const scanning = await stallsDuring(sleep(scanSeconds * 1000));
@@ -371,10 +417,12 @@ async function measure(): Promise<void> {
   // The control again, with every extension that activated during the run still active (git's
   // file system provider, for one, makes VS Code look for links in every line of every
   // document after each change): Persona Lens's scans stopped, its files closed unsaved.
-  for (let i = 0; i < 5 && vscode.window.activeTextEditor; i++) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  for (const open of [warmEditor.document, doc, smallEditor.document]) await closeScanned(open);
   const gaps = rescoreMs.map((r, i) => r + editMs[i]);
   const baselineAfter = await baselineStalls(file, scanSeconds, gaps);
   const baselineJsonl = await baselineStalls(file, scanSeconds, gaps, 'jsonl');
+  const repeats: Repeat[] = [];
+  for (const [i, other] of (process.env.BENCH_EDITOR_REPEATS ?? '').split(delimiter).filter(Boolean).entries()) repeats.push(await repeat(other, i, gaps));
 
   console.log(
     process.env.PERSONA_LENS_TEST_MARK +
@@ -392,6 +440,7 @@ async function measure(): Promise<void> {
         scanSeconds,
         openSeconds: OPEN_SECONDS,
         scoredDuringBench: progress?.scored ?? 0,
+        repeats,
       }),
   );
 }

@@ -3,10 +3,10 @@
 
 import * as esbuild from 'esbuild';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { TOOLS } from '../../test/vscode/paths';
 import { runSuite } from '../../test/vscode/suite';
-import type { PhaseStalls } from './entry';
+import type { PhaseStalls, Repeat } from './entry';
 
 export type Stalls = PhaseStalls['scanning'];
 
@@ -36,10 +36,15 @@ export interface EditorFigures {
   /** Seconds from the editor showing the file to the first edit. */
   openSeconds: number;
   scoredDuringBench: number;
+  /** The opening and edits on each of `repeats`' files, with the control on it. */
+  repeats: Repeat[];
 }
 
-/** `profile`: a file for a CPU profile of the extension host (bench/editor/entry.ts). */
-export async function editorBench(opts: { pack: string; file: string; out: string; scanSeconds: number; threads: number; profile?: string }): Promise<EditorFigures> {
+/**
+ * `repeats`: files of other lines, each opened and edited again after the run, with the
+ * control on it. `profile`: a file for a CPU profile of the extension host (bench/editor/entry.ts).
+ */
+export async function editorBench(opts: { pack: string; file: string; repeats: string[]; out: string; scanSeconds: number; threads: number; profile?: string }): Promise<EditorFigures> {
   const entry = join(opts.out, 'editor.js');
   await esbuild.build({
     entryPoints: [join(__dirname, 'entry.ts')],
@@ -54,6 +59,8 @@ export async function editorBench(opts: { pack: string; file: string; out: strin
   // The benchmark edits its file (never saved): it works on a copy all the same.
   const file = join(opts.out, 'editor.jsonl');
   copyFileSync(opts.file, file);
+  const repeats = opts.repeats.map((r) => join(opts.out, basename(r)));
+  opts.repeats.forEach((r, i) => copyFileSync(r, repeats[i]));
   const small = join(opts.out, 'editor-small.jsonl');
   writeFileSync(small, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] }) + '\n');
   let figures: EditorFigures | undefined;
@@ -64,12 +71,13 @@ export async function editorBench(opts: { pack: string; file: string; out: strin
       BENCH_EDITOR_PACK: opts.pack,
       BENCH_EDITOR_FILE: file,
       BENCH_EDITOR_SMALL: small,
+      BENCH_EDITOR_REPEATS: repeats.join(delimiter),
       BENCH_EDITOR_SCAN_SECONDS: String(opts.scanSeconds),
       BENCH_EDITOR_THREADS: String(opts.threads),
       ...(opts.profile && { BENCH_EDITOR_PROFILE: opts.profile }),
       ...(process.env.BENCH_EDITOR_NO_MERGE_CONFLICT && { BENCH_EDITOR_NO_MERGE_CONFLICT: '1' }),
     },
-    timeoutMs: 10 * 60_000,
+    timeoutMs: 20 * 60_000,
     onLine: (line) => {
       if (line.startsWith('{')) figures = JSON.parse(line);
       else process.stderr.write(line + '\n');

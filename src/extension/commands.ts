@@ -130,7 +130,7 @@ async function scanFile(ctx: Ctx, target?: vscode.Uri | string): Promise<void> {
     void vscode.window.showInformationMessage(vscode.l10n.t('Persona Lens: open a JSON Lines file to scan it.'));
     return;
   }
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Persona Lens: scanning') }, () => ctx.scans.scan(doc));
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Persona Lens: scanning') }, () => ctx.scans.scan(doc, { asked: true }));
 }
 
 function toggleDecorations(ctx: Ctx): void {
@@ -169,7 +169,7 @@ async function exportSubset(ctx: Ctx, subset: Subset | 'with-risk' | 'realign'):
   }
   // Export what the document says now: finish (or redo) a scan that is not of this version.
   const scan = ctx.scans.get(doc.uri);
-  if (!scan?.stats.done || scan.scanning || scan.stats.version !== doc.version) await ctx.scans.scan(doc);
+  if (!scan?.stats.done || scan.scanning || scan.stats.version !== doc.version) await ctx.scans.scan(doc, { asked: true });
   const results = ctx.scans.get(doc.uri)?.results ?? [];
   const decision = ctx.reviews.lookup(doc);
   try {

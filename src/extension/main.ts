@@ -35,6 +35,7 @@ export function activate(extension: vscode.ExtensionContext): void {
       if (e.contentChanges.length > 0 && scans.tracks(e.document)) scans.changed(e, ctx.settings.scanDelayMs);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => scans.forget(doc.uri)),
+    vscode.window.tabGroups.onDidChangeTabs((e) => e.closed.length > 0 && scans.tabsClosed(e.closed)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('personaLens')) void ctx.settingsChanged(affectsScanHost(e));
     }),

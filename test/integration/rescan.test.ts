@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
-import { diagnosticsOf, distinct, openFixture, referenceOf, sampleLines, scanned, waitFor, writeFixture } from './helpers';
+import { diagnosticsOf, distinct, openFixture, referenceOf, sampleLines, scanned, waitFor, writeFixture, type ScanState } from './helpers';
 
 suite('Rescanning', () => {
   test('an edited line is the only one re-scored, and moved lines keep their results', async () => {
@@ -68,6 +68,44 @@ suite('Rescanning', () => {
     const scored = await lines(1, 60_000);
     assert.ok(scored < 44_000, `${scored} lines had results when line 45001 had its own: it came ahead of the order`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('a file whose last tab closes stops its scan, and goes on from where it was when shown again', async () => {
+    const rows = distinct(Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ prompt: `closed ${i}`, completion: ` answer ${i}` })));
+    const doc = (await openFixture(rows)).document;
+    const state = () => vscode.commands.executeCommand<ScanState>('personaLens.test.scanState', doc.uri.toString());
+    const scored = () => vscode.commands.executeCommand<{ scored: number }>('personaLens.test.linesState', doc.uri.toString(), 1, rows.length).then((s) => s.scored);
+    await waitFor('a scan under way', 60_000, async () => ((await state())?.stats.lines > 500 ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    const stopped = await waitFor('the scan stopped', 5_000, async () => {
+      const s = await state();
+      return s && !s.scanning ? s : undefined;
+    });
+    assert.equal(stopped.stats.done, false, 'the scan had not finished: it was stopped');
+    // VS Code closes the document itself only later: the tab closing stopped the scan.
+    assert.ok(vscode.workspace.textDocuments.includes(doc));
+    const before = await scored();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await scored(), before, 'no results came after the stop');
+
+    await vscode.window.showTextDocument(doc);
+    const { stats } = await scanned(doc);
+    assert.ok(stats.cached >= before, `${stats.cached} examples came from the cache, of ${before} scored before the stop`);
+    assert.equal(await scored(), rows.length);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('a scan asked for goes on when its tab closes', async () => {
+    const rows = distinct(Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ prompt: `asked ${i}`, completion: ` answer ${i}` })));
+    const doc = (await openFixture(rows)).document;
+    const state = () => vscode.commands.executeCommand<ScanState>('personaLens.test.scanState', doc.uri.toString());
+    const asked = vscode.commands.executeCommand('personaLens.scanFile');
+    await waitFor('a scan under way', 60_000, async () => ((await state())?.stats.scans >= 2 && (await state()).stats.lines > 500 ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await asked;
+    const { stats } = await state();
+    assert.equal(stats.done, true, 'the scan asked for finished');
+    assert.equal(stats.lines >= rows.length, true);
   });
 
   test('a file opened in no editor is scanned all the same', async () => {

@@ -62,6 +62,10 @@ interface State extends DocumentScan {
   focus?: ScanFocus;
   /** The line (1-based) the cursor was last on, as the scan host heard. */
   cursorLine?: number;
+  /** The running scan was asked for (a command, Scan Workspace): it goes on when the document's last tab closes. */
+  asked?: boolean;
+  /** Its scan stopped unfinished when its last tab closed: an editor showing it again scans on. */
+  stopped?: boolean;
 }
 
 /**
@@ -126,8 +130,26 @@ export class Scans implements vscode.Disposable {
     const lines = onScreen(editor);
     if (!state || !lines) return;
     const doc = editor.document;
-    if (state.opening) void this.scan(doc, doc.lineCount >= SETTLE_FROM ? afterFirstStall(SETTLE_MS) : undefined);
+    if (state.opening || state.stopped) void this.scan(doc, { settled: doc.lineCount >= SETTLE_FROM ? afterFirstStall(SETTLE_MS) : undefined });
     else state.focus?.move(lines);
+  }
+
+  /**
+   * Tabs closed: a document that no tab shows any more stops its scan, unless the scan was asked
+   * for. (VS Code closes the document itself later, a minute or more on, and a long file's scan
+   * went on until then.) Its results stay; an editor showing it again scans on from where it
+   * was, the lines done coming from the scan host's cache.
+   */
+  tabsClosed(closed: readonly vscode.Tab[]): void {
+    const shown = new Set(vscode.window.tabGroups.all.flatMap((g) => g.tabs.flatMap(tabUris)).map(String));
+    for (const uri of closed.flatMap(tabUris)) {
+      const state = this.docs.get(uri.toString());
+      if (!state || shown.has(uri.toString()) || state.asked || (!state.scanning && state.timer === undefined)) continue;
+      state.abort?.abort();
+      clearTimeout(state.timer);
+      state.timer = undefined;
+      state.stopped = true;
+    }
   }
 
   /**
@@ -161,18 +183,24 @@ export class Scans implements vscode.Disposable {
     const state = this.stateOf(doc);
     state.abort?.abort();
     clearTimeout(state.timer);
-    state.timer = setTimeout(() => void this.scan(doc), delayMs);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.scan(doc);
+    }, delayMs);
   }
 
   /**
    * Scans the document now, its model runs waiting for `settled` if given; resolves when the
-   * scan ended (finished, superseded or failed).
+   * scan ended (finished, superseded, stopped or failed). `asked`: a command asked for it.
    */
-  async scan(doc: vscode.TextDocument, settled?: Promise<void>): Promise<void> {
+  async scan(doc: vscode.TextDocument, { settled, asked = false }: { settled?: Promise<void>; asked?: boolean } = {}): Promise<void> {
     const state = this.stateOf(doc);
     state.abort?.abort();
     clearTimeout(state.timer);
+    state.timer = undefined;
     state.opening = false;
+    state.stopped = false;
+    state.asked = asked;
     const abort = new AbortController();
     state.abort = abort;
     const stats: ScanStats = { scans: state.stats.scans + 1, version: doc.version, done: false, fresh: [], cached: 0, lines: 0, total: doc.lineCount, startedAt: Date.now() };
@@ -328,6 +356,14 @@ function visibleLines(doc: vscode.TextDocument): LineRange | undefined {
   const active = vscode.window.activeTextEditor;
   const shown = active?.document === doc ? active : vscode.window.visibleTextEditors.find((e) => e.document === doc);
   return shown && onScreen(shown);
+}
+
+/** The documents a tab shows. */
+function tabUris(tab: vscode.Tab): vscode.Uri[] {
+  const input = tab.input;
+  if (input instanceof vscode.TabInputTextDiff) return [input.original, input.modified];
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) return [input.uri];
+  return [];
 }
 
 /** The most lines taken to be on screen. */

@@ -96,7 +96,7 @@ export async function scanWorkspace(ctx: Ctx, folder?: vscode.Uri | string): Pro
 async function scanOne(ctx: Ctx, uri: vscode.Uri, signal: AbortSignal, onProgress: (text: string) => void): Promise<DatasetSummary | null> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() || d.uri.toString() === gzViewUri(uri).toString());
   if (open) {
-    await ctx.scans.scan(open);
+    await ctx.scans.scan(open, { asked: true });
     const scan = ctx.scans.get(open.uri);
     return scan?.stats.done && scan.stats.version === open.version ? scan.summary : null;
   }
