@@ -1,8 +1,7 @@
 // The scan host's side of its bulk thread (bulkThread.ts). A second session of the pack costs
 // memory (the embedded pack: about 180 MB more at peak), so the thread is started when a scan or
-// a diff first sends it a chunk (once `startable` allows: the scan host waits for the editor's
-// work to pause) and ended when it has had nothing to do for IDLE_MS. If it cannot start, the
-// scan host scores every chunk itself.
+// a diff first sends it a chunk and ended when it has had nothing to do for IDLE_MS. If it
+// cannot start, the scan host scores every chunk itself.
 
 import { Worker } from 'node:worker_threads';
 import type { Example } from '../core/dataset';
@@ -31,15 +30,13 @@ export class BulkLane {
     private readonly file: string,
     private readonly load: Load,
     private readonly idleMs = IDLE_MS,
-    /** Resolves when the thread may start. */
-    private readonly startable: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Scores in the bulk thread, starting it if none runs; null when it cannot run. */
   async score(examples: Example[], latents: LatentReport): Promise<Scored[] | null> {
     clearTimeout(this.idle);
     if (this.stopping) await this.stopping;
-    this.loading ??= this.startable().then(() => this.spawn());
+    this.loading ??= this.spawn();
     if (!(await this.loading) || !this.worker) return null;
     if (this.stopping) return this.score(examples, latents); // it began to end meanwhile: the next one
     const id = this.nextId++;

@@ -110,28 +110,7 @@ let diskCache: ResultCache<ExampleScore> | null = null;
 /** Whole scanned sides of comparisons, beside it. */
 let sideCache: SideCache | null = null;
 
-/**
- * When the scan host last had work for the editor: an edit, the cursor moved, a scan asked for,
- * lines on screen or a line with the cursor run.
- */
-let busyAt = 0;
-/**
- * The bulk thread starts once that work has paused this long: its load takes 1-2 s of a core,
- * and begun as the lines on screen came, it fell on the first edits (editor bench, 100k-line
- * file: the first edit of four files re-scored in 917, 111, 116 and 455 ms; waiting, 108, 239,
- * 151 and 101 ms).
- */
-const QUIET_MS = 1000;
-
-/** Resolves once the scan host has had no work for the editor for QUIET_MS. */
-async function quiet(): Promise<void> {
-  for (let wait = busyAt + QUIET_MS - performance.now(); wait > 0; wait = busyAt + QUIET_MS - performance.now()) {
-    await new Promise((r) => setTimeout(r, wait));
-  }
-}
-
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'change' || m.type === 'cursor' || m.type === 'scan') busyAt = performance.now();
   const job = 'id' in m ? jobs.find((j) => j.id === m.id) : undefined;
   switch (m.type) {
     case 'load':
@@ -212,17 +191,14 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
     const here = new Scanner(pack, { cache: diskCache, prefixes: new PrefixCache() });
-    const lane = new BulkLane(join(__dirname, 'bulk.js'), { type: 'load', packPath, threads, cacheDir, device }, undefined, quiet);
+    const lane = new BulkLane(join(__dirname, 'bulk.js'), { type: 'load', packPath, threads, cacheDir, device });
     bulk = lane;
     // In the bulk thread; here only where it cannot run.
     const inBulk = (latents: LatentReport, fallback: () => Scanner) => async (examples: Example[]) =>
       (await lane.score(examples, latents)) ?? fallback().score(examples);
     let diffHere: Scanner | undefined;
     return {
-      scan: {
-        now: (examples) => here.score(examples).finally(() => (busyAt = performance.now())),
-        bulk: inBulk('none', () => here),
-      },
+      scan: { now: (examples) => here.score(examples), bulk: inBulk('none', () => here) },
       here,
       diff: { score: inBulk(DIFF_LATENTS, () => (diffHere ??= new Scanner(pack!, { cache: diskCache, latents: DIFF_LATENTS }))) },
       inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }),
@@ -303,7 +279,6 @@ async function warm(job: WarmJob, scanner: Scanner): Promise<void> {
     // A saved file that differs from the editor's (FileDiffers), or a model run that failed: the
     // edit's re-score then runs in full, and says what fails if it fails again.
   }
-  busyAt = performance.now();
   finish(job, { type: 'warmed', id: job.id, tokens });
 }
 
