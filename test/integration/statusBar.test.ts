@@ -73,5 +73,32 @@ suite('Status bar', () => {
     await scanned(small);
     assert.equal((await vscode.commands.executeCommand<{ title: string } | null>('personaLens.test.scanNotice'))?.title, notice.title);
   });
-});
 
+  test('editing a file whose long scan shows a notification keeps that notification, following the rescan', async function () {
+    this.timeout(180_000);
+    const editor = await openFixture(manyExamples(40_000, 'handover'));
+    const doc = editor.document;
+    const name = doc.uri.path.split('/').pop()!;
+    const notice = () => vscode.commands.executeCommand<{ title: string; message: string; raised: number } | null>('personaLens.test.scanNotice');
+    const first = await waitFor('a progress notification', 60_000, async () => {
+      const n = await notice();
+      return n?.title.endsWith(name) ? n : undefined;
+    });
+    await editor.edit((e) => e.insert(new vscode.Position(0, 1), ' '));
+    await waitFor('the rescan under way', 10_000, async () => {
+      const s = await vscode.commands.executeCommand<{ scanning: boolean; stats: { version: number } }>('personaLens.test.scanState', doc.uri.toString());
+      return s.scanning && s.stats.version === doc.version ? true : undefined;
+    });
+    // Past the time a new scan's notification would appear.
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await notice();
+    assert.equal(after?.raised, first.raised, 'no second notification was raised');
+    assert.ok(after?.title.endsWith(name));
+    assert.ok(await vscode.commands.executeCommand<boolean>('personaLens.test.cancelScanNotice'));
+    await waitFor('the rescan stopped by the notification', 10_000, async () => {
+      const s = await vscode.commands.executeCommand<{ scanning: boolean; stats: { done: boolean } }>('personaLens.test.scanState', doc.uri.toString());
+      return !s.scanning && !s.stats.done ? true : undefined;
+    });
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
