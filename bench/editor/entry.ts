@@ -140,6 +140,24 @@ async function editAndRescore(editor: vscode.TextEditor, line: number): Promise<
   return { rescoreMs, editMs: changedAt - t, stallMs: stall.max };
 }
 
+/**
+ * The edits of a run and their stalls: a word typed into each of EDITS lines on screen by `edit`,
+ * the cursor put there 300 ms before, then `pauseMs(i)` of quiet after the i-th.
+ */
+function editPhase(editor: vscode.TextEditor, edit: (line: number) => Thenable<unknown>, pauseMs: (i: number) => number) {
+  const [first] = onScreen(editor);
+  return stallsDuring(
+    (async () => {
+      for (let i = 0; i < EDITS; i++) {
+        placeCursor(editor, first + 2 + i);
+        await sleep(300);
+        await edit(first + 2 + i);
+        await sleep(pauseMs(i));
+      }
+    })(),
+  );
+}
+
 /** The stalls in each part of a run: the file just shown, edits, then the scan going on with nothing else. */
 export interface PhaseStalls {
   opening: ReturnType<typeof stallOf>;
@@ -196,17 +214,7 @@ async function baselineStalls(file: string, scanSeconds: number, gapsMs: readonl
   }
   const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
   const opening = await stallsDuring(sleep(OPEN_SECONDS * 1000));
-  const [first] = onScreen(editor);
-  const editing = await stallsDuring(
-    (async () => {
-      for (let i = 0; i < EDITS; i++) {
-        placeCursor(editor, first + 2 + i);
-        await sleep(300);
-        await typeWord(editor, first + 2 + i);
-        await sleep(300 + (gapsMs[i] ?? 0));
-      }
-    })(),
-  );
+  const editing = await editPhase(editor, (line) => typeWord(editor, line), (i) => 300 + (gapsMs[i] ?? 0));
   const scanning = await stallsDuring(sleep(scanSeconds * 1000));
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   gapsOf(`VS Code alone (${as}), opening`, opening);
@@ -299,19 +307,15 @@ async function openAndEdit(file: string) {
   const rescoreMs: number[] = [];
   const editMs: number[] = [];
   const rescoreStallMs: number[] = [];
-  const [first] = onScreen(editor);
-  const editing = await stallsDuring(
-    (async () => {
-      for (let i = 0; i < EDITS; i++) {
-        placeCursor(editor, first + 2 + i);
-        await sleep(300);
-        const r = await editAndRescore(editor, first + 2 + i);
-        rescoreMs.push(r.rescoreMs);
-        editMs.push(r.editMs);
-        rescoreStallMs.push(r.stallMs);
-        await sleep(300);
-      }
-    })(),
+  const editing = await editPhase(
+    editor,
+    async (line) => {
+      const r = await editAndRescore(editor, line);
+      rescoreMs.push(r.rescoreMs);
+      editMs.push(r.editMs);
+      rescoreStallMs.push(r.stallMs);
+    },
+    () => 300,
   );
   return { editor, doc, openMs, firstColdMs, opening, editing, rescoreMs, editMs, rescoreStallMs };
 }
