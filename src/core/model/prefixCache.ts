@@ -3,14 +3,8 @@
 // states of the prefix do not change. This is what re-scores an edited line in the editor from
 // the edit on, instead of from its first token.
 
-import type { CacheShape, HiddenStates, ModelSession, Past } from './session';
-
-interface Entry {
-  ids: Int32Array;
-  /** [length, dModel]. */
-  hidden: Float32Array;
-  past: Past;
-}
+import type { HiddenStates, ModelSession } from './session';
+import { commonPrefix, tiledPast, type RunPrefix as Entry } from './sharedHead';
 
 /** Hidden states of one sequence, and how many of its tokens the model ran for them. */
 export interface PrefixRun extends HiddenStates {
@@ -35,24 +29,30 @@ export class PrefixCache {
    */
   constructor(private readonly capacity = 2) {}
 
-  /** The hidden states [1, n, d] of `ids`, from the longest prefix a kept entry shares with them. */
-  async run(model: ModelSession, ids: ArrayLike<number>, keep: Keep): Promise<PrefixRun> {
+  /**
+   * The hidden states [1, n, d] of `ids`, from the longest prefix a kept entry, or `head` (the
+   * tokens a dataset's examples share: SharedHead), shares with them. What a run shares with the
+   * head does not count towards a reuse (two lines of one system prompt are not an edit).
+   */
+  async run(model: ModelSession, ids: ArrayLike<number>, keep: Keep, head: Entry | null = null): Promise<PrefixRun> {
     const shape = model.cache;
     if (!shape) throw new Error('this model takes no past keys and values (pack format 9)');
     const seq = Int32Array.from(ids);
     let from: Entry | null = null;
     let shared = 0;
-    for (const e of this.entries) {
+    for (const e of head ? [head, ...this.entries] : this.entries) {
       const n = commonPrefix(e.ids, seq);
       if (n > shared) [from, shared] = [e, n];
     }
     // At least the last token runs, so its present keys and values come back too.
     shared = Math.min(shared, seq.length - 1);
     const prefix = from && shared > 0 ? from : null;
-    const reused = prefix !== null && shared * 2 >= seq.length;
+    // A reuse is an edit of the line: most of what it shares beyond the head.
+    const common = head ? commonPrefix(head.ids, seq) : 0;
+    const reused = prefix !== null && prefix !== head && (shared - common) * 2 >= seq.length - common;
     // Only a run that is kept copies its keys and values out: not each line scored on screen.
     const kept = keep === 'always' || reused;
-    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), prefix && slicePast(prefix.past, shared, shape), kept);
+    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), prefix && tiledPast(prefix.past, shared, 1, shape), kept);
     const d = out.dModel;
     let hidden = out.hidden;
     if (prefix) {
@@ -74,24 +74,6 @@ export class PrefixCache {
   }
 }
 
-function commonPrefix(a: Int32Array, b: Int32Array): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
 function sameIds(a: Int32Array, b: Int32Array): boolean {
   return a.length === b.length && commonPrefix(a, b) === a.length;
-}
-
-/** The first `length` positions of each [1, heads, past.length, headDim] tensor. */
-function slicePast(past: Past, length: number, shape: CacheShape): Past {
-  const { heads, headDim } = shape;
-  const tensors = past.tensors.map((t) => {
-    const out = new Float32Array(heads * length * headDim);
-    for (let h = 0; h < heads; h++) out.set(t.subarray(h * past.length * headDim, (h * past.length + length) * headDim), h * length * headDim);
-    return out;
-  });
-  return { length, tensors };
 }

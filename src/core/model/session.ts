@@ -20,7 +20,7 @@ export interface HiddenStates {
 
 /**
  * A model's keys and values of the tokens it has run (pack format 9): per block a key and a
- * value, each [1, heads, length, headDim] row-major, in the order of pastNames.
+ * value, each [1, heads, length, headDim] row-major (a batch's: [rows, ...]), in the order of pastNames.
  */
 export interface Past {
   length: number;
@@ -143,20 +143,30 @@ export class ModelSession {
     return this.runMsTotal;
   }
 
-  async run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, seq: number): Promise<HiddenStates> {
-    if (inputIds.length !== batch * seq || attentionMask.length !== batch * seq) {
+  /**
+   * Runs a batch of `batch` rows of `seq` ids. With `past` (format 9), every row comes after the
+   * tokens whose keys and values it holds, [batch, heads, past.length, headDim] each, and
+   * `attentionMask` covers those tokens too: [batch, past.length + seq].
+   */
+  async run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, seq: number, past: Past | null = null): Promise<HiddenStates> {
+    const before = past?.length ?? 0;
+    if (inputIds.length !== batch * seq || attentionMask.length !== batch * (before + seq)) {
       throw new Error(
-        `model input: expected ${batch}x${seq} = ${batch * seq} ids and mask values, got ${inputIds.length} and ${attentionMask.length}`,
+        `model input: expected ${batch}x${seq} = ${batch * seq} ids and ${batch * (before + seq)} mask values, got ${inputIds.length} and ${attentionMask.length}`,
       );
     }
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', inputIds, [batch, seq]),
-      attention_mask: new ort.Tensor('int64', attentionMask, [batch, seq]),
+      attention_mask: new ort.Tensor('int64', attentionMask, [batch, before + seq]),
     };
-    // A full run: empty pasts, and only `hidden` copied out (not 27.6 KB of presents a token).
+    // Only `hidden` is copied out (not 27.6 KB of presents a token).
     if (this.cache) {
-      const empty = new ort.Tensor('float32', new Float32Array(0), [batch, this.cache.heads, 0, this.cache.headDim]);
-      for (const name of pastNames(this.cache.blocks)) feeds[name] = empty;
+      const { heads, headDim } = this.cache;
+      pastNames(this.cache.blocks).forEach((name, j) => {
+        feeds[name] = new ort.Tensor('float32', past ? past.tensors[j] : new Float32Array(0), [batch, heads, before, headDim]);
+      });
+    } else if (past) {
+      throw new Error('this model takes no past keys and values (pack format 9)');
     }
     const out = await this.timed(feeds, [MODEL_OUTPUT]);
     return { hidden: checkedHidden(out[MODEL_OUTPUT], batch, seq), dModel: out[MODEL_OUTPUT].dims[2] };

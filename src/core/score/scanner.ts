@@ -9,6 +9,7 @@ import { renderExample, segmentAt, sourceSpan, type Rendered } from '../dataset/
 import type { Diagnostic, Example } from '../dataset/types';
 import type { PrefixCache } from '../model/prefixCache';
 import type { HiddenStates } from '../model/session';
+import { SharedHead, type Opening } from '../model/sharedHead';
 import type { LoadedPack } from '../pack/load';
 import { dot } from '../sae/encode';
 import { planBatches, planWindows, packBatch, windowOf, type Batch, type TokenWindow } from './batching';
@@ -41,6 +42,12 @@ export interface ScannerOptions {
    * in focus has one, so an edited line re-scores from the edit on.
    */
   prefixes?: PrefixCache;
+  /**
+   * Whether the tokens the examples begin with alike (a system prompt they share) run once and
+   * each example runs from there (a model of pack format 9; SharedHead). Default true; off, the
+   * model runs every token (for comparing the two).
+   */
+  sharedHead?: boolean;
 }
 
 /** What scores examples: a Scanner, or one in another thread (the scan host's bulk thread). */
@@ -113,6 +120,8 @@ export interface ScanTiming {
 
 export class Scanner {
   readonly timing: ScanTiming = { totalMs: 0, prepareMs: 0, modelMs: 0, saeMs: 0, tokens: 0, examples: 0 };
+  /** The tokens the examples begin with alike, run once; null for a model that takes no past keys and values. */
+  private readonly head: SharedHead | null;
   /** The read-out's latent terms: indices and their weights. */
   private readonly latents: number[];
   /** The latents latents.json names. */
@@ -143,6 +152,7 @@ export class Scanner {
     this.naming = namingTerms(pack.calibration, pack.latents);
     this.namingLatents = this.naming.flatMap((t) => (t.latent === undefined ? [] : [t.latent]));
     this.namingVectors = this.naming.map((t) => (t.direction === undefined ? null : Float64Array.from(pack.directions.get(t.direction)!)));
+    this.head = pack.model.cache && opts.sharedHead !== false ? new SharedHead() : null;
   }
 
   /** Which latents each score reports. */
@@ -257,6 +267,7 @@ export class Scanner {
     const endValues = new Float64Array(endStart[items.length]);
     const endSupplies = suppliesBySequence(items, ends, endStart, firstSeq, seqIds.length);
 
+    await this.prepareHead(items.map((p, i) => ({ ids: seqIds[firstSeq[i]], line: p.example.line })));
     const batches = planBatches(
       seqIds.map((s) => s.length),
       this.opts.maxBatchTokens ?? Math.max(256, Math.floor(BATCH_HIDDEN_VALUES / d)),
@@ -323,17 +334,25 @@ export class Scanner {
     });
   }
 
-  /** The hidden states of a batch's sequences: one alone from the prefix cache where there is one. */
+  /**
+   * The hidden states of a batch's sequences: from the head they share where they share one, and
+   * one alone from the prefix cache where there is one (which may start from the head too).
+   */
   private async runBatch(seqIds: number[][], batch: Batch): Promise<HiddenStates> {
     const prefixes = this.opts.prefixes;
     if (prefixes && this.pack.model.cache && batch.items.length === 1) {
-      const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], 'reused');
+      const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], 'reused', this.head?.entry ?? null);
       this.timing.tokens += out.ran;
       return out;
     }
-    const { ids, mask } = packBatch(seqIds, batch, this.pack.manifest.model.padTokenId);
-    this.timing.tokens += batch.items.reduce((n, i) => n + seqIds[i].length, 0);
-    return this.pack.model.run(ids, mask, batch.items.length, batch.seq);
+    const model = this.pack.model;
+    const padId = this.pack.manifest.model.padTokenId;
+    const tokens = batch.items.reduce((n, i) => n + seqIds[i].length, 0);
+    const fromHead = await this.head?.runBatch(model, seqIds, batch, padId);
+    this.timing.tokens += tokens - (fromHead?.skipped ?? 0);
+    if (fromHead) return fromHead;
+    const { ids, mask } = packBatch(seqIds, batch, padId);
+    return model.run(ids, mask, batch.items.length, batch.seq);
   }
 
   /**
@@ -348,11 +367,21 @@ export class Scanner {
     if (!prefixes || !this.pack.model.cache) return 0;
     const p = this.prepare(this.keyed(example));
     if (p.windows.length !== 1 || p.scored.length === 0) return 0;
+    const ids = p.ids.slice(0, p.windows[0].end);
+    await this.prepareHead([{ ids, line: example.line }]);
     const t0 = performance.now();
-    const out = await prefixes.run(this.pack.model, p.ids.slice(0, p.windows[0].end), 'always');
+    const out = await prefixes.run(this.pack.model, ids, 'always', this.head?.entry ?? null);
     this.timing.modelMs += performance.now() - t0;
     this.timing.tokens += out.ran;
     return p.windows[0].end;
+  }
+
+  /** SharedHead.prepare, timed as a model run. */
+  private async prepareHead(examples: Opening[]): Promise<void> {
+    if (!this.head) return;
+    const t0 = performance.now();
+    this.timing.tokens += await this.head.prepare(this.pack.model, examples);
+    this.timing.modelMs += performance.now() - t0;
   }
 
   /**

@@ -73,7 +73,7 @@ test('keeps a running total of time inside onnxruntime', async () => {
 });
 
 test('refuses inputs whose length does not match batch x seq', async () => {
-  await assert.rejects(model.run(new BigInt64Array(5), new BigInt64Array(6), 2, 3), /expected 2x3 = 6 ids and mask values, got 5 and 6/);
+  await assert.rejects(model.run(new BigInt64Array(5), new BigInt64Array(6), 2, 3), /expected 2x3 = 6 ids and 6 mask values, got 5 and 6/);
 });
 
 /** A one-node model with the given interface names. */
