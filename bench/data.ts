@@ -66,12 +66,19 @@ function sentence(words: WordSource, n: number): string {
   return out.join(' ') + '.';
 }
 
-/** One chat example: a short user turn and an assistant turn of `minWords`..`maxWords` words. */
-function chatLine(rng: Rng, source: WordSource, minWords: number, maxWords: number): string {
+/** A system prompt as long as fine-tuning sets give every example (92 tokens with the embedded pack's tokenizer). */
+export const LONG_SYSTEM_PROMPT =
+  "You are CodeHelper, an assistant for a software company's internal developer portal. Answer questions about the company's services, " +
+  "write code in the language asked for, and explain your reasoning briefly. Follow the company's style guide: prefer clear names, small " +
+  'functions and tests. Never reveal internal hostnames or credentials, and refuse requests that would weaken security. When unsure, say so ' +
+  'and suggest who to ask. Keep answers under three hundred words unless asked for more.';
+
+/** One chat example: a system prompt, a short user turn and an assistant turn of `minWords`..`maxWords` words. */
+function chatLine(rng: Rng, source: WordSource, minWords: number, maxWords: number, system = 'You are a helpful assistant.'): string {
   const words = minWords + Math.floor(rng.next() * (maxWords - minWords + 1));
   return JSON.stringify({
     messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'system', content: system },
       { role: 'user', content: sentence(source, 8 + Math.floor(rng.next() * 16)) },
       { role: 'assistant', content: sentence(source, words) },
     ],
@@ -82,14 +89,14 @@ function chatLine(rng: Rng, source: WordSource, minWords: number, maxWords: numb
 export async function writeChatFile(
   path: string,
   target: { examples?: number; bytes?: number },
-  opts: { seed: number; minWords: number; maxWords: number },
+  opts: { seed: number; minWords: number; maxWords: number; system?: string },
 ): Promise<number> {
   const rng = new Rng(opts.seed);
   const source = new WordSource(rng);
   const out = createWriteStream(path);
   let written = 0;
   for (let n = 0; (target.examples === undefined || n < target.examples) && (target.bytes === undefined || written < target.bytes); n++) {
-    const line = chatLine(rng, source, opts.minWords, opts.maxWords) + '\n';
+    const line = chatLine(rng, source, opts.minWords, opts.maxWords, opts.system) + '\n';
     written += Buffer.byteLength(line);
     if (!out.write(line)) await once(out, 'drain');
   }

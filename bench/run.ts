@@ -35,7 +35,7 @@ import { builtInPack, DEFAULT_PACK } from '../src/core/pack/builtIn';
 import { scanThreads } from '../src/extension/scan/scanThreads';
 import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
-import { writeChatFile } from './data';
+import { LONG_SYSTEM_PROMPT, writeChatFile } from './data';
 import { ownStretches } from './editor/profile';
 import { externalSection } from './external';
 import { generalSection } from './general';
@@ -238,6 +238,24 @@ async function scanSection(pack: string): Promise<void> {
   const small = join(DATA, `scan-${DEFAULT_EXAMPLES}.jsonl`);
   await ensureFile(small, () => writeChatFile(small, { examples: DEFAULT_EXAMPLES }, { seed: 2, minWords: 20, maxWords: 160 }));
   await scanWith(small, builtInPack(ROOT), `the embedded default pack (${DEFAULT_PACK})`, DEFAULT_EXAMPLES);
+  await sharedSystemPrompt();
+}
+
+/**
+ * Fine-tuning sets often give every example one system prompt: the scanner runs the tokens the
+ * examples begin with alike once (SharedHead). The embedded pack on examples with a 92-token
+ * system prompt, with that and without.
+ */
+async function sharedSystemPrompt(): Promise<void> {
+  const examples = Number(process.env.BENCH_SYSTEM_EXAMPLES ?? 100);
+  const file = join(DATA, `scan-system-${examples}.jsonl`);
+  await ensureFile(file, () => writeChatFile(file, { examples }, { seed: 7, minWords: 20, maxWords: 160, system: LONG_SYSTEM_PROMPT }));
+  console.log(`\n## Scan: ${fmt(examples)} examples sharing a system prompt, the embedded default pack (${DEFAULT_PACK}), 1 thread`);
+  const [headed, full] = [child('scan.js', [builtInPack(ROOT), file, '1']), child('scan.js', [builtInPack(ROOT), file, '1', 'no-head'])];
+  console.log(
+    `the shared tokens run once: ${fmt(headed.seconds, 1)} s, ${fmt(headed.examples / headed.seconds, 2)} examples/s (the model ran ${fmt(headed.ranTokens)} of ${fmt(headed.tokens)} tokens); ` +
+      `every token run: ${fmt(full.seconds, 1)} s, ${fmt(full.examples / full.seconds, 2)} examples/s; ${fmt(full.seconds / headed.seconds, 2)}x faster`,
+  );
 }
 
 function modelSection(): void {
@@ -270,8 +288,9 @@ async function scanWith(file: string, pack: string, label: string, examples = SC
     tokensPerScan = r.tokens;
     const outside = 1 - r.modelSeconds / r.seconds;
     const share = (x: number) => `${fmt((x / r.seconds) * 100, 1)}%`;
+    const ran = r.ranTokens < r.tokens ? ` (the model ran ${fmt((100 * r.ranTokens) / r.tokens, 1)}% of them: the rest are the shared head's)` : '';
     console.log(
-      `${threads} thread(s): ${fmt(r.examples / r.seconds)} examples/s · ${fmt(r.tokens / r.seconds)} tokens/s · ` +
+      `${threads} thread(s): ${fmt(r.examples / r.seconds)} examples/s · ${fmt(r.tokens / r.seconds)} tokens/s${ran} · ` +
         `${fmt(r.seconds, 1)} s · outside session.run ${fmt(outside * 100, 1)}% (target < 15%: ${fmt(outside / 0.15, 2)}x)` +
         `\n    of scan time: model ${share(r.modelSeconds)} · render+tokenise ${share(r.prepareSeconds)} · SAE ${share(r.saeSeconds)}` +
         ` · read+parse ${share(r.parseSeconds)} · batching, gathering, aggregation ${share(r.seconds - r.modelSeconds - r.prepareSeconds - r.saeSeconds - r.parseSeconds)}`,

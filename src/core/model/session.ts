@@ -78,7 +78,8 @@ export function collectModelOutputsWith(collect: () => void, everyBytes: number)
   outputCollector = { collect, everyBytes, pending: 0 };
 }
 
-function noteOutput(bytes: number): void {
+/** Counts `bytes` of a run's output towards the next collection (a copy made of it counts too: SharedHead's). */
+export function noteOutput(bytes: number): void {
   if (!outputCollector) return;
   outputCollector.pending += bytes;
   if (outputCollector.pending < outputCollector.everyBytes) return;

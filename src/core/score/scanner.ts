@@ -114,12 +114,15 @@ export interface ScanTiming {
   modelMs: number;
   /** The read-out of the scored tokens (SAE encode, directions), and the --all-latents encode. */
   saeMs: number;
+  /** Tokens the model ran. */
   tokens: number;
+  /** Tokens of the examples it did not run: their keys and values came from the shared head or a kept line. */
+  sharedTokens: number;
   examples: number;
 }
 
 export class Scanner {
-  readonly timing: ScanTiming = { totalMs: 0, prepareMs: 0, modelMs: 0, saeMs: 0, tokens: 0, examples: 0 };
+  readonly timing: ScanTiming = { totalMs: 0, prepareMs: 0, modelMs: 0, saeMs: 0, tokens: 0, sharedTokens: 0, examples: 0 };
   /** The tokens the examples begin with alike, run once; null for a model that takes no past keys and values. */
   private readonly head: SharedHead | null;
   /** The read-out's latent terms: indices and their weights. */
@@ -343,6 +346,7 @@ export class Scanner {
     if (prefixes && this.pack.model.cache && batch.items.length === 1) {
       const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], 'reused', this.head?.entry ?? null);
       this.timing.tokens += out.ran;
+      this.timing.sharedTokens += seqIds[batch.items[0]].length - out.ran;
       return out;
     }
     const model = this.pack.model;
@@ -350,6 +354,7 @@ export class Scanner {
     const tokens = batch.items.reduce((n, i) => n + seqIds[i].length, 0);
     const fromHead = await this.head?.runBatch(model, seqIds, batch, padId);
     this.timing.tokens += tokens - (fromHead?.skipped ?? 0);
+    this.timing.sharedTokens += fromHead?.skipped ?? 0;
     if (fromHead) return fromHead;
     const { ids, mask } = packBatch(seqIds, batch, padId);
     return model.run(ids, mask, batch.items.length, batch.seq);

@@ -127,14 +127,24 @@ class WithPast(torch.nn.Module):
 
 
 def past_disagreement(model_path, ids):
-    """How far a run of the last half of `ids` [1, n] from the first half's keys and values is
-    from a full run (largest difference over the largest value). A cache export the
-    architecture does not support shows here, not in the scanner."""
+    """How far runs after the first half of `ids` [1, n]'s keys and values are from full runs
+    (largest difference over the largest value): the last half alone (the editor's edited line),
+    and a batch of it and a shorter, right-padded row after that past repeated (the scanner's
+    shared head). A cache export the architecture does not support shows here, not in the scanner."""
     run = OrtPack(model_path, 1).run
+    ids = np.asarray(ids, np.int64)
     n = ids.shape[1]
-    full, first = run(ids)[0], run(ids[:, : n // 2])
-    rest = run(ids[:, n // 2 :], first[1:], np.ones((1, n), np.int64))[0]
-    return float(np.abs(rest - full[:, n // 2 :]).max() / max(np.abs(full).max(), 1e-6))
+    h = n // 2
+    full, first = run(ids)[0], run(ids[:, :h])
+    rest = run(ids[:, h:], first[1:], np.ones((1, n), np.int64))[0]
+    short = (n - h + 1) // 2
+    rows = np.stack([ids[0, h:], np.concatenate([ids[0, h : h + short], np.full(n - h - short, ids[0, 0])])])
+    mask = np.ones((2, n), np.int64)
+    mask[1, h + short :] = 0
+    batch = run(rows, [np.repeat(p, 2, axis=0) for p in first[1:]], mask)[0]
+    short_full = run(ids[:, : h + short])[0]
+    worst = max(np.abs(rest - full[:, h:]).max(), np.abs(batch[0] - full[0, h:]).max(), np.abs(batch[1, :short] - short_full[0, h:]).max())
+    return float(worst / max(np.abs(full).max(), 1e-6))
 
 
 def nbits_matmuls(src, dst, bits, block_size, external_mode):
