@@ -386,7 +386,10 @@ test('scan host: a cancelled scan ends at once, not after the newer scans', asyn
 test('scan host: stopped in the middle of a scan, it ends cleanly (a thread ended during a model run would abort this process)', async () => {
   // The embedded pack: its model runs take long enough to be stopped in.
   const host = await ScanHost.start(WORKER, builtInPack(ROOT), 1);
-  const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ prompt: `question number ${i} about things`, completion: ` a fairly long answer number ${i} with words words words` })).join('\n');
+  // Long answers: the bulk thread's chunk in flight when it stops takes seconds, and the
+  // stop waits for it (ending the thread during a model run would abort this process).
+  const answer = (i: number) => Array.from({ length: 120 }, (_, k) => `word${(i * 7 + k) % 97}`).join(' ');
+  const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ prompt: `question number ${i} about things`, completion: ` ${answer(i)}` })).join('\n');
   let chunks = 0;
   const scan = host.scan({ key: 'stopped', version: 1, text: () => rows }, () => chunks++);
   const ended = assert.rejects(scan, /the scan host was stopped/);
