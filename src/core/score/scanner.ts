@@ -116,7 +116,10 @@ export interface ScanTiming {
   saeMs: number;
   /** Tokens the model ran. */
   tokens: number;
-  /** Tokens of the examples it did not run: their keys and values came from the shared head or a kept line. */
+  /**
+   * Tokens of the examples it did not run (their keys and values came from the shared head or a
+   * kept line), less the head's own runs: `tokens + sharedTokens` are the examples' tokens.
+   */
   sharedTokens: number;
   examples: number;
 }
@@ -385,7 +388,9 @@ export class Scanner {
   private async prepareHead(examples: Opening[]): Promise<void> {
     if (!this.head) return;
     const t0 = performance.now();
-    this.timing.tokens += await this.head.prepare(this.pack.model, examples);
+    const ran = await this.head.prepare(this.pack.model, examples);
+    this.timing.tokens += ran;
+    this.timing.sharedTokens -= ran;
     this.timing.modelMs += performance.now() - t0;
   }
 

@@ -63,8 +63,10 @@ test('examples sharing a system prompt, scored together, run it once and score a
   const total = full.scores.reduce((n, s) => n + s.tokens, 0);
   assert.equal(full.ran, total, 'without the shared head every token runs');
   // Batches of 3 and 2 rows: the second feeds the front of the first's repeated head.
-  const headed = await scoresAndTokens(new Scanner(pack, { maxBatchRows: 3 }), WITH_SYSTEM);
+  const scanner = new Scanner(pack, { maxBatchRows: 3 });
+  const headed = await scoresAndTokens(scanner, WITH_SYSTEM);
   assertSameScores(headed.scores, full.scores);
+  assert.equal(scanner.timing.tokens + scanner.timing.sharedTokens, total, 'the figures add up to the examples\' tokens');
   // The system prompt is about 45 tokens: run once, not five times.
   assert.ok(headed.ran < total - 4 * 40, `${headed.ran} of ${total} tokens ran`);
 });
