@@ -156,20 +156,8 @@ export class ModelSession {
         `model input: expected ${batch}x${seq} = ${batch * seq} ids and ${batch * (before + seq)} mask values, got ${inputIds.length} and ${attentionMask.length}`,
       );
     }
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', inputIds, [batch, seq]),
-      attention_mask: new ort.Tensor('int64', attentionMask, [batch, before + seq]),
-    };
     // Only `hidden` is copied out (not 27.6 KB of presents a token).
-    if (this.cache) {
-      const { heads, headDim } = this.cache;
-      pastNames(this.cache.blocks).forEach((name, j) => {
-        feeds[name] = new ort.Tensor('float32', past ? past.tensors[j] : new Float32Array(0), [batch, heads, before, headDim]);
-      });
-    } else if (past) {
-      throw new Error('this model takes no past keys and values (pack format 9)');
-    }
-    const out = await this.timed(feeds, [MODEL_OUTPUT]);
+    const out = await this.timed(this.feeds(inputIds, attentionMask, batch, seq, past), [MODEL_OUTPUT]);
     return { hidden: checkedHidden(out[MODEL_OUTPUT], batch, seq), dModel: out[MODEL_OUTPUT].dims[2] };
   }
 
@@ -184,18 +172,30 @@ export class ModelSession {
     const cache = this.cache;
     if (!cache) throw new Error('this model takes no past keys and values (pack format 9)');
     const before = past?.length ?? 0;
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(before + ids.length).fill(1n), [1, before + ids.length]),
-    };
-    pastNames(cache.blocks).forEach((name, j) => {
-      feeds[name] = new ort.Tensor('float32', past ? past.tensors[j] : new Float32Array(0), [1, cache.heads, before, cache.headDim]);
-    });
+    const feeds = this.feeds(ids, new BigInt64Array(before + ids.length).fill(1n), 1, ids.length, past);
     const presents = present ? pastNames(cache.blocks, true) : [];
     const out = await this.timed(feeds, [MODEL_OUTPUT, ...presents]);
     const hidden = checkedHidden(out[MODEL_OUTPUT], 1, ids.length);
     const tensors = presents.map((name) => out[name].data as Float32Array);
     return { hidden, dModel: out[MODEL_OUTPUT].dims[2], present: present ? { length: before + ids.length, tensors } : null };
+  }
+
+  /** The run's inputs: ids [batch, seq], the mask over past and ids, and (format 9) the past keys and values, empty when `past` is null. */
+  private feeds(ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number, past: Past | null): Record<string, ort.Tensor> {
+    const before = past?.length ?? 0;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+      attention_mask: new ort.Tensor('int64', mask, [batch, before + seq]),
+    };
+    if (this.cache) {
+      const { heads, headDim } = this.cache;
+      pastNames(this.cache.blocks).forEach((name, j) => {
+        feeds[name] = new ort.Tensor('float32', past ? past.tensors[j] : new Float32Array(0), [batch, heads, before, headDim]);
+      });
+    } else if (past) {
+      throw new Error('this model takes no past keys and values (pack format 9)');
+    }
+    return feeds;
   }
 
   private async timed(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {

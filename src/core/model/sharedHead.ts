@@ -3,7 +3,7 @@
 // runs only its own tokens after them. A causal model's states of those tokens do not depend on
 // what follows, so a score is a full run's (to float rounding).
 
-import type { Batch } from '../score/batching';
+import { type Batch, packBatch } from '../score/batching';
 import { noteOutput, type CacheShape, type HiddenStates, type ModelSession, type Past } from './session';
 
 /** Fewer shared tokens than this are not worth a run with a past (a chat header alone is 3-5). */
@@ -75,13 +75,7 @@ export class SharedHead {
     if (shared === 0) return null;
     const rows = batch.items.length;
     const rest = batch.seq - shared;
-    const ids = new BigInt64Array(rows * rest).fill(BigInt(padId));
-    const mask = new BigInt64Array(rows * (shared + rest));
-    batch.items.forEach((item, r) => {
-      const s = seqs[item];
-      mask.fill(1n, r * (shared + rest), r * (shared + rest) + s.length);
-      for (let t = shared; t < s.length; t++) ids[r * rest + t - shared] = BigInt(s[t]);
-    });
+    const { ids, mask } = packBatch(seqs, batch, padId, shared);
     const out = await model.run(ids, mask, rows, rest, this.tiledFor(head, shared, rows, shape));
     const d = out.dModel;
     const hidden = new Float32Array(rows * batch.seq * d);

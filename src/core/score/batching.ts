@@ -64,22 +64,25 @@ export function planBatches(lengths: ArrayLike<number>, maxTokens: number, maxBa
   return batches;
 }
 
-/** Fills int64 input_ids / attention_mask for one batch, right-padded with `padId`. */
+/**
+ * Fills int64 input_ids / attention_mask for one batch, right-padded with `padId`. With `skip`,
+ * each row's first `skip` tokens are a past the model already holds: ids [rows, seq - skip] are
+ * the tokens after it, and the mask [rows, seq] covers past and ids.
+ */
 export function packBatch(
   seqs: ReadonlyArray<ArrayLike<number>>,
   batch: Batch,
   padId: number,
+  skip = 0,
 ): { ids: BigInt64Array; mask: BigInt64Array } {
   const rows = batch.items.length;
-  const ids = new BigInt64Array(rows * batch.seq).fill(BigInt(padId));
+  const rest = batch.seq - skip;
+  const ids = new BigInt64Array(rows * rest).fill(BigInt(padId));
   const mask = new BigInt64Array(rows * batch.seq);
   batch.items.forEach((item, r) => {
     const s = seqs[item];
-    const base = r * batch.seq;
-    for (let t = 0; t < s.length; t++) {
-      ids[base + t] = BigInt(s[t]);
-      mask[base + t] = 1n;
-    }
+    mask.fill(1n, r * batch.seq, r * batch.seq + s.length);
+    for (let t = skip; t < s.length; t++) ids[r * rest + t - skip] = BigInt(s[t]);
   });
   return { ids, mask };
 }

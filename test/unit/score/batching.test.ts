@@ -53,3 +53,10 @@ test('packBatch right-pads with the pad id and masks padding out', () => {
   assert.deepEqual([...ids], [7n, 8n, 9n, 5n]);
   assert.deepEqual([...mask], [1n, 1n, 1n, 0n]);
 });
+
+test('packBatch after a held past gives only the tokens after it, and masks past and tokens', () => {
+  // Rows 3 and 2 long after a past of 1: ids are [rows, 2], the mask [rows, 3].
+  const { ids, mask } = packBatch([[1, 7, 8], [1, 9]], { items: [0, 1], seq: 3 }, 5, 1);
+  assert.deepEqual([...ids], [7n, 8n, 9n, 5n]);
+  assert.deepEqual([...mask], [1n, 1n, 1n, 1n, 1n, 0n]);
+});
