@@ -12,15 +12,15 @@ import '../model/ortEnv';
 import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../model/session';
 import type { SaeConfig } from '../pack/types';
-import { SAE_GRAPH, SAE_READOUT_GRAPH, SAE_STATS_GRAPH, buildSaeEncodeModel, buildSaeReadoutModel, buildSaeStatsModel } from './graph';
+import { SAE_GRAPH, SAE_READOUT_GRAPH, SAE_STATS_GRAPH, W_ENC_INPUT, buildSaeEncodeModel, buildSaeReadoutModel, buildSaeStatsModel } from './graph';
 import { expectedAverageScale, processSaeInput } from './input';
 import type { SaeWeights } from './weights';
 
 const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 /** Above this many latents a weighted read-out goes through onnxruntime (readout): a column in JS costs d_in multiply-adds a token. */
 export const JS_READOUT_LATENTS = 32;
-/** Rows per run of the weighted read-out graph: its intermediates are [rows, d_sae] floats (2 MB at d_sae 8192). */
-const READOUT_ROWS = 64;
+/** Rows per run of the read-out and full-encode graphs: their intermediates are [rows, d_sae] floats (2 MB at d_sae 8192). */
+export const SAE_ROWS = 64;
 
 /** Each token's k strongest latents: [n, k] row-major, values descending (0 = inactive). */
 export interface TopKActivations {
@@ -52,7 +52,7 @@ export class SaeEncoder {
   /** The weighted read-out graph of the latents and weights it was made for (readout), made on first use. */
   private readoutGraph: { latents: readonly number[]; weights: ArrayLike<number>; session: Promise<ort.InferenceSession> } | null = null;
 
-  /** W_enc as the read-out graph's input: the graph holds no copy of its own (19 MB at d_sae 8192, and onnxruntime's second). */
+  /** W_enc as the graphs' input: no session holds a copy of its own (19 MB at d_sae 8192, and onnxruntime's prepacked second). */
   private readonly wEncTensor: ort.Tensor;
 
   private constructor(
@@ -67,10 +67,24 @@ export class SaeEncoder {
     return new SaeEncoder(config, weights, opts.threads ?? 1);
   }
 
+  /**
+   * A TopK SAE's full encode runs on every scored token: it keeps W_enc as a constant that
+   * onnxruntime prepacks once, and its arena. Other SAEs run it for 1 example in
+   * FULL_ENCODE_EVERY (and --all-latents), where memory counts more than its speed.
+   */
+  private get fullEncodeHot(): boolean {
+    return this.config.architecture === 'topk';
+  }
+
   private fullEncode(): Promise<ort.InferenceSession> {
     // Its threads do not spin between runs: they would take the cores from the model's runs,
     // which alternate with these (bench pack, 2 cores: the model's time 1.41 -> 2.95 s with them spinning).
-    this.session ??= ort.InferenceSession.create(buildSaeEncodeModel(this.config, this.weights), { ...ortSessionOptions(this.threads), extra: NO_SPINNING });
+    this.session ??= ort.InferenceSession.create(buildSaeEncodeModel(this.config, this.weights, this.fullEncodeHot), {
+      ...ortSessionOptions(this.threads),
+      // Without it, intermediates are freed after each run, not kept at their peak.
+      enableCpuMemArena: this.fullEncodeHot,
+      extra: NO_SPINNING,
+    });
     return this.session;
   }
 
@@ -115,14 +129,14 @@ export class SaeEncoder {
       };
       void stale?.then((s) => s.release(), () => undefined);
     }
-    // In slices of READOUT_ROWS: the graph's [rows, d_sae] intermediates are what costs memory.
+    // In slices of SAE_ROWS: the graph's [rows, d_sae] intermediates are what costs memory.
     const session = await this.readoutGraph.session;
     const d = this.config.dIn;
-    for (let r = 0; r < n; r += READOUT_ROWS) {
-      const rows = Math.min(READOUT_ROWS, n - r);
+    for (let r = 0; r < n; r += SAE_ROWS) {
+      const rows = Math.min(SAE_ROWS, n - r);
       const res = await session.run({
         [SAE_READOUT_GRAPH.x]: new ort.Tensor('float32', x.subarray(r * d, (r + rows) * d), [rows, d]),
-        [SAE_READOUT_GRAPH.wEnc]: this.wEncTensor,
+        [W_ENC_INPUT]: this.wEncTensor,
       });
       out.set(res[SAE_READOUT_GRAPH.score].data as Float32Array, r);
     }
@@ -135,15 +149,24 @@ export class SaeEncoder {
     if (!Number.isInteger(k) || k < 1) throw new Error(`SAE top-k: k must be a positive integer, got ${k}`);
     const kk = Math.min(k, this.config.k ?? this.config.dSae);
     if (n === 0) return { k: kk, values: new Float32Array(0), indices: new Int32Array(0) };
-    const out = await (await this.fullEncode()).run({
-      [SAE_GRAPH.x]: new ort.Tensor('float32', x, [n, this.config.dIn]),
-      [SAE_GRAPH.k]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
-    });
-    return {
-      k: kk,
-      values: out[SAE_GRAPH.values].data as Float32Array,
-      indices: out[SAE_GRAPH.indices].data as Int32Array,
-    };
+    // In slices of SAE_ROWS, as the read-out, unless it is hot: the graph's [rows, d_sae] intermediates are what costs memory.
+    const session = await this.fullEncode();
+    const hot = this.fullEncodeHot;
+    const step = hot ? n : SAE_ROWS;
+    const values = new Float32Array(n * kk);
+    const indices = new Int32Array(n * kk);
+    const d = this.config.dIn;
+    for (let r = 0; r < n; r += step) {
+      const rows = Math.min(step, n - r);
+      const out = await session.run({
+        [SAE_GRAPH.x]: new ort.Tensor('float32', x.subarray(r * d, (r + rows) * d), [rows, d]),
+        [SAE_GRAPH.k]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
+        ...(hot ? {} : { [W_ENC_INPUT]: this.wEncTensor }),
+      });
+      values.set(out[SAE_GRAPH.values].data as Float32Array, r * kk);
+      indices.set(out[SAE_GRAPH.indices].data as Int32Array, r * kk);
+    }
+    return { k: kk, values, indices };
   }
 
   /**
@@ -160,6 +183,7 @@ export class SaeEncoder {
     const out = await (await this.statsSession).run({
       [io.hidden]: new ort.Tensor('float32', hidden, [batch, seq, dIn]),
       [io.mask]: new ort.Tensor('float32', mask, [batch, seq]),
+      [W_ENC_INPUT]: this.wEncTensor,
     });
     return {
       sum: out[io.sum].data as Float32Array,

@@ -1,22 +1,29 @@
-// The SAE encoder as an ONNX graph, built from the weights at load time so the
-// full encode runs as one optimised MatMul + TopK in onnxruntime instead of JS
-// loops. Inputs: x float32 [n, d_in], k int64 [1]. Outputs: the k largest
-// activations per row (values descending) and their latent indices.
+// The SAE encoder as ONNX graphs, built from the weights at load time so a full
+// encode runs as one optimised MatMul + TopK in onnxruntime instead of JS loops.
+// The graphs take W_enc [d_in, d_sae] as an input, fed the encoder's one float32
+// copy: as a constant, each session would keep its own (19 MB at d_sae 8192) and
+// onnxruntime a prepacked second. The one exception is a full encode that runs on
+// every token (a TopK SAE's), where packing W_enc on every run costs 15-20% of its speed.
 
-import { GraphBuilder, encodeOnnxModel } from '../model/onnxWriter';
+import { GraphBuilder, type OnnxValueInfo, encodeOnnxModel } from '../model/onnxWriter';
 import type { SaeConfig } from '../pack/types';
 import { LAYER_NORM_EPS, expectedAverageScale } from './input';
 import type { SaeWeights } from './weights';
 
+/** The input every SAE graph takes W_enc [d_in, d_sae] as. */
+export const W_ENC_INPUT = 'W_enc';
+
+/** Names of the full encode's inputs and outputs (buildSaeEncodeModel): x float32 [n, d_in] and k int64 [1] in; the k largest activations per row (values descending) and their latent indices out. */
 export const SAE_GRAPH = { x: 'x', k: 'k', values: 'values', indices: 'indices' } as const;
 
 const LAST_AXIS = { axes: { ints: [-1] }, keepdims: { int: 1 } };
 const TO_FLOAT = { to: { int: 1 } };
 const TO_INT32 = { to: { int: 6 } };
 
-export function buildSaeEncodeModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
+/** `wEncConstant`: W_enc is held in the graph, not taken as the input W_ENC_INPUT. */
+export function buildSaeEncodeModel(cfg: SaeConfig, w: SaeWeights, wEncConstant: boolean): Uint8Array {
   const g = new GraphBuilder();
-  const { acts } = activations(g, SAE_GRAPH.x, cfg, w);
+  const { acts } = activations(g, SAE_GRAPH.x, cfg, w, wEncConstant);
   const [top, idx] = g.opMulti('TopK', [acts, SAE_GRAPH.k], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
   if (cfg.architecture === 'topk') g.op('Relu', [top], undefined, SAE_GRAPH.values);
   else g.op('Identity', [top], undefined, SAE_GRAPH.values);
@@ -27,6 +34,7 @@ export function buildSaeEncodeModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
     [
       { name: SAE_GRAPH.x, type: 'float32', shape: ['n', cfg.dIn] },
       { name: SAE_GRAPH.k, type: 'int64', shape: [1] },
+      ...(wEncConstant ? [] : [wEncInput(cfg)]),
     ],
     [
       { name: SAE_GRAPH.values, type: 'float32', shape: ['n', 'k'] },
@@ -63,6 +71,7 @@ export function buildSaeStatsModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
     [
       { name: io.hidden, type: 'float32', shape: ['b', 's', cfg.dIn] },
       { name: io.mask, type: 'float32', shape: ['b', 's'] },
+      wEncInput(cfg),
     ],
     [
       { name: io.sum, type: 'float32', shape: [cfg.dSae] },
@@ -75,7 +84,7 @@ export function buildSaeStatsModel(cfg: SaeConfig, w: SaeWeights): Uint8Array {
 }
 
 /** Names of the weighted read-out graph's inputs and output (buildSaeReadoutModel). */
-export const SAE_READOUT_GRAPH = { x: 'x', wEnc: 'W_enc', score: 'score' } as const;
+export const SAE_READOUT_GRAPH = { x: 'x', score: 'score' } as const;
 
 /**
  * Sum over `latents` of weight × activation for each row of x [n, d_in]: a read-out of many
@@ -86,7 +95,7 @@ export const SAE_READOUT_GRAPH = { x: 'x', wEnc: 'W_enc', score: 'score' } as co
 export function buildSaeReadoutModel(cfg: SaeConfig, w: SaeWeights, latents: readonly number[], weights: ArrayLike<number>): Uint8Array {
   const g = new GraphBuilder();
   const io = SAE_READOUT_GRAPH;
-  let { acts } = activations(g, io.x, cfg, w, io.wEnc);
+  let { acts } = activations(g, io.x, cfg, w);
   if (cfg.architecture === 'topk') acts = keepTopK(g, acts, cfg.k!);
   const dense = new Float32Array(cfg.dSae);
   latents.forEach((l, j) => (dense[l] += weights[j])); // a latent named twice counts twice, as term by term
@@ -96,7 +105,7 @@ export function buildSaeReadoutModel(cfg: SaeConfig, w: SaeWeights, latents: rea
     'sae_readout',
     [
       { name: io.x, type: 'float32', shape: ['n', cfg.dIn] },
-      { name: io.wEnc, type: 'float32', shape: [cfg.dIn, cfg.dSae] },
+      wEncInput(cfg),
     ],
     [{ name: io.score, type: 'float32', shape: ['n'] }],
   );
@@ -110,12 +119,16 @@ function keepTopK(g: GraphBuilder, pre: string, k: number): string {
   return g.op('Mul', [g.op('Relu', [pre]), g.op('Cast', [g.op('GreaterOrEqual', [pre, bar])], TO_FLOAT)]);
 }
 
+function wEncInput(cfg: SaeConfig): OnnxValueInfo {
+  return { name: W_ENC_INPUT, type: 'float32', shape: [cfg.dIn, cfg.dSae] };
+}
+
 /**
- * The SAE's latent activations of x (any leading dimensions, d_in last) as nodes of `g`;
- * W_enc a constant, or the graph input named `wEncInput`.
+ * The SAE's latent activations of x (any leading dimensions, d_in last) as nodes of `g`,
+ * from the input W_ENC_INPUT, or W_enc as a constant.
  * For a TopK SAE `acts` are the pre-activations (the caller selects the top k); `topk` says so.
  */
-function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeights, wEncInput?: string): { acts: string; topk: boolean } {
+function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeights, wEncConstant = false): { acts: string; topk: boolean } {
   const scalar = (name: string, v: number) => g.constant(name, [], Float32Array.of(v));
 
   let x = input;
@@ -133,7 +146,7 @@ function activations(g: GraphBuilder, input: string, cfg: SaeConfig, w: SaeWeigh
   if (cfg.applyBDecToInput) x = g.op('Sub', [x, g.constant('b_dec', [cfg.dIn], w.bDec)]);
 
   const pre = g.op('Add', [
-    g.op('MatMul', [x, wEncInput ?? g.constant('W_enc', [cfg.dIn, cfg.dSae], w.wEnc)]),
+    g.op('MatMul', [x, wEncConstant ? g.constant('W_enc', [cfg.dIn, cfg.dSae], w.wEnc) : W_ENC_INPUT]),
     g.constant('b_enc', [cfg.dSae], w.bEnc),
   ]);
   let acts: string;

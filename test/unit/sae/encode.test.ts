@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SaeArchitecture, SaeConfig } from '../../../src/core/pack/types';
-import { JS_READOUT_LATENTS, SaeEncoder } from '../../../src/core/sae/encode';
+import { JS_READOUT_LATENTS, SAE_ROWS, SaeEncoder } from '../../../src/core/sae/encode';
 import type { SaeWeights } from '../../../src/core/sae/weights';
 import { Rng } from '../../../tools/test-pack/random';
 
@@ -130,6 +130,28 @@ for (const architecture of ['standard', 'topk', 'jumprelu'] as const) {
     }
   }
 }
+
+test('the full encode and a read-out of every latent run rows in slices, each row its own result', async () => {
+  const n = 2 * SAE_ROWS + 5;
+  const cfg: SaeConfig = { architecture: 'jumprelu', dIn: D_IN, dSae: D_SAE, applyBDecToInput: true, normalizeActivations: 'none' };
+  const w = randomSae('jumprelu', 7);
+  const x = new Rng(8).uniform(n * D_IN, 2);
+  const ref = reference(cfg, w, x, n);
+  const sae = await SaeEncoder.create(cfg, w);
+  try {
+    const top = await sae.encodeTopK(x, n, 3);
+    const every = Array.from({ length: D_SAE }, (_, l) => l);
+    const weights = every.map((l) => (l % 3) - 1);
+    const sum = await sae.readout(x, n, every, weights);
+    for (let r = 0; r < n; r++) {
+      const expected = [...ref[r]].sort((a, b) => b - a);
+      for (let j = 0; j < 3; j++) close(top.values[r * 3 + j], expected[j], `row ${r} rank ${j}`);
+      close(sum[r], every.reduce((a, l) => a + weights[l] * ref[r][l], 0), `read-out of row ${r}`);
+    }
+  } finally {
+    await sae.dispose();
+  }
+});
 
 test('refuses out-of-range latents and wrongly sized input', async () => {
   const cfg: SaeConfig = { architecture: 'standard', dIn: D_IN, dSae: D_SAE, applyBDecToInput: true, normalizeActivations: 'none' };
