@@ -21,10 +21,10 @@ function repeatFile(path: string, line: string, total: number): void {
 }
 
 /** Peak RSS (MiB) and seconds of one CLI run writing to `output`; `input` is a path, or bytes given on stdin. */
-function measure(pack: string, input: string | Buffer, format: string, output: string): { rssMb: number; seconds: number; code: number | null } {
+function measure(pack: string, input: string | Buffer, format: string, output: string, extra: string[] = []): { rssMb: number; seconds: number; code: number | null } {
   const rssFile = join(ROOT, 'bench', '.data', 'maxrss.txt');
   const t0 = performance.now();
-  const args = ['--require', HOOK, BIN, 'scan', typeof input === 'string' ? input : '-', '--pack', pack, '--format', format, '--no-cache', '--no-progress', '-o', output];
+  const args = ['--require', HOOK, BIN, 'scan', typeof input === 'string' ? input : '-', '--pack', pack, '--format', format, '--no-cache', '--no-progress', '-o', output, ...extra];
   const r = spawnSync(process.execPath, args, {
     env: { ...process.env, BENCH_MAXRSS_FILE: rssFile },
     input: typeof input === 'string' ? undefined : input,
@@ -83,6 +83,9 @@ export async function memorySection(dataDir: string, benchPack: string, defaultP
   if (existsSync(insecure)) {
     const rows = readFileSync(insecure, 'utf8').split('\n').slice(0, 300).join('\n');
     row('the first 300 rows of betley_em insecure.jsonl, embedded default pack, 2 threads', measure(defaultPack, Buffer.from(rows), 'jsonl', out));
+    // Every example's whole SAE encoded (the full-encode graph's memory).
+    const first40 = Buffer.from(rows.split('\n').slice(0, 40).join('\n'));
+    row('the first 40 of those rows, --all-latents, embedded default pack', measure(defaultPack, first40, 'jsonl', out, ['--all-latents']));
   }
   const slow = await slowReader(benchPack, empty, 1e6, 20);
   console.log(`stdout read at 1 MB/s for 20 s (4 MiB of empty lines, jsonl): peak RSS ${fmt(slow.rssMb)} MiB, ${fmt(slow.read / 1e6, 1)} MB read`);
