@@ -3,7 +3,7 @@
 // states of the prefix do not change. This is what re-scores an edited line in the editor from
 // the edit on, instead of from its first token.
 
-import type { CacheShape, HiddenStates, ModelSession, Past } from './session';
+import type { HiddenStates, ModelSession } from './session';
 import { commonPrefix, tiledPast, type RunPrefix as Entry } from './sharedHead';
 
 /** Hidden states of one sequence, and how many of its tokens the model ran for them. */
@@ -52,7 +52,7 @@ export class PrefixCache {
     const reused = prefix !== null && prefix !== head && (shared - common) * 2 >= seq.length - common;
     // Only a run that is kept copies its keys and values out: not each line scored on screen.
     const kept = keep === 'always' || reused;
-    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), prefix && pastOf(prefix, shared, shape), kept);
+    const out = await model.runAfter(BigInt64Array.from(seq.subarray(shared), (v) => BigInt(v)), prefix && tiledPast(prefix.past, shared, 1, shape), kept);
     const d = out.dModel;
     let hidden = out.hidden;
     if (prefix) {
@@ -72,11 +72,6 @@ export class PrefixCache {
   get tokens(): number {
     return this.entries.reduce((n, e) => n + e.ids.length, 0);
   }
-}
-
-/** The first `length` positions of a prefix's keys and values: the prefix's own arrays when that is all of them. */
-function pastOf(prefix: Entry, length: number, shape: CacheShape): Past {
-  return length === prefix.past.length ? prefix.past : tiledPast(prefix.past, length, 1, shape);
 }
 
 function sameIds(a: Int32Array, b: Int32Array): boolean {

@@ -116,6 +116,7 @@ export function commonPrefix(a: ArrayLike<number>, b: ArrayLike<number>): number
 
 /** The first `length` positions of each [1, heads, past.length, headDim] tensor, repeated for `rows` rows. */
 export function tiledPast(past: Past, length: number, rows: number, shape: CacheShape): Past {
+  if (rows === 1 && length === past.length) return past; // all of it once: the arrays as they are
   const { heads, headDim } = shape;
   const tensors = past.tensors.map((t) => {
     const out = new Float32Array(rows * heads * length * headDim);

@@ -129,17 +129,11 @@ export class SaeEncoder {
       };
       void stale?.then((s) => s.release(), () => undefined);
     }
-    // In slices of SAE_ROWS: the graph's [rows, d_sae] intermediates are what costs memory.
     const session = await this.readoutGraph.session;
-    const d = this.config.dIn;
-    for (let r = 0; r < n; r += SAE_ROWS) {
-      const rows = Math.min(SAE_ROWS, n - r);
-      const res = await session.run({
-        [SAE_READOUT_GRAPH.x]: new ort.Tensor('float32', x.subarray(r * d, (r + rows) * d), [rows, d]),
-        [W_ENC_INPUT]: this.wEncTensor,
-      });
+    await this.inSlices(x, n, SAE_ROWS, async (slice, r) => {
+      const res = await session.run({ [SAE_READOUT_GRAPH.x]: slice, [W_ENC_INPUT]: this.wEncTensor });
       out.set(res[SAE_READOUT_GRAPH.score].data as Float32Array, r);
-    }
+    });
     return out;
   }
 
@@ -149,24 +143,32 @@ export class SaeEncoder {
     if (!Number.isInteger(k) || k < 1) throw new Error(`SAE top-k: k must be a positive integer, got ${k}`);
     const kk = Math.min(k, this.config.k ?? this.config.dSae);
     if (n === 0) return { k: kk, values: new Float32Array(0), indices: new Int32Array(0) };
-    // In slices of SAE_ROWS, as the read-out, unless it is hot: the graph's [rows, d_sae] intermediates are what costs memory.
     const session = await this.fullEncode();
     const hot = this.fullEncodeHot;
-    const step = hot ? n : SAE_ROWS;
     const values = new Float32Array(n * kk);
     const indices = new Int32Array(n * kk);
-    const d = this.config.dIn;
-    for (let r = 0; r < n; r += step) {
-      const rows = Math.min(step, n - r);
+    await this.inSlices(x, n, hot ? n : SAE_ROWS, async (slice, r) => {
       const out = await session.run({
-        [SAE_GRAPH.x]: new ort.Tensor('float32', x.subarray(r * d, (r + rows) * d), [rows, d]),
+        [SAE_GRAPH.x]: slice,
         [SAE_GRAPH.k]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
         ...(hot ? {} : { [W_ENC_INPUT]: this.wEncTensor }),
       });
       values.set(out[SAE_GRAPH.values].data as Float32Array, r * kk);
       indices.set(out[SAE_GRAPH.indices].data as Int32Array, r * kk);
-    }
+    });
     return { k: kk, values, indices };
+  }
+
+  /**
+   * Calls `run` with x's rows `step` at a time, as a [rows, d_in] tensor, and the first row's
+   * index: a graph's [rows, d_sae] intermediates are what costs memory.
+   */
+  private async inSlices(x: Float32Array, n: number, step: number, run: (slice: ort.Tensor, first: number) => Promise<void>): Promise<void> {
+    const d = this.config.dIn;
+    for (let r = 0; r < n; r += step) {
+      const rows = Math.min(step, n - r);
+      await run(new ort.Tensor('float32', x.subarray(r * d, (r + rows) * d), [rows, d]), r);
+    }
   }
 
   /**

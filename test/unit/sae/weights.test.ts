@@ -14,16 +14,14 @@ const gc = runInNewContext('gc') as () => void;
 
 const cfg: SaeConfig = { architecture: 'standard', dIn: 4, dSae: 8, applyBDecToInput: false, normalizeActivations: 'none' };
 
+/** A float16 tensor of values 1 and a little more. */
+function f16(shape: number[], seed: number) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { shape, dtype: 'F16' as const, raw: new Uint8Array(Uint16Array.from({ length: n }, (_, i) => 0x3c00 + ((i * seed) % 64)).buffer) };
+}
+
 function sae(): Uint8Array {
-  const f16 = (n: number, seed: number) => ({ shape: [n], dtype: 'F16' as const, raw: new Uint8Array(Uint16Array.from({ length: n }, (_, i) => 0x3c00 + ((i * seed) % 64)).buffer) });
-  const { raw: wEnc } = f16(32, 3);
-  const { raw: wDec } = f16(32, 5);
-  return writeSafetensors({
-    W_enc: { shape: [4, 8], dtype: 'F16', raw: wEnc },
-    W_dec: { shape: [8, 4], dtype: 'F16', raw: wDec },
-    b_enc: f16(8, 7),
-    b_dec: f16(4, 11),
-  });
+  return writeSafetensors({ W_enc: f16([4, 8], 3), W_dec: f16([8, 4], 5), b_enc: f16([8], 7), b_dec: f16([4], 11) });
 }
 
 test("the weights keep nothing of the file's bytes", async () => {
