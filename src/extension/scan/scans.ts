@@ -175,17 +175,22 @@ export class Scans implements vscode.Disposable {
     this.schedule(e.document, delayMs);
   }
 
-  /** Rescans after `delayMs` of quiet; a scan of the document running now stops at once. */
+  /**
+   * Rescans after `delayMs` of quiet, and after the timers other extensions set meanwhile; a
+   * scan of the document running now stops at once.
+   */
   schedule(doc: vscode.TextDocument, delayMs: number): void {
-    // Without a delay, now: ahead of other extensions' timers (after every edit VS
-    // Code's merge-conflict reads the whole document in one: 0.2 s for 38 MB).
-    if (delayMs <= 0) return void this.scan(doc);
     const state = this.stateOf(doc);
     state.abort?.abort();
     clearTimeout(state.timer);
+    // The second timer runs after the timers other extensions set on the same change:
+    // VS Code's merge-conflict reads the whole document in one of them (56-75 ms for
+    // 38 MB), and a re-score on the other of 2 cores slowed it (README, "Performance").
     state.timer = setTimeout(() => {
-      state.timer = undefined;
-      void this.scan(doc);
+      state.timer = setTimeout(() => {
+        state.timer = undefined;
+        void this.scan(doc);
+      }, 0);
     }, delayMs);
   }
 
