@@ -39,6 +39,8 @@ const send = (m: FromWorker) => port.postMessage(m);
 interface ScanJob {
   kind: 'scan';
   id: number;
+  /** The extension's key of the document. */
+  key: string;
   doc: ScanDocument;
   /** Made when the scan first runs. */
   chunks?: AsyncGenerator<ScanChunk>;
@@ -85,9 +87,10 @@ type Job = ScanJob | DiffJob | LatentsJob | WarmJob;
 
 /** The pack's scanners: for scans (here, and in the bulk thread), for diffs (the latents the report needs: in the bulk thread), and for the inspector's one line (every latent). */
 interface Scanners {
-  scan: Scorers;
-  /** The scorer of the lines in focus, `scan.now`, which keeps keys and values for edits. */
+  /** The scorer of the lines in focus, which keeps keys and values for edits. */
   here: Scanner;
+  /** A scan's sample and its pass in order. */
+  bulk: Score;
   diff: Scores;
   inspect: Scanner;
 }
@@ -97,6 +100,8 @@ let loaded: Promise<Scanners | null> = new Promise(() => undefined);
 const cache = new LineCache();
 /** The open documents, by the extension's key. */
 const docs = new Map<string, WorkerDocument | UnreadFile>();
+/** The line (1-based) the cursor was last on in each open document, where it moved (line 1 where not). */
+const cursors = new Map<string, number>();
 /** Scans not finished (and warm-ups of the line with the cursor), oldest first. */
 const jobs: Job[] = [];
 /** The step each job is running now, if any (a cancelled job's may still be running). */
@@ -127,6 +132,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'close':
       docs.delete(m.doc);
+      cursors.delete(m.doc);
       break;
     case 'scan': {
       const doc = docs.get(m.doc);
@@ -136,7 +142,7 @@ port.on('message', (m: ToWorker) => {
       }
       let release = (): void => undefined;
       const held = m.held ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
-      jobs.push({ kind: 'scan', id: m.id, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, sample: m.sample ?? [], held, release, cancelled: false });
+      jobs.push({ kind: 'scan', id: m.id, key: m.doc, doc: doc.snapshot(), summary: new SummaryBuilder(), focus: m.focus ?? null, sample: m.sample ?? [], held, release, cancelled: false });
       pump();
       break;
     }
@@ -154,6 +160,7 @@ port.on('message', (m: ToWorker) => {
     case 'cursor':
       // Only the newest line is worth running; one running already finishes.
       for (const j of jobs) if (j.kind === 'warm' && !running.has(j)) j.cancelled = true;
+      cursors.set(m.doc, m.line);
       jobs.push({ kind: 'warm', id: m.id, doc: m.doc, line: m.line, cancelled: false });
       pump();
       break;
@@ -198,8 +205,8 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
       (await lane.score(examples, latents)) ?? fallback().score(examples);
     let diffHere: Scanner | undefined;
     return {
-      scan: { now: (examples) => here.score(examples), bulk: inBulk('none', () => here) },
       here,
+      bulk: inBulk('none', () => here),
       diff: { score: inBulk(DIFF_LATENTS, () => (diffHere ??= new Scanner(pack!, { cache: diskCache, latents: DIFF_LATENTS }))) },
       inspect: new Scanner(pack, { cache: diskCache, latents: 'all' }),
     };
@@ -242,7 +249,7 @@ async function step(job: Job, scanners: Scanners): Promise<void> {
   if (job.kind === 'diff') return diffStep(job, scanners.diff);
   if (job.kind === 'latents') return latentsOf(job, scanners.inspect);
   if (job.kind === 'warm') return warm(job, scanners.here);
-  job.chunks ??= scanText(job.doc, heldBy(job, scanners.scan), cache, () => takeFocus(job), job.sample);
+  job.chunks ??= scanText(job.doc, heldBy(job, scorersOf(job, scanners)), cache, () => takeFocus(job), job.sample);
   try {
     const next = await job.chunks.next();
     // Cancelled while the chunk ran: pump ends it.
@@ -331,6 +338,15 @@ async function stop(): Promise<void> {
   diskCache?.close();
   await pack?.dispose();
   process.exit(0);
+}
+
+/**
+ * A scan's scorers: its lines on screen here, keeping their keys and values (the nearest the
+ * cursor first: PrefixCache), so that an edit there re-scores from the edit on; the rest in the
+ * bulk thread.
+ */
+function scorersOf(job: ScanJob, { here, bulk }: Scanners): Scorers {
+  return { now: (examples) => here.score(examples, (line) => Math.abs(line - (cursors.get(job.key) ?? 1))), bulk };
 }
 
 /** Scorers whose runs wait while `job` is held; a run it no longer needs (cancelled meanwhile) fails, and nothing is cached. */

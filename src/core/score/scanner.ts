@@ -7,7 +7,7 @@ import type { ResultCache } from '../cache/resultCache';
 import { nothingToScoreDiagnostic, tooLongDiagnostic } from '../dataset/codes';
 import { renderExample, segmentAt, sourceSpan, type Rendered } from '../dataset/render';
 import type { Diagnostic, Example } from '../dataset/types';
-import type { PrefixCache } from '../model/prefixCache';
+import type { Keep, PrefixCache } from '../model/prefixCache';
 import type { HiddenStates } from '../model/session';
 import { SharedHead, type Opening } from '../model/sharedHead';
 import type { LoadedPack } from '../pack/load';
@@ -166,8 +166,11 @@ export class Scanner {
     return this.opts.latents ?? 'none';
   }
 
-  /** Scores a batch of examples; the result at i belongs to examples[i]. */
-  async score(examples: Example[]): Promise<Scored[]> {
+  /**
+   * Scores a batch of examples; the result at i belongs to examples[i]. `near`: the examples are
+   * lines on screen, each this many lines from the cursor (the prefix cache keeps the nearest).
+   */
+  async score(examples: Example[], near?: (line: number) => number): Promise<Scored[]> {
     const t0 = performance.now();
     const keyed = examples.map((e) => this.keyed(e));
     const hits = keyed.map((k) => this.opts.cache?.get(k.key));
@@ -188,7 +191,7 @@ export class Scanner {
     });
     const todo = prepared.flatMap((p, i) => (p && !out[i] ? [i] : []));
     if (todo.length > 0) {
-      const fresh = await this.run(todo.map((i) => prepared[i]!));
+      const fresh = await this.run(todo.map((i) => prepared[i]!), near);
       todo.forEach((i, j) => {
         this.opts.cache?.set(prepared[i]!.key, fresh[j]);
         out[i] = { score: fresh[j], cached: false, diagnostics: this.lengthDiagnostics(prepared[i]!) };
@@ -244,7 +247,7 @@ export class Scanner {
     return tokens > max ? [tooLongDiagnostic(line, tokens, max, false)] : [];
   }
 
-  private async run(items: Prepared[]): Promise<ExampleScore[]> {
+  private async run(items: Prepared[], near?: (line: number) => number): Promise<ExampleScore[]> {
     const d = this.pack.manifest.model.dModel;
     // One row per scored token, examples back to back: row rowStart[i] + k is token p.scored[k] of item i.
     const rowStart = slotStarts(items.map((p) => p.scored));
@@ -283,7 +286,10 @@ export class Scanner {
       const m = batch.items.reduce((n, i) => n + supplies[i].length / 2, 0);
       if (m === 0 && batch.items.every((i) => endSupplies[i].length === 0)) continue;
       const t0 = performance.now();
-      const out = await this.runBatch(seqIds, batch);
+      // A line on screen is kept only whole (as the cursor's: warm).
+      const only = items.findIndex((p, i) => firstSeq[i] === batch.items[0] && p.windows.length === 1);
+      const keep: Keep = near && batch.items.length === 1 && only >= 0 ? { near: near(items[only].example.line) } : 'reused';
+      const out = await this.runBatch(seqIds, batch, keep);
       this.timing.modelMs += performance.now() - t0;
       batch.items.forEach((seqI, r) => {
         const pairs = endSupplies[seqI];
@@ -344,10 +350,10 @@ export class Scanner {
    * The hidden states of a batch's sequences: from the head they share where they share one, and
    * one alone from the prefix cache where there is one (which may start from the head too).
    */
-  private async runBatch(seqIds: number[][], batch: Batch): Promise<HiddenStates> {
+  private async runBatch(seqIds: number[][], batch: Batch, keep: Keep): Promise<HiddenStates> {
     const prefixes = this.opts.prefixes;
     if (prefixes && this.pack.model.cache && batch.items.length === 1) {
-      const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], 'reused', this.head?.entry ?? null);
+      const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], keep, this.head?.entry ?? null);
       this.timing.tokens += out.ran;
       this.timing.sharedTokens += seqIds[batch.items[0]].length - out.ran;
       return out;

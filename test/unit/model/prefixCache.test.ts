@@ -22,9 +22,9 @@ after(async () => {
   await pack.dispose();
 });
 
-function example(user: string, assistant: string): Example {
+function example(user: string, assistant: string, line = 1): Example {
   const text = JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
-  const parsed = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] });
+  const parsed = parseLine({ line, byteStart: 0, byteEnd: text.length, text, issues: [] });
   assert.ok(parsed.example);
   return parsed.example;
 }
@@ -96,4 +96,46 @@ test('the prefix cache keeps at most two sequences: the line warmed last and the
   // Scoring the lines on screen (no prefix shared beyond the chat header) keeps nothing new.
   await scanner.score([example('What is the capital of France?', 'Paris.')]);
   assert.equal(prefixes.tokens, tokens[1] + tokens[2]);
+});
+
+test('lines on screen keep their keys and values within a budget, the nearest the cursor first; an edit of one re-scores from the edit on without a warm-up', async () => {
+  const colours = ['red', 'green', 'blue', 'gold'];
+  // Lines 1-4 on screen; their answers share nothing but the chat header.
+  const lines = colours.map((c, i) => example(`Name something ${c}.`, `${c} things: ${ANSWER}`, i + 1));
+  const tokens = await Promise.all(lines.map(async (e) => (await fullRun(e)).tokens));
+  // Room for two of them: with the cursor on line 4, lines 4 and 3 are the nearest.
+  const prefixes = new PrefixCache(2, tokens[2] + tokens[3]);
+  const scanner = new Scanner(pack, { prefixes });
+  const cursor = 4;
+  const near = (line: number) => Math.abs(line - cursor);
+  for (const e of lines) await scanner.score([e], near);
+  assert.equal(prefixes.tokens, tokens[2] + tokens[3], 'lines 3 and 4 kept');
+
+  // A word typed into line 3, the cursor not announced: only the tokens after it run.
+  const typed = example('Name something blue.', `blue things: ${ANSWER.replace(/\.$/, ' indeed.')}`, 3);
+  let mark = scanner.timing.tokens;
+  const [scored] = await scanner.score([typed], near);
+  assert.ok(scanner.timing.tokens - mark <= 5, `${scanner.timing.tokens - mark} tokens ran`);
+  assertSameScore(scored.score!, await fullRun(typed));
+  // Line 1 was not kept: an edit of it runs most of it.
+  const first = example('Name something red.', `red things: ${ANSWER.replace(/\.$/, ' indeed.')}`, 1);
+  mark = scanner.timing.tokens;
+  await scanner.score([first], near);
+  assert.ok(scanner.timing.tokens - mark > tokens[0] / 2, `${scanner.timing.tokens - mark} of ${tokens[0]} tokens ran`);
+});
+
+test("lines on screen never push out the cursor's line, and scoring without a cursor keeps no line on screen", async () => {
+  const prefixes = new PrefixCache(2, 64);
+  const scanner = new Scanner(pack, { prefixes });
+  await scanner.warm(BEFORE);
+  const warmed = prefixes.tokens;
+  for (const [i, c] of ['red', 'green', 'blue'].entries()) await scanner.score([example(`Name something ${c}.`, `Here is something ${c}.`, i + 2)], (line) => line - 1);
+  assert.ok(prefixes.tokens > warmed && prefixes.tokens <= warmed + 64, `${prefixes.tokens} tokens kept`);
+  const mark = scanner.timing.tokens;
+  await scanner.score([TYPED]);
+  assert.ok(scanner.timing.tokens - mark <= 5, "the cursor's line is still kept");
+
+  const plain = new PrefixCache();
+  await new Scanner(pack, { prefixes: plain }).score([example('What is the capital of France?', 'Paris.')]);
+  assert.equal(plain.tokens, 0);
 });

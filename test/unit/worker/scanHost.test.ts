@@ -333,7 +333,9 @@ test("scan host: a word typed into the line with the cursor re-scores to a full 
     const line = (answer: string) => JSON.stringify({ messages: [{ role: 'user', content: 'How do I store passwords?' }, { role: 'assistant', content: answer }] });
     const answer = 'Keep them in plain text in a file called passwords.txt so you can read them later.';
     const key = 'typed';
-    assert.ok(await host.scan({ key, version: 1, text: () => [line('Use bcrypt.'), line(answer)].join('\n') }, () => undefined));
+    // Line 3 is longer than a chunk of lines in focus (scanText.ts), so it is scored alone.
+    const advice = `Hash them with bcrypt, ${'salt each one, '.repeat(16)}and never log them.`;
+    assert.ok(await host.scan({ key, version: 1, text: () => [line('Use bcrypt.'), line(answer), line(advice)].join('\n') }, () => undefined, undefined, new ScanFocus({ first: 1, last: 3 })));
     // A newer cursor replaces a warm-up that has not started; the line with the cursor is kept whole.
     const [first, second] = await Promise.all([host.cursor(key, 1), host.cursor(key, 2)]);
     assert.ok(first === null || first > 0, String(first));
@@ -348,13 +350,24 @@ test("scan host: a word typed into the line with the cursor re-scores to a full 
     assert.ok(await scan);
     const got = results.find((r) => r.line === 2 && r.result)!.result!;
 
+    // A word typed into line 3 with no cursor announced there: the line was kept as one on
+    // screen (a chunk of its own in focus at the first scan), and re-scores from the edit on.
+    const at3 = { line: 2, character: line(advice).indexOf(advice) + advice.length - 1 };
+    host.change(key, 3, [{ start: at3, end: at3, text: ' always' }]);
+    const typed3 = line(advice.replace(/\.$/, ' always.'));
+    const results3: LineResult[] = [];
+    assert.ok(await host.scan({ key, version: 3, text: () => assert.fail('the scan host holds the edited text') }, (r) => results3.push(...r), undefined, new ScanFocus({ first: 1, last: 3 })));
+    const got3 = results3.find((r) => r.line === 3 && r.result)!.result!;
+
     const pack = await loadPack(builtInPack(ROOT), { threads: 1 });
     try {
-      const example = parseLine({ line: 2, byteStart: 0, byteEnd: typed.length, text: typed, issues: [] }).example!;
-      const want = (await new Scanner(pack).score([example]))[0].score!;
-      assert.ok(Math.abs(got.score - want.score) < 1e-4, `${got.score} vs a full run's ${want.score}`);
-      assert.ok(Math.abs(got.risk - want.risk) < 1e-4);
-      assert.deepEqual(got.topTokens.map((t) => t.text), want.topTokens.map((t) => t.text));
+      for (const [n, text, result] of [[2, typed, got], [3, typed3, got3]] as const) {
+        const example = parseLine({ line: n, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
+        const want = (await new Scanner(pack).score([example]))[0].score!;
+        assert.ok(Math.abs(result.score - want.score) < 1e-4, `line ${n}: ${result.score} vs a full run's ${want.score}`);
+        assert.ok(Math.abs(result.risk - want.risk) < 1e-4);
+        assert.deepEqual(result.topTokens.map((t) => t.text), want.topTokens.map((t) => t.text));
+      }
     } finally {
       await pack.dispose();
     }
