@@ -1,7 +1,9 @@
 // The scan host's side of its bulk thread (bulkThread.ts). A second session of the pack costs
 // memory (the embedded pack: about 180 MB more at peak), so the thread is started when a scan or
 // a diff first sends it a chunk and ended when it has had nothing to do for IDLE_MS. If it
-// cannot start, the scan host scores every chunk itself.
+// cannot start, the scan host scores every chunk itself. While the editor is in use (an edit, the
+// cursor moved to another line) it is sent nothing for QUIET_MS: at nice 10 its runs, beside VS
+// Code's own work on an edit, still slowed the scan host's re-scores (README, "Performance").
 
 import { Worker } from 'node:worker_threads';
 import type { Example } from '../core/dataset';
@@ -12,6 +14,8 @@ type Load = Extract<ToBulk, { type: 'load' }>;
 
 /** An idle bulk thread ends after this long: a finished scan's edits need no pass in order. */
 const IDLE_MS = 30_000;
+/** How long after the editor's last use no chunk is sent (a run already going finishes). */
+export const QUIET_MS = 1000;
 
 export class BulkLane {
   private nextId = 1;
@@ -24,17 +28,26 @@ export class BulkLane {
   /** Set while the thread ends: resolves when it has. */
   private stopping: Promise<void> | null = null;
   private idle: NodeJS.Timeout | undefined;
+  /** No chunk is sent before this (performance.now()): the editor is in use. */
+  private quietAt = 0;
 
   constructor(
     /** The bundled bulkThread.ts. */
     private readonly file: string,
     private readonly load: Load,
     private readonly idleMs = IDLE_MS,
+    private readonly quietMs = QUIET_MS,
   ) {}
+
+  /** The editor is in use: chunks (and the thread's start) wait `quietMs` from now. */
+  editing(): void {
+    this.quietAt = performance.now() + this.quietMs;
+  }
 
   /** Scores in the bulk thread, starting it if none runs; null when it cannot run. */
   async score(examples: Example[], latents: LatentReport): Promise<Scored[] | null> {
     clearTimeout(this.idle);
+    for (let wait = this.quietAt - performance.now(); wait > 0; wait = this.quietAt - performance.now()) await new Promise((r) => setTimeout(r, wait));
     if (this.stopping) await this.stopping;
     this.loading ??= this.spawn();
     if (!(await this.loading) || !this.worker) return null;

@@ -129,6 +129,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'change':
       held(m.doc)?.apply(m.changes);
+      bulk?.editing();
       break;
     case 'close':
       docs.delete(m.doc);
@@ -161,6 +162,7 @@ port.on('message', (m: ToWorker) => {
       // Only the newest line is worth running; one running already finishes.
       for (const j of jobs) if (j.kind === 'warm' && !running.has(j)) j.cancelled = true;
       cursors.set(m.doc, m.line);
+      bulk?.editing();
       jobs.push({ kind: 'warm', id: m.id, doc: m.doc, line: m.line, cancelled: false });
       pump();
       break;

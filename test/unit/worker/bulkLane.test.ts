@@ -47,3 +47,24 @@ test('bulk thread: with a pack it cannot load it is never up, so the scan host s
   assert.equal(await lane.score([example], 'none'), null, 'and stays so');
   await lane.stop();
 });
+
+test('bulk thread: while the editor is in use it is sent nothing, a chunk waiting until the editor has been quiet for a while', async () => {
+  const text = '{"text": "an example"}';
+  const example = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
+  const lane = new BulkLane(BULK, { type: 'load', packPath: PACK, threads: 1, cacheDir: null, device: 'cpu' }, 30_000, 400);
+  try {
+    assert.ok(await lane.score([example], 'none'), 'the thread is up');
+    lane.editing();
+    const sent = performance.now();
+    const scored = lane.score([example], 'none');
+    // Used again before the quiet ends: the wait starts over.
+    await new Promise((r) => setTimeout(r, 200));
+    const used = performance.now();
+    lane.editing();
+    assert.ok((await scored)?.[0].score, 'scored once quiet');
+    const done = performance.now();
+    assert.ok(done - used >= 400, `answered ${Math.round(done - used)} ms after the editor's last use (${Math.round(done - sent)} ms after it was sent)`);
+  } finally {
+    await lane.stop();
+  }
+});
