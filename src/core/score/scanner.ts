@@ -287,8 +287,8 @@ export class Scanner {
       if (m === 0 && batch.items.every((i) => endSupplies[i].length === 0)) continue;
       const t0 = performance.now();
       // A line on screen is kept only whole (as the cursor's: warm).
-      const only = items.findIndex((p, i) => firstSeq[i] === batch.items[0] && p.windows.length === 1);
-      const keep: Keep = near && batch.items.length === 1 && only >= 0 ? { near: near(items[only].example.line) } : 'reused';
+      const only = near && batch.items.length === 1 ? items.findIndex((p, i) => firstSeq[i] === batch.items[0] && p.windows.length === 1) : -1;
+      const keep: Keep = near && only >= 0 ? { near: near(items[only].example.line) } : 'reused';
       const out = await this.runBatch(seqIds, batch, keep);
       this.timing.modelMs += performance.now() - t0;
       batch.items.forEach((seqI, r) => {
