@@ -15,7 +15,7 @@ type Load = Extract<ToBulk, { type: 'load' }>;
 /** An idle bulk thread ends after this long: a finished scan's edits need no pass in order. */
 const IDLE_MS = 30_000;
 /** How long after the editor's last use no chunk is sent (a run already going finishes). */
-export const QUIET_MS = 1000;
+const QUIET_MS = 1000;
 
 export class BulkLane {
   private nextId = 1;
@@ -44,10 +44,14 @@ export class BulkLane {
     this.quietAt = performance.now() + this.quietMs;
   }
 
-  /** Scores in the bulk thread, starting it if none runs; null when it cannot run. */
-  async score(examples: Example[], latents: LatentReport): Promise<Scored[] | null> {
+  /**
+   * Scores in the bulk thread, starting it if none runs; null when it cannot run. A chunk no
+   * longer `wanted` once the editor is quiet (its scan cancelled meanwhile) fails unsent.
+   */
+  async score(examples: Example[], latents: LatentReport, wanted: () => boolean = () => true): Promise<Scored[] | null> {
     clearTimeout(this.idle);
     for (let wait = this.quietAt - performance.now(); wait > 0; wait = this.quietAt - performance.now()) await new Promise((r) => setTimeout(r, wait));
+    if (!wanted()) throw new Error('cancelled');
     if (this.stopping) await this.stopping;
     this.loading ??= this.spawn();
     if (!(await this.loading) || !this.worker) return null;

@@ -108,6 +108,8 @@ const jobs: Job[] = [];
 const running = new Map<Job, Promise<void>>();
 /** The loaded pack, released when the scan host stops. */
 let pack: LoadedPack | null = null;
+/** The keys and values of lines kept for edits (the cursor's and those on screen), once the pack loaded. */
+let prefixes: PrefixCache | null = null;
 /** The bulk thread, once the pack loaded. */
 let bulk: BulkLane | null = null;
 /** The result cache shared with the CLI, when the extension asked for it. */
@@ -134,6 +136,8 @@ port.on('message', (m: ToWorker) => {
     case 'close':
       docs.delete(m.doc);
       cursors.delete(m.doc);
+      // The kept lines (up to about 90 MB with the embedded pack) serve open documents' edits.
+      if (docs.size === 0) prefixes?.clear();
       break;
     case 'scan': {
       const doc = docs.get(m.doc);
@@ -199,12 +203,13 @@ async function load(packPath: string, threads: number, cacheDir: string | null, 
     const { latents, calibration } = pack;
     const named = [...latents.latents.map((l) => namedInfo(l, l.index, null)), ...(latents.directions ?? []).map((d) => namedInfo(d, null, d.name))];
     send({ type: 'loaded', pack: { name, version, hash: pack.hash, thresholds: calibration.thresholds, prior: statedPrior(calibration), named }, cacheProblem: opened && 'problem' in opened ? opened.problem : null, deviceProblem: pack.model.deviceProblem });
-    const here = new Scanner(pack, { cache: diskCache, prefixes: new PrefixCache() });
+    prefixes = new PrefixCache();
+    const here = new Scanner(pack, { cache: diskCache, prefixes });
     const lane = new BulkLane(join(__dirname, 'bulk.js'), { type: 'load', packPath, threads, cacheDir, device });
     bulk = lane;
     // In the bulk thread; here only where it cannot run.
-    const inBulk = (latents: LatentReport, fallback: () => Scanner) => async (examples: Example[]) =>
-      (await lane.score(examples, latents)) ?? fallback().score(examples);
+    const inBulk = (latents: LatentReport, fallback: () => Scanner) => async (examples: Example[], wanted?: () => boolean) =>
+      (await lane.score(examples, latents, wanted)) ?? fallback().score(examples);
     let diffHere: Scanner | undefined;
     return {
       here,
@@ -354,7 +359,7 @@ function scorersOf(job: ScanJob, { here, bulk }: Scanners): Scorers {
 /** Scorers whose runs wait while `job` is held; a run it no longer needs (cancelled meanwhile) fails, and nothing is cached. */
 function heldBy(job: ScanJob, { now, bulk }: Scorers): Scorers {
   const after = (score: Score) => (examples: Example[]) =>
-    job.held.then(() => (job.cancelled ? Promise.reject(new Error('cancelled')) : score(examples)));
+    job.held.then(() => (job.cancelled ? Promise.reject(new Error('cancelled')) : score(examples, () => !job.cancelled)));
   return { now: after(now), bulk: after(bulk) };
 }
 

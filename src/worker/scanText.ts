@@ -27,7 +27,8 @@ const CHUNK_LINES = 16;
 /** The most lines scored ahead for one focus: a tall editor shows fewer. */
 const MAX_AHEAD = 256;
 
-export type Score = (examples: Example[]) => Promise<Scored[]>;
+/** `wanted` is asked before a run that waited: false when its scan was cancelled meanwhile. */
+export type Score = (examples: Example[], wanted?: () => boolean) => Promise<Scored[]>;
 
 /** Who scores a chunk: `now` the lines in focus, `bulk` the sample and the pass in order. */
 export interface Scorers {

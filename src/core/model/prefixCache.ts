@@ -82,6 +82,11 @@ export class PrefixCache {
     return { hidden, dModel: d, ran: seq.length - shared };
   }
 
+  /** Lets every entry go (no document open needs them). */
+  clear(): void {
+    this.entries = [];
+  }
+
   /** Tokens held, over all entries. */
   get tokens(): number {
     return this.entries.reduce((n, e) => n + e.ids.length, 0);

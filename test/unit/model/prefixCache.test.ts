@@ -122,6 +122,14 @@ test('lines on screen keep their keys and values within a budget, the nearest th
   mark = scanner.timing.tokens;
   await scanner.score([first], near);
   assert.ok(scanner.timing.tokens - mark > tokens[0] / 2, `${scanner.timing.tokens - mark} of ${tokens[0]} tokens ran`);
+
+  // Every document closed: nothing is kept, and an edit of line 3 runs in full.
+  prefixes.clear();
+  assert.equal(prefixes.tokens, 0);
+  const again = example('Name something blue.', `blue things: ${ANSWER.replace(/\.$/, ' indeed, again.')}`, 3);
+  mark = scanner.timing.tokens;
+  await scanner.score([again]);
+  assert.ok(scanner.timing.tokens - mark > tokens[2] / 2, `${scanner.timing.tokens - mark} of ${tokens[2]} tokens ran`);
 });
 
 test("lines on screen never push out the cursor's line, and scoring without a cursor keeps no line on screen", async () => {

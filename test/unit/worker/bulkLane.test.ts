@@ -68,3 +68,20 @@ test('bulk thread: while the editor is in use it is sent nothing, a chunk waitin
     await lane.stop();
   }
 });
+
+test('bulk thread: a chunk whose scan is cancelled while it waits for the editor to be quiet is never sent, nor the thread started for it', async () => {
+  const text = '{"text": "an example"}';
+  const example = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
+  const lane = new BulkLane(BULK, { type: 'load', packPath: PACK, threads: 1, cacheDir: null, device: 'cpu' }, 30_000, 300);
+  try {
+    lane.editing();
+    let wanted = true;
+    const scored = lane.score([example], 'none', () => wanted);
+    setTimeout(() => (wanted = false), 100);
+    await assert.rejects(scored, /cancelled/);
+    assert.equal((lane as unknown as { worker: Worker | null }).worker, null, 'no thread was started');
+    assert.ok(await lane.score([example], 'none'), 'a later chunk still starts it and is scored');
+  } finally {
+    await lane.stop();
+  }
+});
