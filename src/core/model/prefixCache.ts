@@ -10,6 +10,12 @@ import { commonPrefix, tiledPast, type RunPrefix as Entry } from './sharedHead';
 /** Hidden states of one sequence, and how many of its tokens the model ran for them. */
 export interface PrefixRun extends HiddenStates {
   ran: number;
+  /**
+   * Each position's SAE read-out (NaN: not read), the prefix's where the run shares it: the same
+   * hidden states read out the same. The scanner fills in what it reads; a kept run's entry
+   * holds this array, so that the next edit has the SAE read only the tokens from the edit on.
+   */
+  saeReadouts: Float64Array;
 }
 
 /**
@@ -25,6 +31,7 @@ export type Keep = 'always' | 'reused' | { near: number };
 /** A kept sequence: the cursor's (`near` null: the last `capacity` of them) or a line on screen's. */
 interface Kept extends Entry {
   near: number | null;
+  saeReadouts: Float64Array;
 }
 
 /**
@@ -33,6 +40,7 @@ interface Kept extends Entry {
  */
 export const SCREEN_TOKENS = 2048;
 
+/** One scanner's: the SAE read-outs it keeps are its own. */
 export class PrefixCache {
   /** Least recently used first. */
   private entries: Kept[] = [];
@@ -78,8 +86,10 @@ export class PrefixCache {
       hidden.set(prefix.hidden.subarray(0, shared * d));
       hidden.set(out.hidden, shared * d);
     }
-    if (kept) this.add({ ids: seq, hidden, past: out.present!, near }, reused);
-    return { hidden, dModel: d, ran: seq.length - shared };
+    const saeReadouts = new Float64Array(seq.length).fill(NaN);
+    if (prefix && prefix !== head) saeReadouts.set((prefix as Kept).saeReadouts.subarray(0, shared));
+    if (kept) this.add({ ids: seq, hidden, past: out.present!, near, saeReadouts }, reused);
+    return { hidden, dModel: d, ran: seq.length - shared, saeReadouts };
   }
 
   /** Lets every entry go (no document open needs them). */

@@ -121,11 +121,13 @@ export interface ScanTiming {
    * kept line), less the head's own runs: `tokens + sharedTokens` are the examples' tokens.
    */
   sharedTokens: number;
+  /** Scored tokens the SAE read out; an edit of a kept line reads only those from the edit on. */
+  readTokens: number;
   examples: number;
 }
 
 export class Scanner {
-  readonly timing: ScanTiming = { totalMs: 0, prepareMs: 0, modelMs: 0, saeMs: 0, tokens: 0, sharedTokens: 0, examples: 0 };
+  readonly timing: ScanTiming = { totalMs: 0, prepareMs: 0, modelMs: 0, saeMs: 0, tokens: 0, sharedTokens: 0, readTokens: 0, examples: 0 };
   /** The tokens the examples begin with alike, run once; null for a model that takes no past keys and values. */
   private readonly head: SharedHead | null;
   /** The read-out's latent terms: indices and their weights. */
@@ -297,30 +299,49 @@ export class Scanner {
       });
       if (m === 0) continue;
 
-      // The SAE reads only the scored tokens of this batch, gathered into x [m, d].
+      // The SAE reads only the scored tokens of this batch, gathered into x [m, d]: first those
+      // whose SAE read-out a kept prefix does not hold (a run from one: up to the edit), `read` of them.
+      const known = out.saeReadouts;
+      const isKnown = (pos: number) => known !== undefined && !Number.isNaN(known[pos]);
       const x = this.scratch(m * d);
       const rows = new Int32Array(m);
+      const positions = new Int32Array(m);
       let at = 0;
-      batch.items.forEach((seqI, r) => {
-        const pairs = supplies[seqI];
-        for (let j = 0; j < pairs.length; ) {
-          // Copy each run of consecutive positions in one go (scored text is contiguous).
-          let run = 1;
-          while (j + 2 * run < pairs.length && pairs[j + 2 * run] === pairs[j] + run) run++;
-          const src = (r * batch.seq + pairs[j]) * d;
-          x.set(out.hidden.subarray(src, src + run * d), at * d);
-          for (let q = 0; q < run; q++) rows[at + q] = pairs[j + 2 * q + 1];
-          at += run;
-          j += 2 * run;
-        }
-      });
+      let read = 0;
+      for (const pass of [false, true]) {
+        batch.items.forEach((seqI, r) => {
+          const pairs = supplies[seqI];
+          for (let j = 0; j < pairs.length; ) {
+            if (isKnown(pairs[j]) !== pass) {
+              j += 2;
+              continue;
+            }
+            // Copy each run of consecutive positions in one go (scored text is contiguous).
+            let run = 1;
+            while (j + 2 * run < pairs.length && pairs[j + 2 * run] === pairs[j] + run && isKnown(pairs[j + 2 * run]) === pass) run++;
+            const src = (r * batch.seq + pairs[j]) * d;
+            x.set(out.hidden.subarray(src, src + run * d), at * d);
+            for (let q = 0; q < run; q++) [rows[at + q], positions[at + q]] = [pairs[j + 2 * q + 1], pairs[j + 2 * q]];
+            at += run;
+            j += 2 * run;
+          }
+        });
+        if (!pass) read = at;
+      }
       const t1 = performance.now();
       // A read-out of directions only needs no SAE encode.
-      const latentPart = this.latents.length > 0 ? await this.pack.sae.readout(x, m, this.latents, this.weights) : null;
+      let latentPart: Float64Array | null = null;
+      if (this.latents.length > 0) {
+        latentPart = new Float64Array(m);
+        if (read > 0) latentPart.set(await this.pack.sae.readout(x.subarray(0, read * d), read, this.latents, this.weights));
+        for (let r = read; r < m; r++) latentPart[r] = known![positions[r]];
+        if (known) for (let r = 0; r < read; r++) known[positions[r]] = latentPart[r];
+      }
       this.readOut(x, latentPart, rows, readouts);
       if (this.naming.length > 0) await this.addNamingParts(x, m, rows, rowItem, parts);
       if (latentMax) await this.noteLatents(x, m, rows, rowItem, full, latentMax);
       this.timing.saeMs += performance.now() - t1;
+      this.timing.readTokens += read;
     }
 
     const cal = this.pack.calibration;
@@ -350,7 +371,8 @@ export class Scanner {
    * The hidden states of a batch's sequences: from the head they share where they share one, and
    * one alone from the prefix cache where there is one (which may start from the head too).
    */
-  private async runBatch(seqIds: number[][], batch: Batch, keep: Keep): Promise<HiddenStates> {
+  /** A run from the prefix cache (a batch of one sequence) comes with its SAE read-outs (PrefixRun). */
+  private async runBatch(seqIds: number[][], batch: Batch, keep: Keep): Promise<HiddenStates & { saeReadouts?: Float64Array }> {
     const prefixes = this.opts.prefixes;
     if (prefixes && this.pack.model.cache && batch.items.length === 1) {
       const out = await prefixes.run(this.pack.model, seqIds[batch.items[0]], keep, this.head?.entry ?? null);

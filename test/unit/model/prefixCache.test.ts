@@ -64,10 +64,15 @@ test('an edited example run from the line it replaced scores as a full run of it
   assertSameScore(scored.score, await fullRun(TYPED));
 
   // The next keystroke starts from the edited line, kept in its place.
+  // The warmed line was never read out: the SAE read every scored token of the edit's re-score.
+  assert.equal(scanner.timing.readTokens, scored.score.scoredTokens);
   const more = example('How should my login check passwords?', ANSWER.replace(/\.$/, ' indeed, always.'));
   const mark = scanner.timing.tokens;
+  const read = scanner.timing.readTokens;
   const [next] = await scanner.score([more]);
   assert.ok(scanner.timing.tokens - mark <= 5, `${scanner.timing.tokens - mark} tokens ran`);
+  // The edited line's were kept with it: now only the tokens from the edit on are read.
+  assert.ok(scanner.timing.readTokens - read <= 4, `the SAE read ${scanner.timing.readTokens - read} of ${next.score!.scoredTokens} scored tokens`);
   assertSameScore(next.score!, await fullRun(more));
 });
 
@@ -114,8 +119,10 @@ test('lines on screen keep their keys and values within a budget, the nearest th
   // A word typed into line 3, the cursor not announced: only the tokens after it run.
   const typed = example('Name something blue.', `blue things: ${ANSWER.replace(/\.$/, ' indeed.')}`, 3);
   let mark = scanner.timing.tokens;
+  const read = scanner.timing.readTokens;
   const [scored] = await scanner.score([typed], near);
   assert.ok(scanner.timing.tokens - mark <= 5, `${scanner.timing.tokens - mark} tokens ran`);
+  assert.ok(scanner.timing.readTokens - read <= 4, `the SAE read ${scanner.timing.readTokens - read} of ${scored.score!.scoredTokens} scored tokens`);
   assertSameScore(scored.score!, await fullRun(typed));
   // Line 1 was not kept: an edit of it runs most of it.
   const first = example('Name something red.', `red things: ${ANSWER.replace(/\.$/, ' indeed.')}`, 1);
