@@ -369,9 +369,9 @@ export class Scanner {
 
   /**
    * The hidden states of a batch's sequences: from the head they share where they share one, and
-   * one alone from the prefix cache where there is one (which may start from the head too).
+   * one alone from the prefix cache where there is one (which may start from the head too),
+   * with its SAE read-outs (PrefixRun).
    */
-  /** A run from the prefix cache (a batch of one sequence) comes with its SAE read-outs (PrefixRun). */
   private async runBatch(seqIds: number[][], batch: Batch, keep: Keep): Promise<HiddenStates & { saeReadouts?: Float64Array }> {
     const prefixes = this.opts.prefixes;
     if (prefixes && this.pack.model.cache && batch.items.length === 1) {
