@@ -193,7 +193,7 @@ export class Scanner {
     });
     const todo = prepared.flatMap((p, i) => (p && !out[i] ? [i] : []));
     if (todo.length > 0) {
-      const fresh = await this.run(todo.map((i) => prepared[i]!), near);
+      const fresh = await this.run(todo.map((i) => prepared[i]!), near && ((line) => ({ near: near(line) })));
       todo.forEach((i, j) => {
         this.opts.cache?.set(prepared[i]!.key, fresh[j]);
         out[i] = { score: fresh[j], cached: false, diagnostics: this.lengthDiagnostics(prepared[i]!) };
@@ -249,7 +249,8 @@ export class Scanner {
     return tokens > max ? [tooLongDiagnostic(line, tokens, max, false)] : [];
   }
 
-  private async run(items: Prepared[], near?: (line: number) => number): Promise<ExampleScore[]> {
+  /** `keeping`: how the prefix cache keeps a line run whole and alone (else only a reuse). */
+  private async run(items: Prepared[], keeping?: (line: number) => Keep): Promise<ExampleScore[]> {
     const d = this.pack.manifest.model.dModel;
     // One row per scored token, examples back to back: row rowStart[i] + k is token p.scored[k] of item i.
     const rowStart = slotStarts(items.map((p) => p.scored));
@@ -289,8 +290,8 @@ export class Scanner {
       if (m === 0 && batch.items.every((i) => endSupplies[i].length === 0)) continue;
       const t0 = performance.now();
       // A line on screen is kept only whole (as the cursor's: warm).
-      const only = near && batch.items.length === 1 ? items.findIndex((p, i) => firstSeq[i] === batch.items[0] && p.windows.length === 1) : -1;
-      const keep: Keep = near && only >= 0 ? { near: near(items[only].example.line) } : 'reused';
+      const only = keeping && batch.items.length === 1 ? items.findIndex((p, i) => firstSeq[i] === batch.items[0] && p.windows.length === 1) : -1;
+      const keep: Keep = keeping && only >= 0 ? keeping(items[only].example.line) : 'reused';
       const out = await this.runBatch(seqIds, batch, keep);
       this.timing.modelMs += performance.now() - t0;
       batch.items.forEach((seqI, r) => {
@@ -399,16 +400,12 @@ export class Scanner {
    * Returns how many tokens are kept (0: none).
    */
   async warm(example: Example): Promise<number> {
-    const prefixes = this.opts.prefixes;
-    if (!prefixes || !this.pack.model.cache) return 0;
+    if (!this.opts.prefixes || !this.pack.model.cache) return 0;
     const p = this.prepare(this.keyed(example));
     if (p.windows.length !== 1 || p.scored.length === 0) return 0;
-    const ids = p.ids.slice(0, p.windows[0].end);
-    await this.prepareHead([{ ids, line: example.line }]);
-    const t0 = performance.now();
-    const out = await prefixes.run(this.pack.model, ids, 'always', this.head?.entry ?? null);
-    this.timing.modelMs += performance.now() - t0;
-    this.timing.tokens += out.ran;
+    // Scored, not only run: the kept line holds its SAE read-outs too (its results may have come
+    // from the result cache), so that the edit's re-score reads only the tokens from the edit on.
+    await this.run([p], () => 'always');
     return p.windows[0].end;
   }
 

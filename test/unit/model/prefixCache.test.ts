@@ -57,6 +57,7 @@ test('an edited example run from the line it replaced scores as a full run of it
   assert.equal(await scanner.warm(BEFORE), (await fullRun(BEFORE)).tokens, 'the whole line is kept');
   assert.equal(await new Scanner(pack).warm(BEFORE), 0, 'a scanner without a prefix cache keeps nothing');
   const before = scanner.timing.tokens;
+  const warmRead = scanner.timing.readTokens;
   const [scored] = await scanner.score([TYPED]);
   assert.ok(scored.score);
   const ran = scanner.timing.tokens - before;
@@ -64,8 +65,8 @@ test('an edited example run from the line it replaced scores as a full run of it
   assertSameScore(scored.score, await fullRun(TYPED));
 
   // The next keystroke starts from the edited line, kept in its place.
-  // The warmed line was never read out: the SAE read every scored token of the edit's re-score.
-  assert.equal(scanner.timing.readTokens, scored.score.scoredTokens);
+  // The warm-up read the line out too: the SAE read only the tokens from the edit on.
+  assert.ok(scanner.timing.readTokens - warmRead <= 4, `the SAE read ${scanner.timing.readTokens - warmRead} of ${scored.score.scoredTokens} scored tokens`);
   const more = example('How should my login check passwords?', ANSWER.replace(/\.$/, ' indeed, always.'));
   const mark = scanner.timing.tokens;
   const read = scanner.timing.readTokens;
