@@ -39,19 +39,27 @@ test('bulk thread: scores as the scan host does, ends when idle, starts again wh
   }
 });
 
+function anExample() {
+  const text = '{"text": "an example"}';
+  return parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
+}
+
+/** A lane on the tiny pack, ending when idle for `idleMs`, sending nothing for `quietMs` after the editor's use. */
+function tinyLane(idleMs: number, quietMs: number): BulkLane {
+  return new BulkLane(BULK, { type: 'load', packPath: PACK, threads: 1, cacheDir: null, device: 'cpu' }, idleMs, quietMs);
+}
+
 test('bulk thread: with a pack it cannot load it is never up, so the scan host scores alone', async () => {
   const lane = new BulkLane(BULK, { type: 'load', packPath: join(ROOT, 'no-such-pack'), threads: 1, cacheDir: null, device: 'cpu' }, 300);
-  const text = '{"text": "an example"}';
-  const example = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
+  const example = anExample();
   assert.equal(await lane.score([example], 'none'), null);
   assert.equal(await lane.score([example], 'none'), null, 'and stays so');
   await lane.stop();
 });
 
 test('bulk thread: while the editor is in use it is sent nothing, a chunk waiting until the editor has been quiet for a while', async () => {
-  const text = '{"text": "an example"}';
-  const example = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
-  const lane = new BulkLane(BULK, { type: 'load', packPath: PACK, threads: 1, cacheDir: null, device: 'cpu' }, 30_000, 400);
+  const example = anExample();
+  const lane = tinyLane(30_000, 400);
   try {
     assert.ok(await lane.score([example], 'none'), 'the thread is up');
     lane.editing();
@@ -70,9 +78,8 @@ test('bulk thread: while the editor is in use it is sent nothing, a chunk waitin
 });
 
 test('bulk thread: a chunk whose scan is cancelled while it waits for the editor to be quiet is never sent, nor the thread started for it', async () => {
-  const text = '{"text": "an example"}';
-  const example = parseLine({ line: 1, byteStart: 0, byteEnd: text.length, text, issues: [] }).example!;
-  const lane = new BulkLane(BULK, { type: 'load', packPath: PACK, threads: 1, cacheDir: null, device: 'cpu' }, 30_000, 300);
+  const example = anExample();
+  const lane = tinyLane(30_000, 300);
   try {
     lane.editing();
     let wanted = true;
