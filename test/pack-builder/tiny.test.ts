@@ -86,3 +86,30 @@ test('the tiny pack-builder config builds a pack that the CLI loads and scores a
   // The pipeline's onnxruntime run of the same files: the scanner must agree.
   assertAgrees(lines, expected, read(join(exp, 'pack', 'calibration.json')).mapping.slope);
 });
+
+// build.py --refresh-model: the pack's model made again as asked (here float compute instead of the
+// tiny config's int8 activations) without the other stages; the SAE and read-out stay, and the
+// check rows, REPORT.md's row for the shipped model and pack.json follow the new model.
+test('--refresh-model remakes the pack model in place, and the CLI scores the check rows as the refreshed pipeline did', { skip, timeout: 10 * 60_000 }, () => {
+  assert.equal(missing, false, String(missing));
+  const exp = join(work, 'export');
+  const read = (f: string) => JSON.parse(readFileSync(join(exp, f), 'utf8'));
+  const before = read('pack/pack.json');
+  assert.match(before.provenance.sources[0].origin, /int8 activations \(MatMulNBits accuracy_level 4\)$/);
+  const refresh = spawnSync(PYTHON, [join(ROOT, 'tools/pack-builder/build.py'), '--config', 'tiny', '--work', work, '--accuracy-level', '0', '--refresh-model', join(exp, 'pack')], {
+    encoding: 'utf8',
+    env: { ...process.env, PERSONA_LENS_SHARED: SHARED },
+  });
+  assert.equal(refresh.status, 0, `refresh failed:\n${refresh.stderr.slice(-3000)}`);
+  const after = read('pack/pack.json');
+  assert.doesNotMatch(after.provenance.sources[0].origin, /int8/);
+  assert.match(after.provenance.builder, /model refreshed by --refresh-model on \d{4}-\d\d-\d\d$/);
+  for (const f of ['sae/sae_weights.safetensors', 'calibration.json', 'directions.safetensors', 'tokenizer.json']) assert.equal(after.files[f], before.files[f], f);
+  assert.notEqual(after.files['model.ort'], before.files['model.ort']);
+  const row = readFileSync(join(exp, 'pack/REPORT.md'), 'utf8').split('\n').filter((l) => l.startsWith('| onnxruntime vs PyTorch (the shipped'));
+  assert.equal(row.length, 1);
+  assert.match(row[0], /F16 SAE\); measured again by --refresh-model on [\d-]+, the F16 SAE on both sides \| hidden_cosine_mean [01]\.\d{3};/);
+  // The CLI loads it (every file's hash checked) and agrees with the refresh's own onnxruntime run.
+  const { lines, expected } = scanCheckRows(exp);
+  assertAgrees(lines, expected, read('pack/calibration.json').mapping.slope);
+});

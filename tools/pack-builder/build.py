@@ -39,7 +39,12 @@ def main():
     ap.add_argument("--tuned", help="the fine-tuned model (a Hugging Face folder of the same architecture) to diff against")
     ap.add_argument("--license", default="NOASSERTION", help="the pack's licence with --model (your model's terms)")
     ap.add_argument("--bits", type=int, choices=[4, 8], help="with --model DIR: weight bits of the exported blocks (default 8)")
+    ap.add_argument("--accuracy-level", type=int, choices=[0, 4],
+                    help="with a GGUF model: its MatMulNBits compute in float32 (0) or with int8 activations (4); default: the config's")
     ap.add_argument("--device", choices=["cpu", "cuda"], help="where PyTorch runs (default: PACK_BUILDER_DEVICE or cpu)")
+    ap.add_argument("--refresh-model", metavar="PACK",
+                    help="make PACK's model.ort again as the config says (model stage, then the export's model part), "
+                         "keeping its SAE, read-out and calibration; see pack_builder/refresh.py")
     ap.add_argument("--external-data", action="store_true",
                     help="ship model.onnx with its weights in model.onnx.data (pack format 4) even under 2 GB; above it, always")
     args = ap.parse_args()
@@ -52,6 +57,14 @@ def main():
     cfg = with_options(load_config(args.config), args)
     work = Path(args.work or ROOT / "build" / "pack-builder" / (cfg["export"]["name"] if args.model else args.config))
     set_threads(cfg)
+    if args.refresh_model:
+        from pack_builder.refresh import refresh_model
+
+        model = Stage("model", work, cfg)
+        if not model.done():
+            model.finish(importlib.import_module("pack_builder.stages.model").run(model))
+        refresh_model(cfg, work, Path(args.refresh_model).resolve())
+        return
     if args.start:
         for name in STAGES[STAGES.index(args.start):]:
             shutil.rmtree(work / name, ignore_errors=True)
@@ -89,6 +102,8 @@ def with_options(cfg, args):
                                   "calibration read research datasets at build time; no dataset text is in the pack."}
     if args.bits:
         cfg["export"]["bits"] = args.bits
+    if args.accuracy_level is not None:
+        cfg["export"]["accuracy_level"] = args.accuracy_level
     if args.external_data:
         cfg["export"]["external_data"] = "always"
     if args.layer is not None:

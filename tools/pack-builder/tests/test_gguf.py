@@ -63,11 +63,13 @@ def test_tokenizer_round_trips_bytes_and_keeps_chat_markers_whole(tiny):
     assert enc.decode(e.ids, skip_special_tokens=False) == text
 
 
-def test_export_keeps_the_gguf_blocks_whatever_the_run_size(tiny, tmp_path):
+@pytest.mark.parametrize("accuracy", [0, 4])
+def test_export_keeps_the_gguf_blocks_whatever_the_run_size(tiny, tmp_path, accuracy):
     """The exported projections hold the GGUF's Q4_1 blocks (stages/export.py gguf_matmuls) as
     MatMulNBits plus the block midpoints, and the embedding its Q8_0 blocks: they run the
     weights PyTorch ran, and a row gets the same hidden states alone and in a batch, also from
-    the ORT-format copy the pack ships."""
+    the ORT-format copy the pack ships. With int8 activations (accuracy_level 4, the embedded
+    pack's) the same bits: each row's inputs are quantised on their own."""
     import onnx
     from types import SimpleNamespace
 
@@ -77,10 +79,11 @@ def test_export_keeps_the_gguf_blocks_whatever_the_run_size(tiny, tmp_path):
     embedding, kind = quantised_embedding(HookModel(model, 2).embedding(), path)
     assert kind == "the GGUF's Q8_0 blocks" and embedding.q.dtype == torch.int8 and embedding.scale.dtype == torch.float16
     export_onnx(SimpleNamespace(model=model, hook=2), tmp_path / "plain.onnx", embedding)
-    replaced, external = gguf_matmuls(tmp_path / "plain.onnx", tmp_path / "q.onnx", path, meta, "auto")
+    replaced, external = gguf_matmuls(tmp_path / "plain.onnx", tmp_path / "q.onnx", path, meta, "auto", accuracy)
     assert replaced == 2 * 7 and not external
     graph = onnx.load(str(tmp_path / "q.onnx")).graph
-    assert sum(n.op_type == "MatMulNBits" for n in graph.node) == replaced
+    levels = [a.i for n in graph.node if n.op_type == "MatMulNBits" for a in n.attribute if a.name == "accuracy_level"]
+    assert levels == [accuracy] * replaced
     assert not any(n.op_type == "MatMul" and "proj" in n.name and not n.name.endswith("Mins") for n in graph.node)
     to_ort_format(tmp_path / "q.onnx", tmp_path / "q.ort")
     ids = torch.randint(5, meta["vocab"], (4, 100))
@@ -89,6 +92,9 @@ def test_export_keeps_the_gguf_blocks_whatever_the_run_size(tiny, tmp_path):
         ref = HookModel(model, 2)(ids, mask)
     for file in ("q.onnx", "q.ort"):
         run = OrtPack(tmp_path / file, 1).hidden_fn()
-        batch, alone = run(ids, mask), run(ids[:1], mask[:1])
-        assert (batch - ref).abs().max() < 1e-3 * ref.abs().max(), file
-        assert torch.allclose(alone, batch[:1], rtol=1e-4, atol=1e-4 * float(ref.abs().max())), file
+        batch, alone, few = run(ids, mask), run(ids[:1], mask[:1]), run(ids[:1, :3], mask[:1, :3])
+        assert (batch - ref).abs().max() < (1e-3 if accuracy == 0 else 2e-2) * ref.abs().max(), file
+        if accuracy == 4:
+            assert torch.equal(alone, batch[:1]) and torch.equal(few, batch[:1, :3]), file
+        else:
+            assert torch.allclose(alone, batch[:1], rtol=1e-4, atol=1e-4 * float(ref.abs().max())), file

@@ -36,6 +36,7 @@ from ..sae import PublicSAE
 from ..score import example_states
 from .calibrate import PAIRS, naming_of, risk_of, score_of, threshold_slack
 
+INT8_NOTE = ", int8 activations (MatMulNBits accuracy_level 4)"
 MAX_MODEL_BYTES = 2**31 - 1  # protobuf's own limit on one serialised model
 EXTERNAL_DATA = "model.onnx.data"  # pack format 4: model.onnx's weights beside it
 EXTERNAL_MARGIN = 64 << 20  # the graph itself and the inline tensors around the weights
@@ -207,7 +208,7 @@ def quantised_embedding(float_embedding, gguf_path=None):
     return emb, "the GGUF's Q8_0 blocks"
 
 
-def gguf_matmuls(src, dst, gguf_path, meta, external_mode):
+def gguf_matmuls(src, dst, gguf_path, meta, external_mode, accuracy_level=0):
     """Every projection's MatMul becomes onnxruntime's MatMulNBits holding the GGUF's own Q4_1
     blocks, the very weights PyTorch ran (4-bit re-quantisation with integer zero points cost
     0.98 hidden-state cosine and 0.80 score-rank agreement). Q4_1 is w = d*q + m per block of
@@ -219,8 +220,11 @@ def gguf_matmuls(src, dst, gguf_path, meta, external_mode):
     dequantises all 63M weights on every run, ~60 ms of 2 threads even for a one-line re-score.
     The embedded pack's model, Node, 2 threads, ms per run (this form / float zero points):
     1x30 tokens 34 / 94-104, 1x300 245 / 254, 3x256 556 / 537-587, 1x768 784 / 724-789.
-    Both compute in float32 (accuracy_level 0), so a run's size never changes a score.
-    Returns (replaced, external)."""
+    accuracy_level 0 computes in float32; 4 quantises each row's inputs to int8 per block of 32
+    (onnxruntime's int8 kernels): a run of 2-4 tokens, an edited line's, takes 10-12 ms instead of
+    22-25 (the embedded pack, 1 thread), since the float path dequantises every weight on each run
+    of more than one row. Either way each row is computed on its own, so a run's size never
+    changes a score (int8: the same bits). Returns (replaced, external)."""
     import gguf
     import onnx
     from onnx import helper, numpy_helper
@@ -259,7 +263,7 @@ def gguf_matmuls(src, dst, gguf_path, meta, external_mode):
             numpy_helper.from_array(np.ascontiguousarray((m + 8 * d).T.astype(np.float16)), f"{name}_mid")])  # [K/32, N]
         new_nodes[pos] = [
             helper.make_node("MatMulNBits", [x, f"{name}_Q4", f"{name}_scales"], [f"{out}_q"], name=node.name + "NBits",
-                             domain="com.microsoft", K=k, N=n, bits=4, block_size=Q4_1_BLOCK, accuracy_level=0),
+                             domain="com.microsoft", K=k, N=n, bits=4, block_size=Q4_1_BLOCK, accuracy_level=accuracy_level),
             helper.make_node("Reshape", [x, block_shapes[k].name], [f"{out}_blocks"], name=node.name + "Blocks"),
             helper.make_node("ReduceSum", [f"{out}_blocks", "q4_1_last_axis"], [f"{out}_bsum"], name=node.name + "BlockSum", keepdims=0),
             helper.make_node("Cast", [f"{name}_mid"], [f"{out}_mid32"], name=node.name + "Mid", to=onnx.TensorProto.FLOAT),
@@ -376,12 +380,34 @@ def run(st):
     from .sae import load_sae
 
     lm, sae = LM(st), load_sae(st)
-    lm.model.config._attn_implementation = "eager"  # plain MatMul/Softmax in the graph
     directions = torch.load(st.path("calibrate", "directions.pt"))
     calibration = read_json(st.path("calibrate", "calibration.json"))
     pack = st.dir / "pack"
     shutil.rmtree(pack, ignore_errors=True)
     (pack / "sae").mkdir(parents=True)
+    float_onnx, shipped, exported = export_model(st, lm, pack)
+    hook_point = f"blocks.{lm.hook - 1}.hook_resid_post"
+    tensors, sae_cfg = sae_files(sae, lm, hook_point, cfg)
+    write_safetensors(pack / "sae/sae_weights.safetensors", tensors, "F16")
+    write_json(pack / "sae/cfg.json", sae_cfg)
+    write_safetensors(pack / "directions.safetensors", {k: v for k, v in directions.items()}, "F32")
+    write_json(pack / "calibration.json", calibration)
+    write_json(pack / "latents.json", latents_file(st, calibration, set(directions)))
+
+    sae16 = f16_sae(sae)
+    threads = int(cfg.get("threads", 2))
+    # The shipped file is checked: quantisation and the ORT format's optimisations together.
+    checks = compare(st, lm, sae, directions, calibration, [("float", float_onnx, sae), ("quantised", shipped, sae16)], threads)
+    write_check(st, OrtPack(shipped, threads), lm, sae16, directions, calibration, read_json(pack / "latents.json"))
+    return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
+            **exported, "checks": checks}
+
+
+def export_model(st, lm, pack):
+    """The model file (model.ort, or model.onnx with its data) and tokenizer.json into `pack`,
+    from the model stage's model cut at the hook; the float export stays in the stage's folder.
+    Returns (float export, shipped model, what was exported: quantisation and cache checks)."""
+    lm.model.config._attn_implementation = "eager"  # plain MatMul/Softmax in the graph
     float_onnx, plain_q = st.dir / "model.float.onnx", st.dir / "model.int8-embedding.onnx"
     model_info = read_json(st.path("model", "done.json"))
     sample_ids = torch.tensor([lm.encode_offsets(render(contrast_rows("validation")[0]["messages"], lm.fmt))[0][: lm.ctx]])
@@ -398,8 +424,9 @@ def run(st):
         quantised = {"bits": bits, "nbits_matmuls": replaced, "embedding": embedding_kind}
         write_json(pack / "tokenizer.json", json.loads(lm.tok.to_str()))
     else:
-        replaced, external = gguf_matmuls(plain_q, quant_onnx, model_info["gguf"], lm.meta, mode)
-        quantised = {"q4_1_matmuls": replaced, "embedding": embedding_kind}
+        accuracy = st.conf.get("accuracy_level", 0)
+        replaced, external = gguf_matmuls(plain_q, quant_onnx, model_info["gguf"], lm.meta, mode, accuracy)
+        quantised = {"q4_1_matmuls": replaced, "embedding": embedding_kind, "accuracy_level": accuracy}
         write_json(pack / "tokenizer.json", tokenizer_json(read_gguf(model_info["gguf"])[2]))
     plain_q.unlink()
     if external:  # the ORT format cannot hold external data: model.onnx as it is, weights beside it
@@ -414,21 +441,7 @@ def run(st):
         if kv["kv_cache_disagreement_shipped"] > PAST_TOLERANCE:
             raise RuntimeError(f"{shipped.name}: a run from the cache is {kv['kv_cache_disagreement_shipped']:.2g} from a full run, "
                                f"where the float export agreed to {kv['kv_cache_disagreement']:.2g}")
-    hook_point = f"blocks.{lm.hook - 1}.hook_resid_post"
-    tensors, sae_cfg = sae_files(sae, lm, hook_point, cfg)
-    write_safetensors(pack / "sae/sae_weights.safetensors", tensors, "F16")
-    write_json(pack / "sae/cfg.json", sae_cfg)
-    write_safetensors(pack / "directions.safetensors", {k: v for k, v in directions.items()}, "F32")
-    write_json(pack / "calibration.json", calibration)
-    write_json(pack / "latents.json", latents_file(st, calibration, set(directions)))
-
-    sae16 = f16_sae(sae)
-    threads = int(cfg.get("threads", 2))
-    # The shipped file is checked: quantisation and the ORT format's optimisations together.
-    checks = compare(st, lm, sae, sae16, directions, calibration, float_onnx, shipped, threads)
-    write_check(st, OrtPack(shipped, threads), lm, sae16, directions, calibration, read_json(pack / "latents.json"))
-    return {"pack": str(pack.relative_to(ROOT)) if pack.is_relative_to(ROOT) else str(pack), "hook_point": hook_point,
-            **quantised, **kv, "external_data": external, "checks": checks}
+    return float_onnx, shipped, {**quantised, **kv, "external_data": external}
 
 
 PAST_TOLERANCE = 1e-4  # of the largest hidden value: float error only (the embedded pack's: under 1e-6)
@@ -465,7 +478,7 @@ def finish_pack(st, pack):
     licence = cfg["model"].get("wheel", {}).get("license") or lm_meta["license"] or conf["license"]
     sources = [{"name": f"model: {lm_meta['name']}", "license": licence,
                 "origin": f"{where}; embedding ({exported['embedding']}) and blocks 0-{layers} "
-                          f"exported, weight-only {exported.get('bits', 4)}-bit"}]
+                          f"exported, weight-only {exported.get('bits', 4)}-bit{INT8_NOTE if exported.get('accuracy_level') == 4 else ''}"}]
     sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
     external = (pack / EXTERNAL_DATA).exists()
@@ -553,14 +566,15 @@ def check_rows(cfg, n):
     return [m for p in PAIRS.values() for name in p for m in dev_splits(name, cfg["corpus"]["splits"])["valid"][:per]]
 
 
-def compare(st, lm, sae, sae16, directions, calibration, float_onnx, quant_onnx, threads):
-    """onnxruntime (float and quantised export) against PyTorch on dev validation rows."""
+def compare(st, lm, sae, directions, calibration, exports, threads):
+    """onnxruntime against PyTorch (scored with `sae`) on dev validation rows; exports: (name,
+    model file, the SAE its hidden states are scored with)."""
     rows = check_rows(st.cfg, st.conf["check_rows"])
     ref = example_states(lm.hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
     score = lambda states, s: np.array([score_of(calibration, state, s, directions) for state in states])
     ref_scores = score(ref, sae)
     out = {"rows": len(rows)}
-    for name, path, s in (("float", float_onnx, sae), ("quantised", quant_onnx, sae16)):
+    for name, path, s in exports:
         hs = example_states(OrtPack(path, threads).hidden_fn(), lm, rows, lm.ctx, lm.pad_id)
         cos = torch.cat([torch.nn.functional.cosine_similarity(a[0], b[0], dim=1) for a, b in zip(ref, hs) if len(a[0])])
         sc = score(hs, s)
