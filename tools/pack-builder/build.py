@@ -50,9 +50,7 @@ def main():
     args = ap.parse_args()
     if args.device:
         os.environ["PACK_BUILDER_DEVICE"] = args.device  # read when pack_builder.common is imported
-    import torch
-
-    from pack_builder.common import DEVICE, ROOT, Stage, Timer, load_config, set_threads
+    from pack_builder.common import ROOT, Stage, Timer, load_config, set_threads
 
     cfg = with_options(load_config(args.config), args)
     work = Path(args.work or ROOT / "build" / "pack-builder" / (cfg["export"]["name"] if args.model else args.config))
@@ -60,9 +58,7 @@ def main():
     if args.refresh_model:
         from pack_builder.refresh import refresh_model
 
-        model = Stage("model", work, cfg)
-        if not model.done():
-            model.finish(importlib.import_module("pack_builder.stages.model").run(model))
+        run_stage(Stage("model", work, cfg))
         refresh_model(cfg, work, Path(args.refresh_model).resolve())
         return
     if args.start:
@@ -72,17 +68,25 @@ def main():
     for name in STAGES:
         if args.only and name != args.only:
             continue
-        st = Stage(name, work, cfg)
-        if st.done():
-            st.log.info("done already (delete %s or use --from to rerun)", st.dir / "done.json")
-        else:
-            timer = Timer()
-            summary = importlib.import_module(f"pack_builder.stages.{name}").run(st)
-            st.finish({**summary, "seconds": timer(), "device": DEVICE})
-            st.log.info("cost: %.1f s on %s, %d thread(s)", timer(), DEVICE, torch.get_num_threads())
+        run_stage(Stage(name, work, cfg))
         if name == args.until:
             break
     print(f"pack-builder: {args.config} done in {total():.1f} s; pack: {work / 'export' / 'pack'}", file=sys.stderr)
+
+
+def run_stage(st):
+    """Runs a stage unless its done.json is there; done.json gets its summary, seconds and device."""
+    import torch
+
+    from pack_builder.common import DEVICE, Timer
+
+    if st.done():
+        st.log.info("done already (delete %s or use --from to rerun)", st.dir / "done.json")
+        return
+    timer = Timer()
+    summary = importlib.import_module(f"pack_builder.stages.{st.name}").run(st)
+    st.finish({**summary, "seconds": timer(), "device": DEVICE})
+    st.log.info("cost: %.1f s on %s, %d thread(s)", timer(), DEVICE, torch.get_num_threads())
 
 
 def with_options(cfg, args):

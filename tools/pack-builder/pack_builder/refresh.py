@@ -15,14 +15,13 @@ from .common import Stage, read_json, sha256_file, write_json
 from .lm import LM
 from .sae import PublicSAE
 from .sae_formats import saelens
-from .stages.export import INT8_NOTE, OrtPack, compare, export_model, write_check
+from .stages.export import INT8_NOTE, OrtPack, activations_note, compare, export_model, write_check
 from .stages.report import SHIPPED_CHECK, fmt
 
 
 def refresh_model(cfg, work, pack):
     manifest = read_json(pack / "pack.json")
-    model_file = next((f for f in ("model.ort", "model.onnx") if f in manifest["files"]), None)
-    if model_file != "model.ort":
+    if "model.ort" not in manifest["files"]:
         raise SystemExit(f"--refresh-model: {pack} has no model.ort (a model with external data is rebuilt in full)")
     # The pack's hook, not the layer sweep's: blocks.N.hook_resid_post is N + 1 blocks run.
     cfg["model"]["hook_layer"] = int(manifest["model"]["hookPoint"].split(".")[1]) + 1
@@ -43,11 +42,11 @@ def refresh_model(cfg, work, pack):
     threads = int(cfg.get("threads", 2))
     checks = compare(st, lm, sae, directions, calibration, [("quantised", shipped, sae)], threads)
     write_check(st, OrtPack(shipped, threads), lm, sae, directions, calibration, read_json(pack / "latents.json"))
-    shutil.copyfile(shipped, pack / model_file)
+    shutil.copyfile(shipped, pack / "model.ort")
 
-    int8 = exported.get("accuracy_level") == 4
+    note = activations_note(exported.get("accuracy_level"))
     day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    label = (f"{SHIPPED_CHECK}{INT8_NOTE if int8 else ''}; measured again by --refresh-model on {day}, "
+    label = (f"{SHIPPED_CHECK}{note}; measured again by --refresh-model on {day}, "
              "the F16 SAE on both sides")
     report = (pack / "REPORT.md").read_text().splitlines()
     row = next(i for i, line in enumerate(report) if line.startswith(f"| {SHIPPED_CHECK}"))
@@ -55,7 +54,7 @@ def refresh_model(cfg, work, pack):
     (pack / "REPORT.md").write_text("\n".join(report) + "\n")
 
     source = manifest["provenance"]["sources"][0]
-    source["origin"] = source["origin"].replace(INT8_NOTE, "") + (INT8_NOTE if int8 else "")
+    source["origin"] = source["origin"].replace(INT8_NOTE, "") + note
     builder = manifest["provenance"]["builder"].split("; model refreshed")[0]
     manifest["provenance"]["builder"] = f"{builder}; model refreshed by --refresh-model on {day}"
     manifest["version"] = cfg["export"]["version"]

@@ -37,6 +37,13 @@ from ..score import example_states
 from .calibrate import PAIRS, naming_of, risk_of, score_of, threshold_slack
 
 INT8_NOTE = ", int8 activations (MatMulNBits accuracy_level 4)"
+
+
+def activations_note(accuracy_level):
+    """What the model's descriptions (pack.json's source, REPORT.md's check row) add for int8 activations."""
+    return INT8_NOTE if accuracy_level == 4 else ""
+
+
 MAX_MODEL_BYTES = 2**31 - 1  # protobuf's own limit on one serialised model
 EXTERNAL_DATA = "model.onnx.data"  # pack format 4: model.onnx's weights beside it
 EXTERNAL_MARGIN = 64 << 20  # the graph itself and the inline tensors around the weights
@@ -478,7 +485,7 @@ def finish_pack(st, pack):
     licence = cfg["model"].get("wheel", {}).get("license") or lm_meta["license"] or conf["license"]
     sources = [{"name": f"model: {lm_meta['name']}", "license": licence,
                 "origin": f"{where}; embedding ({exported['embedding']}) and blocks 0-{layers} "
-                          f"exported, weight-only {exported.get('bits', 4)}-bit{INT8_NOTE if exported.get('accuracy_level') == 4 else ''}"}]
+                          f"exported, weight-only {exported.get('bits', 4)}-bit{activations_note(exported.get('accuracy_level'))}"}]
     sources += [{k: s[k] for k in ("name", "license", "origin")} for s in read_json(st.path("corpus", "sources.json"))]
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != "pack.json")
     external = (pack / EXTERNAL_DATA).exists()

@@ -2,7 +2,7 @@
 pack, which it then seals (pack.json with every file's sha256)."""
 
 from ..common import read_json, sha256_file
-from .export import INT8_NOTE, finish_pack
+from .export import activations_note, finish_pack
 
 # REPORT.md's row for the shipped model against PyTorch (build.py --refresh-model measures it again).
 SHIPPED_CHECK = "onnxruntime vs PyTorch (the shipped model.ort: quantised, ORT format; F16 SAE)"
@@ -190,7 +190,7 @@ def run(st):
             ["fine-tune", f"{ft['trained']}; {ft['rows']} EM rows, {ft['steps']} steps; held-out loss before → after: "
                           + ", ".join(f"{k} {v} → {ft['heldout_loss_after'][k]}" for k, v in ft["heldout_loss_before"].items())],
             ["ONNX vs PyTorch (float export)", fmt(checks["float"])],
-            [SHIPPED_CHECK + (INT8_NOTE if done["export"].get("accuracy_level") == 4 else ""), fmt(checks["quantised"])],
+            [SHIPPED_CHECK + activations_note(done["export"].get("accuracy_level")), fmt(checks["quantised"])],
             ["past keys and values (format 9: an edit re-scores from the edit on)", past_keys(done["export"])],
             ["library versions", fmt(done["model"]["versions"])],
         ]),
