@@ -20,8 +20,8 @@
 // Smaller runs: BENCH_READER_MB=200 BENCH_SCAN_EXAMPLES=2000 npm run bench
 // The default pack's scan reads the first BENCH_DEFAULT_EXAMPLES (2000) of those examples.
 // Some sections only: BENCH_ONLY=reader,memory,scan,sae,model,external,diff,power,general,editor; the editor with one pack: BENCH_EDITOR_PACKS=bench or default;
-// a CPU profile of the extension host: BENCH_EDITOR_PROFILE=FILE (FILE-bench.cpuprofile, FILE-default.cpuprofile),
-// and from it the extension's own longest stretch of work in that thread (bench/editor/profile.ts);
+// the extension host's CPU profile, taken through every editor run (for the extension's own share of each stall,
+// bench/editor/profile.ts), written to FILE-bench.cpuprofile, FILE-default.cpuprofile: BENCH_EDITOR_PROFILE=FILE;
 // VS Code's merge-conflict decorations and code lenses off (they read the whole document on every edit): BENCH_EDITOR_NO_MERGE_CONFLICT=1;
 // the editor's opening and edits repeated on BENCH_EDITOR_OPENINGS (3) more files, each with its control
 
@@ -36,7 +36,6 @@ import { scanThreads } from '../src/extension/scan/scanThreads';
 import { generatePack } from '../tools/test-pack/pack';
 import { requireTools } from '../test/vscode/workbench';
 import { LONG_SYSTEM_PROMPT, writeChatFile } from './data';
-import { ownStretches } from './editor/profile';
 import { externalSection } from './external';
 import { generalSection } from './general';
 import { memorySection } from './memory';
@@ -371,19 +370,31 @@ async function editorSection(pack: string, label: string, id: string): Promise<v
       `while editing: ${stalls(f.stallMs.editing, baseline.editing, baselineAfter.editing, baselineJsonl.editing)} · including VS Code opening the file: ${fmt(f.stallMs.withOpen.max)} ms`,
   );
   if (f.repeats.length > 0) console.log(repeatedOpenings(f));
-  if (profile) {
-    const own = ownStretches(profile, 'dist/extension.js');
-    console.log(
-      `CPU profile (${profile}; the profiler slows everything above): the extension's own code ran ${fmt(own.totalMs)} ms in all, ` +
-        `its longest stretches ${own.longest.map((ms) => fmt(ms)).join(', ')} ms (${ratio(own.longest[0] ?? 0, 50)}); the rest of each stall is VS Code's`,
-    );
-  }
+  console.log(
+    `the extension host's CPU profile through the run (its cost falls on the measured run and the controls alike${profile ? `; written to ${profile}` : ''}): ` +
+      `the extension's own code ran ${fmt(f.own.totalMs)} ms in all, its longest stretches ${f.own.longest.map((ms) => fmt(ms)).join(', ')} ms (${ratio(f.own.longest[0] ?? 0, 50)})`,
+  );
 }
 
 /** The middle of `xs` (the mean of the two middle ones for an even count). */
 function middle(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+}
+
+/**
+ * What took the longest gap of each file's phase (bench/editor/sched.ts, profile.ts): the
+ * extension's code in the extension host's thread, that process's worker threads (the scan host's
+ * and its bulk thread's: Node names them WorkerThread), and the thread waiting for a core.
+ */
+function causes(ours: Stalls[], control: Stalls[]): string {
+  const each = (xs: Stalls[], f: (s: Stalls) => number | undefined) => xs.map((s) => (f(s) === undefined ? '?' : fmt(f(s)!))).join(', ');
+  const workers = (s: Stalls) => s.cause?.threads.filter((t) => t.name === 'WorkerThread').reduce((a, t) => a + t.run, 0);
+  return (
+    `in the longest gap of each, Persona Lens's code ran ${each(ours, (s) => s.share?.ours)} ms, ` +
+    `the extension host's worker threads ${each(ours, workers)} ms (the control's ${each(control, workers)}), ` +
+    `and its thread waited for a core ${each(ours, (s) => s.cause?.main.wait)} ms (the control's ${each(control, (s) => s.cause?.main.wait)})`
+  );
 }
 
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${fmt(Math.abs(ms))}`;
@@ -402,7 +413,7 @@ function repeatedOpenings(f: EditorFigures): string {
     const over = runs.map((r) => r[of].max - r.control[of].max);
     return (
       `${what}: ${runs.map((r) => `${fmt(r[of].max)} against ${fmt(r.control[of].max)}`).join(', ')} ms; ` +
-      `over the control ${over.map(signed).join(', ')} ms, median ${signed(middle(over))} ms (target at most +20 ms)`
+      `over the control ${over.map(signed).join(', ')} ms, median ${signed(middle(over))} ms (target at most +20 ms); ${causes(runs.map((r) => r[of]), runs.map((r) => r.control[of]))}`
     );
   };
   // Each edit against its own file's target: 150 ms plus that control's longest stall while editing.

@@ -11,18 +11,24 @@
 //   - the control: the same stalls with VS Code alone (the same file as plain
 //     text, not scanned, the same edits and waits),
 //   - the opening and edits again on other files (BENCH_EDITOR_REPEATS), each
-//     with its own control, since one opening's stall swings by hundreds of ms.
+//     with its own control, since one opening's stall swings by hundreds of ms,
+//   - for each phase's longest stall, who had the cores meanwhile (sched.ts) and
+//     what ran in the extension host's thread, Persona Lens's share of it
+//     (profileShare.ts, from a CPU profile of the whole run).
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
-// BENCH_EDITOR_PROFILE=FILE also writes a CPU profile of the extension host
-// from opening the large file to the end (open it in Chrome's DevTools).
+// BENCH_EDITOR_PROFILE=FILE also writes that CPU profile of the extension host
+// (open it in Chrome's DevTools).
 // BENCH_EDITOR_NO_MERGE_CONFLICT=1 turns VS Code's merge-conflict decorations
 // and code lenses off first.
 
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
+import type { Profiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { ownStretches, profileShare, type ProfileShare } from './profile';
+import { describeCause, hrMs, SchedSampler, type StallCause } from './sched';
 
 interface LinesState {
   version: number;
@@ -72,19 +78,24 @@ async function visibleScored(editor: vscode.TextEditor, since: number): Promise<
   return until(`lines ${first}-${last} of ${doc.fileName}`, since, async () => (await linesState(doc, first, last))?.scored === examples);
 }
 
-/** Starts profiling the extension host when BENCH_EDITOR_PROFILE names a file; answers a function that writes it. */
-async function startProfile(): Promise<(() => Promise<void>) | undefined> {
-  const file = process.env.BENCH_EDITOR_PROFILE;
-  if (!file) return undefined;
+/**
+ * Profiles the extension host's thread from now on (for what ran in each stall: sayShares);
+ * answers a function that stops and answers the profile, written to BENCH_EDITOR_PROFILE if set.
+ */
+async function startProfile(): Promise<() => Promise<Profiler.Profile>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   return async () => {
     const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
-    note(`CPU profile written to ${file}`);
+    const file = process.env.BENCH_EDITOR_PROFILE;
+    if (file) {
+      writeFileSync(file, JSON.stringify(profile));
+      note(`CPU profile written to ${file}`);
+    }
+    return profile;
   };
 }
 
@@ -160,39 +171,72 @@ function editPhase(editor: vscode.TextEditor, edit: (line: number) => Thenable<u
 
 /** The stalls in each part of a run: the file just shown, edits, then the scan going on with nothing else. */
 export interface PhaseStalls {
-  opening: ReturnType<typeof stallOf>;
-  editing: ReturnType<typeof stallOf>;
-  scanning: ReturnType<typeof stallOf>;
+  opening: Stalls;
+  editing: Stalls;
+  scanning: Stalls;
 }
 
 /** A gap of more than this between timer ticks is kept with when it began (`gaps`). */
 const GAP_MS = 60;
+/** Where the longest gap's time went (bench/editor/sched.ts). */
+const sampler = SchedSampler.create();
 
 /**
  * Event-loop stalls from now until `done` resolves, with the longest gaps between timer ticks
  * and when each began (ms from now): which of VS Code's tasks a stall is can then be told
  * apart by when it comes (link detection at opening, say).
  */
-async function stallsDuring(done: Promise<unknown>): Promise<ReturnType<typeof stallOf> & { gaps: { at: number; ms: number }[] }> {
+async function stallsDuring(done: Promise<unknown>): Promise<Stalls> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
-  const start = performance.now();
+  const start = hrMs();
   const gaps: { at: number; ms: number }[] = [];
   let last = start;
   const ticks = setInterval(() => {
-    const now = performance.now();
+    const now = hrMs();
     if (now - last > GAP_MS) gaps.push({ at: Math.round(last - start), ms: Math.round(now - last) });
     last = now;
   }, 5);
   await done;
   clearInterval(ticks);
   h.disable();
-  return { ...stallOf(h), gaps: gaps.sort((a, b) => b.ms - a.ms).slice(0, 5) };
+  gaps.sort((a, b) => b.ms - a.ms);
+  const longest = gaps.length > 0 ? { from: start + gaps[0].at, to: start + gaps[0].at + gaps[0].ms } : null;
+  const cause = longest && sampler ? await sampler.cause(longest.from, longest.to) : null;
+  return { ...stallOf(h), gaps: gaps.slice(0, 5), longest, cause, share: null };
 }
 
+/** A phase's stalls, and what took the time of its longest gap between timer ticks. */
+export type Stalls = ReturnType<typeof stallOf> & {
+  gaps: { at: number; ms: number }[];
+  /** The longest gap (hrMs). */
+  longest: { from: number; to: number } | null;
+  /** Who had the cores meanwhile (bench/editor/sched.ts). */
+  cause: StallCause | null;
+  /** What ran in this thread meanwhile, the extension's share among it (bench/editor/profileShare.ts; filled in at the end of the run). */
+  share: ProfileShare | null;
+};
+
+/** The extension's code in the extension host (a script's url ends so). */
+const BUNDLE = 'dist/extension.js';
+
+/** The phases said so far, their profile shares to come. */
+const said: { what: string; stalls: Stalls }[] = [];
+
 /** The longest gaps of a phase, for the person running the benchmark. */
-const gapsOf = (what: string, s: { gaps: { at: number; ms: number }[] }) =>
-  note(`${what}: longest gaps ${s.gaps.map((g) => `${g.ms} ms at ${(g.at / 1000).toFixed(2)} s`).join(', ') || 'none'}`);
+function gapsOf(what: string, s: Stalls): void {
+  said.push({ what, stalls: s });
+  note(`${what}: longest gaps ${s.gaps.map((g) => `${g.ms} ms at ${(g.at / 1000).toFixed(2)} s`).join(', ') || 'none'}${s.longest ? ` (the longest: ${describeCause(s.cause)})` : ''}`);
+}
+
+/** Fills in each phase said's profile share of its longest gap, and says it. */
+function sayShares(profile: Profiler.Profile): void {
+  for (const { what, stalls } of said) {
+    if (!stalls.longest) continue;
+    stalls.share = profileShare(profile, stalls.longest.from, stalls.longest.to, BUNDLE);
+    note(`${what}: the longest gap (${stalls.gaps[0].ms} ms): Persona Lens's code ${stalls.share.ours} ms; most of it in ${stalls.share.top.map((t) => `${t.name} ${t.ms} ms`).join(', ')}`);
+  }
+}
 
 /**
  * The extension host's stalls with VS Code alone: the file as plain text (which
@@ -324,9 +368,9 @@ async function openAndEdit(file: string) {
 export interface Repeat {
   firstColdMs: number;
   rescoreMs: number[];
-  opening: ReturnType<typeof stallOf>;
-  editing: ReturnType<typeof stallOf>;
-  control: { opening: ReturnType<typeof stallOf>; editing: ReturnType<typeof stallOf> };
+  opening: Stalls;
+  editing: Stalls;
+  control: { opening: Stalls; editing: Stalls };
   /** Which of the two ran first. */
   controlFirst: boolean;
 }
@@ -384,6 +428,8 @@ async function measure(): Promise<void> {
     await vscode.workspace.getConfiguration('merge-conflict').update('codeLens.enabled', false, user);
   }
 
+  // Profiled throughout, controls too, so that the profiler's cost falls on both sides.
+  const stopProfile = await startProfile();
   // The control: VS Code alone on the same file and edits, before Persona Lens scans anything.
   const baseline = await baselineStalls(file, scanSeconds);
 
@@ -399,7 +445,6 @@ async function measure(): Promise<void> {
     smallRescoreMs.push((await editAndRescore(smallEditor, 1)).rescoreMs);
   }
 
-  const profile = await startProfile();
   const all = monitorEventLoopDelay({ resolution: 5 });
   all.enable();
   const { doc, openMs, firstColdMs, opening, editing, rescoreMs, editMs, rescoreStallMs } = await openAndEdit(file);
@@ -416,7 +461,6 @@ async function measure(): Promise<void> {
   copyFileSync(file, copy);
   const warmEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(copy));
   const firstWarmMs = await visibleScored(warmEditor, performance.now());
-  await profile?.();
 
   // The control again, with every extension that activated during the run still active (git's
   // file system provider, for one, makes VS Code look for links in every line of every
@@ -427,6 +471,8 @@ async function measure(): Promise<void> {
   const baselineJsonl = await baselineStalls(file, scanSeconds, gaps, 'jsonl');
   const repeats: Repeat[] = [];
   for (const [i, other] of (process.env.BENCH_EDITOR_REPEATS ?? '').split(delimiter).filter(Boolean).entries()) repeats.push(await repeat(other, i, gaps));
+  const profile = await stopProfile();
+  sayShares(profile);
 
   console.log(
     process.env.PERSONA_LENS_TEST_MARK +
@@ -445,6 +491,7 @@ async function measure(): Promise<void> {
         openSeconds: OPEN_SECONDS,
         scoredDuringBench: progress?.scored ?? 0,
         repeats,
+        own: ownStretches(profile, BUNDLE),
       }),
   );
 }

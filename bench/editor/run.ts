@@ -8,7 +8,7 @@ import { TOOLS } from '../../test/vscode/paths';
 import { runSuite } from '../../test/vscode/suite';
 import type { PhaseStalls, Repeat } from './entry';
 
-export type Stalls = PhaseStalls['scanning'];
+export type { Stalls } from './entry';
 
 export interface EditorFigures {
   lines: number;
@@ -38,6 +38,8 @@ export interface EditorFigures {
   scoredDuringBench: number;
   /** The opening and edits on each of `repeats`' files, with the control on it. */
   repeats: Repeat[];
+  /** The extension's own code in the extension host's CPU profile of the whole run (bench/editor/profile.ts). */
+  own: { longest: number[]; totalMs: number };
 }
 
 /**
