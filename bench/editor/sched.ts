@@ -21,6 +21,8 @@ export interface StallCause {
   threads: { name: string; run: number }[];
   /** Every core of the machine busy, all processes (a 10 ms tick). */
   machine: number;
+  /** Of which the hypervisor ran something else on the machine's cores (steal time). */
+  steal: number;
 }
 
 interface Sample {
@@ -28,8 +30,9 @@ interface Sample {
   at: number;
   /** tid → [name, ns on a core, ns waiting]. */
   tasks: Record<string, [string, number, number]>;
-  /** Busy jiffies of all cores. */
+  /** Busy jiffies of all cores, and stolen ones among them. */
   busy: number;
+  steal: number;
 }
 
 // The sampler: a thread of its own, so that it samples while the extension host's thread is stalled.
@@ -66,9 +69,10 @@ function sample() {
     }
   }
   const cpu = text(stat).split('\\n')[0].trim().split(/\\s+/).slice(1).map(Number);
-  const busy = cpu.reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest time is in user's)
+  const busy = cpu.slice(0, 8).reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
   const at = Number(process.hrtime.bigint()) / 1e6;
-  samples.push({ at, tasks: now, busy });
+  samples.push({ at, tasks: now, busy, steal: cpu[7] });
   while (samples[0].at < at - ${KEEP_MS}) samples.shift();
 }
 sample();
@@ -128,11 +132,12 @@ function causeOf(a: Sample, b: Sample): StallCause {
     main: { run: ms(b.tasks[main][1] - a.tasks[main][1]), wait: ms(b.tasks[main][2] - a.tasks[main][2]) },
     threads: [...threads].map(([name, run]) => ({ name, run: ms(run) })).filter((t) => t.run > 0).sort((x, y) => y.run - x.run),
     machine: (b.busy - a.busy) * JIFFY_MS,
+    steal: (b.steal - a.steal) * JIFFY_MS,
   };
 }
 
 export function describeCause(c: StallCause | null): string {
   if (!c) return 'not sampled';
   const threads = c.threads.slice(0, 4).map((t) => `${t.name} ${t.run}`).join(', ') || 'none';
-  return `its thread ran ${c.main.run} ms, waited ${c.main.wait} ms for a core; its other threads ran ${threads} ms; all cores busy ${c.machine} ms`;
+  return `its thread ran ${c.main.run} ms, waited ${c.main.wait} ms for a core; its other threads ran ${threads} ms; all cores busy ${c.machine} ms (stolen by the hypervisor ${c.steal} ms)`;
 }

@@ -11,7 +11,7 @@ import { sampleIndices, seededRandom } from '../../core/random';
 import { estimateRisk, type RiskEstimate } from '../../core/score/estimate';
 import { ScanFocus, type ScanHost } from '../../worker/client';
 import { savedFile } from './savedFile';
-import { afterFirstStall } from './settle';
+import { afterVsCodesWork } from './settle';
 import { noticeLongScan } from './scanNotice';
 import { Throttle } from './throttle';
 import type { LineRange, PackInfo } from '../../worker/protocol';
@@ -130,7 +130,7 @@ export class Scans implements vscode.Disposable {
     const lines = onScreen(editor);
     if (!state || !lines) return;
     const doc = editor.document;
-    if (state.opening || state.stopped) void this.scan(doc, { settled: doc.lineCount >= SETTLE_FROM ? afterFirstStall(SETTLE_MS) : undefined });
+    if (state.opening || state.stopped) void this.scan(doc, { settled: doc.lineCount >= SETTLE_FROM ? afterVsCodesWork(SETTLE_MS) : undefined });
     else state.focus?.move(lines);
   }
 
