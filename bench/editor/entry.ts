@@ -14,7 +14,7 @@
 //     with its own control, since one opening's stall swings by hundreds of ms,
 //   - for each phase's longest stall, who had the cores meanwhile (sched.ts) and
 //     what ran in the extension host's thread, Persona Lens's share of it
-//     (profileShare.ts, from a CPU profile of the whole run).
+//     (profile.ts, from a CPU profile of the whole run).
 // Results are one JSON line, prefixed with PERSONA_LENS_TEST_MARK.
 // BENCH_EDITOR_PROFILE=FILE also writes that CPU profile of the extension host
 // (open it in Chrome's DevTools).
@@ -27,7 +27,7 @@ import type { Profiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { ownStretches, profileShare, type ProfileShare } from './profile';
+import { ProfileReader, type ProfileShare } from './profile';
 import { describeCause, hrMs, SchedSampler, type StallCause } from './sched';
 
 interface LinesState {
@@ -213,7 +213,7 @@ export type Stalls = ReturnType<typeof stallOf> & {
   longest: { from: number; to: number } | null;
   /** Who had the cores meanwhile (bench/editor/sched.ts). */
   cause: StallCause | null;
-  /** What ran in this thread meanwhile, the extension's share among it (bench/editor/profileShare.ts; filled in at the end of the run). */
+  /** What ran in this thread meanwhile, the extension's share among it (bench/editor/profile.ts; filled in at the end of the run). */
   share: ProfileShare | null;
 };
 
@@ -230,10 +230,10 @@ function gapsOf(what: string, s: Stalls): void {
 }
 
 /** Fills in each phase said's profile share of its longest gap, and says it. */
-function sayShares(profile: Profiler.Profile): void {
+function sayShares(profile: ProfileReader): void {
   for (const { what, stalls } of said) {
     if (!stalls.longest) continue;
-    stalls.share = profileShare(profile, stalls.longest.from, stalls.longest.to, BUNDLE);
+    stalls.share = profile.share(stalls.longest.from, stalls.longest.to);
     note(`${what}: the longest gap (${stalls.gaps[0].ms} ms): Persona Lens's code ${stalls.share.ours} ms; most of it in ${stalls.share.top.map((t) => `${t.name} ${t.ms} ms`).join(', ')}`);
   }
 }
@@ -471,7 +471,7 @@ async function measure(): Promise<void> {
   const baselineJsonl = await baselineStalls(file, scanSeconds, gaps, 'jsonl');
   const repeats: Repeat[] = [];
   for (const [i, other] of (process.env.BENCH_EDITOR_REPEATS ?? '').split(delimiter).filter(Boolean).entries()) repeats.push(await repeat(other, i, gaps));
-  const profile = await stopProfile();
+  const profile = new ProfileReader(await stopProfile(), BUNDLE);
   sayShares(profile);
 
   console.log(
@@ -491,7 +491,7 @@ async function measure(): Promise<void> {
         openSeconds: OPEN_SECONDS,
         scoredDuringBench: progress?.scored ?? 0,
         repeats,
-        own: ownStretches(profile, BUNDLE),
+        own: profile.ownStretches(),
       }),
   );
 }

@@ -17,72 +17,74 @@ export interface ProfileShare {
 /** CALLERS frames up the stack name where a function was called from (a bare `spawn`, say). */
 const CALLERS = 3;
 
-function parents(profile: Profiler.Profile): Map<number, number> {
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  return parent;
-}
+/** One profile, its stack maps built once for every question asked of it. */
+export class ProfileReader {
+  private readonly parent = new Map<number, number>();
+  private readonly frames: Map<number, Profiler.ProfileNode['callFrame']>;
+  private readonly ours = new Map<number, boolean>();
 
-/** Each node: whether the extension's bundle (a file name ending) is on its stack. */
-function oursByNode(profile: Profiler.Profile, bundle: string): (id: number) => boolean {
-  const parent = parents(profile);
-  const url = new Map(profile.nodes.map((n) => [n.id, n.callFrame.url]));
-  const ours = new Map<number, boolean>();
-  const isOurs = (id: number): boolean => {
-    let known = ours.get(id);
+  /** `bundle`: the extension's script (a url ending). */
+  constructor(
+    private readonly profile: Profiler.Profile,
+    private readonly bundle: string,
+  ) {
+    for (const n of profile.nodes) for (const c of n.children ?? []) this.parent.set(c, n.id);
+    this.frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  }
+
+  /** Milliseconds of the longest stretches of consecutive samples in the extension's code, longest first, and their total. */
+  ownStretches(): { longest: number[]; totalMs: number } {
+    const deltas = this.profile.timeDeltas ?? [];
+    const stretches: number[] = [];
+    let current = 0;
+    (this.profile.samples ?? []).forEach((id, i) => {
+      if (this.isOurs(id)) current += deltas[i] / 1000;
+      else if (current > 0) {
+        stretches.push(current);
+        current = 0;
+      }
+    });
+    if (current > 0) stretches.push(current);
+    stretches.sort((a, b) => b - a);
+    return { longest: stretches.slice(0, 5), totalMs: stretches.reduce((a, b) => a + b, 0) };
+  }
+
+  /** The extension's share of the time from `from` to `to` (ms, process.hrtime's clock), and what took the most of it. */
+  share(from: number, to: number): ProfileShare {
+    const deltas = this.profile.timeDeltas ?? [];
+    let at = this.profile.startTime;
+    let oursUs = 0;
+    const self = new Map<string, number>();
+    (this.profile.samples ?? []).forEach((id, i) => {
+      at += deltas[i];
+      if (at / 1000 < from || at / 1000 > to) return;
+      if (this.isOurs(id)) oursUs += deltas[i];
+      const name = this.named(id);
+      self.set(name, (self.get(name) ?? 0) + deltas[i]);
+    });
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, us]) => ({ name, ms: Math.round(us / 1000) }));
+    return { ours: Math.round(oursUs / 1000), top };
+  }
+
+  /** Whether the extension's bundle is on the node's stack. */
+  private isOurs(id: number): boolean {
+    let known = this.ours.get(id);
     if (known === undefined) {
-      const up = parent.get(id);
-      known = url.get(id)!.endsWith(bundle) || (up !== undefined && isOurs(up));
-      ours.set(id, known);
+      const up = this.parent.get(id);
+      known = this.frames.get(id)!.url.endsWith(this.bundle) || (up !== undefined && this.isOurs(up));
+      this.ours.set(id, known);
     }
     return known;
-  };
-  return isOurs;
-}
+  }
 
-/** Milliseconds of the longest stretches of consecutive samples in the extension's code, longest first, and their total. */
-export function ownStretches(profile: Profiler.Profile, bundle: string): { longest: number[]; totalMs: number } {
-  const isOurs = oursByNode(profile, bundle);
-  const deltas = profile.timeDeltas ?? [];
-  const stretches: number[] = [];
-  let current = 0;
-  (profile.samples ?? []).forEach((id, i) => {
-    if (isOurs(id)) current += deltas[i] / 1000;
-    else if (current > 0) {
-      stretches.push(current);
-      current = 0;
-    }
-  });
-  if (current > 0) stretches.push(current);
-  stretches.sort((a, b) => b - a);
-  return { longest: stretches.slice(0, 5), totalMs: stretches.reduce((a, b) => a + b, 0) };
-}
-
-/** The extension's share of the time from `from` to `to` (ms, process.hrtime's clock), and what took the most of it. */
-export function profileShare(profile: Profiler.Profile, from: number, to: number, bundle: string): ProfileShare {
-  const isOurs = oursByNode(profile, bundle);
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const parent = parents(profile);
-  const frame = (id: number) => {
-    const { functionName, url } = nodes.get(id)!;
-    return `${functionName || '(anonymous)'}${url ? ` (${url.split('/').pop()})` : ''}`;
-  };
-  const named = (id: number) => {
+  /** The node's function and its callers, `a (file) ← b (file) ← …`. */
+  private named(id: number): string {
+    const frame = (n: number) => {
+      const { functionName, url } = this.frames.get(n)!;
+      return `${functionName || '(anonymous)'}${url ? ` (${url.split('/').pop()})` : ''}`;
+    };
     const chain = [frame(id)];
-    for (let up = parent.get(id); up !== undefined && chain.length <= CALLERS && nodes.get(up)!.functionName !== '(root)'; up = parent.get(up)) chain.push(frame(up));
+    for (let up = this.parent.get(id); up !== undefined && chain.length <= CALLERS && this.frames.get(up)!.functionName !== '(root)'; up = this.parent.get(up)) chain.push(frame(up));
     return chain.join(' ← ');
-  };
-  const deltas = profile.timeDeltas ?? [];
-  let at = profile.startTime;
-  let oursUs = 0;
-  const self = new Map<string, number>();
-  (profile.samples ?? []).forEach((id, i) => {
-    at += deltas[i];
-    if (at / 1000 < from || at / 1000 > to) return;
-    if (isOurs(id)) oursUs += deltas[i];
-    const name = named(id);
-    self.set(name, (self.get(name) ?? 0) + deltas[i]);
-  });
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, us]) => ({ name, ms: Math.round(us / 1000) }));
-  return { ours: Math.round(oursUs / 1000), top };
+  }
 }

@@ -6,6 +6,8 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { afterVsCodesWork } from '../../../src/extension/scan/settle';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Holds this thread for `ms`, as VS Code's link detection does; answers when it ended. */
 function busy(ms: number): number {
   const end = performance.now() + ms;
@@ -16,10 +18,10 @@ function busy(ms: number): number {
 test('settle: resolves a quiet moment after a long stall ends, not at the longest wait', async () => {
   const start = performance.now();
   const settled = afterVsCodesWork(5000).then(() => performance.now());
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   // A short task (well under the 100 ms that counts as a stall) does not end the wait.
   busy(30);
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   const ended = busy(300);
   const at = await settled;
   assert.ok(at - ended >= 140, `a quiet stretch after the stall (${Math.round(at - ended)} ms)`);
@@ -28,10 +30,10 @@ test('settle: resolves a quiet moment after a long stall ends, not at the longes
 
 test('settle: two stalls close together (the document shown, then link detection): it waits for the second', async () => {
   const settled = afterVsCodesWork(5000).then(() => performance.now());
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   busy(150);
   // A moment between them, as the thread takes its next task.
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   const second = busy(250);
   const at = await settled;
   assert.ok(at >= second, `not between the two stalls (${Math.round(second - at)} ms before the second ended)`);
